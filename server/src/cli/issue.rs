@@ -1,0 +1,11 @@
+//! `tftsr issue …`.
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Placeholder
+    Todo,
+}
+
+pub fn run(_cmd: Command) -> anyhow::Result<i32> {
+    anyhow::bail!("`tftsr issue` is not implemented yet")
+}

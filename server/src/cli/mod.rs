@@ -1,0 +1,69 @@
+//! The `tftsr` command line: thin translation from arguments to engine/store/server calls.
+
+use clap::{Parser, Subcommand};
+
+pub mod audit;
+pub mod db;
+pub mod issue;
+pub mod lsp;
+pub mod redact;
+pub mod scan;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tftsr",
+    version,
+    about = "Find and redact PII and secrets in log files",
+    long_about = "TFTSR finds e-mail addresses, IPs, card numbers, tokens, passwords and private keys \
+                  in log files, redacts them, and files cleaned logs against incidents in a local, \
+                  encrypted store."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Report PII and secrets in files, directories or stdin (exit 0 none, 1 findings, 2 error)
+    Scan(scan::Args),
+    /// Write a redacted copy of a log (streaming, bounded memory)
+    Redact(redact::Args),
+    /// Incidents in the encrypted store: new, list, show, update, search, attach, delete
+    #[command(subcommand)]
+    Issue(issue::Command),
+    /// The audit trail of the store
+    Audit(audit::Args),
+    /// The store itself: path, check, encrypt, rekey, export
+    #[command(subcommand)]
+    Db(db::Command),
+    /// Run the language server on stdio
+    Lsp(lsp::Args),
+}
+
+/// Entry point: parses arguments, runs the command, maps errors to exit status 2.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Scan(a) => scan::run(a),
+        Command::Redact(a) => redact::run(a),
+        Command::Issue(c) => issue::run(c),
+        Command::Audit(a) => audit::run(a),
+        Command::Db(c) => db::run(c),
+        Command::Lsp(a) => lsp::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("tftsr: error: {e:#}");
+            2
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! `tftsr scan`.
+
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+pub fn run(_args: Args) -> anyhow::Result<i32> {
+    anyhow::bail!("`tftsr scan` is not implemented yet")
+}

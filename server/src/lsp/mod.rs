@@ -1,0 +1,1 @@
+//! The language server (`tftsr lsp`): documents, positions, diagnostics, code actions, commands.

@@ -1,0 +1,1 @@
+//! `tftsr.db`: the SQLCipher-encrypted incident store (migrations, models, queries, key handling).
