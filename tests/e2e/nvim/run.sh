@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Headless Neovim 0.7.2 (Debian bookworm `neovim`) end-to-end test of the real `tftsr lsp`.
+# Usage: tests/e2e/nvim/run.sh     (server: see lib.sh resolve_server)     exit 0 = pass
+source "$(dirname "$0")/../lib.sh"
+need_apt neovim
+resolve_server
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+use_temp_store "$work"
+t0=$(now_ms)
+set +e
+# -u NONE: no user config/plugins; -i NONE: no shada; -n: no swap file.
+# XDG_*: nvim 0.7 writes ~/.cache/nvim/lsp.log etc.; keep everything in the work dir.
+# timeout: a server that never answers must not hang the run (nvim would wait forever).
+XDG_CACHE_HOME="$work/cache" XDG_STATE_HOME="$work/state" XDG_DATA_HOME="$work/xdg-data" \
+  E2E_WORKDIR="$work/ws" timeout -k 5 "${E2E_TIMEOUT:-90}" \
+  nvim --headless -u NONE -i NONE -n -c "luafile $E2E_DIR/nvim/e2e.lua"
+rc=$?
+[ $rc -ne 0 ] && [ -s "$work/cache/nvim/lsp.log" ] && { echo "--- nvim lsp.log (tail)"; tail -n 20 "$work/cache/nvim/lsp.log"; }
+echo "nvim e2e: rc=$rc in $(( $(now_ms) - t0 )) ms ($(nvim --version | head -1))"
+exit $rc
