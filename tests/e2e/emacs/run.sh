@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Emacs 28.2 + eglot 1.9 (Debian bookworm `emacs-nox`, `elpa-eglot`) batch end-to-end test of `tftsr lsp`.
+# Usage: tests/e2e/emacs/run.sh     (server: see lib.sh resolve_server)     exit 0 = pass
+source "$(dirname "$0")/../lib.sh"
+need_apt emacs-nox elpa-eglot
+resolve_server
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+mkdir "$work/home" "$work/ws"
+use_temp_store "$work"
+t0=$(now_ms)
+set +e
+# throw-away HOME so no user init/state leaks in or out; timeout so a dead server cannot hang us
+HOME="$work/home" E2E_WORKDIR="$work/ws" timeout -k 5 "${E2E_TIMEOUT:-90}" \
+  emacs -Q --batch -l "$E2E_DIR/emacs/e2e.el"
+rc=$?
+echo "emacs e2e: rc=$rc in $(( $(now_ms) - t0 )) ms ($(emacs --version | head -1), eglot $(dpkg-query -W -f='${Version}' elpa-eglot))"
+exit $rc
