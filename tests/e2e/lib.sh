@@ -46,3 +46,26 @@ use_temp_store() {
   TFTSR_DB_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   export TFTSR_DB_KEY
 }
+
+# doc_block TAG : print the fenced code block that follows "<!-- e2e: TAG" in docs/editors.md,
+# so the editor tests run the very configuration the docs tell users to paste.
+doc_block() {
+  awk -v tag="<!-- e2e: $1" '
+    index($0, tag) == 1 { armed = 1; next }
+    armed && /^```/ { if (inside) exit; inside = 1; next }
+    inside { print }' "$REPO_ROOT/docs/editors.md"
+}
+
+# path_with_tftsr DIR : a `tftsr` on PATH that runs $SERVER_CMD, for the docs' `cmd = { "tftsr", "lsp" }`
+path_with_tftsr() {
+  mkdir -p "$1"
+  printf '#!/bin/sh\n# ignores its arguments ("lsp"): SERVER_CMD already names the subcommand\nexec /bin/sh -c "exec $SERVER_CMD"\n' > "$1/tftsr"
+  chmod +x "$1/tftsr"
+  export PATH="$1:$PATH"
+}
+
+# write_fixture FILE : the fixture's lines, newline-terminated, as a log file
+write_fixture() {
+  python3 -c 'import json,sys; fx=json.load(open(sys.argv[1], encoding="utf-8"));
+open(sys.argv[2], "w", encoding="utf-8", newline="\n").write("\n".join(fx["lines"]) + "\n")' "$E2E_FIXTURE" "$1"
+}
