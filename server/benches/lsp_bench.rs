@@ -1,7 +1,8 @@
 //! LSP benchmark: a client harness that drives the release `tftsr lsp` over stdio, as an editor does.
 //!
 //! `cargo bench -p tftsr --bench lsp_bench` (builds the release binary; or point `TFTSR_BIN` at one).
-//! Generates a ~50 MiB log from the loghub corpus (`LOGHUB_DIR`, default /work/shared/corpus/loghub)
+//! Generates a ~50 MiB log from the loghub corpus (`LOGHUB_DIR`, default `../shared/corpus/loghub`
+//! beside the checkout)
 //! with planted findings, then, per run (fresh server each time, `LSP_BENCH_RUNS`, default 5):
 //!
 //! - `didOpen` -> first `publishDiagnostics` for the document (target <= 500 ms). The clock starts
@@ -412,9 +413,17 @@ fn main() {
     let bin = std::env::var_os("TFTSR_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tftsr")));
+    // shared/ sits beside the repository checkout (CI lays a copy there); LOGHUB_DIR overrides
     let corpus = std::env::var_os("LOGHUB_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/corpus/loghub"));
+        .unwrap_or_else(|| {
+            let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/loghub");
+            if beside.is_dir() {
+                beside
+            } else {
+                PathBuf::from("/work/shared/corpus/loghub")
+            }
+        });
     let runs: usize = std::env::var("LSP_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
