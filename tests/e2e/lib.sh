@@ -4,7 +4,7 @@ set -euo pipefail
 
 E2E_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$E2E_DIR/../.." && pwd)"
-export E2E_FIXTURE="$E2E_DIR/fixtures/multibyte.json"
+export E2E_FIXTURE="${E2E_FIXTURE:-$E2E_DIR/fixtures/multibyte.json}"
 export E2E_CACHE="${E2E_CACHE:-$HOME/.cache/tftsr-e2e}"
 mkdir -p "$E2E_CACHE"
 

@@ -49,7 +49,9 @@ local function main()
   local function request(method, params)
     local resp = vim.lsp.buf_request_sync(bufnr, method, params, 10000)
     check(resp and resp[client_id], '%s: no response (timeout?)', method)
-    check(not resp[client_id].err, '%s failed: %s', method, vim.inspect(resp[client_id].err))
+    -- 0.7.2 names the error `error` (later versions `err`)
+    local e = resp[client_id].error or resp[client_id].err
+    check(not e, '%s failed: %s', method, vim.inspect(e))
     return resp[client_id].result
   end
   local function wait_diags(n, what)
