@@ -11,8 +11,10 @@ import hashlib
 import json
 import os
 import pathlib
+import queue
 import shlex
 import subprocess
+import threading
 import time
 
 import pytest
@@ -68,7 +70,12 @@ async def client(lsp_client: LanguageClient, request):
         )
     )
     yield
-    await lsp_client.shutdown_session()
+    # shutdown + exit must end the server even with a server->client request in flight (e.g. the
+    # registerCapability sent from `initialized`): a bounded wait turns a hang into a failure
+    try:
+        await asyncio.wait_for(lsp_client.shutdown_session(), timeout=WAIT)
+    except asyncio.TimeoutError:
+        pytest.fail(f"server did not exit within {WAIT:.0f} s of shutdown + exit ({request.param})")
 
 
 # ---------------------------------------------------------------- helpers
@@ -336,8 +343,12 @@ class Raw:
 
     def __init__(self, tmp_path):
         env = dict(os.environ, TFTSR_DATA_DIR=str(tmp_path))
-        self.p = subprocess.Popen(server_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, env=env)
+        self.stderr_path = tmp_path / "server.stderr"  # a file: an unread pipe could block the server
+        with open(self.stderr_path, "wb") as err:
+            self.p = subprocess.Popen(server_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=err, env=env)
+        self.q = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
 
     def send_bytes(self, b: bytes):
         self.p.stdin.write(b)
@@ -347,21 +358,29 @@ class Raw:
         body = json.dumps(dict(msg, jsonrpc="2.0")).encode()
         self.send_bytes(b"Content-Length: %d\r\n\r\n" % len(body) + body)
 
-    def recv(self, timeout=WAIT) -> dict:
-        import select
-        headers = {}
-        deadline = time.monotonic() + timeout
+    def _read(self):
+        # a thread, not select(): select on the pipe misses data already in the reader's buffer
         while True:
-            if not select.select([self.p.stdout], [], [], max(0, deadline - time.monotonic()))[0]:
-                raise AssertionError("no message from the server (hung or dead)")
-            line = self.p.stdout.readline()
-            assert line, f"server closed its stdout (stopped serving); exit status {self.p.poll()}"
-            line = line.strip()
-            if not line:
-                break
-            k, v = line.decode().split(":", 1)
-            headers[k.lower()] = v.strip()
-        return json.loads(self.p.stdout.read(int(headers["content-length"])))
+            headers = {}
+            while True:
+                line = self.p.stdout.readline()
+                if not line:
+                    self.q.put(None)
+                    return
+                line = line.strip()
+                if not line:
+                    break
+                k, v = line.decode().split(":", 1)
+                headers[k.lower()] = v.strip()
+            self.q.put(json.loads(self.p.stdout.read(int(headers["content-length"]))))
+
+    def recv(self, timeout=WAIT) -> dict:
+        try:
+            m = self.q.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("no message from the server (hung or dead)") from None
+        assert m is not None, f"server closed its stdout (stopped serving); exit status {self.p.poll()}"
+        return m
 
     def response(self, mid):
         while True:
@@ -408,5 +427,5 @@ def test_raw_bad_params_error_then_clean_exit(raw):
     assert "error" not in raw.response(4)
     raw.send({"method": "exit"})
     assert raw.p.wait(10) == 0, "exit after shutdown must be status 0"
-    stderr = raw.p.stderr.read().decode(errors="replace")
+    stderr = raw.stderr_path.read_text(errors="replace")
     assert "panicked" not in stderr, stderr
