@@ -287,7 +287,8 @@ async def test_commands(client: LanguageClient):
     assert att["issueId"] == issue["id"] and att["findings"] == len(FINDINGS), att
     assert att["contentHash"] == hashlib.sha256(TEXT.encode()).hexdigest(), "contentHash = sha256 of the text"
     detail = await command(client, "tftsr.getIssue", {"id": issue["id"]})
-    assert [lf["id"] for lf in detail["log_files"]] == [att["logFileId"]]
+    assert [(lf["id"], lf["file_name"], lf["content_hash"]) for lf in detail["log_files"]] == [
+        (att["logFileId"], "sample.log", att["contentHash"])]
     db = client.ws.parent / "tftsr.db"  # databasePath from initializationOptions
     assert db.exists() and not db.read_bytes()[:16].startswith(b"SQLite format 3"), "store must be encrypted"
     assert LINES[0].encode() not in db.read_bytes(), "log text stored in clear"
