@@ -94,6 +94,8 @@ pub struct Doc {
     pub scanned_version: Option<i32>,
     /// The text given with didOpen, kept until the first full scan so it needs no rope copy.
     pub open_text: Option<Arc<str>>,
+    /// The store's log_file id once attached with `tftsr.attachToIssue` (audit entity).
+    pub attached_log_file: Option<String>,
 }
 
 impl Doc {
@@ -113,6 +115,7 @@ impl Doc {
             generation: 0,
             scanned_version: None,
             open_text: Some(Arc::from(text)),
+            attached_log_file: None,
         }
     }
 
