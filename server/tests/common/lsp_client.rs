@@ -230,6 +230,17 @@ impl Client {
         None
     }
 
+    /// Waits until the server has sent a request with this method (answered on the way).
+    pub fn wait_server_request(&mut self, method: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        while !self.server_requests.iter().any(|m| m == method) {
+            match self.recv(deadline) {
+                Some(m) => self.inbox.push_back(m),
+                None => panic!("the server never sent {method}"),
+            }
+        }
+    }
+
     /// The next publishDiagnostics for `uri` (whose diagnostics satisfy `pred`).
     pub fn wait_diagnostics(&mut self, uri: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
         let got = self.wait_notification(TIMEOUT, |m| {
