@@ -42,6 +42,8 @@ resolve_server() {
 # The key is random per run so a test cannot pass by reading someone else's database.
 use_temp_store() {
   export TFTSR_DATA_DIR="$1/data"
+  # debug builds default to a plain store; the tests want the encrypted path users get
+  export TFTSR_DB_ENCRYPT=1
   mkdir -p "$TFTSR_DATA_DIR"
   TFTSR_DB_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   export TFTSR_DB_KEY
