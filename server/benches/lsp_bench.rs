@@ -13,6 +13,8 @@
 //! - server RSS (`VmRSS` from /proc/<pid>/status) with the document open (target <= 3x its size).
 //!
 //! Prints medians over the runs and the CPU model. Exit status 1 if the server fails to answer.
+//! Knobs: `LSP_BENCH_RUNS`, `LSP_BENCH_MIB` (document size), `LSP_BENCH_SETTINGS` (extra settings
+//! JSON, e.g. `{"logLevel":"debug"}`), `LSP_BENCH_STDERR` (keep the server log in that file).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -48,6 +50,8 @@ const PLANTS: &[&str] = &[
     " ghp_token=ghp_16C7e42F292c6912E7710c838347Ae178B4a",
 ];
 const PLANT_EVERY: usize = 40;
+/// One-character edits per run.
+const EDITS: usize = 5;
 
 struct Msg {
     at: Instant,
@@ -96,7 +100,13 @@ impl Server {
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(stderr_log).expect("stderr log"))
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(stderr_log)
+                    .expect("stderr log"),
+            )
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
         let stdin = Arc::new(Mutex::new(child.stdin.take().unwrap()));
@@ -293,7 +303,7 @@ struct Run {
     write_ms: f64,
     open_ms: f64,
     open_diags: usize,
-    change_ms: f64,
+    change_ms: Vec<f64>,
     action_ms: Vec<f64>,
     rss_kib: u64,
     hwm_kib: u64,
@@ -301,8 +311,20 @@ struct Run {
 }
 
 fn run_once(bin: &Path, text: &str, work: &Path) -> Run {
-    let settings = json!({"debounceMs": 0});
-    let mut s = Server::start(bin, &work.join("server.stderr"), settings.clone());
+    let mut settings = json!({"debounceMs": 0});
+    // extra settings for investigations, e.g. LSP_BENCH_SETTINGS='{"logLevel":"debug"}'
+    if let Ok(extra) = std::env::var("LSP_BENCH_SETTINGS") {
+        let extra: Value = serde_json::from_str(&extra)
+            .unwrap_or_else(|e| fail(&format!("LSP_BENCH_SETTINGS: {e}")));
+        for (k, v) in extra.as_object().into_iter().flatten() {
+            settings[k] = v.clone();
+        }
+    }
+    // LSP_BENCH_STDERR=FILE keeps the server's log (appended over the runs)
+    let stderr_log = std::env::var_os("LSP_BENCH_STDERR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| work.join("server.stderr"));
+    let mut s = Server::start(bin, &stderr_log, settings.clone());
     let root = format!("file://{}", work.display());
     let id = s.request(
         "initialize",
@@ -366,20 +388,25 @@ fn run_once(bin: &Path, text: &str, work: &Path) -> Run {
     thread::sleep(Duration::from_millis(200)); // let any background index settle before RSS
     let (rss_kib, hwm_kib) = s.rss_kib();
 
-    // one character typed at the very end (the text ends with '\n': end = (line count, 0))
+    // characters typed one by one at the very end (the text ends with '\n': the last line is
+    // empty); each waits for the diagnostics of its version. The first edit also frees the didOpen
+    // text the server keeps until then, so it is reported on its own too.
     let last_line = text.matches('\n').count();
-    let t1 = Instant::now();
-    s.notify(
-        "textDocument/didChange",
-        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{
-            "range": {"start": {"line": last_line, "character": 0}, "end": {"line": last_line, "character": 0}},
-            "text": "x"}]}),
-    );
-    let changed = s.wait_for(
-        "publishDiagnostics for version 2",
-        publish_for(&uri, Some(2)),
-    );
-    let change_ms = ms(changed.at - t1);
+    let mut change_ms = Vec::new();
+    for (i, version) in (2..2 + EDITS as i64).enumerate() {
+        let t1 = Instant::now();
+        s.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{
+                "range": {"start": {"line": last_line, "character": i}, "end": {"line": last_line, "character": i}},
+                "text": "x"}]}),
+        );
+        let changed = s.wait_for(
+            "publishDiagnostics for the edit",
+            publish_for(&uri, Some(version)),
+        );
+        change_ms.push(ms(changed.at - t1));
+    }
     let (rss_after_change_kib, _) = s.rss_kib();
 
     // code actions on a finding in the middle of what was published, as a cursor move does
@@ -457,15 +484,16 @@ fn main() {
     for i in 0..runs {
         let r = run_once(&bin, &text, work.path());
         let mut a = r.action_ms.clone();
+        let edits: Vec<String> = r.change_ms.iter().map(|m| format!("{m:.2}")).collect();
         println!(
             "run {}: didOpen->diagnostics {:.1} ms (didOpen written after {:.1} ms; {} diagnostics), \
-             didChange->diagnostics {:.2} ms, codeAction median {:.3} ms, RSS {:.1} MiB (peak {:.1} MiB, \
-             {:.1} MiB after the edit)",
+             didChange->diagnostics [{}] ms, codeAction median {:.3} ms, RSS {:.1} MiB (peak {:.1} MiB, \
+             {:.1} MiB after the edits)",
             i + 1,
             r.open_ms,
             r.write_ms,
             r.open_diags,
-            r.change_ms,
+            edits.join(", "),
             median(&mut a),
             r.rss_kib as f64 / 1024.0,
             r.hwm_kib as f64 / 1024.0,
@@ -474,7 +502,9 @@ fn main() {
         results.push(r);
     }
     let mut open: Vec<f64> = results.iter().map(|r| r.open_ms).collect();
-    let mut change: Vec<f64> = results.iter().map(|r| r.change_ms).collect();
+    let mut change: Vec<f64> = results.iter().flat_map(|r| r.change_ms.clone()).collect();
+    let mut first_change: Vec<f64> = results.iter().map(|r| r.change_ms[0]).collect();
+    let fc = median(&mut first_change);
     let mut actions: Vec<f64> = results.iter().flat_map(|r| r.action_ms.clone()).collect();
     let mut rss: Vec<f64> = results.iter().map(|r| r.rss_kib as f64 / 1024.0).collect();
     let mut hwm: Vec<f64> = results.iter().map(|r| r.hwm_kib as f64 / 1024.0).collect();
@@ -494,7 +524,8 @@ fn main() {
         verdict(o <= 500.0)
     );
     println!(
-        "| 1-char didChange at end -> diagnostics (debounce 0) | {c:.2} ms | <= 10 ms | {} |",
+        "| 1-char didChange at end -> diagnostics (debounce 0; {} edits, first edit {fc:.2} ms) | {c:.2} ms | <= 10 ms | {} |",
+        change.len(),
         verdict(c <= 10.0)
     );
     println!(
