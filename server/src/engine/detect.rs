@@ -12,7 +12,6 @@
 //!
 //! Candidates may overlap; `resolve` in `mod.rs` reduces them to one span per region.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::Engine as _;
 
 use super::types::PiiType;
@@ -38,44 +37,42 @@ enum Kw {
     ApiKey,
     AwsSecret,
     Bearer,
-    PemBegin,
 }
 
+/// Key names whose value is a secret, matched as a case-insensitive *suffix* of the key before a
+/// separator (`db_password=`, `"x-api-key":`, `dbPassword:`). Longest first: the first match
+/// wins, so `aws_secret_key` is the AWS secret and not the generic `secret_key`.
 const KEYWORDS: &[(&str, Kw)] = &[
-    ("password", Kw::Password),
-    ("passwd", Kw::Password),
-    ("pwd", Kw::Password),
-    ("pass", Kw::Password),
-    ("passphrase", Kw::Password),
-    ("api_key", Kw::ApiKey),
-    ("apikey", Kw::ApiKey),
-    ("api-key", Kw::ApiKey),
-    ("x-api-key", Kw::ApiKey),
+    ("aws_secret_access_key", Kw::AwsSecret),
+    ("secret_access_key", Kw::AwsSecret),
+    ("secretaccesskey", Kw::AwsSecret),
+    ("aws_secret_key", Kw::AwsSecret),
+    ("private_token", Kw::ApiKey),
+    ("refresh_token", Kw::ApiKey),
+    ("client_secret", Kw::ApiKey),
     ("access_token", Kw::ApiKey),
     ("access-token", Kw::ApiKey),
     ("accesstoken", Kw::ApiKey),
+    ("aws_secret", Kw::AwsSecret),
+    ("passphrase", Kw::Password),
     ("auth_token", Kw::ApiKey),
     ("auth-token", Kw::ApiKey),
-    ("authtoken", Kw::ApiKey),
-    ("client_secret", Kw::ApiKey),
-    ("refresh_token", Kw::ApiKey),
-    ("api_token", Kw::ApiKey),
     ("api_secret", Kw::ApiKey),
     ("app_secret", Kw::ApiKey),
     ("secret_key", Kw::ApiKey),
-    ("private_token", Kw::ApiKey),
-    ("aws_secret_access_key", Kw::AwsSecret),
-    ("aws_secret_key", Kw::AwsSecret),
-    ("secret_access_key", Kw::AwsSecret),
-    ("secretaccesskey", Kw::AwsSecret),
-    ("aws_secret", Kw::AwsSecret),
-    ("bearer", Kw::Bearer),
-    ("-----begin ", Kw::PemBegin),
+    ("api_token", Kw::ApiKey),
+    ("authtoken", Kw::ApiKey),
+    ("x-api-key", Kw::ApiKey),
+    ("password", Kw::Password),
+    ("api_key", Kw::ApiKey),
+    ("api-key", Kw::ApiKey),
+    ("passwd", Kw::Password),
+    ("apikey", Kw::ApiKey),
+    ("pass", Kw::Password),
+    ("pwd", Kw::Password),
 ];
 
-pub struct Detectors {
-    ac: AhoCorasick,
-}
+pub struct Detectors;
 
 // Byte classes for the main loop.
 const C_NONE: u8 = 0;
@@ -149,12 +146,7 @@ impl Default for Detectors {
 
 impl Detectors {
     pub fn new() -> Detectors {
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(KEYWORDS.iter().map(|(k, _)| k))
-            .expect("static keyword automaton");
-        Detectors { ac }
+        Detectors
     }
 
     /// Appends every candidate in `text` to `out` (unsorted, possibly overlapping).
@@ -162,10 +154,6 @@ impl Detectors {
         let b = text.as_bytes();
         let mut s = Scan { b, en, out };
         s.main_loop();
-        for m in self.ac.find_iter(b) {
-            let kw = KEYWORDS[m.pattern().as_usize()].1;
-            s.keyword(kw, m.start(), m.end());
-        }
     }
 }
 
@@ -267,6 +255,24 @@ impl Scan<'_> {
         if first.is_ascii_uppercase() && wl >= 4 && at(b, ws + 1).is_ascii_uppercase() {
             self.iban(ws);
         }
+        match next {
+            b'=' | b':' | b'"' | b'\'' => self.key_word(we),
+            b' ' | b'\t' => {
+                if wl == 6 && b[ws..we].eq_ignore_ascii_case(b"bearer") {
+                    self.keyword(Kw::Bearer, ws, we);
+                } else if wl == 5 && &b[ws..we] == b"BEGIN" && ws >= 5 && &b[ws - 5..ws] == b"-----"
+                {
+                    self.pem(ws - 5, we + 1);
+                } else {
+                    // `password = x`
+                    let k = run(b, we, |c| c == b' ' || c == b'\t');
+                    if k - we <= 4 && matches!(at(b, k), b'=' | b':') {
+                        self.key_word(we);
+                    }
+                }
+            }
+            _ => {}
+        }
         if next == b'.' || next == b'-' {
             let p = before(b, ws);
             if !alnum(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
@@ -310,7 +316,8 @@ impl Scan<'_> {
                     self.push(PiiType::CreditCard, ws, we);
                 }
             }
-        } else if (2..=6).contains(&wl) && (next == b' ' || next == b'-') {
+        } else if wl == 4 && (next == b' ' || next == b'-') && at(b, we + 1).is_ascii_digit() {
+            // Grouped cards start with a group of four (4-4-4-4, Amex 4-6-5, Diners 4-6-4).
             self.card_grouped(ws);
         }
     }
@@ -461,7 +468,8 @@ impl Scan<'_> {
             return;
         }
         let sep = at(b, run(b, s, |c| c.is_ascii_digit()));
-        let mut ends = Vec::with_capacity(6);
+        let mut ends = [(0usize, 0usize); 19];
+        let mut ne = 0;
         let mut digits = [0u8; 19];
         let mut nd = 0;
         let mut i = s;
@@ -473,17 +481,18 @@ impl Scan<'_> {
             }
             digits[nd..nd + gl].copy_from_slice(&b[i..j]);
             nd += gl;
-            ends.push((j, nd));
+            ends[ne] = (j, nd);
+            ne += 1;
             if at(b, j) == sep && at(b, j + 1).is_ascii_digit() {
                 i = j + 1;
             } else {
                 break;
             }
         }
-        if ends.len() < 2 {
+        if ne < 2 {
             return;
         }
-        for &(e, nd) in ends.iter().rev() {
+        for &(e, nd) in ends[..ne].iter().rev() {
             if nd < 13 {
                 break;
             }
@@ -772,10 +781,31 @@ impl Scan<'_> {
 
     // ---------------------------------------------------------------- key = value
 
+    /// A word ending at `we` is followed by a separator: is the key a secret's name?
+    fn key_word(&mut self, we: usize) {
+        let b = self.b;
+        // Every key name ends in one of these letters; most words don't get further.
+        if !matches!(b[we - 1] | 0x20, b'd' | b's' | b'e' | b'y' | b'n' | b't') {
+            return;
+        }
+        for &(k, kw) in KEYWORDS {
+            let k = k.as_bytes();
+            if we < k.len() || !b[we - k.len()..we].eq_ignore_ascii_case(k) {
+                continue;
+            }
+            let ks = we - k.len();
+            // `pass` in `bypass`, `pwd` in `cwd`-like words are nothing; `dbPassword` is.
+            if k.len() <= 4 && before(b, ks).is_ascii_alphabetic() {
+                return;
+            }
+            self.keyword(kw, ks, we);
+            return;
+        }
+    }
+
     fn keyword(&mut self, kw: Kw, ks: usize, ke: usize) {
         let b = self.b;
         match kw {
-            Kw::PemBegin => self.pem(ks, ke),
             Kw::Bearer => {
                 if alnum(before(b, ks)) || at(b, ke) != b' ' {
                     return;
@@ -1148,8 +1178,19 @@ pub fn fqdn_end(b: &[u8], s: usize, any_tld: bool) -> Option<usize> {
     if v.len() > 253 {
         return None;
     }
+    // Cheap rejections first: no dot, or a last label that is no TLD (class names, file names,
+    // timestamps), before validating every label.
+    let last_dot = memchr::memrchr(b'.', v)?;
+    let last = &v[last_dot + 1..];
+    let tld_ok = is_tld(last)
+        || (any_tld
+            && (2..=24).contains(&last.len())
+            && last.iter().all(u8::is_ascii_alphabetic)
+            && !is_file_ext(last));
+    if !tld_ok {
+        return None;
+    }
     let mut labels = 0;
-    let mut last = &v[..0];
     for l in v.split(|&c| c == b'.') {
         if l.is_empty() || l.len() > 63 || l[0] == b'-' || l[l.len() - 1] == b'-' {
             return None;
@@ -1160,17 +1201,8 @@ pub fn fqdn_end(b: &[u8], s: usize, any_tld: bool) -> Option<usize> {
             return None;
         }
         labels += 1;
-        last = l;
     }
     if labels < 2 {
-        return None;
-    }
-    let tld_ok = is_tld(last)
-        || (any_tld
-            && (2..=24).contains(&last.len())
-            && last.iter().all(u8::is_ascii_alphabetic)
-            && !is_file_ext(last));
-    if !tld_ok {
         return None;
     }
     // `foo.com.java`-like run-ons and method calls are not hosts.
