@@ -74,29 +74,6 @@ const KEYWORDS: &[(&str, Kw)] = &[
 
 pub struct Detectors;
 
-// Byte classes for the main loop.
-const C_NONE: u8 = 0;
-const C_WORD: u8 = 1;
-const C_AT: u8 = 2;
-const C_COLON: u8 = 3;
-const C_PLUS: u8 = 4;
-
-static CLASS: [u8; 256] = {
-    let mut t = [C_NONE; 256];
-    let mut i = 0;
-    while i < 256 {
-        let c = i as u8;
-        if c.is_ascii_alphanumeric() {
-            t[i] = C_WORD;
-        }
-        i += 1;
-    }
-    t[b'@' as usize] = C_AT;
-    t[b':' as usize] = C_COLON;
-    t[b'+' as usize] = C_PLUS;
-    t
-};
-
 #[inline]
 fn alnum(c: u8) -> bool {
     c.is_ascii_alphanumeric()
@@ -125,6 +102,68 @@ fn run(b: &[u8], mut i: usize, f: impl Fn(u8) -> bool) -> usize {
         i += 1;
     }
     i
+}
+
+/// Bit masks of one 64-byte block: bit `k` describes byte `k`.
+struct Masks {
+    word: u64,
+    at: u64,
+    plus: u64,
+    colon: u64,
+    slash: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
+fn classify(block: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of the x86-64 baseline; loads are unaligned loads of 16 bytes that
+    // lie inside `block`.
+    unsafe {
+        let bias = _mm_set1_epi8(-128);
+        // x in [lo, lo+len) <=> ((x - lo) ^ 0x80) < (len ^ 0x80) as signed bytes.
+        let in_range = |v: __m128i, lo: i8, len: u8| {
+            let t = _mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8(lo)), bias);
+            _mm_cmplt_epi8(t, _mm_set1_epi8((len ^ 0x80) as i8))
+        };
+        let mut m = Masks {
+            word: 0,
+            at: 0,
+            plus: 0,
+            colon: 0,
+            slash: 0,
+        };
+        for k in 0..4 {
+            let v = _mm_loadu_si128(block.as_ptr().add(k * 16) as *const __m128i);
+            let digit = in_range(v, b'0' as i8, 10);
+            let letter = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a' as i8, 26);
+            let mask = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16) << (k * 16);
+            m.word |= mask(_mm_or_si128(digit, letter));
+            m.at |= mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'@' as i8)));
+            m.plus |= mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'+' as i8)));
+            m.colon |= mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b':' as i8)));
+            m.slash |= mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'/' as i8)));
+        }
+        m
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn classify(block: &[u8; 64]) -> Masks {
+    let mut m = Masks {
+        word: 0,
+        at: 0,
+        plus: 0,
+        colon: 0,
+        slash: 0,
+    };
+    for (k, &c) in block.iter().enumerate() {
+        m.word |= u64::from(c.is_ascii_alphanumeric()) << k;
+        m.at |= u64::from(c == b'@') << k;
+        m.plus |= u64::from(c == b'+') << k;
+        m.colon |= u64::from(c == b':') << k;
+        m.slash |= u64::from(c == b'/') << k;
+    }
+    m
 }
 
 /// Set of enabled built-in types, indexed like `PiiType::ALL`.
@@ -171,42 +210,71 @@ impl Scan<'_> {
         }
     }
 
+    /// Visits every word start and every structural byte (`@`, `+`, `://`, `::`) in order.
+    ///
+    /// The text is classified 64 bytes at a time into bit masks (SSE2 on x86-64), so the loop
+    /// branches once per *event* instead of once per byte: per-byte dispatch was the bottleneck.
     fn main_loop(&mut self) {
         let b = self.b;
         let n = b.len();
-        let mut i = 0;
-        while i < n {
-            match CLASS[b[i] as usize] {
-                C_NONE => i += 1,
-                C_WORD => {
-                    let mut j = i + 1;
-                    while j < n && CLASS[b[j] as usize] == C_WORD {
-                        j += 1;
-                    }
-                    self.word(i, j);
-                    i = j;
-                }
-                C_AT => {
-                    self.email(i);
-                    i += 1;
-                }
-                C_COLON => {
-                    if at(b, i + 1) == b'/' && at(b, i + 2) == b'/' {
-                        self.url(i);
-                    } else if at(b, i + 1) == b':' {
-                        let p = before(b, i);
-                        if !alnum(p) && p != b':' && p != b'.' {
-                            self.ipv6(i);
+        let mut base = 0;
+        let mut prev_word = false;
+        let mut pad = [0u8; 64];
+        while base < n {
+            let block: &[u8; 64] = if base + 64 <= n {
+                b[base..base + 64].try_into().expect("64 bytes")
+            } else {
+                pad[..n - base].copy_from_slice(&b[base..]);
+                &pad
+            };
+            let m = classify(block);
+            let w = m.word;
+            let starts = w & !((w << 1) | u64::from(prev_word));
+            // `:` only matters before `/` or `:` (bit 63 can't see the next block: keep it).
+            let colon_ev = m.colon & (((m.slash | m.colon) >> 1) | (1 << 63));
+            let special = m.at | m.plus | colon_ev;
+            let mut ev = starts | special;
+            while ev != 0 {
+                let p = ev.trailing_zeros() as usize;
+                ev &= ev - 1;
+                let i = base + p;
+                if (special >> p) & 1 == 1 {
+                    self.special(i);
+                } else {
+                    let len = (!(w >> p)).trailing_zeros() as usize;
+                    let mut we = i + len;
+                    if p + len >= 64 {
+                        while we < n && alnum(b[we]) {
+                            we += 1;
                         }
                     }
-                    i += 1;
+                    self.word(i, we);
                 }
-                _ => {
-                    // '+': international phone number
-                    if at(b, i + 1).is_ascii_digit() && !alnum(before(b, i)) {
-                        self.phone_intl(i);
+            }
+            prev_word = (w >> 63) & 1 == 1;
+            base += 64;
+        }
+    }
+
+    #[inline(never)]
+    fn special(&mut self, i: usize) {
+        let b = self.b;
+        match b[i] {
+            b'@' => self.email(i),
+            b':' => {
+                if at(b, i + 1) == b'/' && at(b, i + 2) == b'/' {
+                    self.url(i);
+                } else if at(b, i + 1) == b':' {
+                    let p = before(b, i);
+                    if !alnum(p) && p != b':' && p != b'.' {
+                        self.ipv6(i);
                     }
-                    i += 1;
+                }
+            }
+            _ => {
+                // '+': international phone number
+                if at(b, i + 1).is_ascii_digit() && !alnum(before(b, i)) {
+                    self.phone_intl(i);
                 }
             }
         }
