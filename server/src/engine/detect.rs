@@ -281,57 +281,36 @@ impl Scan<'_> {
     }
 
     /// A word (maximal alphanumeric run) `[ws, we)`.
+    ///
+    /// Dispatch on the byte after the word first: most words are followed by a space and need
+    /// only two cheap checks, which keeps the hot path short.
     fn word(&mut self, ws: usize, we: usize) {
         let b = self.b;
         let first = b[ws];
-        let wl = we - ws;
         let next = at(b, we);
-        if wl <= 4 && (next == b':' || next == b'-') && b[ws..we].iter().all(u8::is_ascii_hexdigit)
-        {
-            let p = before(b, ws);
-            if !alnum(p) && p != b':' && p != b'-' && p != b'.' {
-                if wl == 2 {
-                    self.mac(ws);
-                }
-                if next == b':' {
-                    self.ipv6(ws);
-                }
-            }
-        }
         if first.is_ascii_digit() {
+            if matches!(next, b':' | b'-') {
+                self.hexish(ws, we, next);
+            }
             if b[ws..we].iter().all(u8::is_ascii_digit) {
                 self.numeric(ws, we);
             }
             return;
         }
-        match first {
-            b'A' => {
-                if b[ws..].starts_with(b"AKIA") || b[ws..].starts_with(b"ASIA") {
-                    self.aws_key(ws, we);
-                } else if b[ws..].starts_with(b"AIza") {
-                    self.google_key(ws);
-                }
-            }
-            b'g' if b[ws..].starts_with(b"gh") || b[ws..].starts_with(b"github_pat_") => {
-                self.github(ws)
-            }
-            b'x' if b[ws..].starts_with(b"xox") => self.slack(ws),
-            b's' | b'r' if next == b'_' => self.stripe(ws),
-            b'e' if b[ws..].starts_with(b"eyJ") => self.jwt(ws),
-            _ => {}
-        }
-        if first.is_ascii_uppercase() && wl >= 4 && at(b, ws + 1).is_ascii_uppercase() {
-            self.iban(ws);
+        if first.is_ascii_uppercase() {
+            self.upper_word(ws, we);
+        } else if first == b'e' && b[ws..].starts_with(b"eyJ") {
+            self.jwt(ws);
         }
         match next {
-            b'=' | b':' | b'"' | b'\'' => self.key_word(we),
             b' ' | b'\t' => {
+                let wl = we - ws;
                 if wl == 6 && b[ws..we].eq_ignore_ascii_case(b"bearer") {
                     self.keyword(Kw::Bearer, ws, we);
                 } else if wl == 5 && &b[ws..we] == b"BEGIN" && ws >= 5 && &b[ws - 5..ws] == b"-----"
                 {
                     self.pem(ws - 5, we + 1);
-                } else {
+                } else if matches!(at(b, we + 1), b' ' | b'=' | b':') {
                     // `password = x`
                     let k = run(b, we, |c| c == b' ' || c == b'\t');
                     if k - we <= 4 && matches!(at(b, k), b'=' | b':') {
@@ -339,13 +318,67 @@ impl Scan<'_> {
                     }
                 }
             }
+            b'.' => self.host_start(ws),
+            b'-' => {
+                self.hexish(ws, we, next);
+                if first == b'x' && b[ws..].starts_with(b"xox") {
+                    self.slack(ws);
+                }
+                self.host_start(ws);
+            }
+            b':' => {
+                self.hexish(ws, we, next);
+                self.key_word(we);
+            }
+            b'_' => match first {
+                b'g' => self.github(ws),
+                b's' | b'r' => self.stripe(ws),
+                _ => {}
+            },
+            b'=' | b'"' | b'\'' => self.key_word(we),
             _ => {}
         }
-        if next == b'.' || next == b'-' {
-            let p = before(b, ws);
-            if !alnum(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
-                self.hostname(ws);
+    }
+
+    /// Words starting with an uppercase letter: AWS and Google keys, IBANs.
+    fn upper_word(&mut self, ws: usize, we: usize) {
+        let b = self.b;
+        if b[ws] == b'A' {
+            if b[ws..].starts_with(b"AKIA") || b[ws..].starts_with(b"ASIA") {
+                self.aws_key(ws, we);
+            } else if b[ws..].starts_with(b"AIza") {
+                self.google_key(ws);
             }
+        }
+        if we - ws >= 4 && at(b, ws + 1).is_ascii_uppercase() && at(b, ws + 2).is_ascii_digit() {
+            self.iban(ws);
+        }
+    }
+
+    /// A short hex word before `:` or `-`: the start of a MAC or IPv6 address?
+    fn hexish(&mut self, ws: usize, we: usize, next: u8) {
+        let b = self.b;
+        let wl = we - ws;
+        if wl > 4 || !b[ws..we].iter().all(u8::is_ascii_hexdigit) {
+            return;
+        }
+        let p = before(b, ws);
+        if alnum(p) || p == b':' || p == b'-' || p == b'.' {
+            return;
+        }
+        if wl == 2 {
+            self.mac(ws);
+        }
+        if next == b':' {
+            self.ipv6(ws);
+        }
+    }
+
+    /// A word followed by `.` or `-`: the start of a host name?
+    fn host_start(&mut self, ws: usize) {
+        let p = before(self.b, ws);
+        if !alnum(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
+            self.hostname(ws);
         }
     }
 
@@ -359,12 +392,10 @@ impl Scan<'_> {
         if next == b'.' && wl <= 3 {
             self.ipv4_at(ws);
         }
-        if next == b'.' || next == b'-' {
-            // `rhost=5.36.59.76.dynamic-dsl-ip.omantel.net.om`: a host name may start with digits.
-            let p = before(b, ws);
-            if !alnum(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
-                self.hostname(ws);
-            }
+        if (next == b'.' || next == b'-') && prev != b':' {
+            // `rhost=5.36.59.76.dynamic-dsl-ip.omantel.net.om`: a host name may start with digits
+            // (but `12:30:45.123` is a time).
+            self.host_start(ws);
         }
         if wl == 3 {
             if next == b'-' {
@@ -1238,7 +1269,10 @@ fn parse_ipv6(b: &[u8], s: usize) -> Option<usize> {
 /// at least two, last one a known TLD, or with `any_tld` any alphabetic one of 2–24 letters that
 /// is not a file extension). Rejects CamelCase labels (`com.foo.MyClass`).
 pub fn fqdn_end(b: &[u8], s: usize, any_tld: bool) -> Option<usize> {
-    let mut e = run(b, s, |c| alnum(c) || c == b'-' || c == b'.');
+    let mut e = s;
+    while e < b.len() && HOST_CH[b[e] as usize] {
+        e += 1;
+    }
     while e > s && matches!(b[e - 1], b'.' | b'-') {
         e -= 1;
     }
@@ -1279,6 +1313,17 @@ pub fn fqdn_end(b: &[u8], s: usize, any_tld: bool) -> Option<usize> {
     }
     Some(e)
 }
+
+static HOST_CH: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || c == b'-' || c == b'.';
+        i += 1;
+    }
+    t
+};
 
 fn is_file_ext(l: &[u8]) -> bool {
     const EXT: &[&str] = &[
