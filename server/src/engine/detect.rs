@@ -302,41 +302,39 @@ impl Scan<'_> {
         } else if first == b'e' && b[ws..].starts_with(b"eyJ") {
             self.jwt(ws);
         }
-        match next {
-            b' ' | b'\t' => {
-                let wl = we - ws;
-                if wl == 6 && b[ws..we].eq_ignore_ascii_case(b"bearer") {
-                    self.keyword(Kw::Bearer, ws, we);
-                } else if wl == 5 && &b[ws..we] == b"BEGIN" && ws >= 5 && &b[ws - 5..ws] == b"-----"
-                {
-                    self.pem(ws - 5, we + 1);
-                } else if matches!(at(b, we + 1), b' ' | b'=' | b':') {
-                    // `password = x`
-                    let k = run(b, we, |c| c == b' ' || c == b'\t');
-                    if k - we <= 4 && matches!(at(b, k), b'=' | b':') {
-                        self.key_word(we);
-                    }
+        // An if-chain in order of frequency: a jump table here mispredicted on every word.
+        if next == b' ' || next == b'\t' {
+            let wl = we - ws;
+            if wl == 6 && b[ws..we].eq_ignore_ascii_case(b"bearer") {
+                self.keyword(Kw::Bearer, ws, we);
+            } else if wl == 5 && &b[ws..we] == b"BEGIN" && ws >= 5 && &b[ws - 5..ws] == b"-----" {
+                self.pem(ws - 5, we + 1);
+            } else if matches!(at(b, we + 1), b' ' | b'=' | b':') {
+                // `password = x`
+                let k = run(b, we, |c| c == b' ' || c == b'\t');
+                if k - we <= 4 && matches!(at(b, k), b'=' | b':') {
+                    self.key_word(we);
                 }
             }
-            b'.' => self.host_start(ws),
-            b'-' => {
-                self.hexish(ws, we, next);
-                if first == b'x' && b[ws..].starts_with(b"xox") {
-                    self.slack(ws);
-                }
-                self.host_start(ws);
+        } else if next == b'.' {
+            self.host_start(ws);
+        } else if next == b':' {
+            self.hexish(ws, we, next);
+            self.key_word(we);
+        } else if next == b'-' {
+            self.hexish(ws, we, next);
+            if first == b'x' && b[ws..].starts_with(b"xox") {
+                self.slack(ws);
             }
-            b':' => {
-                self.hexish(ws, we, next);
-                self.key_word(we);
-            }
-            b'_' => match first {
+            self.host_start(ws);
+        } else if next == b'_' {
+            match first {
                 b'g' => self.github(ws),
                 b's' | b'r' => self.stripe(ws),
                 _ => {}
-            },
-            b'=' | b'"' | b'\'' => self.key_word(we),
-            _ => {}
+            }
+        } else if next == b'=' || next == b'"' || next == b'\'' {
+            self.key_word(we);
         }
     }
 
@@ -884,12 +882,19 @@ impl Scan<'_> {
     fn key_word(&mut self, we: usize) {
         let b = self.b;
         // Every key name ends in one of these letters; most words don't get further.
-        if !matches!(b[we - 1] | 0x20, b'd' | b's' | b'e' | b'y' | b'n' | b't') {
+        let last = b[we - 1] | 0x20;
+        if !matches!(last, b'd' | b's' | b'e' | b'y' | b'n' | b't') {
             return;
+        }
+        // Lower-case the tail once; compare keywords ending in the same letter.
+        let mut tail = [0u8; 24];
+        let tl = (we).min(24);
+        for (d, &c) in tail[24 - tl..].iter_mut().zip(&b[we - tl..we]) {
+            *d = c.to_ascii_lowercase();
         }
         for &(k, kw) in KEYWORDS {
             let k = k.as_bytes();
-            if we < k.len() || !b[we - k.len()..we].eq_ignore_ascii_case(k) {
+            if k[k.len() - 1] != last || k.len() > tl || tail[24 - k.len()..] != *k {
                 continue;
             }
             let ks = we - k.len();
