@@ -240,3 +240,30 @@ fn edge_inputs() {
     let big = "x".repeat(5 << 20) + " 10.0.0.1";
     assert_eq!(eng.scan(&big).len(), 1);
 }
+
+/// The scanner classifies the text in 64-byte blocks: findings must not depend on where the
+/// block boundaries fall (words, keys and tokens straddling a boundary).
+#[test]
+fn block_alignment_does_not_change_findings() {
+    let eng = Engine::with_defaults();
+    let mut r = Rng(9);
+    let key = pem(&mut r);
+    let text = format!(
+        "host=db01.prod.example.com password=hunter2 api_key=9f8e7d6c5b4a39281706 card 4111 1111 1111 1111 \
+         mail alice@example.com from 10.1.2.3 port 22 fe80::1ff:fe23:4567:890a hw 00:1a:2b:3c:4d:5e \
+         Authorization: Bearer abcDEF123456ghiJKL789 {JWT} AKIAIOSFODNN7EXAMPLE https://u:p4ss@x.example.org/ \
+         ghp_16C7e42F292c6912E7710c838347Ae178B4a sk_live_4eC39HqLyjWDarjtT1zdp7dc xoxb-123456789012-1234567890123-AbCdEf \
+         iban DE89370400440532013000 ssn 123-45-6789 tel (555) 234-5678 +44 20 7946 0958 pwd = s3cret\n{key}\n"
+    );
+    let base = eng.scan(&text);
+    assert!(base.len() >= 20, "{}", base.len());
+    for k in 1..130 {
+        let padded = format!("{}{text}", "x".repeat(k).replace('x', " "));
+        let got: Vec<Finding> = eng
+            .scan(&padded)
+            .into_iter()
+            .map(|f| Finding::new(f.kind, f.start - k, f.end - k))
+            .collect();
+        assert_eq!(got, base, "shift {k}");
+    }
+}

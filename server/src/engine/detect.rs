@@ -105,12 +105,23 @@ fn run(b: &[u8], mut i: usize, f: impl Fn(u8) -> bool) -> usize {
 }
 
 /// Bit masks of one 64-byte block: bit `k` describes byte `k`.
+#[derive(Default)]
 struct Masks {
     word: u64,
+    digit: u64,
+    upper: u64,
+    /// `e` (JWTs start `eyJ`) and `b` (`bearer`).
+    eb: u64,
     at: u64,
     plus: u64,
     colon: u64,
     slash: u64,
+    space: u64,
+    dot: u64,
+    dash: u64,
+    under: u64,
+    eq: u64,
+    quote: u64,
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -125,23 +136,28 @@ fn classify(block: &[u8; 64]) -> Masks {
             let t = _mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8(lo)), bias);
             _mm_cmplt_epi8(t, _mm_set1_epi8((len ^ 0x80) as i8))
         };
-        let mut m = Masks {
-            word: 0,
-            at: 0,
-            plus: 0,
-            colon: 0,
-            slash: 0,
-        };
+        let mut m = Masks::default();
         for k in 0..4 {
             let v = _mm_loadu_si128(block.as_ptr().add(k * 16) as *const __m128i);
             let digit = in_range(v, b'0' as i8, 10);
             let letter = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a' as i8, 26);
+            let upper = in_range(v, b'A' as i8, 26);
             let mask = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16) << (k * 16);
+            let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
             m.word |= mask(_mm_or_si128(digit, letter));
-            m.at |= mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'@' as i8)));
-            m.plus |= mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'+' as i8)));
-            m.colon |= mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b':' as i8)));
-            m.slash |= mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'/' as i8)));
+            m.digit |= mask(digit);
+            m.upper |= mask(upper);
+            m.eb |= mask(_mm_or_si128(eq(b'e'), eq(b'b')));
+            m.at |= mask(eq(b'@'));
+            m.plus |= mask(eq(b'+'));
+            m.colon |= mask(eq(b':'));
+            m.slash |= mask(eq(b'/'));
+            m.space |= mask(_mm_or_si128(eq(b' '), eq(b'\t')));
+            m.dot |= mask(eq(b'.'));
+            m.dash |= mask(eq(b'-'));
+            m.under |= mask(eq(b'_'));
+            m.eq |= mask(eq(b'='));
+            m.quote |= mask(_mm_or_si128(eq(b'"'), eq(b'\'')));
         }
         m
     }
@@ -149,15 +165,18 @@ fn classify(block: &[u8; 64]) -> Masks {
 
 #[cfg(not(target_arch = "x86_64"))]
 fn classify(block: &[u8; 64]) -> Masks {
-    let mut m = Masks {
-        word: 0,
-        at: 0,
-        plus: 0,
-        colon: 0,
-        slash: 0,
-    };
+    let mut m = Masks::default();
     for (k, &c) in block.iter().enumerate() {
         m.word |= u64::from(c.is_ascii_alphanumeric()) << k;
+        m.digit |= u64::from(c.is_ascii_digit()) << k;
+        m.upper |= u64::from(c.is_ascii_uppercase()) << k;
+        m.eb |= u64::from(c == b'e' || c == b'b') << k;
+        m.space |= u64::from(c == b' ' || c == b'\t') << k;
+        m.dot |= u64::from(c == b'.') << k;
+        m.dash |= u64::from(c == b'-') << k;
+        m.under |= u64::from(c == b'_') << k;
+        m.eq |= u64::from(c == b'=') << k;
+        m.quote |= u64::from(c == b'"' || c == b'\'') << k;
         m.at |= u64::from(c == b'@') << k;
         m.plus |= u64::from(c == b'+') << k;
         m.colon |= u64::from(c == b':') << k;
@@ -230,26 +249,56 @@ impl Scan<'_> {
             let m = classify(block);
             let w = m.word;
             let starts = w & !((w << 1) | u64::from(prev_word));
+            // Word starts that matter by their first byte: digits, uppercase, `e`, `b`.
+            let mut s_ev = starts & (m.digit | m.upper | m.eb);
+            // Word ends that matter by the next byte: `.`, `:`, `-`, `_`, `=`, quotes, or
+            // spaces then `=`/`:` (`password = x`). Bits whose next bytes lie in the next block
+            // are kept and checked by the handler.
+            let ends = w & !(w >> 1);
+            let delim = m.dot | m.colon | m.dash | m.under | m.eq | m.quote;
+            let spaced = (m.space >> 1) & (((m.eq | m.colon | m.space) >> 2) | (3 << 62));
+            let mut e_ev = ends & ((delim >> 1) | spaced | (1 << 63));
             // `:` only matters before `/` or `:` (bit 63 can't see the next block: keep it).
             let colon_ev = m.colon & (((m.slash | m.colon) >> 1) | (1 << 63));
-            let special = m.at | m.plus | colon_ev;
-            let mut ev = starts | special;
-            while ev != 0 {
-                let p = ev.trailing_zeros() as usize;
-                ev &= ev - 1;
+            let mut x_ev = m.at | m.plus | colon_ev;
+            while s_ev != 0 {
+                let p = s_ev.trailing_zeros() as usize;
+                s_ev &= s_ev - 1;
                 let i = base + p;
-                if (special >> p) & 1 == 1 {
-                    self.special(i);
-                } else {
-                    let len = (!(w >> p)).trailing_zeros() as usize;
-                    let mut we = i + len;
-                    if p + len >= 64 {
-                        while we < n && alnum(b[we]) {
-                            we += 1;
-                        }
+                let len = (!(w >> p)).trailing_zeros() as usize;
+                let mut we = i + len;
+                if p + len >= 64 {
+                    while we < n && alnum(b[we]) {
+                        we += 1;
                     }
-                    self.word(i, we);
                 }
+                self.word_start(i, we);
+            }
+            while e_ev != 0 {
+                let p = e_ev.trailing_zeros() as usize;
+                e_ev &= e_ev - 1;
+                let we = base + p + 1;
+                if we > n || (p == 63 && we < n && alnum(b[we])) {
+                    continue; // padding, or the word goes on in the next block
+                }
+                let below = !w & ((1u64 << p) - 1);
+                let ws = if below != 0 {
+                    base + (64 - below.leading_zeros() as usize)
+                } else if prev_word {
+                    let mut k = base;
+                    while k > 0 && alnum(b[k - 1]) {
+                        k -= 1;
+                    }
+                    k
+                } else {
+                    base
+                };
+                self.word_end(ws, we);
+            }
+            while x_ev != 0 {
+                let p = x_ev.trailing_zeros() as usize;
+                x_ev &= x_ev - 1;
+                self.special(base + p);
             }
             prev_word = (w >> 63) & 1 == 1;
             base += 64;
@@ -281,10 +330,8 @@ impl Scan<'_> {
     }
 
     /// A word (maximal alphanumeric run) `[ws, we)`.
-    ///
-    /// Dispatch on the byte after the word first: most words are followed by a space and need
-    /// only two cheap checks, which keeps the hot path short.
-    fn word(&mut self, ws: usize, we: usize) {
+    /// A word `[ws, we)` whose first byte matters (digit, uppercase, `e`, `b`).
+    fn word_start(&mut self, ws: usize, we: usize) {
         let b = self.b;
         let first = b[ws];
         let next = at(b, we);
@@ -302,19 +349,30 @@ impl Scan<'_> {
         } else if first == b'e' && b[ws..].starts_with(b"eyJ") {
             self.jwt(ws);
         }
-        // An if-chain in order of frequency: a jump table here mispredicted on every word.
-        if next == b' ' || next == b'\t' {
+        if next == b' ' {
             let wl = we - ws;
             if wl == 6 && b[ws..we].eq_ignore_ascii_case(b"bearer") {
                 self.keyword(Kw::Bearer, ws, we);
             } else if wl == 5 && &b[ws..we] == b"BEGIN" && ws >= 5 && &b[ws - 5..ws] == b"-----" {
                 self.pem(ws - 5, we + 1);
-            } else if matches!(at(b, we + 1), b' ' | b'=' | b':') {
-                // `password = x`
-                let k = run(b, we, |c| c == b' ' || c == b'\t');
-                if k - we <= 4 && matches!(at(b, k), b'=' | b':') {
-                    self.key_word(we);
-                }
+            }
+        }
+    }
+
+    /// A word `[ws, we)` whose next byte matters (`.`, `:`, `-`, `_`, `=`, quotes, spaces
+    /// before `=`). Words starting with a digit were fully handled by `word_start`.
+    fn word_end(&mut self, ws: usize, we: usize) {
+        let b = self.b;
+        let first = b[ws];
+        if first.is_ascii_digit() {
+            return;
+        }
+        let next = at(b, we);
+        if next == b' ' || next == b'\t' {
+            // `password = x`
+            let k = run(b, we, |c| c == b' ' || c == b'\t');
+            if k - we <= 4 && matches!(at(b, k), b'=' | b':') {
+                self.key_word(we);
             }
         } else if next == b'.' {
             self.host_start(ws);
@@ -894,7 +952,11 @@ impl Scan<'_> {
         }
         for &(k, kw) in KEYWORDS {
             let k = k.as_bytes();
-            if k[k.len() - 1] != last || k.len() > tl || tail[24 - k.len()..] != *k {
+            if k[k.len() - 1] != last
+                || k.len() > tl
+                || k[k.len() - 2] != tail[22]
+                || tail[24 - k.len()..] != *k
+            {
                 continue;
             }
             let ks = we - k.len();
