@@ -107,80 +107,147 @@ fn run(b: &[u8], mut i: usize, f: impl Fn(u8) -> bool) -> usize {
 /// Bit masks of one 64-byte block: bit `k` describes byte `k`.
 #[derive(Default)]
 struct Masks {
+    /// `[A-Za-z0-9]`
     word: u64,
     digit: u64,
-    upper: u64,
-    /// `e` (JWTs start `eyJ`) and `b` (`bearer`).
-    eb: u64,
-    at: u64,
-    plus: u64,
+    /// Bytes that make a word start worth a look: digits, uppercase, `e` (`eyJ`), `b` (`bearer`).
+    first: u64,
+    /// `@` and `+`
+    special: u64,
     colon: u64,
-    slash: u64,
+    slash_colon: u64,
+    /// space and tab
     space: u64,
-    dot: u64,
-    dash: u64,
-    under: u64,
-    eq: u64,
-    quote: u64,
+    /// `.` `:` `-` `_` `=` `"` `'`: a word followed by one is worth a look.
+    delim: u64,
+    eq_colon_space: u64,
+    dot_dash: u64,
 }
 
-#[cfg(target_arch = "x86_64")]
-fn classify(block: &[u8; 64]) -> Masks {
-    use std::arch::x86_64::*;
-    // SAFETY: SSE2 is part of the x86-64 baseline; loads are unaligned loads of 16 bytes that
-    // lie inside `block`.
-    unsafe {
-        let bias = _mm_set1_epi8(-128);
-        // x in [lo, lo+len) <=> ((x - lo) ^ 0x80) < (len ^ 0x80) as signed bytes.
-        let in_range = |v: __m128i, lo: i8, len: u8| {
-            let t = _mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8(lo)), bias);
-            _mm_cmplt_epi8(t, _mm_set1_epi8((len ^ 0x80) as i8))
-        };
-        let mut m = Masks::default();
-        for k in 0..4 {
-            let v = _mm_loadu_si128(block.as_ptr().add(k * 16) as *const __m128i);
-            let digit = in_range(v, b'0' as i8, 10);
-            let letter = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a' as i8, 26);
-            let upper = in_range(v, b'A' as i8, 26);
-            let mask = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16) << (k * 16);
-            let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
-            m.word |= mask(_mm_or_si128(digit, letter));
-            m.digit |= mask(digit);
-            m.upper |= mask(upper);
-            m.eb |= mask(_mm_or_si128(eq(b'e'), eq(b'b')));
-            m.at |= mask(eq(b'@'));
-            m.plus |= mask(eq(b'+'));
-            m.colon |= mask(eq(b':'));
-            m.slash |= mask(eq(b'/'));
-            m.space |= mask(_mm_or_si128(eq(b' '), eq(b'\t')));
-            m.dot |= mask(eq(b'.'));
-            m.dash |= mask(eq(b'-'));
-            m.under |= mask(eq(b'_'));
-            m.eq |= mask(eq(b'='));
-            m.quote |= mask(_mm_or_si128(eq(b'"'), eq(b'\'')));
+type Classify = fn(&[u8; 64]) -> Masks;
+
+/// Picks the widest block classifier this CPU supports (once per scan).
+fn classifier() -> Classify {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return classify_avx2_entry;
         }
-        m
+        classify_sse2
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        classify_scalar
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-fn classify(block: &[u8; 64]) -> Masks {
+#[cfg(target_arch = "x86_64")]
+macro_rules! classify_body {
+    ($block:ident, $lanes:expr, $vec:ty, $load:ident, $set1:ident, $sub:ident, $xor:ident,
+     $or:ident, $cmpgt:ident, $cmpeq:ident, $movemask:ident, $cast:ty) => {{
+        let bias = $set1(-128);
+        // x in [lo, lo+len) <=> (len ^ 0x80) > ((x - lo) ^ 0x80) as signed bytes.
+        let in_range = |v: $vec, lo: u8, len: u8| {
+            let t = $xor($sub(v, $set1(lo as i8)), bias);
+            $cmpgt($set1((len ^ 0x80) as i8), t)
+        };
+        let mut m = Masks::default();
+        for k in 0..(64 / $lanes) {
+            let v = $load($block.as_ptr().add(k * $lanes) as *const $vec);
+            let eq = |c: u8| $cmpeq(v, $set1(c as i8));
+            let digit = in_range(v, b'0', 10);
+            let upper = in_range(v, b'A', 26);
+            let lower = in_range(v, b'a', 26);
+            let colon = eq(b':');
+            let space = $or(eq(b' '), eq(b'\t'));
+            let dot_dash = $or(eq(b'.'), eq(b'-'));
+            let eqs = eq(b'=');
+            let mask = |x: $vec| u64::from($movemask(x) as $cast) << (k * $lanes);
+            let word = $or($or(digit, upper), lower);
+            m.word |= mask(word);
+            m.digit |= mask(digit);
+            m.first |= mask($or($or(digit, upper), $or(eq(b'e'), eq(b'b'))));
+            m.special |= mask($or(eq(b'@'), eq(b'+')));
+            m.colon |= mask(colon);
+            m.slash_colon |= mask($or(colon, eq(b'/')));
+            m.space |= mask(space);
+            m.delim |= mask($or(
+                $or($or(dot_dash, colon), $or(eq(b'_'), eqs)),
+                $or(eq(b'"'), eq(b'\'')),
+            ));
+            m.eq_colon_space |= mask($or($or(eqs, colon), space));
+            m.dot_dash |= mask(dot_dash);
+        }
+        m
+    }};
+}
+
+#[cfg(target_arch = "x86_64")]
+fn classify_sse2(block: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of the x86-64 baseline; every load reads 16 bytes inside `block`.
+    unsafe {
+        classify_body!(
+            block,
+            16,
+            __m128i,
+            _mm_loadu_si128,
+            _mm_set1_epi8,
+            _mm_sub_epi8,
+            _mm_xor_si128,
+            _mm_or_si128,
+            _mm_cmpgt_epi8,
+            _mm_cmpeq_epi8,
+            _mm_movemask_epi8,
+            u16
+        )
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn classify_avx2(block: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::*;
+    // SAFETY (of the body): every load reads 32 bytes inside `block`; the caller checked AVX2.
+    unsafe {
+        classify_body!(
+            block,
+            32,
+            __m256i,
+            _mm256_loadu_si256,
+            _mm256_set1_epi8,
+            _mm256_sub_epi8,
+            _mm256_xor_si256,
+            _mm256_or_si256,
+            _mm256_cmpgt_epi8,
+            _mm256_cmpeq_epi8,
+            _mm256_movemask_epi8,
+            u32
+        )
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn classify_avx2_entry(block: &[u8; 64]) -> Masks {
+    // SAFETY: only handed out by `classifier` after `is_x86_feature_detected!("avx2")`.
+    unsafe { classify_avx2(block) }
+}
+
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn classify_scalar(block: &[u8; 64]) -> Masks {
     let mut m = Masks::default();
     for (k, &c) in block.iter().enumerate() {
-        m.word |= u64::from(c.is_ascii_alphanumeric()) << k;
-        m.digit |= u64::from(c.is_ascii_digit()) << k;
-        m.upper |= u64::from(c.is_ascii_uppercase()) << k;
-        m.eb |= u64::from(c == b'e' || c == b'b') << k;
-        m.space |= u64::from(c == b' ' || c == b'\t') << k;
-        m.dot |= u64::from(c == b'.') << k;
-        m.dash |= u64::from(c == b'-') << k;
-        m.under |= u64::from(c == b'_') << k;
-        m.eq |= u64::from(c == b'=') << k;
-        m.quote |= u64::from(c == b'"' || c == b'\'') << k;
-        m.at |= u64::from(c == b'@') << k;
-        m.plus |= u64::from(c == b'+') << k;
-        m.colon |= u64::from(c == b':') << k;
-        m.slash |= u64::from(c == b'/') << k;
+        let bit = |x: bool| u64::from(x) << k;
+        m.word |= bit(c.is_ascii_alphanumeric());
+        m.digit |= bit(c.is_ascii_digit());
+        m.first |= bit(c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'e' || c == b'b');
+        m.special |= bit(c == b'@' || c == b'+');
+        m.colon |= bit(c == b':');
+        m.slash_colon |= bit(c == b':' || c == b'/');
+        m.space |= bit(c == b' ' || c == b'\t');
+        m.delim |= bit(matches!(c, b'.' | b':' | b'-' | b'_' | b'=' | b'"' | b'\''));
+        m.eq_colon_space |= bit(matches!(c, b'=' | b':' | b' ' | b'\t'));
+        m.dot_dash |= bit(c == b'.' || c == b'-');
     }
     m
 }
@@ -249,6 +316,7 @@ impl Scan<'_> {
         let mut base = 0;
         let mut prev_word = false;
         let mut pad = [0u8; 64];
+        let classify = classifier();
         while base < n {
             let block: &[u8; 64] = if base + 64 <= n {
                 b[base..base + 64].try_into().expect("64 bytes")
@@ -259,32 +327,34 @@ impl Scan<'_> {
             let m = classify(block);
             let w = m.word;
             self.blk_base = base;
-            self.blk_host = w | m.dot | m.dash;
+            self.blk_host = w | m.dot_dash;
             let starts = w & !((w << 1) | u64::from(prev_word));
             // Word starts that matter by their first byte: digits, uppercase, `e`, `b`.
-            let mut s_ev = starts & (m.digit | m.upper | m.eb);
+            let mut s_ev = starts & m.first;
             // Word ends that matter by the next byte: `.`, `:`, `-`, `_`, `=`, quotes, or
             // spaces then `=`/`:` (`password = x`). Bits whose next bytes lie in the next block
             // are kept and checked by the handler.
             let ends = w & !(w >> 1);
-            let delim = m.dot | m.colon | m.dash | m.under | m.eq | m.quote;
-            let spaced = (m.space >> 1) & (((m.eq | m.colon | m.space) >> 2) | (3 << 62));
-            let mut e_ev = ends & ((delim >> 1) | spaced | (1 << 63));
+            let spaced = (m.space >> 1) & ((m.eq_colon_space >> 2) | (3 << 62));
+            let mut e_ev = ends & ((m.delim >> 1) | spaced | (1 << 63));
             // `:` only matters before `/` or `:` (bit 63 can't see the next block: keep it).
-            let colon_ev = m.colon & (((m.slash | m.colon) >> 1) | (1 << 63));
-            let mut x_ev = m.at | m.plus | colon_ev;
+            let colon_ev = m.colon & ((m.slash_colon >> 1) | (1 << 63));
+            let mut x_ev = m.special | colon_ev;
             while s_ev != 0 {
                 let p = s_ev.trailing_zeros() as usize;
                 s_ev &= s_ev - 1;
                 let i = base + p;
                 let len = (!(w >> p)).trailing_zeros() as usize;
                 let mut we = i + len;
-                if p + len >= 64 {
+                let all_digits = if p + len >= 64 {
                     while we < n && alnum(b[we]) {
                         we += 1;
                     }
-                }
-                self.word_start(i, we);
+                    b[i..we].iter().all(u8::is_ascii_digit)
+                } else {
+                    (!m.digit >> p) & ((1u64 << len) - 1) == 0
+                };
+                self.word_start(i, we, all_digits);
             }
             while e_ev != 0 {
                 let p = e_ev.trailing_zeros() as usize;
@@ -343,7 +413,7 @@ impl Scan<'_> {
 
     /// A word (maximal alphanumeric run) `[ws, we)`.
     /// A word `[ws, we)` whose first byte matters (digit, uppercase, `e`, `b`).
-    fn word_start(&mut self, ws: usize, we: usize) {
+    fn word_start(&mut self, ws: usize, we: usize, all_digits: bool) {
         let b = self.b;
         let first = b[ws];
         let next = at(b, we);
@@ -351,7 +421,7 @@ impl Scan<'_> {
             if matches!(next, b':' | b'-') {
                 self.hexish(ws, we, next);
             }
-            if b[ws..we].iter().all(u8::is_ascii_digit) {
+            if all_digits {
                 self.numeric(ws, we);
             }
             return;
@@ -1719,4 +1789,60 @@ fn kv_value(b: &[u8], ke: usize) -> Option<(usize, usize)> {
         return None;
     }
     Some((vs, j))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SIMD classifiers agree with the scalar definition on every byte value.
+    #[test]
+    fn classifiers_agree() {
+        let mut x: u64 = 0x1234_5678;
+        let mut blocks: Vec<[u8; 64]> = (0..=3u8)
+            .map(|k| std::array::from_fn(|i| (i as u8).wrapping_add(k * 64)))
+            .collect();
+        for _ in 0..500 {
+            blocks.push(std::array::from_fn(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            }));
+        }
+        for blk in &blocks {
+            let want = classify_scalar(blk);
+            let mut got = vec![classifier()(blk)];
+            #[cfg(target_arch = "x86_64")]
+            got.push(classify_sse2(blk));
+            for g in got {
+                assert_eq!(
+                    [
+                        g.word,
+                        g.digit,
+                        g.first,
+                        g.special,
+                        g.colon,
+                        g.slash_colon,
+                        g.space,
+                        g.delim,
+                        g.eq_colon_space,
+                        g.dot_dash
+                    ],
+                    [
+                        want.word,
+                        want.digit,
+                        want.first,
+                        want.special,
+                        want.colon,
+                        want.slash_colon,
+                        want.space,
+                        want.delim,
+                        want.eq_colon_space,
+                        want.dot_dash
+                    ]
+                );
+            }
+        }
+    }
 }
