@@ -504,7 +504,8 @@ impl Scan<'_> {
         if alnum(p) || p == b':' || p == b'-' || p == b'.' {
             return;
         }
-        if wl == 2 {
+        // A MAC has its fifth separator 14 bytes in (`12:30:45` times don't).
+        if wl == 2 && at(b, ws + 14) == next {
             self.mac(ws);
         }
         if next == b':' {
@@ -553,7 +554,13 @@ impl Scan<'_> {
                     self.push(PiiType::CreditCard, ws, we);
                 }
             }
-        } else if wl == 4 && (next == b' ' || next == b'-') && at(b, we + 1).is_ascii_digit() {
+        } else if wl == 4
+            && (next == b' ' || next == b'-')
+            && at(b, we + 1).is_ascii_digit()
+            && at(b, we + 2).is_ascii_digit()
+            && at(b, we + 3).is_ascii_digit()
+            && at(b, we + 4).is_ascii_digit()
+        {
             // Grouped cards start with a group of four (4-4-4-4, Amex 4-6-5, Diners 4-6-4).
             self.card_grouped(ws);
         }
