@@ -79,6 +79,20 @@ fn alnum(c: u8) -> bool {
     c.is_ascii_alphanumeric()
 }
 
+/// A byte that glues a candidate to its neighbour: alphanumerics, and the ends of our own
+/// redaction output (`]` of a tag, `*` of a mask), so that redacting one value never makes
+/// its neighbour a new finding (`x@example.com+4412345678` → `[Email]+4412345678`).
+#[inline]
+fn glued(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b']' || c == b'*'
+}
+
+/// `glued` for the byte after a candidate: the start of a tag (`[`) or a mask.
+#[inline]
+fn glued_next(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'[' || c == b'*'
+}
+
 #[inline]
 fn at(b: &[u8], i: usize) -> u8 {
     if i < b.len() {
@@ -404,7 +418,7 @@ impl Scan<'_> {
             }
             _ => {
                 // '+': international phone number
-                if at(b, i + 1).is_ascii_digit() && !alnum(before(b, i)) {
+                if at(b, i + 1).is_ascii_digit() && !glued(before(b, i)) {
                     self.phone_intl(i);
                 }
             }
@@ -501,7 +515,7 @@ impl Scan<'_> {
             return;
         }
         let p = before(b, ws);
-        if alnum(p) || p == b':' || p == b'-' || p == b'.' {
+        if glued(p) || p == b':' || p == b'-' || p == b'.' {
             return;
         }
         // A MAC has its fifth separator 14 bytes in (`12:30:45` times don't).
@@ -516,7 +530,7 @@ impl Scan<'_> {
     /// A word followed by `.` or `-`: the start of a host name?
     fn host_start(&mut self, ws: usize) {
         let p = before(self.b, ws);
-        if !alnum(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
+        if !glued(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
             self.hostname(ws);
         }
     }
@@ -548,7 +562,7 @@ impl Scan<'_> {
             self.phone_us(ws);
         }
         if (13..=19).contains(&wl) {
-            if !matches!(prev, b'-' | b'.' | b'_' | b'+') && card_tail_ok(b, we) {
+            if !matches!(prev, b'-' | b'.' | b'_' | b'+' | b']' | b'*') && card_tail_ok(b, we) {
                 let d = &b[ws..we];
                 if card_brand_ok(d) && luhn_ok(d) {
                     self.push(PiiType::CreditCard, ws, we);
@@ -570,14 +584,14 @@ impl Scan<'_> {
         let b = self.b;
         let p = before(b, s);
         // `~~6.1.1.0` (Windows package ids), `v1.2.3.4`, `x.1.2.3.4`: versions, not addresses.
-        if p == b'.' || p == b'_' || p == b'~' || alnum(p) {
+        if p == b'.' || p == b'_' || p == b'~' || glued(p) {
             return;
         }
         let Some((end, oct)) = parse_ipv4(b, s) else {
             return;
         };
         let nx = at(b, end);
-        if alnum(nx) || nx == b'_' {
+        if glued_next(nx) || nx == b'[' || nx == b'_' {
             return;
         }
         if (nx == b'.' || nx == b'-') && alnum(at(b, end + 1)) {
@@ -614,7 +628,7 @@ impl Scan<'_> {
     fn ssn(&mut self, s: usize) {
         let b = self.b;
         let p = before(b, s);
-        if alnum(p) || matches!(p, b'-' | b'.' | b'_' | b'/' | b'+') {
+        if glued(p) || matches!(p, b'-' | b'.' | b'_' | b'/' | b'+') {
             return;
         }
         if b.len() < s + 11 {
@@ -627,7 +641,11 @@ impl Scan<'_> {
         }
         let e = s + 11;
         let nx = at(b, e);
-        if alnum(nx) || nx == b'_' || (matches!(nx, b'-' | b'.' | b'/') && alnum(at(b, e + 1))) {
+        if glued_next(nx)
+            || nx == b'['
+            || nx == b'_'
+            || (matches!(nx, b'-' | b'.' | b'/') && alnum(at(b, e + 1)))
+        {
             return;
         }
         let num = |r: std::ops::Range<usize>| {
@@ -694,7 +712,13 @@ impl Scan<'_> {
             return;
         }
         let nx = at(b, end);
-        if alnum(nx) || nx == b'_' || (matches!(nx, b'.' | b'-') && at(b, end + 1).is_ascii_digit())
+        if glued_next(nx)
+            || nx == b'_'
+            || nx == b'['
+            || (matches!(nx, b'.' | b'-') && matches!(at(b, end + 1), b'0'..=b'9' | b'*'))
+            // More groups that a redaction replaced (`+44 20 7946 0958 [CreditCard]`): the
+            // digit run was longer than a phone number before, so it is none now either.
+            || (matches!(nx, b' ' | b'-' | b'.') && matches!(at(b, end + 1), b'[' | b'*'))
         {
             return;
         }
@@ -704,13 +728,10 @@ impl Scan<'_> {
     fn card_grouped(&mut self, s: usize) {
         let b = self.b;
         let p = before(b, s);
-        if matches!(p, b'-' | b'.' | b'_' | b'+' | b':' | b'/') {
+        if matches!(p, b'-' | b'.' | b'_' | b'+' | b':' | b'/' | b']' | b'*') {
             return;
         }
-        // The middle of a longer digit-group run (`DE66 5339 3988 …`) is no card start.
-        if p == b' ' && alnum(before(b, s - 1)) && before(b, s - 1).is_ascii_digit() {
-            return;
-        }
+        // (Card-shaped groups inside a grouped IBAN lose to the IBAN: it ranks higher.)
         let sep = at(b, run(b, s, |c| c.is_ascii_digit()));
         let mut ends = [(0usize, 0usize); 19];
         let mut ne = 0;
@@ -922,6 +943,11 @@ impl Scan<'_> {
                     if c > 0 && !is_placeholder(pass) && !is_placeholder(&ui[..c]) {
                         self.push(PiiType::UrlCredentials, auth_s, auth_s + k);
                     }
+                }
+                if memchr::memchr(b':', ui).is_none() {
+                    // `scheme://alice@example.com`: `alice@example.com` is the e-mail
+                    // detector's (and after a partial redaction, `a***@example.com`, nobody's).
+                    return;
                 }
                 auth_s + k + 1
             }
@@ -1193,7 +1219,8 @@ fn token_char(c: u8) -> bool {
 
 fn card_tail_ok(b: &[u8], e: usize) -> bool {
     let nx = at(b, e);
-    !(alnum(nx)
+    !(glued_next(nx)
+        || nx == b'['
         || nx == b'_'
         || (matches!(nx, b'.' | b'-' | b',') && at(b, e + 1).is_ascii_digit()))
 }
@@ -1329,11 +1356,12 @@ fn parse_phone_us(b: &[u8], s: usize) -> Option<(usize, usize)> {
         return None;
     }
     let p = before(b, st);
-    if alnum(p) || matches!(p, b'.' | b'-' | b'_' | b'/' | b':' | b'+') {
+    if glued(p) || matches!(p, b'.' | b'-' | b'_' | b'/' | b':' | b'+') {
         return None;
     }
     let nx = at(b, j);
-    if alnum(nx)
+    if glued_next(nx)
+        || nx == b'['
         || nx == b'_'
         || (matches!(nx, b'.' | b'-' | b':' | b'/') && at(b, j + 1).is_ascii_digit())
     {
