@@ -55,6 +55,11 @@ fn one_span_per_region_more_specific_wins() {
                 ("hostname", "db.example.com"),
             ],
         ),
+        // a key-named value containing a more specific finding is redacted whole
+        (
+            "password=https://u:s3cret@db.example.com",
+            vec![("password", "https://u:s3cret@db.example.com")],
+        ),
         // a grouped IBAN, not the card-shaped digits inside it
         (
             "iban DE89 3704 0044 0532 0130 00",

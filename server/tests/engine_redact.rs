@@ -172,7 +172,7 @@ fn pseudonyms_are_keyed_stable_and_short() {
 #[test]
 fn private_key_partial_keeps_lines() {
     let eng = Engine::with_defaults();
-    let mut r = Rng(5);
+    let mut r = Rng(12);
     let key = engine_plant::pem(&mut r);
     let text = format!("before\n{key}\nafter\n");
     let fs: Vec<Finding> = eng.scan(&text);
@@ -186,12 +186,9 @@ fn private_key_partial_keeps_lines() {
     }
 }
 
-/// Random sequences of tricky fragments, separated as log fields are (space, comma, semicolon,
-/// newline): our own tags and masks next to digits, URLs with user names, values of every
-/// kind side by side. Every style's output scans clean.
-///
-/// (Fragments glued together without any separator can still produce a partial overlap whose
-/// losing candidate resurfaces after redaction; see the engine's overlap policy.)
+/// Random sequences of tricky fragments, glued together or separated as log fields are: our
+/// own tags and masks next to digits, URLs with user names, values of every kind side by side.
+/// Every style's output scans clean.
 #[test]
 fn fragment_fuzz_redacts_clean() {
     const PIECES: &[&str] = &[
@@ -282,7 +279,7 @@ fn fragment_fuzz_redacts_clean() {
         let mut text = String::new();
         for _ in 0..n {
             text.push_str(PIECES[r.below(PIECES.len() as u64) as usize]);
-            text.push_str([" ", " ", "\n", ", ", "; "][r.below(5) as usize]);
+            text.push_str(["", "", " ", "\n", ", ", "; "][r.below(6) as usize]);
         }
         for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
             let out = redact(&eng, style, &text);

@@ -594,7 +594,10 @@ impl Scan<'_> {
         if glued_next(nx) || nx == b'[' || nx == b'_' {
             return;
         }
-        if (nx == b'.' || nx == b'-') && alnum(at(b, end + 1)) {
+        // `1.2.3.4.5`, `10.0.0.1-beta`; but `10.0.0.1-10.0.0.9` is a range of two addresses.
+        if nx == b'.' && glued_next(at(b, end + 1))
+            || nx == b'-' && glued_next(at(b, end + 1)) && parse_ipv4(b, end + 1).is_none()
+        {
             return;
         }
         // `0.x` (this network), loopback, multicast/reserved/broadcast and `x.y.z.0` network
@@ -715,7 +718,7 @@ impl Scan<'_> {
         if glued_next(nx)
             || nx == b'_'
             || nx == b'['
-            || (matches!(nx, b'.' | b'-') && matches!(at(b, end + 1), b'0'..=b'9' | b'*'))
+            || (matches!(nx, b'.' | b'-' | b':') && matches!(at(b, end + 1), b'0'..=b'9' | b'*'))
             // More groups that a redaction replaced (`+44 20 7946 0958 [CreditCard]`): the
             // digit run was longer than a phone number before, so it is none now either.
             || (matches!(nx, b' ' | b'-' | b'.') && matches!(at(b, end + 1), b'[' | b'*'))
@@ -1363,7 +1366,7 @@ fn parse_phone_us(b: &[u8], s: usize) -> Option<(usize, usize)> {
     if glued_next(nx)
         || nx == b'['
         || nx == b'_'
-        || (matches!(nx, b'.' | b'-' | b':' | b'/') && at(b, j + 1).is_ascii_digit())
+        || (matches!(nx, b'.' | b'-' | b':' | b'/') && matches!(at(b, j + 1), b'0'..=b'9' | b'*'))
     {
         return None;
     }
@@ -1623,7 +1626,7 @@ fn host_position(b: &[u8], s: usize, e: usize) -> bool {
     }
     if at(b, e) == b':' {
         let pe = run(b, e + 1, |c| c.is_ascii_digit());
-        if (2..=6).contains(&(pe - e)) && !alnum(at(b, pe)) && at(b, pe) != b'.' {
+        if (2..=6).contains(&(pe - e)) && !glued_next(at(b, pe)) && at(b, pe) != b'.' {
             return true;
         }
     }

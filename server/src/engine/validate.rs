@@ -266,6 +266,34 @@ pub fn is_tld(label: &[u8]) -> bool {
     G_TLDS.iter().any(|t| t.as_bytes() == l)
 }
 
+/// Does `v` hold one of our own tags (`[Phone]`, `[Phone-4a1830]`, `[EmployeeId]`)? A value that
+/// contains redaction output has been redacted already.
+fn has_tag(v: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'[', &v[i..]) {
+        let s = i + k + 1;
+        let mut j = s;
+        while j < v.len() && v[j].is_ascii_alphabetic() {
+            j += 1;
+        }
+        // (A bare value stops at `]`, so the tag may be cut just before it.)
+        if j - s >= 2 {
+            if j == v.len() || v[j] == b']' {
+                return true;
+            }
+            if v[j] == b'-'
+                && v.len() >= j + 7
+                && v[j + 1..j + 7].iter().all(u8::is_ascii_hexdigit)
+                && (v.len() == j + 7 || v[j + 7] == b']')
+            {
+                return true;
+            }
+        }
+        i = s;
+    }
+    false
+}
+
 /// A value that stands in for a secret rather than being one: empty, masked (`****`), a template
 /// or environment reference (`${VAR}`, `{{x}}`, `$VAR`, `%VAR%`, `%s`), an angle/bracket
 /// placeholder (`<redacted>`, and our own tags `[Password]`, `[Password-3f9a1c]`), or a word that
@@ -274,7 +302,7 @@ pub fn is_placeholder(v: &[u8]) -> bool {
     if v.is_empty() {
         return true;
     }
-    if v.windows(3).any(|w| w == b"***") || v.iter().all(|&c| c == b'*') {
+    if v.windows(3).any(|w| w == b"***") || v.iter().all(|&c| c == b'*') || has_tag(v) {
         return true;
     }
     let first = v[0];
