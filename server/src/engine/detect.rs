@@ -136,6 +136,7 @@ struct Masks {
     delim: u64,
     eq_colon_space: u64,
     dot_dash: u64,
+    dot: u64,
 }
 
 type Classify = fn(&[u8; 64]) -> Masks;
@@ -174,7 +175,8 @@ macro_rules! classify_body {
             let lower = in_range(v, b'a', 26);
             let colon = eq(b':');
             let space = $or(eq(b' '), eq(b'\t'));
-            let dot_dash = $or(eq(b'.'), eq(b'-'));
+            let dot = eq(b'.');
+            let dot_dash = $or(dot, eq(b'-'));
             let eqs = eq(b'=');
             let mask = |x: $vec| u64::from($movemask(x) as $cast) << (k * $lanes);
             let word = $or($or(digit, upper), lower);
@@ -191,6 +193,7 @@ macro_rules! classify_body {
             ));
             m.eq_colon_space |= mask($or($or(eqs, colon), space));
             m.dot_dash |= mask(dot_dash);
+            m.dot |= mask(dot);
         }
         m
     }};
@@ -262,6 +265,7 @@ fn classify_scalar(block: &[u8; 64]) -> Masks {
         m.delim |= bit(matches!(c, b'.' | b':' | b'-' | b'_' | b'=' | b'"' | b'\''));
         m.eq_colon_space |= bit(matches!(c, b'=' | b':' | b' ' | b'\t'));
         m.dot_dash |= bit(c == b'.' || c == b'-');
+        m.dot |= bit(c == b'.');
     }
     m
 }
@@ -344,13 +348,21 @@ impl Scan<'_> {
             self.blk_host = w | m.dot_dash;
             let starts = w & !((w << 1) | u64::from(prev_word));
             // Word starts that matter by their first byte: digits, uppercase, `e`, `b`.
-            let mut s_ev = starts & m.first;
+            // Digit words right after a `.` (IP octets, fractions of seconds, `2005.06.03`)
+            // are never the start of anything: every numeric detector rejects a leading dot.
+            let mut s_ev = starts & m.first & !(m.digit & (m.dot << 1));
             // Word ends that matter by the next byte: `.`, `:`, `-`, `_`, `=`, quotes, or
             // spaces then `=`/`:` (`password = x`). Bits whose next bytes lie in the next block
             // are kept and checked by the handler.
             let ends = w & !(w >> 1);
             let spaced = (m.space >> 1) & ((m.eq_colon_space >> 2) | (3 << 62));
-            let mut e_ev = ends & ((m.delim >> 1) | spaced | (1 << 63));
+            // Inner labels of dotted or dashed names (`hadoop` in `org.apache.hadoop.Foo`) need
+            // no look: host names, MACs and IPv6 start at the first label. `w + inner` carries
+            // through each such word and lands on the byte after its end.
+            let inner = starts & (m.dot_dash << 1);
+            let inner_ends = (w.wrapping_add(inner) & !w) >> 1;
+            let after = ((m.delim & !m.dot_dash) >> 1) | ((m.dot_dash >> 1) & !inner_ends);
+            let mut e_ev = ends & (after | spaced | (1 << 63));
             // `:` only matters before `/` or `:` (bit 63 can't see the next block: keep it).
             let colon_ev = m.colon & ((m.slash_colon >> 1) | (1 << 63));
             let mut x_ev = m.special | colon_ev;
