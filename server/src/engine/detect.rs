@@ -72,6 +72,27 @@ const KEYWORDS: &[(&str, Kw)] = &[
     ("pwd", Kw::Password),
 ];
 
+const fn group<const N: usize>(last: u8) -> [(&'static str, Kw); N] {
+    let mut out = [("", Kw::Password); N];
+    let mut i = 0;
+    let mut n = 0;
+    while i < KEYWORDS.len() {
+        let k = KEYWORDS[i].0.as_bytes();
+        if k[k.len() - 1] == last {
+            out[n] = KEYWORDS[i];
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == N, "keyword group size");
+    out
+}
+
+static KEYWORDS_D: [(&str, Kw); 3] = group(b'd');
+static KEYWORDS_Y: [(&str, Kw); 9] = group(b'y');
+static KEYWORDS_N: [(&str, Kw); 9] = group(b'n');
+static KEYWORDS_T: [(&str, Kw); 4] = group(b't');
+
 pub struct Detectors;
 
 #[inline]
@@ -524,6 +545,18 @@ impl Scan<'_> {
         let b = self.b;
         let wl = we - ws;
         if wl > 4 || !b[ws..we].iter().all(u8::is_ascii_hexdigit) {
+            return;
+        }
+        // `18:01:47` followed by anything but another group is a time, not an address.
+        let d = |k: usize| at(b, we + k).is_ascii_digit();
+        if next == b':'
+            && d(1)
+            && d(2)
+            && at(b, we + 3) == b':'
+            && d(4)
+            && d(5)
+            && !matches!(at(b, we + 6), b':' | b'.' | b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+        {
             return;
         }
         let p = before(b, ws);
@@ -1099,7 +1132,15 @@ impl Scan<'_> {
         for (d, &c) in tail[24 - tl..].iter_mut().zip(&b[we - tl..we]) {
             *d = c.to_ascii_lowercase();
         }
-        for &(k, kw) in KEYWORDS {
+        // Only the keywords ending in this letter (KEYWORDS is longest-first within each).
+        let group: &[(&str, Kw)] = match last {
+            b'd' => &KEYWORDS_D,
+            b'y' => &KEYWORDS_Y,
+            b'n' => &KEYWORDS_N,
+            b't' => &KEYWORDS_T,
+            _ => KEYWORDS,
+        };
+        for &(k, kw) in group {
             let k = k.as_bytes();
             if k[k.len() - 1] != last
                 || k.len() > tl
@@ -1505,7 +1546,7 @@ fn fqdn_end_at(b: &[u8], s: usize, mut e: usize, any_tld: bool) -> Option<usize>
     }
     // Cheap rejections first: no dot, or a last label that is no TLD (class names, file names,
     // timestamps), before validating every label.
-    let last_dot = memchr::memrchr(b'.', v)?;
+    let last_dot = v.iter().rposition(|&c| c == b'.')?;
     let last = &v[last_dot + 1..];
     let tld_ok = is_tld(last)
         || (any_tld
