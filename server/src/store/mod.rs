@@ -183,7 +183,12 @@ fn check_hash(field: &'static str, s: &str) -> Result<()> {
 /// (so `AND`, `-`, `:`, `"`, `*`, `(` are just characters), the words are ANDed, and the last one
 /// matches as a prefix so a half-typed word already finds something.
 pub fn fts_query(user: &str) -> Option<String> {
-    let words: Vec<String> = user
+    // NUL ends an FTS5 string early ("unterminated string"): control characters become spaces.
+    let cleaned: String = user
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let words: Vec<String> = cleaned
         .split_whitespace()
         .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
         .collect();
