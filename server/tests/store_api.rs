@@ -379,7 +379,7 @@ fn fts_follows_inserts_updates_and_deletes() {
         .into_iter()
         .map(|h| h.issue.id)
         .collect();
-    assert_eq!(ids, [b.clone()]);
+    assert_eq!(ids, vec![b.clone()]);
     assert_eq!(s.search_issues("stripe", 10).unwrap()[0].issue.id, a);
     // A status-only update keeps the row findable.
     s.update_issue(
