@@ -242,7 +242,8 @@ fn create_key_file(kf: &Path) -> Result<String> {
 }
 
 pub fn map_create_err(path: &Path, e: std::io::Error) -> StoreError {
-    if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(30) {
+    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+    if matches!(e.kind(), PermissionDenied | ReadOnlyFilesystem) {
         StoreError::ReadOnly { path: path.into() }
     } else {
         StoreError::Io {
