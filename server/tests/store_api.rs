@@ -505,7 +505,7 @@ fn audit_is_append_only_and_refuses_values() {
             AuditAction::AiSend,
             "issue",
             &id,
-            json!({"tokens": 120, "provider": "ollama"}),
+            json!({"tokens": 120, "provider": "ollama", "via": "codeAction"}),
         )
         .unwrap();
     assert_eq!(e.action, "ai_send");
@@ -514,6 +514,9 @@ fn audit_is_append_only_and_refuses_values() {
         json!({"email": "bob@example.com"}),
         json!({"ip": "10.0.0.1"}),
         json!({"token": "ghp_AbCdEf0123456789"}),
+        json!({"aws": "AKIAIOSFODNN7EXAMPLE"}),
+        json!({"host": "db01.internal"}),
+        json!({"ipv6": "fe80::1"}),
         json!({"nested": {"v": ["ok", "Hunter2!"]}}),
         json!({"bob@example.com": 1}),
     ] {

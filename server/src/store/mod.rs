@@ -150,15 +150,21 @@ fn is_hex64(s: &str) -> bool {
 }
 
 fn is_ident(s: &str) -> bool {
-    let mut b = s.bytes();
-    s.len() <= 64
-        && b.next().is_some_and(|c| c.is_ascii_lowercase())
-        && b.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
+    let b = s.as_bytes();
+    let shape = s.len() <= 64
+        && b.first().is_some_and(|c| c.is_ascii_alphabetic())
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-');
+    // camelCase names are fine; upper case *and* digits together is what keys and tokens look
+    // like (`AKIA…`, `ghp_…`), so that mix is refused.
+    let upper = b.iter().any(u8::is_ascii_uppercase);
+    let digit = b.iter().any(u8::is_ascii_digit);
+    shape && !(upper && digit)
 }
 
 /// Audit details may hold numbers, booleans, identifiers (type ids, field names), UUIDs and SHA-256
-/// hex — nothing that could be a matched value (no `@`, no dots, no digits-first strings, no mixed
-/// case). Defence in depth: callers are expected to pass only those anyway.
+/// hex — nothing shaped like a matched value (no `@`, dots, colons, digits-first strings, or
+/// upper case mixed with digits). Defence in depth: callers are expected to pass only those anyway.
 fn details_are_safe(v: &Value) -> bool {
     match v {
         Value::Null | Value::Bool(_) | Value::Number(_) => true,
