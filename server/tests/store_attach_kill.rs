@@ -1,9 +1,10 @@
 //! A process killed in the middle of `tftsr issue attach` leaves no partial rows.
 //!
-//! Two ways: (1) deterministic, with the debug-build hook `TFTSR_TEST_ABORT_AFTER_SPANS=N`, which
-//! aborts the process (no unwinding, no rollback code) after N findings were inserted inside the
-//! attach transaction; (2) real `kill -9` at staggered moments during large attaches, checking
-//! the all-or-nothing invariant for whatever state each kill left.
+//! Three ways: (1) the debug-build hook `TFTSR_TEST_ABORT_AFTER_SPANS=N` aborts the process (no
+//! unwinding, no rollback code) after N findings were inserted inside the attach transaction;
+//! (2) the hook `TFTSR_TEST_STALL_AFTER_SPANS=N` parks the process at that point and the test sends
+//! a real SIGKILL; (3) SIGKILL at staggered moments during large attaches, checking the
+//! all-or-nothing invariant for whatever state each kill left.
 
 #[path = "common/store_helpers.rs"]
 mod helpers;
@@ -157,4 +158,62 @@ fn kill_9_during_large_attaches_leaves_all_or_nothing() {
         killed_mid > 0,
         "no attach was actually interrupted; the test proved nothing"
     );
+}
+
+#[test]
+fn sigkill_inside_the_attach_transaction_leaves_no_partial_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let log = dir.path().join("auth.log");
+    build_log(&log, 1, 4);
+    let id = new_issue(&data);
+    let marker = dir.path().join("stalled");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tftsr"))
+        .env("TFTSR_DATA_DIR", &data)
+        .env("TFTSR_DB_KEY", KEY)
+        .env("TFTSR_DB_ENCRYPT", "1")
+        .env("TFTSR_TEST_STALL_AFTER_SPANS", "300")
+        .env("TFTSR_TEST_STALL_MARKER", &marker)
+        .args(["issue", "attach", &id, log.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while !marker.exists() {
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "attach never reached span 300"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "attach ended before the stall point"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // 300 findings and the log_files row are inserted, uncommitted: another process sees nothing
+    // and cannot write meanwhile (the attach holds the write lock).
+    let (logs, spans) = assert_all_or_nothing(&db_in(&data));
+    assert_eq!((logs, spans), (0, 0));
+    child.kill().unwrap(); // SIGKILL
+    let st = child.wait().unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(st.signal(), Some(9));
+    }
+    let (logs, spans) = assert_all_or_nothing(&db_in(&data));
+    assert_eq!(
+        (logs, spans),
+        (0, 0),
+        "nothing of the killed attach may remain"
+    );
+    // Writers are not blocked by the dead process's lock.
+    tftsr(&data)
+        .env("TFTSR_DB_KEY", KEY)
+        .args(["issue", "attach", &id, log.to_str().unwrap()])
+        .assert()
+        .success();
+    assert_eq!(assert_all_or_nothing(&db_in(&data)).0, 1);
 }

@@ -739,11 +739,8 @@ impl Store {
                      original_value, replacement) VALUES (?1,?2,?3,?4,?5,?6,?7)",
                 )
                 .map_err(self.err("storing findings"))?;
-            let abort_at = test_hooks::abort_after_spans();
             for (n, s) in log.spans.iter().enumerate() {
-                if abort_at == Some(n) {
-                    test_hooks::die();
-                }
+                test_hooks::at_span(n);
                 st.execute(params![
                     new_id(),
                     lf.id,
@@ -1133,21 +1130,34 @@ impl Store {
     }
 }
 
-/// Test-only fault injection (debug builds only): `TFTSR_TEST_ABORT_AFTER_SPANS=N` kills the
-/// process (abort: no unwinding, no rollback code runs, like `kill -9`) after N findings of an
-/// attach were inserted, to prove the attach is all-or-nothing. Compiled out of release builds.
+/// Test-only fault injection (debug builds only), to prove an attach is all-or-nothing:
+/// - `TFTSR_TEST_ABORT_AFTER_SPANS=N` aborts the process (no unwinding, no rollback code runs)
+///   after N findings were inserted;
+/// - `TFTSR_TEST_STALL_AFTER_SPANS=N` with `TFTSR_TEST_STALL_MARKER=<file>` creates the marker
+///   after N findings and then sleeps, so a test can `kill -9` the process at a known point inside
+///   the open transaction.
+///
+/// Compiled out of release builds.
 mod test_hooks {
     #[cfg(debug_assertions)]
-    pub fn abort_after_spans() -> Option<usize> {
-        std::env::var("TFTSR_TEST_ABORT_AFTER_SPANS")
-            .ok()
-            .and_then(|v| v.parse().ok())
+    fn env_usize(name: &str) -> Option<usize> {
+        std::env::var(name).ok().and_then(|v| v.parse().ok())
     }
+
+    #[cfg(debug_assertions)]
+    pub fn at_span(n: usize) {
+        if env_usize("TFTSR_TEST_ABORT_AFTER_SPANS") == Some(n) {
+            std::process::abort();
+        }
+        if env_usize("TFTSR_TEST_STALL_AFTER_SPANS") == Some(n) {
+            if let Some(m) = std::env::var_os("TFTSR_TEST_STALL_MARKER") {
+                let _ = std::fs::write(m, b"stalled");
+            }
+            std::thread::sleep(std::time::Duration::from_secs(120));
+        }
+    }
+
     #[cfg(not(debug_assertions))]
-    pub fn abort_after_spans() -> Option<usize> {
-        None
-    }
-    pub fn die() -> ! {
-        std::process::abort()
-    }
+    #[inline(always)]
+    pub fn at_span(_n: usize) {}
 }

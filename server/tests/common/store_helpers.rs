@@ -44,6 +44,7 @@ pub fn tftsr(data_dir: &Path) -> assert_cmd::Command {
         .env_remove("TFTSR_DB_KEY")
         .env_remove("TFTSR_DB_NEW_KEY")
         .env_remove("TFTSR_TEST_ABORT_AFTER_SPANS")
+        .env_remove("TFTSR_TEST_STALL_AFTER_SPANS")
         .env("TFTSR_DB_ENCRYPT", "1");
     c
 }
