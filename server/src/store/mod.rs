@@ -1161,3 +1161,65 @@ mod test_hooks {
     #[inline(always)]
     pub fn at_span(_n: usize) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_query_quotes_every_word_and_prefixes_the_last() {
+        let cases: [(&str, Option<&str>); 6] = [
+            ("checkout", Some("\"checkout\"*")),
+            ("checkout timeout", Some("\"checkout\" \"timeout\"*")),
+            ("say \"hi\"", Some("\"say\" \"\"\"hi\"\"\"*")),
+            ("AND OR NOT", Some("\"AND\" \"OR\" \"NOT\"*")),
+            ("a\u{0}b", Some("\"a\" \"b\"*")),
+            ("  \t ", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(fts_query(input).as_deref(), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn audit_details_allow_counts_ids_and_hashes_only() {
+        let ok = [
+            json!({"counts": {"email": 3, "credit_card": 1}, "style": "pseudonym"}),
+            json!({"before_sha256": "ab".repeat(32), "log_file_id": uuid::Uuid::now_v7().to_string()}),
+            json!({"via": "codeAction", "whole": true, "n": 1.5, "none": null}),
+            json!({"fields": ["status", "assigned_to"]}),
+        ];
+        for v in ok {
+            assert!(details_are_safe(&v), "{v}");
+        }
+        let bad = [
+            json!({"v": "alice@example.com"}),
+            json!({"v": "10.1.2.3"}),
+            json!({"v": "AKIAIOSFODNN7EXAMPLE"}),
+            json!({"v": "password=hunter2"}),
+            json!({"v": "A1".repeat(32)}),
+            json!({"v": "x".repeat(65)}),
+            json!({"v": "4111 1111 1111 1111"}),
+            json!({"10.0.0.1": 1}),
+            json!([{"deep": ["ok", "+1-202-555-0143"]}]),
+        ];
+        for v in bad {
+            assert!(!details_are_safe(&v), "{v}");
+        }
+    }
+
+    #[test]
+    fn timestamps_have_the_seed_format() {
+        let t = now_text();
+        assert_eq!(t.len(), 19, "{t}");
+        for (i, b) in t.bytes().enumerate() {
+            match i {
+                4 | 7 => assert_eq!(b, b'-', "{t}"),
+                10 => assert_eq!(b, b' ', "{t}"),
+                13 | 16 => assert_eq!(b, b':', "{t}"),
+                _ => assert!(b.is_ascii_digit(), "{t}"),
+            }
+        }
+        assert!(now_ms() > 1_700_000_000_000);
+    }
+}
