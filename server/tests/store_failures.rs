@@ -135,7 +135,14 @@ fn read_only_store() -> (Box<dyn std::any::Any>, PathBuf) {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("tftsr.db");
-    drop(Store::open(&enc_opts(&db)).unwrap());
+    let s = Store::open(&enc_opts(&db)).unwrap();
+    s.create_issue(NewIssue {
+        title: "stored before ro".into(),
+        severity: "low".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    drop(s);
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o500)).unwrap();
     let p = dir.path().to_path_buf();
     (Box::new(dir), p)
@@ -146,23 +153,43 @@ fn read_only_directory_gives_a_clear_error_and_changes_nothing() {
     let (_guard, dir) = read_only_store();
     let db = dir.join("tftsr.db");
     let before = sha256_file(&db);
-    match Store::open(&enc_opts(&db)) {
-        Err(e) => {
-            assert!(matches!(e, StoreError::ReadOnly { .. }), "{e:?}");
-            assert!(e.to_string().contains("read-only"), "{e}");
-        }
-        // SQLite may open a WAL database read-only when it cannot create -shm; then writes fail.
-        Ok(s) => {
-            let e = s
-                .create_issue(NewIssue {
-                    title: "x".into(),
-                    severity: "low".into(),
-                    ..Default::default()
-                })
-                .unwrap_err();
-            assert!(matches!(e, StoreError::ReadOnly { .. }), "{e:?}");
-        }
-    }
+    // Reads still work (opened read-only); every write fails clearly and changes nothing.
+    let s = Store::open(&enc_opts(&db)).expect("read-only open");
+    assert!(s.is_read_only());
+    let all = s.list_issues(&Default::default()).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(s.search_issues("stored", 5).unwrap().len(), 1);
+    let e = s
+        .create_issue(NewIssue {
+            title: "x".into(),
+            severity: "low".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(matches!(e, StoreError::ReadOnly { .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "cannot write {}: the database or its directory is read-only",
+            db.display()
+        )
+    );
+    assert!(matches!(
+        s.set_setting("k", "v"),
+        Err(StoreError::ReadOnly { .. })
+    ));
+    drop(s);
+    // The wrong key is still refused on a read-only file system.
+    let wrong = Store::open(&tftsr::store::OpenOptions {
+        key: Some("wrong".into()),
+        ..enc_opts(&db)
+    })
+    .err()
+    .unwrap();
+    assert!(
+        matches!(wrong, StoreError::CannotDecrypt { .. }),
+        "{wrong:?}"
+    );
     assert_eq!(sha256_file(&db), before);
     // A new database in a read-only directory: a clear error, no stray files.
     let fresh = dir.join("new.db");

@@ -291,11 +291,46 @@ pub fn map_sqlite(path: &Path, context: &'static str, e: rusqlite::Error) -> Sto
 /// settings pinned explicitly (they are its defaults today; pinning keeps old files readable if a
 /// future default changes), then a read that proves the key before any write.
 pub fn open_connection(path: &Path, key: Option<&str>) -> Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
+    open_inner(path, key, false)
+}
+
+/// A read-only connection for a database on a read-only file system (a mounted backup, a locked
+/// down directory), where SQLite cannot create the WAL index (`-shm`) a normal open needs.
+/// `immutable=1` tells SQLite nobody can change the file meanwhile, which holds there: nobody can
+/// write a WAL beside it either.
+pub fn open_read_only(path: &Path, key: Option<&str>) -> Result<Connection> {
+    open_inner(path, key, true)
+}
+
+fn file_uri(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for &b in abs.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+fn open_inner(path: &Path, key: Option<&str>, read_only: bool) -> Result<Connection> {
+    let mode = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+    };
+    let flags = mode | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let target = if read_only {
+        file_uri(path)
+    } else {
+        path.to_string_lossy().into_owned()
+    };
     let conn =
-        Connection::open_with_flags(path, flags).map_err(|e| match e.sqlite_error_code() {
+        Connection::open_with_flags(&target, flags).map_err(|e| match e.sqlite_error_code() {
             Some(ErrorCode::CannotOpen) | Some(ErrorCode::ReadOnly) => {
                 StoreError::ReadOnly { path: path.into() }
             }

@@ -61,6 +61,7 @@ pub struct Store {
     path: PathBuf,
     encryption: Encryption,
     key_source: KeySource,
+    read_only: bool,
 }
 
 /// `YYYY-MM-DD HH:MM:SS`, UTC: the seed's TEXT timestamp format.
@@ -244,6 +245,26 @@ impl Store {
                 ops::finish_staged_key(kf);
                 c
             }
+            // Read-only file system: reads still work, every write fails with a clear error.
+            Err(StoreError::ReadOnly { .. }) if state != FileState::Missing => {
+                let c = conn::open_read_only(&path, key.as_deref())?;
+                migrate::check(&c, &path)?;
+                let done = migrate::applied(&c).unwrap_or_default();
+                if !migrate::MIGRATIONS
+                    .iter()
+                    .all(|(n, _)| done.iter().any(|d| d == n))
+                {
+                    // It needs migrating and we cannot write: refuse rather than half-work.
+                    return Err(StoreError::ReadOnly { path });
+                }
+                return Ok(Store {
+                    conn: Mutex::new(c),
+                    path,
+                    encryption,
+                    key_source,
+                    read_only: true,
+                });
+            }
             other => other?,
         };
         migrate::check(&c, &path)?;
@@ -254,6 +275,7 @@ impl Store {
             path,
             encryption,
             key_source,
+            read_only: false,
         })
     }
 
@@ -306,6 +328,11 @@ impl Store {
 
     pub fn encryption(&self) -> Encryption {
         self.encryption
+    }
+
+    /// Opened from a read-only file system: reads work, writes fail with `StoreError::ReadOnly`.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// Where the key came from (never the key).
