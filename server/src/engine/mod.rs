@@ -78,11 +78,14 @@ impl Engine {
         for (i, _) in text[start..end].match_indices('@') {
             let at = start + i;
             let mut s = at;
-            while s > 0 && (bytes[s - 1].is_ascii_alphanumeric() || b"._%+-".contains(&bytes[s - 1])) {
+            while s > 0
+                && (bytes[s - 1].is_ascii_alphanumeric() || b"._%+-".contains(&bytes[s - 1]))
+            {
                 s -= 1;
             }
             let mut e = at + 1;
-            while e < bytes.len() && (bytes[e].is_ascii_alphanumeric() || b".-".contains(&bytes[e])) {
+            while e < bytes.len() && (bytes[e].is_ascii_alphanumeric() || b".-".contains(&bytes[e]))
+            {
                 e += 1;
             }
             while e > at + 1 && bytes[e - 1] == b'.' {
