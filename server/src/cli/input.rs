@@ -2,8 +2,8 @@
 //! bounded chunks so a multi-GB log never has to fit in memory.
 //!
 //! The engine wants `&str`; logs are bytes and sometimes not valid UTF-8. Each chunk is handed to
-//! the engine as text when it is valid (zero copy) and through `Engine::scan_bytes` when it is
-//! not, so offsets stay byte offsets into the original stream either way.
+//! the engine as text when it is valid (zero copy) and run by valid run when it is not, so
+//! offsets stay byte offsets into the original stream either way.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -16,6 +16,9 @@ use crate::engine::{Engine, Finding, Kind};
 /// Bytes read from the source per step. Large enough that per-chunk overhead (engine setup,
 /// validation) is noise, small enough that memory stays a few MiB.
 pub const READ_CHUNK: usize = 1 << 20;
+
+/// The first read; each next one is as large as everything read so far, up to `READ_CHUNK`.
+const FIRST_READ: usize = 64 << 10;
 
 /// A chunk the engine will not cut (a very long line, an unterminated PEM block) is allowed to
 /// grow to this size; beyond it the chunk is cut at whitespace so memory stays bounded. A finding
@@ -125,7 +128,7 @@ pub fn stream<R: Read + ?Sized>(
     mut on_chunk: impl FnMut(&Chunk<'_>) -> io::Result<()>,
 ) -> io::Result<StreamStats> {
     let mut stats = StreamStats::default();
-    let mut buf: Vec<u8> = Vec::with_capacity(READ_CHUNK * 2);
+    let mut buf: Vec<u8> = Vec::new();
     let mut sanitized: Vec<u8> = Vec::new();
     let mut base: u64 = 0;
     let mut eof = false;
@@ -133,7 +136,10 @@ pub fn stream<R: Read + ?Sized>(
 
     loop {
         if !eof {
-            let n = fill(reader, &mut buf, READ_CHUNK)?;
+            // Start small and grow: most logs in a tree are small, and zeroing a 1 MiB read
+            // buffer per file would dominate scanning 10k of them.
+            let want = (stats.bytes as usize).clamp(FIRST_READ, READ_CHUNK);
+            let n = fill(reader, &mut buf, want)?;
             stats.bytes += n as u64;
             eof = n == 0;
         }
@@ -199,8 +205,9 @@ pub fn stream<R: Read + ?Sized>(
         let mut findings = if valid {
             engine.scan(chunk_text)
         } else {
-            stats.invalid_sequences += count_invalid(raw);
-            engine.scan_bytes(raw).findings
+            let (findings, invalid) = scan_valid_runs(engine, raw);
+            stats.invalid_sequences += invalid;
+            findings
         };
         retain_sane(&mut findings, chunk_text, opts.keep);
         on_chunk(&Chunk {
@@ -243,12 +250,29 @@ fn sanitize(bytes: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// Number of invalid sequences, counted as U+FFFD replacement would (one per maximal subpart).
-pub fn count_invalid(bytes: &[u8]) -> usize {
-    bytes
-        .utf8_chunks()
-        .filter(|c| !c.invalid().is_empty())
-        .count()
+/// Scans each valid UTF-8 run of `bytes` on its own (an invalid sequence separates values, it
+/// never joins two into one) and counts the invalid sequences, one per maximal invalid subpart
+/// as U+FFFD replacement would. This is `Engine::scan_bytes`'s contract, done here so the count
+/// and the offsets do not depend on how the engine implements it.
+fn scan_valid_runs(engine: &Engine, bytes: &[u8]) -> (Vec<Finding>, usize) {
+    let mut findings = Vec::new();
+    let mut invalid = 0;
+    let mut offset = 0;
+    for run in bytes.utf8_chunks() {
+        let valid = run.valid();
+        if !valid.is_empty() {
+            findings.extend(engine.scan(valid).into_iter().map(|mut f| {
+                f.start += offset;
+                f.end += offset;
+                f
+            }));
+        }
+        if !run.invalid().is_empty() {
+            invalid += 1;
+        }
+        offset += valid.len() + run.invalid().len();
+    }
+    (findings, invalid)
 }
 
 /// Where to cut a chunk the engine would not cut: after the last whitespace in its second half,
@@ -341,10 +365,11 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_counted_and_kept_in_raw() {
-        let data = b"a\xff\xfeb bob@example.com\n\xc3(\n";
-        let (_, stats, seen) = collect(data, false);
+        let data = b"a\xff\xfeb bob@example.com\n\xc3(x@y.org\n";
+        let (spans, stats, seen) = collect(data, false);
         assert_eq!(seen, data);
         assert_eq!(stats.invalid_sequences, 3);
+        assert_eq!(spans, vec![(5, 20), (23, 30)]);
     }
 
     #[test]

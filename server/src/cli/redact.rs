@@ -315,46 +315,12 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// The 32-byte secret keying the `pseudonym` style.
-///
-/// INTERIM until the store lands: the store will keep this secret (`Store::open_default()` +
-/// `pseudonym_secret()`). Until then it is generated once into `pseudonym.key` (mode 0600) in
-/// the data directory (`TFTSR_DATA_DIR`, else the platform data dir + `/tftsr`). This is the one
-/// function to switch.
+/// The 32-byte secret keying the `pseudonym` style: kept in the encrypted store (generated there
+/// on first use), so tokens are stable across runs and cannot be recomputed without the store.
 pub fn pseudonym_secret() -> anyhow::Result<[u8; 32]> {
-    use std::os::unix::fs::OpenOptionsExt;
-
-    let dir = match std::env::var_os("TFTSR_DATA_DIR").filter(|v| !v.is_empty()) {
-        Some(d) => PathBuf::from(d),
-        None => directories::ProjectDirs::from("", "", "tftsr")
-            .context("cannot find a data directory: set TFTSR_DATA_DIR")?
-            .data_dir()
-            .to_owned(),
-    };
-    let path = dir.join("pseudonym.key");
-    if let Ok(text) = fs::read_to_string(&path) {
-        let bytes = hex::decode(text.trim())
-            .ok()
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .with_context(|| format!("{} is not a 32-byte hex key", path.display()))?;
-        return Ok(bytes);
-    }
-    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("no randomness for the key: {e}"))?;
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path);
-    match &mut f {
-        Ok(f) => {
-            writeln!(f, "{}", hex::encode(key))?;
-            f.sync_all()?;
-            Ok(key)
-        }
-        // Another run created it first: use theirs, so tokens agree.
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => pseudonym_secret(),
-        Err(e) => Err(anyhow::anyhow!("cannot create {}: {e}", path.display())),
-    }
+    let store = crate::store::Store::open_default()
+        .context("the pseudonym style needs the local store for its secret")?;
+    store
+        .pseudonym_secret()
+        .context("cannot read the pseudonym secret from the store")
 }

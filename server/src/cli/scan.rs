@@ -329,7 +329,7 @@ fn scan_source(
         keep: &keep,
     };
     let mut cursor = Cursor::default();
-    let mut formatted = Vec::with_capacity(64 << 10);
+    let mut formatted = Vec::new();
     let mut sink_error: Option<io::Error> = None;
     let result = input::stream(&mut opened.reader, engine, &opts, |chunk| {
         formatted.clear();
