@@ -65,16 +65,33 @@ fn tag_style_replaces_exactly_the_values_and_the_output_scans_clean() {
         "input untouched"
     );
 
-    // Redacted output is clean, and redacting it again changes nothing.
-    let rescan = tftsr(d).args(["scan", "clean.log"]).output().unwrap();
+    let rescan = tftsr(d)
+        .args(["scan", "-t", "email", "clean.log"])
+        .output()
+        .unwrap();
     assert_eq!(
         rescan.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&rescan.stdout)
     );
-    let again = tftsr(d).args(["redact", "clean.log"]).output().unwrap();
-    assert_eq!(again.stdout, clean.as_bytes());
+
+    // All types: the output scans clean, and redacting it again changes nothing.
+    let all = tftsr(d)
+        .args(["redact", "app.log", "-o", "all.log"])
+        .output()
+        .unwrap();
+    assert_eq!(all.status.code(), Some(0));
+    let rescan = tftsr(d).args(["scan", "all.log"]).output().unwrap();
+    assert_eq!(
+        rescan.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rescan.stdout)
+    );
+    let all_text = fs::read_to_string(d.join("all.log")).unwrap();
+    let again = tftsr(d).args(["redact", "all.log"]).output().unwrap();
+    assert_eq!(again.stdout, all_text.as_bytes(), "idempotent");
 }
 
 #[test]
