@@ -103,6 +103,20 @@ struct Ctx<'a> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    match scan(args) {
+        // The reader went away (`tftsr scan … | head`): findings were being printed, so the
+        // status is "findings", and there is nobody left to tell about the pipe.
+        Err(e)
+            if e.downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(1)
+        }
+        other => other,
+    }
+}
+
+fn scan(args: Args) -> anyhow::Result<i32> {
     let mut paths = args.paths.clone();
     if paths.is_empty() {
         if io::stdin().is_terminal() {
@@ -221,10 +235,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         let refs: Vec<&Engine> = all.iter().map(|e| e.as_ref()).collect();
         s.end(&mut out, &refs, &totals.custom_seen, &totals.errors)?;
     }
-    match out.flush() {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(2),
-        r => r?,
-    }
+    out.flush()?;
     drop(out);
 
     if !args.quiet {
