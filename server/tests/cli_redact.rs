@@ -143,6 +143,24 @@ fn in_place_replaces_atomically_and_keeps_permissions() {
     );
     assert!(leftovers(d).is_empty());
 
+    // Through a symlink: the file it points to is replaced, the link stays a link.
+    std::os::unix::fs::symlink("svc.log", d.join("current.log")).unwrap();
+    fs::write(&log, &text).unwrap();
+    let out = tftsr(d)
+        .args(["redact", "-i", "-t", "email", "current.log"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(fs::symlink_metadata(d.join("current.log"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        fs::read_to_string(&log).unwrap(),
+        expected_tagged(&text, &planted)
+    );
+    assert!(leftovers(d).is_empty());
+
     // -o onto the input itself would truncate what is being read: refused, input intact.
     let before = fs::read(&log).unwrap();
     let out = tftsr(d)

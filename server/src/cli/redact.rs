@@ -121,7 +121,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 bail!("--in-place needs a regular file: {name} is not one");
             }
             Dest::File {
-                target: p.clone(),
+                // Through symlinks (`current.log -> app-2026-11-29.log`): replace the file, and
+                // keep the link a link.
+                target: fs::canonicalize(p).with_context(|| format!("cannot resolve {name}"))?,
                 gzip: opened.gzip,
                 in_place: true,
             }
