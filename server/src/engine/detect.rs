@@ -12,7 +12,6 @@
 //!
 //! Candidates may overlap; `resolve` in `mod.rs` reduces them to one span per region.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::Engine as _;
 
 use super::types::PiiType;
@@ -38,67 +37,42 @@ enum Kw {
     ApiKey,
     AwsSecret,
     Bearer,
-    PemBegin,
 }
 
+/// Key names whose value is a secret, matched as a case-insensitive *suffix* of the key before a
+/// separator (`db_password=`, `"x-api-key":`, `dbPassword:`). Longest first: the first match
+/// wins, so `aws_secret_key` is the AWS secret and not the generic `secret_key`.
 const KEYWORDS: &[(&str, Kw)] = &[
-    ("password", Kw::Password),
-    ("passwd", Kw::Password),
-    ("pwd", Kw::Password),
-    ("pass", Kw::Password),
-    ("passphrase", Kw::Password),
-    ("api_key", Kw::ApiKey),
-    ("apikey", Kw::ApiKey),
-    ("api-key", Kw::ApiKey),
-    ("x-api-key", Kw::ApiKey),
+    ("aws_secret_access_key", Kw::AwsSecret),
+    ("secret_access_key", Kw::AwsSecret),
+    ("secretaccesskey", Kw::AwsSecret),
+    ("aws_secret_key", Kw::AwsSecret),
+    ("private_token", Kw::ApiKey),
+    ("refresh_token", Kw::ApiKey),
+    ("client_secret", Kw::ApiKey),
     ("access_token", Kw::ApiKey),
     ("access-token", Kw::ApiKey),
     ("accesstoken", Kw::ApiKey),
+    ("aws_secret", Kw::AwsSecret),
+    ("passphrase", Kw::Password),
     ("auth_token", Kw::ApiKey),
     ("auth-token", Kw::ApiKey),
-    ("authtoken", Kw::ApiKey),
-    ("client_secret", Kw::ApiKey),
-    ("refresh_token", Kw::ApiKey),
-    ("api_token", Kw::ApiKey),
     ("api_secret", Kw::ApiKey),
     ("app_secret", Kw::ApiKey),
     ("secret_key", Kw::ApiKey),
-    ("private_token", Kw::ApiKey),
-    ("aws_secret_access_key", Kw::AwsSecret),
-    ("aws_secret_key", Kw::AwsSecret),
-    ("secret_access_key", Kw::AwsSecret),
-    ("secretaccesskey", Kw::AwsSecret),
-    ("aws_secret", Kw::AwsSecret),
-    ("bearer", Kw::Bearer),
-    ("-----begin ", Kw::PemBegin),
+    ("api_token", Kw::ApiKey),
+    ("authtoken", Kw::ApiKey),
+    ("x-api-key", Kw::ApiKey),
+    ("password", Kw::Password),
+    ("api_key", Kw::ApiKey),
+    ("api-key", Kw::ApiKey),
+    ("passwd", Kw::Password),
+    ("apikey", Kw::ApiKey),
+    ("pass", Kw::Password),
+    ("pwd", Kw::Password),
 ];
 
-pub struct Detectors {
-    ac: AhoCorasick,
-}
-
-// Byte classes for the main loop.
-const C_NONE: u8 = 0;
-const C_WORD: u8 = 1;
-const C_AT: u8 = 2;
-const C_COLON: u8 = 3;
-const C_PLUS: u8 = 4;
-
-static CLASS: [u8; 256] = {
-    let mut t = [C_NONE; 256];
-    let mut i = 0;
-    while i < 256 {
-        let c = i as u8;
-        if c.is_ascii_alphanumeric() {
-            t[i] = C_WORD;
-        }
-        i += 1;
-    }
-    t[b'@' as usize] = C_AT;
-    t[b':' as usize] = C_COLON;
-    t[b'+' as usize] = C_PLUS;
-    t
-};
+pub struct Detectors;
 
 #[inline]
 fn alnum(c: u8) -> bool {
@@ -130,6 +104,68 @@ fn run(b: &[u8], mut i: usize, f: impl Fn(u8) -> bool) -> usize {
     i
 }
 
+/// Bit masks of one 64-byte block: bit `k` describes byte `k`.
+struct Masks {
+    word: u64,
+    at: u64,
+    plus: u64,
+    colon: u64,
+    slash: u64,
+}
+
+#[cfg(target_arch = "x86_64")]
+fn classify(block: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of the x86-64 baseline; loads are unaligned loads of 16 bytes that
+    // lie inside `block`.
+    unsafe {
+        let bias = _mm_set1_epi8(-128);
+        // x in [lo, lo+len) <=> ((x - lo) ^ 0x80) < (len ^ 0x80) as signed bytes.
+        let in_range = |v: __m128i, lo: i8, len: u8| {
+            let t = _mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8(lo)), bias);
+            _mm_cmplt_epi8(t, _mm_set1_epi8((len ^ 0x80) as i8))
+        };
+        let mut m = Masks {
+            word: 0,
+            at: 0,
+            plus: 0,
+            colon: 0,
+            slash: 0,
+        };
+        for k in 0..4 {
+            let v = _mm_loadu_si128(block.as_ptr().add(k * 16) as *const __m128i);
+            let digit = in_range(v, b'0' as i8, 10);
+            let letter = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a' as i8, 26);
+            let mask = |x: __m128i| u64::from(_mm_movemask_epi8(x) as u16) << (k * 16);
+            m.word |= mask(_mm_or_si128(digit, letter));
+            m.at |= mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'@' as i8)));
+            m.plus |= mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'+' as i8)));
+            m.colon |= mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b':' as i8)));
+            m.slash |= mask(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'/' as i8)));
+        }
+        m
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn classify(block: &[u8; 64]) -> Masks {
+    let mut m = Masks {
+        word: 0,
+        at: 0,
+        plus: 0,
+        colon: 0,
+        slash: 0,
+    };
+    for (k, &c) in block.iter().enumerate() {
+        m.word |= u64::from(c.is_ascii_alphanumeric()) << k;
+        m.at |= u64::from(c == b'@') << k;
+        m.plus |= u64::from(c == b'+') << k;
+        m.colon |= u64::from(c == b':') << k;
+        m.slash |= u64::from(c == b'/') << k;
+    }
+    m
+}
+
 /// Set of enabled built-in types, indexed like `PiiType::ALL`.
 #[derive(Clone, Copy)]
 pub struct Enabled(pub [bool; 21]);
@@ -149,12 +185,7 @@ impl Default for Detectors {
 
 impl Detectors {
     pub fn new() -> Detectors {
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(KEYWORDS.iter().map(|(k, _)| k))
-            .expect("static keyword automaton");
-        Detectors { ac }
+        Detectors
     }
 
     /// Appends every candidate in `text` to `out` (unsorted, possibly overlapping).
@@ -162,10 +193,6 @@ impl Detectors {
         let b = text.as_bytes();
         let mut s = Scan { b, en, out };
         s.main_loop();
-        for m in self.ac.find_iter(b) {
-            let kw = KEYWORDS[m.pattern().as_usize()].1;
-            s.keyword(kw, m.start(), m.end());
-        }
     }
 }
 
@@ -183,95 +210,175 @@ impl Scan<'_> {
         }
     }
 
+    /// Visits every word start and every structural byte (`@`, `+`, `://`, `::`) in order.
+    ///
+    /// The text is classified 64 bytes at a time into bit masks (SSE2 on x86-64), so the loop
+    /// branches once per *event* instead of once per byte: per-byte dispatch was the bottleneck.
     fn main_loop(&mut self) {
         let b = self.b;
         let n = b.len();
-        let mut i = 0;
-        while i < n {
-            match CLASS[b[i] as usize] {
-                C_NONE => i += 1,
-                C_WORD => {
-                    let mut j = i + 1;
-                    while j < n && CLASS[b[j] as usize] == C_WORD {
-                        j += 1;
-                    }
-                    self.word(i, j);
-                    i = j;
-                }
-                C_AT => {
-                    self.email(i);
-                    i += 1;
-                }
-                C_COLON => {
-                    if at(b, i + 1) == b'/' && at(b, i + 2) == b'/' {
-                        self.url(i);
-                    } else if at(b, i + 1) == b':' {
-                        let p = before(b, i);
-                        if !alnum(p) && p != b':' && p != b'.' {
-                            self.ipv6(i);
+        let mut base = 0;
+        let mut prev_word = false;
+        let mut pad = [0u8; 64];
+        while base < n {
+            let block: &[u8; 64] = if base + 64 <= n {
+                b[base..base + 64].try_into().expect("64 bytes")
+            } else {
+                pad[..n - base].copy_from_slice(&b[base..]);
+                &pad
+            };
+            let m = classify(block);
+            let w = m.word;
+            let starts = w & !((w << 1) | u64::from(prev_word));
+            // `:` only matters before `/` or `:` (bit 63 can't see the next block: keep it).
+            let colon_ev = m.colon & (((m.slash | m.colon) >> 1) | (1 << 63));
+            let special = m.at | m.plus | colon_ev;
+            let mut ev = starts | special;
+            while ev != 0 {
+                let p = ev.trailing_zeros() as usize;
+                ev &= ev - 1;
+                let i = base + p;
+                if (special >> p) & 1 == 1 {
+                    self.special(i);
+                } else {
+                    let len = (!(w >> p)).trailing_zeros() as usize;
+                    let mut we = i + len;
+                    if p + len >= 64 {
+                        while we < n && alnum(b[we]) {
+                            we += 1;
                         }
                     }
-                    i += 1;
+                    self.word(i, we);
                 }
-                _ => {
-                    // '+': international phone number
-                    if at(b, i + 1).is_ascii_digit() && !alnum(before(b, i)) {
-                        self.phone_intl(i);
+            }
+            prev_word = (w >> 63) & 1 == 1;
+            base += 64;
+        }
+    }
+
+    #[inline(never)]
+    fn special(&mut self, i: usize) {
+        let b = self.b;
+        match b[i] {
+            b'@' => self.email(i),
+            b':' => {
+                if at(b, i + 1) == b'/' && at(b, i + 2) == b'/' {
+                    self.url(i);
+                } else if at(b, i + 1) == b':' {
+                    let p = before(b, i);
+                    if !alnum(p) && p != b':' && p != b'.' {
+                        self.ipv6(i);
                     }
-                    i += 1;
+                }
+            }
+            _ => {
+                // '+': international phone number
+                if at(b, i + 1).is_ascii_digit() && !alnum(before(b, i)) {
+                    self.phone_intl(i);
                 }
             }
         }
     }
 
     /// A word (maximal alphanumeric run) `[ws, we)`.
+    ///
+    /// Dispatch on the byte after the word first: most words are followed by a space and need
+    /// only two cheap checks, which keeps the hot path short.
     fn word(&mut self, ws: usize, we: usize) {
         let b = self.b;
         let first = b[ws];
-        let wl = we - ws;
         let next = at(b, we);
-        if wl <= 4 && (next == b':' || next == b'-') && b[ws..we].iter().all(u8::is_ascii_hexdigit)
-        {
-            let p = before(b, ws);
-            if !alnum(p) && p != b':' && p != b'-' && p != b'.' {
-                if wl == 2 {
-                    self.mac(ws);
-                }
-                if next == b':' {
-                    self.ipv6(ws);
-                }
-            }
-        }
         if first.is_ascii_digit() {
+            if matches!(next, b':' | b'-') {
+                self.hexish(ws, we, next);
+            }
             if b[ws..we].iter().all(u8::is_ascii_digit) {
                 self.numeric(ws, we);
             }
             return;
         }
-        match first {
-            b'A' => {
-                if b[ws..].starts_with(b"AKIA") || b[ws..].starts_with(b"ASIA") {
-                    self.aws_key(ws, we);
-                } else if b[ws..].starts_with(b"AIza") {
-                    self.google_key(ws);
+        if first.is_ascii_uppercase() {
+            self.upper_word(ws, we);
+        } else if first == b'e' && b[ws..].starts_with(b"eyJ") {
+            self.jwt(ws);
+        }
+        match next {
+            b' ' | b'\t' => {
+                let wl = we - ws;
+                if wl == 6 && b[ws..we].eq_ignore_ascii_case(b"bearer") {
+                    self.keyword(Kw::Bearer, ws, we);
+                } else if wl == 5 && &b[ws..we] == b"BEGIN" && ws >= 5 && &b[ws - 5..ws] == b"-----"
+                {
+                    self.pem(ws - 5, we + 1);
+                } else if matches!(at(b, we + 1), b' ' | b'=' | b':') {
+                    // `password = x`
+                    let k = run(b, we, |c| c == b' ' || c == b'\t');
+                    if k - we <= 4 && matches!(at(b, k), b'=' | b':') {
+                        self.key_word(we);
+                    }
                 }
             }
-            b'g' if b[ws..].starts_with(b"gh") || b[ws..].starts_with(b"github_pat_") => {
-                self.github(ws)
+            b'.' => self.host_start(ws),
+            b'-' => {
+                self.hexish(ws, we, next);
+                if first == b'x' && b[ws..].starts_with(b"xox") {
+                    self.slack(ws);
+                }
+                self.host_start(ws);
             }
-            b'x' if b[ws..].starts_with(b"xox") => self.slack(ws),
-            b's' | b'r' if next == b'_' => self.stripe(ws),
-            b'e' if b[ws..].starts_with(b"eyJ") => self.jwt(ws),
+            b':' => {
+                self.hexish(ws, we, next);
+                self.key_word(we);
+            }
+            b'_' => match first {
+                b'g' => self.github(ws),
+                b's' | b'r' => self.stripe(ws),
+                _ => {}
+            },
+            b'=' | b'"' | b'\'' => self.key_word(we),
             _ => {}
         }
-        if first.is_ascii_uppercase() && wl >= 4 && at(b, ws + 1).is_ascii_uppercase() {
+    }
+
+    /// Words starting with an uppercase letter: AWS and Google keys, IBANs.
+    fn upper_word(&mut self, ws: usize, we: usize) {
+        let b = self.b;
+        if b[ws] == b'A' {
+            if b[ws..].starts_with(b"AKIA") || b[ws..].starts_with(b"ASIA") {
+                self.aws_key(ws, we);
+            } else if b[ws..].starts_with(b"AIza") {
+                self.google_key(ws);
+            }
+        }
+        if we - ws >= 4 && at(b, ws + 1).is_ascii_uppercase() && at(b, ws + 2).is_ascii_digit() {
             self.iban(ws);
         }
-        if next == b'.' || next == b'-' {
-            let p = before(b, ws);
-            if !alnum(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
-                self.hostname(ws);
-            }
+    }
+
+    /// A short hex word before `:` or `-`: the start of a MAC or IPv6 address?
+    fn hexish(&mut self, ws: usize, we: usize, next: u8) {
+        let b = self.b;
+        let wl = we - ws;
+        if wl > 4 || !b[ws..we].iter().all(u8::is_ascii_hexdigit) {
+            return;
+        }
+        let p = before(b, ws);
+        if alnum(p) || p == b':' || p == b'-' || p == b'.' {
+            return;
+        }
+        if wl == 2 {
+            self.mac(ws);
+        }
+        if next == b':' {
+            self.ipv6(ws);
+        }
+    }
+
+    /// A word followed by `.` or `-`: the start of a host name?
+    fn host_start(&mut self, ws: usize) {
+        let p = before(self.b, ws);
+        if !alnum(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
+            self.hostname(ws);
         }
     }
 
@@ -285,12 +392,10 @@ impl Scan<'_> {
         if next == b'.' && wl <= 3 {
             self.ipv4_at(ws);
         }
-        if next == b'.' || next == b'-' {
-            // `rhost=5.36.59.76.dynamic-dsl-ip.omantel.net.om`: a host name may start with digits.
-            let p = before(b, ws);
-            if !alnum(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
-                self.hostname(ws);
-            }
+        if (next == b'.' || next == b'-') && prev != b':' {
+            // `rhost=5.36.59.76.dynamic-dsl-ip.omantel.net.om`: a host name may start with digits
+            // (but `12:30:45.123` is a time).
+            self.host_start(ws);
         }
         if wl == 3 {
             if next == b'-' {
@@ -310,7 +415,8 @@ impl Scan<'_> {
                     self.push(PiiType::CreditCard, ws, we);
                 }
             }
-        } else if (2..=6).contains(&wl) && (next == b' ' || next == b'-') {
+        } else if wl == 4 && (next == b' ' || next == b'-') && at(b, we + 1).is_ascii_digit() {
+            // Grouped cards start with a group of four (4-4-4-4, Amex 4-6-5, Diners 4-6-4).
             self.card_grouped(ws);
         }
     }
@@ -461,7 +567,8 @@ impl Scan<'_> {
             return;
         }
         let sep = at(b, run(b, s, |c| c.is_ascii_digit()));
-        let mut ends = Vec::with_capacity(6);
+        let mut ends = [(0usize, 0usize); 19];
+        let mut ne = 0;
         let mut digits = [0u8; 19];
         let mut nd = 0;
         let mut i = s;
@@ -473,17 +580,18 @@ impl Scan<'_> {
             }
             digits[nd..nd + gl].copy_from_slice(&b[i..j]);
             nd += gl;
-            ends.push((j, nd));
+            ends[ne] = (j, nd);
+            ne += 1;
             if at(b, j) == sep && at(b, j + 1).is_ascii_digit() {
                 i = j + 1;
             } else {
                 break;
             }
         }
-        if ends.len() < 2 {
+        if ne < 2 {
             return;
         }
-        for &(e, nd) in ends.iter().rev() {
+        for &(e, nd) in ends[..ne].iter().rev() {
             if nd < 13 {
                 break;
             }
@@ -772,10 +880,31 @@ impl Scan<'_> {
 
     // ---------------------------------------------------------------- key = value
 
+    /// A word ending at `we` is followed by a separator: is the key a secret's name?
+    fn key_word(&mut self, we: usize) {
+        let b = self.b;
+        // Every key name ends in one of these letters; most words don't get further.
+        if !matches!(b[we - 1] | 0x20, b'd' | b's' | b'e' | b'y' | b'n' | b't') {
+            return;
+        }
+        for &(k, kw) in KEYWORDS {
+            let k = k.as_bytes();
+            if we < k.len() || !b[we - k.len()..we].eq_ignore_ascii_case(k) {
+                continue;
+            }
+            let ks = we - k.len();
+            // `pass` in `bypass`, `pwd` in `cwd`-like words are nothing; `dbPassword` is.
+            if k.len() <= 4 && before(b, ks).is_ascii_alphabetic() {
+                return;
+            }
+            self.keyword(kw, ks, we);
+            return;
+        }
+    }
+
     fn keyword(&mut self, kw: Kw, ks: usize, ke: usize) {
         let b = self.b;
         match kw {
-            Kw::PemBegin => self.pem(ks, ke),
             Kw::Bearer => {
                 if alnum(before(b, ks)) || at(b, ke) != b' ' {
                     return;
@@ -1140,7 +1269,10 @@ fn parse_ipv6(b: &[u8], s: usize) -> Option<usize> {
 /// at least two, last one a known TLD, or with `any_tld` any alphabetic one of 2–24 letters that
 /// is not a file extension). Rejects CamelCase labels (`com.foo.MyClass`).
 pub fn fqdn_end(b: &[u8], s: usize, any_tld: bool) -> Option<usize> {
-    let mut e = run(b, s, |c| alnum(c) || c == b'-' || c == b'.');
+    let mut e = s;
+    while e < b.len() && HOST_CH[b[e] as usize] {
+        e += 1;
+    }
     while e > s && matches!(b[e - 1], b'.' | b'-') {
         e -= 1;
     }
@@ -1148,8 +1280,19 @@ pub fn fqdn_end(b: &[u8], s: usize, any_tld: bool) -> Option<usize> {
     if v.len() > 253 {
         return None;
     }
+    // Cheap rejections first: no dot, or a last label that is no TLD (class names, file names,
+    // timestamps), before validating every label.
+    let last_dot = memchr::memrchr(b'.', v)?;
+    let last = &v[last_dot + 1..];
+    let tld_ok = is_tld(last)
+        || (any_tld
+            && (2..=24).contains(&last.len())
+            && last.iter().all(u8::is_ascii_alphabetic)
+            && !is_file_ext(last));
+    if !tld_ok {
+        return None;
+    }
     let mut labels = 0;
-    let mut last = &v[..0];
     for l in v.split(|&c| c == b'.') {
         if l.is_empty() || l.len() > 63 || l[0] == b'-' || l[l.len() - 1] == b'-' {
             return None;
@@ -1160,17 +1303,8 @@ pub fn fqdn_end(b: &[u8], s: usize, any_tld: bool) -> Option<usize> {
             return None;
         }
         labels += 1;
-        last = l;
     }
     if labels < 2 {
-        return None;
-    }
-    let tld_ok = is_tld(last)
-        || (any_tld
-            && (2..=24).contains(&last.len())
-            && last.iter().all(u8::is_ascii_alphabetic)
-            && !is_file_ext(last));
-    if !tld_ok {
         return None;
     }
     // `foo.com.java`-like run-ons and method calls are not hosts.
@@ -1179,6 +1313,17 @@ pub fn fqdn_end(b: &[u8], s: usize, any_tld: bool) -> Option<usize> {
     }
     Some(e)
 }
+
+static HOST_CH: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || c == b'-' || c == b'.';
+        i += 1;
+    }
+    t
+};
 
 fn is_file_ext(l: &[u8]) -> bool {
     const EXT: &[&str] = &[
