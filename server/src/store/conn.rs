@@ -242,7 +242,8 @@ fn create_key_file(kf: &Path) -> Result<String> {
 }
 
 pub fn map_create_err(path: &Path, e: std::io::Error) -> StoreError {
-    if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(30) {
+    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+    if matches!(e.kind(), PermissionDenied | ReadOnlyFilesystem) {
         StoreError::ReadOnly { path: path.into() }
     } else {
         StoreError::Io {
@@ -302,6 +303,8 @@ pub fn open_connection(path: &Path, key: Option<&str>) -> Result<Connection> {
         })?;
     let setup =
         |what: &'static str, r: rusqlite::Result<()>| r.map_err(|e| map_sqlite(path, what, e));
+    // SQLCipher logs decryption failures to stderr itself; we report them as errors instead.
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
     if let Some(key) = key {
         setup("setting the key", conn.pragma_update(None, "key", key))?;
         for (name, value) in [
@@ -325,6 +328,13 @@ pub fn open_connection(path: &Path, key: Option<&str>) -> Result<Connection> {
         return Err(match e.sqlite_error_code() {
             Some(ErrorCode::NotADatabase) if key.is_some() => {
                 StoreError::CannotDecrypt { path: path.into() }
+            }
+            // A plain header over pages SQLite cannot parse: damaged, not encrypted.
+            Some(ErrorCode::NotADatabase) if file_state(path).ok() == Some(FileState::Plain) => {
+                StoreError::Corrupt {
+                    path: path.into(),
+                    detail: e.to_string(),
+                }
             }
             Some(ErrorCode::NotADatabase) => {
                 StoreError::EncryptedButEncryptionOff { path: path.into() }

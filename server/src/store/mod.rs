@@ -183,7 +183,12 @@ fn check_hash(field: &'static str, s: &str) -> Result<()> {
 /// (so `AND`, `-`, `:`, `"`, `*`, `(` are just characters), the words are ANDed, and the last one
 /// matches as a prefix so a half-typed word already finds something.
 pub fn fts_query(user: &str) -> Option<String> {
-    let words: Vec<String> = user
+    // NUL ends an FTS5 string early ("unterminated string"): control characters become spaces.
+    let cleaned: String = user
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let words: Vec<String> = cleaned
         .split_whitespace()
         .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
         .collect();
@@ -649,10 +654,16 @@ impl Store {
         let c = self.conn();
         let mut st = c
             .prepare_cached(&format!(
-                "SELECT {cols}, snippet(issues_fts, -1, '[', ']', '…', 12),
-                        bm25(issues_fts, 0.0, 4.0, 1.0) AS score
-                 FROM issues_fts JOIN issues i ON i.rowid = issues_fts.rowid
-                 WHERE issues_fts MATCH ?1 ORDER BY score, i.id DESC LIMIT ?2"
+                // Rank first, then build snippets for the top rows only: snippet() per match
+                // would cost as much as the whole search on a common word.
+                "WITH top(rid, score) AS (
+                     SELECT rowid, bm25(issues_fts, 0.0, 4.0, 1.0) FROM issues_fts
+                     WHERE issues_fts MATCH ?1 ORDER BY 2 LIMIT ?2)
+                 SELECT {cols}, snippet(issues_fts, -1, '[', ']', '…', 12), top.score
+                 FROM top
+                 JOIN issues_fts ON issues_fts.rowid = top.rid AND issues_fts MATCH ?1
+                 JOIN issues i ON i.rowid = top.rid
+                 ORDER BY top.score, i.id DESC"
             ))
             .map_err(self.err("searching"))?;
         let rows = st
