@@ -90,22 +90,42 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// Runs the command `runs` times (after one warm-up), output discarded; median wall time.
-fn time_runs(runs: usize, mut make: impl FnMut() -> Command, ok: &[i32]) -> Duration {
-    let mut times = Vec::new();
+/// User + system CPU time of all waited-for children so far.
+fn children_cpu() -> Duration {
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) }, 0);
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(u.ru_utime) + tv(u.ru_stime)
+}
+
+/// Median wall time and median CPU time (user + sys, all threads) of `runs` runs after one
+/// warm-up, output discarded. On a shared machine the wall time mostly measures the neighbours;
+/// CPU time is what the run itself cost.
+fn time_runs(runs: usize, mut make: impl FnMut() -> Command, ok: &[i32]) -> (Duration, Duration) {
+    let mut walls = Vec::new();
+    let mut cpus = Vec::new();
     for i in 0..=runs {
         let mut cmd = make();
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        let cpu0 = children_cpu();
         let t = Instant::now();
         let status = cmd.status().expect("run tftsr");
         let dt = t.elapsed();
+        let cpu = children_cpu() - cpu0;
         let code = status.code().unwrap_or(-1);
         assert!(ok.contains(&code), "tftsr exited {code}");
         if i > 0 {
-            times.push(dt);
+            walls.push(dt);
+            cpus.push(cpu);
         }
     }
-    median(times)
+    (median(walls), median(cpus))
+}
+
+fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
 }
 
 fn cpu_model() -> String {
@@ -148,10 +168,22 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
         "cli_throughput: {files} files x {file_kb} KiB = {mb:.1} MB from loghub; \
-         {threads} threads; CPU: {}; median of {runs} runs",
-        cpu_model()
+         {threads} threads; CPU: {}; median of {runs} runs; load average before: {}",
+        cpu_model(),
+        load_average()
     );
 
+    let report = |what: &str, (wall, cpu): (Duration, Duration), files: Option<usize>| {
+        let (w, c) = (wall.as_secs_f64(), cpu.as_secs_f64());
+        let per_file = files.map_or(String::new(), |n| {
+            format!("  {:>7.0} files/s", n as f64 / w)
+        });
+        println!(
+            "  {what:<28} wall {:>7.1} MB/s{per_file}  ({w:.3} s) | CPU time {c:.3} s = {:>7.1} MB/CPU-s",
+            mb / w,
+            mb / c
+        );
+    };
     let scan_tree = time_runs(
         runs,
         || {
@@ -161,12 +193,7 @@ fn main() {
         },
         &[1],
     );
-    let s = scan_tree.as_secs_f64();
-    println!(
-        "  scan --format jsonl DIR   {:>8.1} MB/s  {:>8.0} files/s  ({s:.3} s)",
-        mb / s,
-        files as f64 / s
-    );
+    report("scan --format jsonl DIR", scan_tree, Some(files));
 
     let scan_big = time_runs(
         runs,
@@ -177,11 +204,7 @@ fn main() {
         },
         &[1],
     );
-    let s = scan_big.as_secs_f64();
-    println!(
-        "  scan --format jsonl FILE  {:>8.1} MB/s  (one {mb:.0} MB file, {s:.3} s)",
-        mb / s
-    );
+    report("scan --format jsonl FILE", scan_big, None);
 
     let out = dir.path().join("big.clean.log");
     let redact = time_runs(
@@ -193,9 +216,6 @@ fn main() {
         },
         &[0],
     );
-    let s = redact.as_secs_f64();
-    println!(
-        "  redact FILE -o OUT        {:>8.1} MB/s  (one {mb:.0} MB file, {s:.3} s)",
-        mb / s
-    );
+    report("redact FILE -o OUT", redact, None);
+    println!("  load average after: {}", load_average());
 }
