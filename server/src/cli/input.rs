@@ -191,6 +191,10 @@ pub fn stream<R: Read + ?Sized>(
         };
 
         let mut safe = engine.stream_safe_len(text, eof).min(text.len());
+        if !text.is_char_boundary(safe) {
+            // Defensive: a cut inside a character would panic below; fall back to a line end.
+            safe = text[..safe].rfind('\n').map_or(0, |i| i + 1);
+        }
         if safe == 0 && !eof {
             if buf.len() < MAX_PENDING {
                 continue;
@@ -306,6 +310,24 @@ fn retain_sane(findings: &mut Vec<Finding>, text: &str, keep: &(dyn Fn(&Kind) ->
         }
         ok
     });
+}
+
+/// Replaces the default panic message (which may quote the text being scanned, e.g. "byte index
+/// 5 is not a char boundary … of `<text>`") with one that names only the code location: a bug
+/// must not print the values we are protecting.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
+        eprintln!("tftsr: internal error{at} (a bug: please report it)");
+    }));
+}
+
+/// Runs `f`, turning a panic (a bug) into an error message naming `name` but not any content.
+pub fn catch_bug<T>(name: &str, f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|_| format!("{name}: internal error while scanning (a bug: please report it)"))
 }
 
 #[cfg(test)]

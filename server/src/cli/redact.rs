@@ -91,6 +91,17 @@ enum Dest {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    // A bug panics with a message naming only the code location; the temp file is dropped
+    // (removed) while unwinding, so the destination is untouched, and the exit status is 2.
+    input::install_panic_hook();
+    let name = args
+        .path
+        .as_ref()
+        .map_or_else(|| "<stdin>".to_owned(), |p| p.display().to_string());
+    input::catch_bug(&name, || redact(args)).unwrap_or_else(|bug| Err(anyhow::anyhow!(bug)))
+}
+
+fn redact(args: Args) -> anyhow::Result<i32> {
     let style: Style = args.style.parse().map_err(anyhow::Error::msg)?;
     let source = match &args.path {
         None => Source::Stdin,

@@ -117,6 +117,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 }
 
 fn scan(args: Args) -> anyhow::Result<i32> {
+    input::install_panic_hook();
     let mut paths = args.paths.clone();
     if paths.is_empty() {
         if io::stdin().is_terminal() {
@@ -201,7 +202,15 @@ fn scan(args: Args) -> anyhow::Result<i32> {
                     // Streamed input (stdin may be `tail -f`): show findings as they come.
                     out.flush()
                 };
-                scan_source(source, &engine_of[i], &ctx, &mut sink)?
+                match input::catch_bug(&source.display(), || {
+                    scan_source(source, &engine_of[i], &ctx, &mut sink)
+                }) {
+                    Ok(r) => r?,
+                    Err(bug) => Outcome {
+                        error: Some(bug),
+                        ..Outcome::default()
+                    },
+                }
             };
             totals.add(outcome);
         } else {
@@ -285,9 +294,21 @@ fn flush_batch(
                 buf.extend_from_slice(bytes);
                 Ok(())
             };
-            let mut outcome = scan_source(source, &engine_of[i], ctx, &mut sink)?;
-            outcome.out = buf;
-            Ok(outcome)
+            let scanned = input::catch_bug(&source.display(), || {
+                scan_source(source, &engine_of[i], ctx, &mut sink)
+            });
+            match scanned {
+                Ok(r) => {
+                    let mut outcome = r?;
+                    outcome.out = buf;
+                    Ok(outcome)
+                }
+                // Half a file's findings would look like all of them: drop them, report the error.
+                Err(bug) => Ok(Outcome {
+                    error: Some(bug),
+                    ..Outcome::default()
+                }),
+            }
         })
         .collect();
     batch.clear();
