@@ -605,3 +605,52 @@ fn help_of_scan_and_redact_has_examples() {
         assert!(help.contains(needle), "redact --help lacks {needle}");
     }
 }
+
+#[test]
+fn a_line_longer_than_the_chunk_limit_is_cut_with_a_note() {
+    let dir = tmp();
+    // 20 MiB without a line break: beyond the 16 MiB a chunk may grow to, so it is cut at
+    // whitespace (memory stays bounded) and the user is told.
+    let filler = corpus_lines("HDFS_2k.log", 2000)
+        .join(" ")
+        .replace('@', "at");
+    let mut line = String::from("start first@example.com ");
+    while line.len() < 20 << 20 {
+        line.push_str(&filler);
+        line.push(' ');
+    }
+    let last = line.len();
+    line.push_str("last@example.com\n");
+    fs::write(dir.path().join("huge-line.log"), &line).unwrap();
+    let (code, records, stderr) = scan_jsonl(dir.path(), &["huge-line.log"]);
+    assert_eq!(code, 1, "{stderr}");
+    let starts: Vec<u64> = records
+        .iter()
+        .map(|r| r["start"].as_u64().unwrap())
+        .collect();
+    assert_eq!(starts, [6, last as u64]);
+    assert_eq!(records[1]["line"], 1);
+    assert_eq!(
+        records[1]["column"],
+        line[..last].chars().count() as u64 + 1
+    );
+    assert!(
+        stderr.contains("huge-line.log: 1 stretches over 16 MiB"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn no_input_and_stdin_on_a_terminal_is_a_usage_error() {
+    let dir = tmp();
+    // `script` gives the child a pseudo-terminal as stdin, as an interactive shell would.
+    let bin = assert_cmd::cargo::cargo_bin("tftsr");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("{} scan", bin.display()), "/dev/null"])
+        .current_dir(dir.path())
+        .output()
+        .expect("util-linux `script`");
+    let all = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(all.contains("nothing to scan"), "{all}");
+}
