@@ -6,12 +6,12 @@ import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification,
   ExecuteCommandRequest,
+  Executable,
   LanguageClient,
   LanguageClientOptions,
   ResponseError,
   ServerOptions,
   State,
-  TransportKind,
 } from 'vscode-languageclient/node';
 import {
   countFindings,
@@ -107,7 +107,8 @@ class TftsrExtension {
         }
       }),
     );
-    await this.startClient();
+    // A failure here must not fail activation: the commands above stay usable (Restart Server).
+    await this.guard(() => this.startClient());
     this.updateStatus();
   }
 
@@ -163,7 +164,9 @@ class TftsrExtension {
     }
     const settings = this.serverSettings();
     this.selector = documentSelector(settings.globs);
-    const run = { command: found.path, args: ['lsp'], transport: TransportKind.stdio };
+    // No `transport`: TransportKind.stdio would append `--stdio`, an argument `tftsr lsp` does not
+    // take. Without it the client still talks over the child's stdin/stdout.
+    const run: Executable = { command: found.path, args: ['lsp'] };
     const serverOptions: ServerOptions = { run, debug: run };
     const clientOptions: LanguageClientOptions = {
       documentSelector: this.selector,

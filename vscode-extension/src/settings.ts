@@ -77,13 +77,21 @@ export function toServerSettings(get: (key: string) => unknown, ctx: MappingCont
   const out: Record<string, unknown> = {};
   for (const key of SERVER_SETTING_KEYS) {
     const v = get(key);
-    out[key] = v === undefined ? structuredClone(SERVER_DEFAULTS[key]) : structuredClone(v);
+    out[key] = copy(v === undefined ? SERVER_DEFAULTS[key] : v);
   }
   const db = out.databasePath;
   if (typeof db === 'string') {
     out.databasePath = db.trim() === '' ? null : expandUserPath(db, ctx.homeDir, ctx.workspaceFolder, ctx.platform);
   }
   return out as unknown as ServerSettings;
+}
+
+/**
+ * A deep copy of a JSON value. Not structuredClone: VS Code hands out configuration values as
+ * frozen proxies, which structuredClone rejects (DataCloneError).
+ */
+function copy<T>(v: T): T {
+  return v === null || typeof v !== 'object' ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
 /** A LSP/VS Code document filter (structurally the same in both). */

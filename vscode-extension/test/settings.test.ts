@@ -80,11 +80,14 @@ describe('toServerSettings', () => {
     assert.deepEqual(SERVER_DEFAULTS.disabledTypes, []);
   });
 
-  it('does not share arrays/objects with the configuration', () => {
-    const cfg: Record<string, unknown> = { severity: { email: 'hint' } };
+  it('copies configuration values, even proxies that structuredClone rejects', () => {
+    // VS Code's WorkspaceConfiguration returns values wrapped like this (DataCloneError otherwise)
+    const severity = new Proxy(Object.freeze({ email: 'hint' }), {});
+    assert.throws(() => structuredClone(severity));
+    const cfg: Record<string, unknown> = { severity };
     const s = toServerSettings((k) => cfg[k], ctx);
     s.severity.email = 'error';
-    assert.deepEqual(cfg.severity, { email: 'hint' });
+    assert.deepEqual({ ...(cfg.severity as object) }, { email: 'hint' });
   });
 
   it('maps databasePath: empty -> null, ~ expanded, relative -> workspace', () => {

@@ -1,0 +1,266 @@
+// Drives code-server (VS Code 1.100.3 in the browser) with Debian's chromium via playwright-core,
+// as a user would: keyboard, palette, Problems panel, quick fix, notifications.
+// Env: CS_URL, E2E_WORKSPACE (holds app.log), E2E_OUT (screenshots, result.json), TFTSR_BIN,
+//      TFTSR_DATA_DIR + TFTSR_DB_KEY (the store the extension's server uses; for the CLI check).
+// Each check prints "ok - name" or "not ok - name: why"; the first failure stops the run (later
+// checks depend on it). Writes E2E_OUT/result.json {passed, failed}; exit 0 only if all passed.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { chromium } = require('playwright-core');
+
+const url = process.env.CS_URL;
+const ws = process.env.E2E_WORKSPACE;
+const out = process.env.E2E_OUT || '.';
+const bin = process.env.TFTSR_BIN;
+const FILE = 'app.log';
+const file = path.join(ws, FILE);
+const EMAIL = 'alice@example.com';
+const IP = '173.234.31.186';
+const original = fs.readFileSync(file, 'utf8');
+const lines = original.split('\n');
+const t0 = Date.now();
+const log = (...a) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s]`, ...a);
+let passed = 0;
+let failed = 0;
+
+async function check(name, fn) {
+  try {
+    const r = await fn();
+    passed++;
+    console.log(`ok - ${name}${r ? ` (${r})` : ''}`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** "[Ln L, Col C]" of every occurrence of `needle`, as VS Code shows it: columns are UTF-16 units + 1. */
+function expectedPositions(needle) {
+  const pos = [];
+  lines.forEach((l, i) => {
+    // JS strings are UTF-16, so indexOf gives the UTF-16 column the server must report.
+    for (let c = l.indexOf(needle); c >= 0; c = l.indexOf(needle, c + 1)) pos.push(`Ln ${i + 1}, Col ${c + 1}`);
+  });
+  return pos;
+}
+
+function tftsrCli(args) {
+  const r = spawnSync(bin, args, { encoding: 'utf8', env: process.env, timeout: 30000 });
+  return { status: r.status, stdout: r.stdout || '', stderr: r.stderr || '' };
+}
+
+(async () => {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'tftsr-e2e-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = ctx.pages()[0] || await ctx.newPage();
+  const shot = (name) => page.screenshot({ path: path.join(out, `${name}.png`) });
+  const quickInput = page.locator('.quick-input-widget');
+  const statusItem = page.locator('.statusbar-item', { hasText: 'TFTSR:' });
+  const problemRows = page.locator('.markers-panel .monaco-list-row');
+
+  async function palette(title) {
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget input').waitFor({ timeout: 15000 });
+    await page.keyboard.type(title);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
+    await page.keyboard.press('Enter');
+  }
+  async function statusCount(n, timeout = 20000) {
+    const want = `TFTSR: ${n} finding${n === 1 ? '' : 's'}`;
+    await page.waitForFunction((w) => [...document.querySelectorAll('.statusbar-item')].some((e) => e.innerText.trim() === w || e.innerText.trim().endsWith(w)),
+      want, { timeout }).catch(async () => {
+      throw new Error(`status bar never showed "${want}"; it shows ${JSON.stringify(await statusItem.allInnerTexts())}`);
+    });
+    return want;
+  }
+  async function focusLog() {
+    await page.locator('.tabs-container .tab', { hasText: FILE }).first().click();
+    await page.locator('.monaco-editor.focused').waitFor({ timeout: 10000 });
+  }
+  async function problemTexts() {
+    return (await problemRows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  }
+
+  let ok = false;
+  const title = `E2E checkout 502 ${Date.now().toString(36)}`;
+  try {
+    await page.goto(`${url}/?folder=${encodeURIComponent(ws)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await page.locator('.explorer-folders-view').waitFor({ timeout: 30000 }).catch(() => {});
+    log('workbench loaded');
+
+    await check('open app.log with Quick Open', async () => {
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').waitFor({ timeout: 15000 });
+      await page.keyboard.type(FILE);
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: FILE }).first().waitFor({ timeout: 15000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.tab', { hasText: FILE }).waitFor({ timeout: 15000 });
+    });
+
+    // Problems panel: one row per finding, at UTF-16 columns (line 4 has 'José 😀 Ünïcödé 日本語' before it)
+    const emailPos = expectedPositions(EMAIL);
+    const ipPos = expectedPositions(IP);
+    let total = 0;
+    await check('Problems panel lists the e-mails and the IP at UTF-16 positions', async () => {
+      await page.keyboard.press('Control+Shift+M');
+      const emailRows = problemRows.filter({ hasText: /\(email\)/ });
+      await emailRows.nth(emailPos.length - 1).waitFor({ timeout: 60000 });
+      await page.waitForTimeout(500); // let the list settle (all rows rendered)
+      const texts = await problemTexts();
+      log('problems:', JSON.stringify(texts));
+      const emails = texts.filter((t) => /\(email\)/.test(t));
+      if (emails.length !== emailPos.length) throw new Error(`expected ${emailPos.length} email rows, got ${JSON.stringify(emails)}`);
+      for (const p of emailPos) {
+        if (!emails.some((t) => t.includes(`[${p}]`))) throw new Error(`no email problem at [${p}]: ${JSON.stringify(emails)}`);
+      }
+      if (texts.some((t) => t.includes(EMAIL) || t.includes(IP))) throw new Error('a problem message shows the matched value');
+      const ips = texts.filter((t) => /\(ipv4\)/.test(t));
+      if (ips.length !== 1 || !ips[0].includes(`[${ipPos[0]}]`)) throw new Error(`expected one ipv4 at [${ipPos[0]}]: ${JSON.stringify(ips)}`);
+      total = texts.filter((t) => /\[Ln \d+, Col \d+\]/.test(t)).length;
+      return `${emailPos.join('; ')}; ipv4 ${ipPos[0]}; ${total} problems`;
+    });
+    await shot('problems');
+
+    await check('status bar shows the finding count of the active log', () => statusCount(total));
+
+    // Quick fix on the multi-byte line: select its problem (moves the cursor there), Ctrl+., Enter
+    const mbLine = lines.findIndex((l) => l.includes('😀') && l.includes(EMAIL));
+    await check('quick fix "Redact Email…" on the multi-byte line', async () => {
+      await problemRows.filter({ hasText: /\(email\)/ }).filter({ hasText: `Ln ${mbLine + 1},` }).first().click();
+      await page.keyboard.press('Enter'); // reveal in the editor and focus it
+      await page.waitForTimeout(500);
+      await page.keyboard.press('Control+.');
+      const focused = page.locator('.action-widget .monaco-list-row.focused');
+      await focused.first().waitFor({ timeout: 15000 });
+      // the single-finding fix is the preferred one; walk down to it if the widget starts elsewhere
+      for (let i = 0; i < 8; i++) {
+        const t = (await focused.first().innerText()).trim();
+        if (/^Redact Email/i.test(t) && !/\ball\b/i.test(t)) break;
+        await page.keyboard.press('ArrowDown');
+        await page.waitForTimeout(100);
+      }
+      const chosen = (await focused.first().innerText()).trim();
+      if (!/^Redact Email/i.test(chosen) || /\ball\b/i.test(chosen)) throw new Error(`no "Redact Email" action; focused: ${chosen}`);
+      await shot('quickfix');
+      // the action widget sits under a pointer-blocking overlay: choose with the keyboard
+      await page.keyboard.press('Enter');
+      await statusCount(total - 1);
+      return chosen;
+    });
+
+    await check('save writes the redacted line to disk', async () => {
+      await page.keyboard.press('Control+S');
+      await page.waitForFunction(() => !document.querySelector('.tab.dirty'), null, { timeout: 15000 });
+      const disk = fs.readFileSync(file, 'utf8').split('\n');
+      const want = lines[mbLine].replace(EMAIL, '[Email]');
+      if (disk[mbLine] !== want) throw new Error(`line ${mbLine + 1} on disk: ${JSON.stringify(disk[mbLine])}, want ${JSON.stringify(want)}`);
+      const others = disk.filter((_, i) => i !== mbLine);
+      if (others.join('\n') !== lines.filter((_, i) => i !== mbLine).join('\n')) throw new Error('other lines changed');
+      return JSON.stringify(disk[mbLine]);
+    });
+
+    await check('"TFTSR: Attach Log to Issue…" with a new issue', async () => {
+      await palette('TFTSR: Attach Log to Issue');
+      await quickInput.filter({ hasText: 'Attach app.log to an issue' }).waitFor({ timeout: 15000 });
+      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'New issue' }).waitFor({ timeout: 15000 });
+      await page.keyboard.press('Enter');
+      await quickInput.filter({ hasText: 'New issue (1/2)' }).waitFor({ timeout: 15000 });
+      await page.keyboard.type(title);
+      await page.keyboard.press('Enter');
+      await quickInput.filter({ hasText: 'New issue (2/2): severity' }).waitFor({ timeout: 15000 });
+      await page.keyboard.type('high');
+      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'high' }).waitFor({ timeout: 15000 });
+      await page.keyboard.press('Enter');
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `attached ${FILE} to` });
+      await toast.waitFor({ timeout: 30000 });
+      const msg = (await toast.innerText()).replace(/\s+/g, ' ');
+      // the log still held total-1 findings when it was attached
+      if (!msg.includes(`(${total - 1} findings recorded)`)) throw new Error(`unexpected message: ${msg}`);
+      await toast.locator('.monaco-button', { hasText: 'Show Issue' }).click();
+      return msg.slice(0, 120);
+    });
+
+    await check('the issue preview (tftsr.getIssue markdown) names the issue and the log', async () => {
+      await page.locator('.tab', { hasText: /Preview/ }).first().waitFor({ timeout: 20000 });
+      const body = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame').locator('body');
+      await body.filter({ hasText: title }).waitFor({ timeout: 20000 });
+      const text = await body.innerText();
+      if (!text.includes(FILE)) throw new Error(`preview does not mention ${FILE}: ${text.slice(0, 300)}`);
+      if (text.includes(EMAIL) || text.includes(IP)) throw new Error('the issue preview shows a matched value');
+      await page.waitForTimeout(300);
+      await shot('issue');
+    });
+
+    const cli = tftsrCli(['issue', 'list', '--json']);
+    if (cli.status === 0) {
+      await check('tftsr issue show --json: the issue holds the log', () => {
+        const list = JSON.parse(cli.stdout);
+        const issue = (Array.isArray(list) ? list : list.issues || []).find((i) => i.title === title);
+        if (!issue) throw new Error(`issue "${title}" not in tftsr issue list --json`);
+        if (issue.severity !== 'high') throw new Error(`severity ${issue.severity}`);
+        const show = tftsrCli(['issue', 'show', issue.id, '--json']);
+        if (show.status !== 0) throw new Error(`tftsr issue show: ${show.stderr.trim()}`);
+        const detail = JSON.parse(show.stdout);
+        const logs = detail.log_files || [];
+        const lf = logs.find((l) => l.file_name === FILE);
+        if (!lf) throw new Error(`no ${FILE} among log_files: ${JSON.stringify(logs.map((l) => l.file_name))}`);
+        if (show.stdout.includes(EMAIL)) throw new Error('the stored issue shows the e-mail in clear');
+        return `issue ${issue.id}, log_file ${lf.id}`;
+      });
+    } else {
+      console.log(`skip - tftsr issue list --json unavailable (exit ${cli.status}: ${cli.stderr.trim().split('\n')[0]})`);
+    }
+
+    await check('"TFTSR: Search Issues" finds the issue and opens it', async () => {
+      await focusLog();
+      await palette('TFTSR: Search Issues');
+      await quickInput.filter({ hasText: 'TFTSR: Search Issues' }).waitFor({ timeout: 15000 });
+      await page.keyboard.type('checkout');
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title });
+      await row.first().waitFor({ timeout: 20000 });
+      await row.first().click();
+      const body = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame').locator('body');
+      await body.filter({ hasText: title }).first().waitFor({ timeout: 20000 });
+    });
+
+    await check('"TFTSR: Redact All PII in File" clears every finding, saved to disk', async () => {
+      await focusLog();
+      await palette('TFTSR: Redact All PII in File');
+      await statusCount(0);
+      await page.keyboard.press('Control+S');
+      await page.waitForFunction(() => !document.querySelector('.tab.dirty'), null, { timeout: 15000 });
+      const disk = fs.readFileSync(file, 'utf8');
+      if (disk.includes(EMAIL) || disk.includes(IP)) throw new Error(`PII left on disk: ${JSON.stringify(disk)}`);
+      if (!disk.includes('[IPv4]') || (disk.match(/\[Email\]/g) || []).length !== emailPos.length) {
+        throw new Error(`unexpected redaction: ${JSON.stringify(disk)}`);
+      }
+      await page.keyboard.press('Control+Shift+M');
+      await page.waitForTimeout(800);
+      await shot('redacted');
+      const left = (await problemTexts()).filter((t) => /\[Ln \d+, Col \d+\]/.test(t));
+      if (left.length) throw new Error(`problems left: ${JSON.stringify(left)}`);
+    });
+
+    ok = failed === 0;
+    log(ok ? 'PASS' : 'FAIL');
+  } catch (e) {
+    console.error('FAIL:', e.message.split('\n')[0]);
+    await page.screenshot({ path: path.join(out, 'failure.png') }).catch(() => {});
+  } finally {
+    await ctx.close().catch(() => {});
+    fs.rmSync(profile, { recursive: true, force: true });
+    fs.writeFileSync(path.join(out, 'result.json'), JSON.stringify({ passed, failed: failed || (ok ? 0 : 1) }));
+  }
+  process.exit(ok ? 0 : 1);
+})();
