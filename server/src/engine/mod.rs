@@ -8,12 +8,15 @@
 //! - our own redaction output (`[Email]`, `[Email-3f9a1c]`, masks) is never a finding.
 
 pub mod config;
+mod detect;
 pub mod redact;
 mod types;
+mod validate;
 
 use std::ops::Range;
+use std::sync::Arc;
 
-pub use config::{Config, ConfigError};
+pub use config::{add_allowlisted_fingerprint, Config, ConfigError};
 pub use types::{fingerprint, Finding, Kind, PiiType, Severity};
 
 /// Errors building an engine from a configuration.
@@ -33,22 +36,78 @@ pub struct BytesScan {
 }
 
 /// A configured, compiled scanner. Cheap to share (`Send + Sync`); build once, scan many times.
+///
+/// # Overlap policy
+///
+/// Detectors may propose overlapping spans (a JWT is also a bearer token, a card number inside a
+/// `password=` value, a URL's `user:pass` next to an e-mail-shaped `pass@host`). `scan` keeps one
+/// span per region: candidates are taken in order of *specificity* (see [`specificity`]: a
+/// private key, then structured secrets whose format we validated — URL credentials, JWT, AWS,
+/// GitHub, Slack, Stripe and Google keys —, then custom rules, then secrets found by their key
+/// name, then PII with checksums, then network identifiers, host names last), ties going to the
+/// longer span, then the earlier one; a candidate that overlaps one already taken is dropped.
+///
+/// **JWT inside `Bearer`**: `Authorization: Bearer eyJ…` yields one `jwt` finding, not a
+/// `bearer_token`: the span is the same, and `jwt` says more (the token's structure was
+/// validated). `bearer_token` is reported for opaque tokens.
 pub struct Engine {
     config: Config,
+    compiled: config::Compiled,
+    detectors: detect::Detectors,
+    enabled: detect::Enabled,
+}
+
+/// Rank used by the overlap policy: higher wins. Custom rules rank 70, between format-validated
+/// secrets and key-name-based ones.
+pub fn specificity(kind: &Kind) -> u8 {
+    match kind {
+        Kind::Custom(_) => 70,
+        Kind::Builtin(t) => match t {
+            PiiType::PrivateKey => 100,
+            PiiType::SlackToken => 95,
+            PiiType::UrlCredentials => 92,
+            PiiType::Jwt => 90,
+            PiiType::AwsAccessKey
+            | PiiType::GithubToken
+            | PiiType::StripeKey
+            | PiiType::GoogleApiKey => 88,
+            PiiType::AwsSecretKey => 85,
+            PiiType::BearerToken => 80,
+            PiiType::ApiKey => 66,
+            PiiType::Password => 65,
+            PiiType::CreditCard => 60,
+            PiiType::Iban => 59,
+            PiiType::Ssn => 58,
+            PiiType::Email => 50,
+            PiiType::Ipv6 => 45,
+            PiiType::MacAddress => 44,
+            PiiType::Ipv4 => 43,
+            PiiType::Phone => 40,
+            PiiType::Hostname => 30,
+        },
+    }
 }
 
 impl Engine {
     /// Compiles the configuration (custom rules, allowlists) and checks each custom rule against
     /// its own `examples` / `negative_examples`.
     pub fn new(config: Config) -> Result<Engine, EngineError> {
-        Ok(Engine { config })
+        let compiled = config.compile()?;
+        let mut en = [true; 21];
+        for t in PiiType::ALL {
+            en[t as usize] = config.is_enabled(&Kind::Builtin(t));
+        }
+        Ok(Engine {
+            config,
+            compiled,
+            detectors: detect::Detectors::new(),
+            enabled: detect::Enabled(en),
+        })
     }
 
     /// All built-in types enabled, default severities, no custom rules.
     pub fn with_defaults() -> Engine {
-        Engine {
-            config: Config::default(),
-        }
+        Engine::new(Config::default()).expect("the default configuration is valid")
     }
 
     pub fn config(&self) -> &Config {
@@ -57,7 +116,29 @@ impl Engine {
 
     /// Every finding in `text`, sorted by `start`, non-overlapping.
     pub fn scan(&self, text: &str) -> Vec<Finding> {
-        self.scan_range(text, 0..text.len()).1
+        self.scan_slice(text, 0)
+    }
+
+    /// Scans `text` (a line-aligned piece of a document) and shifts spans by `base`.
+    fn scan_slice(&self, text: &str, base: usize) -> Vec<Finding> {
+        let mut cands = Vec::new();
+        self.detectors.scan(text, &self.enabled, &mut cands);
+        let mut all: Vec<(Kind, usize, usize)> = cands
+            .into_iter()
+            .map(|c| (Kind::Builtin(c.ty), c.start, c.end))
+            .collect();
+        self.compiled.scan_custom(text, &mut all);
+        let mut out = resolve(all);
+        if !self.compiled.allowlist_is_empty() {
+            out.retain(|f| !self.compiled.allowlisted(&text[f.start..f.end]));
+        }
+        if base != 0 {
+            for f in &mut out {
+                f.start += base;
+                f.end += base;
+            }
+        }
+        out
     }
 
     /// Rescans the part of `text` around `range` (for incremental editing): the range is widened
@@ -65,56 +146,54 @@ impl Engine {
     /// range actually scanned and the findings inside it; findings of the previous scan inside
     /// that range are to be replaced by these.
     pub fn scan_range(&self, text: &str, range: Range<usize>) -> (Range<usize>, Vec<Finding>) {
-        let _ = &self.config;
-        let start = text[..range.start.min(text.len())]
-            .rfind('\n')
-            .map_or(0, |i| i + 1);
-        let end = text[range.end.min(text.len())..]
-            .find('\n')
-            .map_or(text.len(), |i| range.end + i + 1);
-        // Placeholder until the real detectors land: e-mail addresses only.
-        let mut out = Vec::new();
-        let bytes = text.as_bytes();
-        for (i, _) in text[start..end].match_indices('@') {
-            let at = start + i;
-            let mut s = at;
-            while s > 0 && (bytes[s - 1].is_ascii_alphanumeric() || b"._%+-".contains(&bytes[s - 1])) {
-                s -= 1;
-            }
-            let mut e = at + 1;
-            while e < bytes.len() && (bytes[e].is_ascii_alphanumeric() || b".-".contains(&bytes[e])) {
-                e += 1;
-            }
-            while e > at + 1 && bytes[e - 1] == b'.' {
-                e -= 1;
-            }
-            if s < at && text[at + 1..e].contains('.') {
-                out.push(Finding::new(PiiType::Email, s, e));
-            }
-        }
-        (start..end, out)
+        let r = widen(text, range);
+        let found = self.scan_slice(&text[r.clone()], r.start);
+        (r, found)
     }
 
     /// Scans bytes that may hold invalid UTF-8: the valid runs are scanned, the invalid sequences
     /// are counted (so the caller can say so) and never panic.
     pub fn scan_bytes(&self, bytes: &[u8]) -> BytesScan {
-        match std::str::from_utf8(bytes) {
-            Ok(text) => BytesScan {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return BytesScan {
                 findings: self.scan(text),
                 invalid_sequences: 0,
-            },
-            Err(_) => BytesScan::default(),
+            };
         }
+        let mut out = BytesScan::default();
+        let mut pos = 0;
+        for chunk in bytes.utf8_chunks() {
+            let valid = chunk.valid();
+            if !valid.is_empty() {
+                out.findings.extend(self.scan_slice(valid, pos));
+            }
+            pos += valid.len();
+            if !chunk.invalid().is_empty() {
+                out.invalid_sequences += 1;
+                pos += chunk.invalid().len();
+            }
+        }
+        out
     }
 
     /// For streaming: how many leading bytes of `buf` can be scanned and emitted now without a
     /// later chunk changing their findings (a line-aligned prefix that does not cut an open PEM
     /// block). With `eof` the whole buffer is final.
+    ///
+    /// A PEM block is only a key if its END line comes within [`detect::PEM_MAX`] bytes of its
+    /// BEGIN, so a lone BEGIN holds back at most that much: memory stays bounded.
     pub fn stream_safe_len(&self, buf: &str, eof: bool) -> usize {
         if eof {
             return buf.len();
         }
-        buf.rfind('\n').map_or(0, |i| i + 1)
+        let Some(nl) = buf.rfind('\n') else {
+            return 0;
+        };
+        let cut = nl + 1;
+        match open_pem_start(buf.as_bytes(), cut) {
+            Some(b) if cut - b < detect::PEM_MAX => line_start(buf.as_bytes(), b),
+            _ => cut,
+        }
     }
 
     /// Is this kind enabled by the configuration?
@@ -139,4 +218,82 @@ impl Engine {
             Kind::Custom(id) => id,
         }
     }
+}
+
+/// Applies the overlap policy (see [`Engine`]) and sorts by start.
+fn resolve(mut all: Vec<(Kind, usize, usize)>) -> Vec<Finding> {
+    if all.len() <= 1 {
+        return all
+            .into_iter()
+            .map(|(k, s, e)| Finding::new(k, s, e))
+            .collect();
+    }
+    all.sort_by(|a, b| {
+        specificity(&b.0)
+            .cmp(&specificity(&a.0))
+            .then((b.2 - b.1).cmp(&(a.2 - a.1)))
+            .then(a.1.cmp(&b.1))
+    });
+    // Accepted spans, kept sorted by start for the overlap test.
+    let mut taken: Vec<Finding> = Vec::with_capacity(all.len());
+    for (k, s, e) in all {
+        let idx = taken.partition_point(|f| f.start < s);
+        let clash_prev = idx > 0 && taken[idx - 1].end > s;
+        let clash_next = idx < taken.len() && taken[idx].start < e;
+        if !clash_prev && !clash_next {
+            taken.insert(idx, Finding::new(k, s, e));
+        }
+    }
+    taken
+}
+
+fn line_start(b: &[u8], i: usize) -> usize {
+    memchr::memrchr(b'\n', &b[..i]).map_or(0, |k| k + 1)
+}
+
+/// If a `-----BEGIN` (within `PEM_MAX` before `pos`) has no `-----END` between it and `pos`,
+/// its offset.
+fn open_pem_start(b: &[u8], pos: usize) -> Option<usize> {
+    let lo = pos.saturating_sub(detect::PEM_MAX);
+    let win = &b[lo..pos];
+    let begin = memchr::memmem::rfind(win, b"-----BEGIN")?;
+    if memchr::memmem::find(&win[begin..], b"-----END").is_some() {
+        return None;
+    }
+    Some(lo + begin)
+}
+
+/// Widens `range` to whole lines and over any PEM block it touches.
+fn widen(text: &str, range: Range<usize>) -> Range<usize> {
+    let b = text.as_bytes();
+    let mut s = range.start.min(b.len());
+    let mut e = range.end.clamp(s, b.len());
+    s = line_start(b, s);
+    e = if e > s && b[e - 1] == b'\n' {
+        e
+    } else {
+        memchr::memchr(b'\n', &b[e..]).map_or(b.len(), |k| e + k + 1)
+    };
+    // A block open at the start: begin at its BEGIN line.
+    if let Some(bp) = open_pem_start(b, s) {
+        s = line_start(b, bp);
+    }
+    // A block open at the end: run to its END line (if any within reach).
+    if let Some(bp) = open_pem_start(b, e) {
+        let lim = (bp + detect::PEM_MAX).min(b.len());
+        if let Some(k) = memchr::memmem::find(&b[e..lim], b"-----END") {
+            let ep = e + k;
+            e = memchr::memchr(b'\n', &b[ep..]).map_or(b.len(), |k| ep + k + 1);
+        }
+    }
+    // Keep both ends on char boundaries (they are: `\n` or the text's ends).
+    debug_assert!(text.is_char_boundary(s) && text.is_char_boundary(e));
+    s..e
+}
+
+#[allow(dead_code)]
+fn _assert_send_sync() {
+    fn is<T: Send + Sync>() {}
+    is::<Engine>();
+    let _ = Arc::<str>::from("");
 }

@@ -2,7 +2,10 @@
 
 use std::str::FromStr;
 
-use super::{Engine, Finding};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::{Engine, Finding, Kind, PiiType};
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,9 +66,29 @@ impl<'e> Redactor<'e> {
     }
 
     /// The replacement text for one finding whose value is `value`.
+    ///
+    /// Every style's output is built so that scanning it again finds nothing (`[..]` tags and
+    /// `*` masks are never findings) and so that redacting twice changes nothing more.
     pub fn replacement(&self, finding: &Finding, value: &str) -> String {
-        let _ = (self.style, &self.pseudonym_key, value);
-        self.engine.tag(&finding.kind).to_owned()
+        let tag = self.engine.tag(&finding.kind);
+        match self.style {
+            Style::Tag => tag.to_owned(),
+            Style::Mask => mask(value),
+            Style::Partial => partial(&finding.kind, value),
+            Style::Pseudonym => {
+                let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.pseudonym_key)
+                    .expect("HMAC takes any key length");
+                // The kind is part of the input so equal strings of different kinds differ.
+                mac.update(finding.kind.id().as_bytes());
+                mac.update(&[0]);
+                mac.update(value.as_bytes());
+                let h = hex::encode(&mac.finalize().into_bytes()[..3]);
+                match tag.strip_suffix(']') {
+                    Some(t) => format!("{t}-{h}]"),
+                    None => format!("{tag}-{h}"),
+                }
+            }
+        }
     }
 
     /// Edits for `findings` (sorted, non-overlapping) over `text`.
@@ -92,4 +115,100 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
     }
     out.push_str(&text[pos..]);
     out
+}
+
+/// One `*` per character; line breaks are kept so a masked multi-line key keeps line numbers.
+fn mask(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { c } else { '*' })
+        .collect()
+}
+
+/// Masks every ASCII alphanumeric of `v` except the last `keep` digits/letters; separators
+/// (`-`, ` `, `.`, `:`) stay so the shape remains readable.
+fn keep_last(v: &str, keep: usize) -> String {
+    let total = v.chars().filter(|c| c.is_ascii_alphanumeric()).count();
+    let mut seen = 0;
+    v.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                seen += 1;
+                if seen > total.saturating_sub(keep) {
+                    c
+                } else {
+                    '*'
+                }
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// `partial`: keep what support needs and no more. Never enough to rebuild the value:
+/// - card: last 4 digits (`****-****-****-1111`); IBAN: country + last 4; SSN: last 4;
+///   phone: last 2;
+/// - e-mail: first character of the local part and the domain (`j***@example.com`);
+/// - IPv4: first octet (`10.*.*.*`); IPv6: first group (`fe80:****`); MAC: the vendor prefix
+///   (`00:1a:2b:**:**:**`); host name: the TLD (`***.*******.com`);
+/// - tokens: the fixed, public prefix that says what kind of token it was (`ghp_****`,
+///   `AKIA****`, `sk_live_****`, `xoxb-****`, `AIza****`); everything else `****`;
+/// - private key: BEGIN/END lines kept, body masked.
+fn partial(kind: &Kind, v: &str) -> String {
+    const STARS: &str = "****";
+    let Kind::Builtin(t) = kind else {
+        return STARS.to_owned();
+    };
+    match t {
+        PiiType::CreditCard | PiiType::Ssn => keep_last(v, 4),
+        PiiType::Phone => keep_last(v, 2),
+        PiiType::Iban => {
+            let (cc, rest) = v.split_at(2.min(v.len()));
+            format!("{cc}{}", keep_last(rest, 4))
+        }
+        PiiType::Email => match v.rfind('@') {
+            Some(a) => {
+                let first = v[..a].chars().next().map(String::from).unwrap_or_default();
+                format!("{first}***{}", &v[a..])
+            }
+            None => STARS.to_owned(),
+        },
+        PiiType::Ipv4 => match v.split_once('.') {
+            Some((a, _)) => format!("{a}.*.*.*"),
+            None => STARS.to_owned(),
+        },
+        PiiType::Ipv6 => match v.split_once(':') {
+            Some((a, _)) if !a.is_empty() => format!("{a}:****"),
+            _ => "****".to_owned(),
+        },
+        PiiType::MacAddress if v.len() == 17 => {
+            let sep = &v[2..3];
+            format!("{}{sep}**{sep}**{sep}**", &v[..8])
+        }
+        PiiType::Hostname => match v.rsplit_once('.') {
+            Some((head, tld)) => {
+                let h: String = head
+                    .chars()
+                    .map(|c| if c == '.' { '.' } else { '*' })
+                    .collect();
+                format!("{h}.{tld}")
+            }
+            None => STARS.to_owned(),
+        },
+        PiiType::GithubToken => {
+            let p = if v.starts_with("github_pat_") { 11 } else { 4 };
+            format!("{}{STARS}", &v[..p.min(v.len())])
+        }
+        PiiType::AwsAccessKey | PiiType::GoogleApiKey => format!("{}{STARS}", &v[..4.min(v.len())]),
+        PiiType::StripeKey => format!("{}{STARS}", &v[..8.min(v.len())]),
+        PiiType::SlackToken if v.starts_with("xox") => format!("{}{STARS}", &v[..5.min(v.len())]),
+        PiiType::Jwt => "eyJ****".to_owned(),
+        PiiType::PrivateKey => {
+            let first = v.lines().next().unwrap_or("");
+            let last = v.lines().last().unwrap_or("");
+            format!("{first}\n{STARS}\n{last}")
+        }
+        _ => STARS.to_owned(),
+    }
 }

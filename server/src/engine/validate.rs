@@ -1,0 +1,421 @@
+//! Hand-written validators and small lookup tables used by the detectors. Each is a pure function
+//! over ASCII bytes so the hot loop never allocates.
+
+/// Luhn checksum over the digits of `s` (non-digits are ignored).
+pub fn luhn_ok(s: &[u8]) -> bool {
+    let mut sum = 0u32;
+    let mut double = false;
+    let mut n = 0;
+    for &c in s.iter().rev() {
+        if !c.is_ascii_digit() {
+            continue;
+        }
+        let mut d = u32::from(c - b'0');
+        if double {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+        double = !double;
+        n += 1;
+    }
+    n > 0 && sum.is_multiple_of(10)
+}
+
+/// Does a digit string (no separators) carry a known card brand prefix with a length that brand
+/// issues? Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay.
+pub fn card_brand_ok(d: &[u8]) -> bool {
+    let len = d.len();
+    let p = |k: usize| -> u32 {
+        d[..k]
+            .iter()
+            .fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'))
+    };
+    if len < 13 {
+        return false;
+    }
+    match d[0] {
+        b'4' => matches!(len, 13 | 16 | 19),
+        b'5' => (51..=55).contains(&p(2)) && len == 16,
+        b'2' => (2221..=2720).contains(&p(4)) && len == 16,
+        b'3' => {
+            let p2 = p(2);
+            if p2 == 34 || p2 == 37 {
+                return len == 15;
+            }
+            if (3528..=3589).contains(&p(4)) {
+                return (16..=19).contains(&len);
+            }
+            if (300..=305).contains(&p(3)) || p2 == 36 || p2 == 38 || p2 == 39 {
+                return (14..=19).contains(&len);
+            }
+            false
+        }
+        b'6' => {
+            if p(4) == 6011 || (644..=649).contains(&p(3)) || p(2) == 65 {
+                return (16..=19).contains(&len);
+            }
+            if p(2) == 62 {
+                return (16..=19).contains(&len);
+            }
+            false
+        }
+        _ => false,
+    }
+}
+
+/// IBAN length per country (ISO 13616 registry).
+pub fn iban_len(cc: &[u8]) -> Option<usize> {
+    const T: &[(&[u8; 2], usize)] = &[
+        (b"AD", 24),
+        (b"AE", 23),
+        (b"AL", 28),
+        (b"AT", 20),
+        (b"AZ", 28),
+        (b"BA", 20),
+        (b"BE", 16),
+        (b"BG", 22),
+        (b"BH", 22),
+        (b"BR", 29),
+        (b"BY", 28),
+        (b"CH", 21),
+        (b"CR", 22),
+        (b"CY", 28),
+        (b"CZ", 24),
+        (b"DE", 22),
+        (b"DK", 18),
+        (b"DO", 28),
+        (b"EE", 20),
+        (b"EG", 29),
+        (b"ES", 24),
+        (b"FI", 18),
+        (b"FO", 18),
+        (b"FR", 27),
+        (b"GB", 22),
+        (b"GE", 22),
+        (b"GI", 23),
+        (b"GL", 18),
+        (b"GR", 27),
+        (b"GT", 28),
+        (b"HR", 21),
+        (b"HU", 28),
+        (b"IE", 22),
+        (b"IL", 23),
+        (b"IQ", 23),
+        (b"IS", 26),
+        (b"IT", 27),
+        (b"JO", 30),
+        (b"KW", 30),
+        (b"KZ", 20),
+        (b"LB", 28),
+        (b"LC", 32),
+        (b"LI", 21),
+        (b"LT", 20),
+        (b"LU", 20),
+        (b"LV", 21),
+        (b"MC", 27),
+        (b"MD", 24),
+        (b"ME", 22),
+        (b"MK", 19),
+        (b"MR", 27),
+        (b"MT", 31),
+        (b"MU", 30),
+        (b"NL", 18),
+        (b"NO", 15),
+        (b"PK", 24),
+        (b"PL", 28),
+        (b"PS", 29),
+        (b"PT", 25),
+        (b"QA", 29),
+        (b"RO", 24),
+        (b"RS", 22),
+        (b"SA", 24),
+        (b"SC", 31),
+        (b"SE", 24),
+        (b"SI", 19),
+        (b"SK", 24),
+        (b"SM", 27),
+        (b"ST", 25),
+        (b"SV", 28),
+        (b"TL", 23),
+        (b"TN", 24),
+        (b"TR", 26),
+        (b"UA", 29),
+        (b"VA", 22),
+        (b"VG", 24),
+        (b"XK", 20),
+    ];
+    T.iter().find(|(c, _)| &c[..] == cc).map(|&(_, l)| l)
+}
+
+/// ISO 7064 mod-97-10 over an IBAN without separators (uppercase letters and digits).
+pub fn iban_mod97_ok(iban: &[u8]) -> bool {
+    if iban.len() < 5 {
+        return false;
+    }
+    let mut rem: u32 = 0;
+    let rotated = iban[4..].iter().chain(iban[..4].iter());
+    for &c in rotated {
+        match c {
+            b'0'..=b'9' => rem = (rem * 10 + u32::from(c - b'0')) % 97,
+            b'A'..=b'Z' => rem = (rem * 100 + u32::from(c - b'A' + 10)) % 97,
+            _ => return false,
+        }
+    }
+    rem == 1
+}
+
+/// US SSN rules: area 001-899 except 666, group 01-99, serial 0001-9999.
+pub fn ssn_ok(area: u32, group: u32, serial: u32) -> bool {
+    area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
+}
+
+const CC_TLDS: &str = "ac ad ae af ag ai al ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br bs bt bw by bz ca cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg er es et eu fi fj fk fm fo fr ga gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz lb lc li lk lr ls lt lu lv ly ma mc me mg mh mm mn mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pn pr pt pw qa re ro ru rw sa sb sc sd se sg si sk sl sm sn sr ss st sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw";
+
+/// Generic TLDs we accept, plus the private suffixes internal networks use. Country codes that
+/// double as common file extensions (`.sh`, `.so`, `.pl`, `.py`, `.rs`, `.md`, `.cc`, `.ps`, `.pm`,
+/// `.mo`, `.la`, `.mk`, `.ml`) are left out: a file name in a log is far more likely than a host.
+const G_TLDS: &[&str] = &[
+    "com",
+    "net",
+    "org",
+    "edu",
+    "gov",
+    "mil",
+    "int",
+    "info",
+    "biz",
+    "name",
+    "pro",
+    "aero",
+    "coop",
+    "museum",
+    "mobi",
+    "asia",
+    "tel",
+    "travel",
+    "jobs",
+    "app",
+    "dev",
+    "cloud",
+    "tech",
+    "online",
+    "site",
+    "xyz",
+    "top",
+    "club",
+    "shop",
+    "store",
+    "blog",
+    "email",
+    "link",
+    "live",
+    "news",
+    "space",
+    "website",
+    "wiki",
+    "work",
+    "local",
+    "internal",
+    "lan",
+    "corp",
+    "home",
+    "localdomain",
+    "intra",
+    "intranet",
+    "arpa",
+    "onion",
+    "test",
+    "example",
+    "invalid",
+    "google",
+    "amazon",
+    "aws",
+    "microsoft",
+    "apple",
+];
+
+/// Is `label` (ASCII letters) a top-level domain we treat as a host suffix? Case-insensitive.
+pub fn is_tld(label: &[u8]) -> bool {
+    let n = label.len();
+    if !(2..=11).contains(&n) || !label.iter().all(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let mut buf = [0u8; 11];
+    for (d, s) in buf.iter_mut().zip(label) {
+        *d = s.to_ascii_lowercase();
+    }
+    let l = &buf[..n];
+    if n == 2 {
+        return CC_TLDS.as_bytes().chunks(3).any(|c| &c[..2] == l);
+    }
+    G_TLDS.iter().any(|t| t.as_bytes() == l)
+}
+
+/// A value that stands in for a secret rather than being one: empty, masked (`****`), a template
+/// or environment reference (`${VAR}`, `{{x}}`, `$VAR`, `%VAR%`, `%s`), an angle/bracket
+/// placeholder (`<redacted>`, and our own tags `[Password]`, `[Password-3f9a1c]`), or a word that
+/// says the value is absent.
+pub fn is_placeholder(v: &[u8]) -> bool {
+    if v.is_empty() {
+        return true;
+    }
+    if v.windows(3).any(|w| w == b"***") || v.iter().all(|&c| c == b'*') {
+        return true;
+    }
+    let first = v[0];
+    let last = v[v.len() - 1];
+    if (first == b'<' && last == b'>')
+        || (first == b'[' && last == b']')
+        || (first == b'{' && last == b'}')
+        || (first == b'(' && last == b')')
+    {
+        return true;
+    }
+    if v.starts_with(b"${") || v.starts_with(b"{{") || v.starts_with(b"#{") {
+        return true;
+    }
+    if first == b'$'
+        && v[1..]
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || c == b'_')
+    {
+        return true;
+    }
+    if first == b'%' && (last == b'%' || v.len() <= 3 || v.ends_with(b")s")) {
+        return true;
+    }
+    if v.iter().all(|&c| c == b'x' || c == b'X') || v.iter().all(|&c| c == b'.') {
+        return true;
+    }
+    const WORDS: &[&str] = &[
+        "null",
+        "none",
+        "nil",
+        "undefined",
+        "redacted",
+        "hidden",
+        "masked",
+        "removed",
+        "secret",
+        "password",
+        "changeme",
+        "empty",
+        "n/a",
+        "na",
+        "-",
+        "?",
+        "true",
+        "false",
+        "required",
+        "optional",
+        "string",
+        "your_password",
+        "yourpassword",
+        "your-api-key",
+        "your_api_key",
+        "placeholder",
+    ];
+    WORDS.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn luhn_table() {
+        for (s, ok) in [
+            ("4111111111111111", true),
+            ("4111111111111112", false),
+            ("378282246310005", true),
+            ("5555555555554444", true),
+            ("0", true),
+            ("1234567812345678", false),
+        ] {
+            assert_eq!(luhn_ok(s.as_bytes()), ok, "{s}");
+        }
+    }
+
+    #[test]
+    fn brands() {
+        for (s, ok) in [
+            ("4111111111111111", true),
+            ("5555555555554444", true),
+            ("2223003122003222", true),
+            ("378282246310005", true),
+            ("6011111111111117", true),
+            ("3530111333300000", true),
+            ("30569309025904", true),
+            ("1445144423722000", false),
+            ("9111111111111111", false),
+            ("41111111111111", false),
+        ] {
+            assert_eq!(card_brand_ok(s.as_bytes()), ok, "{s}");
+        }
+    }
+
+    #[test]
+    fn iban_table() {
+        for (s, ok) in [
+            ("DE89370400440532013000", true),
+            ("GB29NWBK60161331926819", true),
+            ("FR1420041010050500013M02606", true),
+            ("DE89370400440532013001", false),
+            ("NL91ABNA0417164300", true),
+        ] {
+            assert_eq!(iban_mod97_ok(s.as_bytes()), ok, "{s}");
+        }
+        assert_eq!(iban_len(b"DE"), Some(22));
+        assert_eq!(iban_len(b"ZZ"), None);
+    }
+
+    #[test]
+    fn ssn_table() {
+        assert!(ssn_ok(123, 45, 6789));
+        assert!(!ssn_ok(0, 45, 6789));
+        assert!(!ssn_ok(666, 45, 6789));
+        assert!(!ssn_ok(900, 45, 6789));
+        assert!(!ssn_ok(123, 0, 6789));
+        assert!(!ssn_ok(123, 45, 0));
+    }
+
+    #[test]
+    fn tlds() {
+        for (s, ok) in [
+            ("com", true),
+            ("HK", true),
+            ("internal", true),
+            ("java", false),
+            ("png", false),
+            ("log", false),
+            ("sh", false),
+            ("DataNode", false),
+            ("c", false),
+        ] {
+            assert_eq!(is_tld(s.as_bytes()), ok, "{s}");
+        }
+    }
+
+    #[test]
+    fn placeholders() {
+        for (s, ok) in [
+            ("", true),
+            ("****", true),
+            ("${DB_PASS}", true),
+            ("{{ secret }}", true),
+            ("<redacted>", true),
+            ("[Password]", true),
+            ("[Password-3f9a1c]", true),
+            ("$DB_PASSWORD", true),
+            ("%s", true),
+            ("null", true),
+            ("hunter2", false),
+            ("S3cr3t!", false),
+        ] {
+            assert_eq!(is_placeholder(s.as_bytes()), ok, "{s}");
+        }
+    }
+}
