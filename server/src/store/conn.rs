@@ -1,0 +1,353 @@
+//! Finding the database, resolving its key, and opening a connection safely: every check that
+//! could reject the file runs *before* the first write, so a database we cannot open is never
+//! modified.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use super::error::{Result, StoreError};
+
+pub const DB_FILE_NAME: &str = "tftsr.db";
+pub const KEY_FILE_NAME: &str = ".dbkey";
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+/// Long enough that two editors and a CLI queue behind each other's writes instead of failing
+/// with "database is locked"; our write transactions are short.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Whether the database is SQLCipher-encrypted.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encryption {
+    On,
+    Off,
+}
+
+impl Encryption {
+    /// The default rule: `TFTSR_DB_ENCRYPT=0/1` if set, else on in release builds and off in debug
+    /// builds (the seed keeps debug databases inspectable with the plain `sqlite3` tool).
+    pub fn resolve_default() -> Result<Encryption> {
+        match std::env::var("TFTSR_DB_ENCRYPT") {
+            Ok(v) if !v.trim().is_empty() => match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "on" | "true" | "yes" => Ok(Encryption::On),
+                "0" | "off" | "false" | "no" => Ok(Encryption::Off),
+                _ => Err(StoreError::Invalid {
+                    field: "TFTSR_DB_ENCRYPT",
+                    message: "expected 0 or 1".into(),
+                }),
+            },
+            _ => Ok(if cfg!(debug_assertions) {
+                Encryption::Off
+            } else {
+                Encryption::On
+            }),
+        }
+    }
+}
+
+/// Where the key came from (for `tftsr db path`; never the key itself).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "path")]
+pub enum KeySource {
+    /// Given by the caller (`OpenOptions::key`).
+    Explicit,
+    /// The `TFTSR_DB_KEY` environment variable.
+    Env,
+    /// A key file beside the database.
+    File(PathBuf),
+    /// Plain database: no key.
+    None,
+}
+
+/// The data directory: `TFTSR_DATA_DIR`, else the platform data dir + `tftsr/`.
+pub fn data_dir() -> Result<PathBuf> {
+    if let Some(d) = std::env::var_os("TFTSR_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d));
+    }
+    directories::BaseDirs::new()
+        .map(|b| b.data_dir().join("tftsr"))
+        .ok_or(StoreError::NoDataDir)
+}
+
+pub fn key_file_for(db: &Path) -> PathBuf {
+    db.parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join(KEY_FILE_NAME)
+}
+
+/// What is at the database path before we touch it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FileState {
+    Missing,
+    /// Exists with zero bytes (SQLite treats it as a new database).
+    Empty,
+    Plain,
+    /// Non-empty and not starting with the SQLite header: encrypted, or not a database at all.
+    Opaque,
+}
+
+pub fn file_state(path: &Path) -> Result<FileState> {
+    let mut f = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileState::Missing),
+        Err(source) => {
+            return Err(StoreError::Io {
+                what: "cannot read",
+                path: path.into(),
+                source,
+            })
+        }
+    };
+    let mut head = [0u8; 16];
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(source) => {
+                return Err(StoreError::Io {
+                    what: "cannot read",
+                    path: path.into(),
+                    source,
+                })
+            }
+        }
+    }
+    Ok(match n {
+        0 => FileState::Empty,
+        16 if &head == SQLITE_MAGIC => FileState::Plain,
+        _ => FileState::Opaque,
+    })
+}
+
+/// Resolves the key: explicit, else `TFTSR_DB_KEY` if set and non-empty, else the key file beside
+/// the database — generated from the OS RNG only when the database does not exist yet (a fresh key
+/// can never open an existing encrypted file, so we say the key is missing instead).
+pub fn resolve_key(
+    db: &Path,
+    explicit: Option<&str>,
+    db_is_new: bool,
+) -> Result<(String, KeySource)> {
+    if let Some(k) = explicit {
+        if k.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "key",
+                message: "the key is empty".into(),
+            });
+        }
+        return Ok((k.to_owned(), KeySource::Explicit));
+    }
+    if let Ok(k) = std::env::var("TFTSR_DB_KEY") {
+        if !k.is_empty() {
+            return Ok((k, KeySource::Env));
+        }
+    }
+    let kf = key_file_for(db);
+    match read_key_file(&kf)? {
+        Some(k) => Ok((k, KeySource::File(kf))),
+        None if db_is_new => {
+            let k = create_key_file(&kf)?;
+            Ok((k, KeySource::File(kf)))
+        }
+        None => Err(StoreError::KeyMissing {
+            db: db.into(),
+            key_file: kf,
+        }),
+    }
+}
+
+fn read_key_file(kf: &Path) -> Result<Option<String>> {
+    let text = match fs::read_to_string(kf) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(StoreError::Io {
+                what: "cannot read key file",
+                path: kf.into(),
+                source,
+            })
+        }
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(kf)
+            .map_err(|source| StoreError::Io {
+                what: "cannot stat key file",
+                path: kf.into(),
+                source,
+            })?
+            .permissions()
+            .mode();
+        // Like ssh with private keys: a key others can read protects nothing, so refuse it.
+        if mode & 0o077 != 0 {
+            return Err(StoreError::KeyFile {
+                path: kf.into(),
+                problem: format!(
+                    "is readable by other users (mode {:o}); run `chmod 600` on it",
+                    mode & 0o777
+                ),
+            });
+        }
+    }
+    let key = text.trim();
+    if key.is_empty() {
+        return Err(StoreError::KeyFile {
+            path: kf.into(),
+            problem: "is empty".into(),
+        });
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// Writes a fresh 256-bit key (hex) to `kf`, mode 0600, atomically: written to a temporary file
+/// and linked into place without clobbering, so two processes racing on first use agree on one key.
+fn create_key_file(kf: &Path) -> Result<String> {
+    let mut raw = [0u8; 32];
+    getrandom::fill(&mut raw).map_err(|e| StoreError::KeyFile {
+        path: kf.into(),
+        problem: format!("could not be generated: OS random source failed ({e})"),
+    })?;
+    let key = hex::encode(raw);
+    create_dir(kf)?;
+    let dir = kf.parent().unwrap_or_else(|| Path::new("."));
+    let io = |what, source| StoreError::Io {
+        what,
+        path: kf.into(),
+        source,
+    };
+    // tempfile creates its files 0600 on unix.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".dbkey.")
+        .tempfile_in(dir)
+        .map_err(|e| map_create_err(dir, e))?;
+    tmp.write_all(key.as_bytes())
+        .and_then(|_| tmp.write_all(b"\n"))
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| io("cannot write key file", e))?;
+    match tmp.persist_noclobber(kf) {
+        Ok(_) => Ok(key),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Another process won the race: use its key.
+            read_key_file(kf)?.ok_or_else(|| StoreError::KeyFile {
+                path: kf.into(),
+                problem: "vanished while being created".into(),
+            })
+        }
+        Err(e) => Err(io("cannot create key file", e.error)),
+    }
+}
+
+pub fn map_create_err(path: &Path, e: std::io::Error) -> StoreError {
+    if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(30) {
+        StoreError::ReadOnly { path: path.into() }
+    } else {
+        StoreError::Io {
+            what: "cannot create",
+            path: path.into(),
+            source: e,
+        }
+    }
+}
+
+/// Creates the database's directory (0700) if missing.
+pub fn create_dir(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.exists() {
+            let mut b = fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                b.mode(0o700);
+            }
+            b.create(dir).map_err(|e| map_create_err(dir, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Maps an SQLite error to a clear store error for this path.
+pub fn map_sqlite(path: &Path, context: &'static str, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => StoreError::DiskFull { path: path.into() },
+        Some(ErrorCode::ReadOnly) => StoreError::ReadOnly { path: path.into() },
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
+            StoreError::Busy { path: path.into() }
+        }
+        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path: path.into(),
+            detail: e.to_string(),
+        },
+        _ => StoreError::Db { context, source: e },
+    }
+}
+
+/// Opens one connection: key first (SQLCipher requires it before anything else), the SQLCipher 4
+/// settings pinned explicitly (they are its defaults today; pinning keeps old files readable if a
+/// future default changes), then a read that proves the key before any write.
+pub fn open_connection(path: &Path, key: Option<&str>) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn =
+        Connection::open_with_flags(path, flags).map_err(|e| match e.sqlite_error_code() {
+            Some(ErrorCode::CannotOpen) | Some(ErrorCode::ReadOnly) => {
+                StoreError::ReadOnly { path: path.into() }
+            }
+            _ => map_sqlite(path, "opening the database", e),
+        })?;
+    let setup =
+        |what: &'static str, r: rusqlite::Result<()>| r.map_err(|e| map_sqlite(path, what, e));
+    if let Some(key) = key {
+        setup("setting the key", conn.pragma_update(None, "key", key))?;
+        for (name, value) in [
+            ("cipher_page_size", "4096"),
+            ("kdf_iter", "256000"),
+            ("cipher_hmac_algorithm", "HMAC_SHA512"),
+            ("cipher_kdf_algorithm", "PBKDF2_HMAC_SHA512"),
+        ] {
+            setup(
+                "configuring SQLCipher",
+                conn.execute_batch(&format!("PRAGMA {name} = {value};")),
+            )?;
+        }
+    }
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| map_sqlite(path, "setting the busy timeout", e))?;
+    // The first read decrypts page 1: this is where a wrong key shows up, before any write.
+    if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        return Err(match e.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase) if key.is_some() => {
+                StoreError::CannotDecrypt { path: path.into() }
+            }
+            Some(ErrorCode::NotADatabase) => {
+                StoreError::EncryptedButEncryptionOff { path: path.into() }
+            }
+            Some(ErrorCode::CannotOpen) => StoreError::ReadOnly { path: path.into() },
+            _ => map_sqlite(path, "reading the schema", e),
+        });
+    }
+    setup(
+        "enabling foreign keys",
+        conn.execute_batch("PRAGMA foreign_keys = ON;"),
+    )?;
+    Ok(conn)
+}
+
+/// Switches to WAL (persistent in the file, so later connections inherit it). A write: callers run
+/// it only once the file is known to be ours.
+pub fn enable_wal(conn: &Connection, path: &Path) -> Result<()> {
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(|e| map_sqlite(path, "enabling WAL", e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::ReadOnly { path: path.into() });
+    }
+    Ok(())
+}
