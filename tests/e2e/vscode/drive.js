@@ -134,6 +134,21 @@ function tftsrCli(args) {
 
     await check('status bar shows the finding count of the active log', () => statusCount(total));
 
+    // The CLI scans the same file with the same engine: the editor must show exactly its findings,
+    // its character columns turned into UTF-16 ones.
+    await check('Problems panel agrees with `tftsr scan --format jsonl` (chars -> UTF-16)', async () => {
+      const scan = tftsrCli(['scan', '--format', 'jsonl', file]);
+      if (scan.status !== 1) throw new Error(`tftsr scan exit ${scan.status}: ${scan.stderr.trim()}`);
+      const want = scan.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((f) => {
+        const col16 = [...lines[f.line - 1]].slice(0, f.column - 1).join('').length + 1;
+        return `${f.type} [Ln ${f.line}, Col ${col16}]`;
+      }).sort();
+      const got = (await problemTexts()).map((t) => /\((\w+)\).*(\[Ln \d+, Col \d+\])/.exec(t)).filter(Boolean)
+        .map((m) => `${m[1]} ${m[2]}`).sort();
+      if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`editor ${JSON.stringify(got)} vs CLI ${JSON.stringify(want)}`);
+      return `${want.length} findings`;
+    });
+
     // Quick fix on the multi-byte line: select its problem (moves the cursor there), Ctrl+., Enter
     const mbLine = lines.findIndex((l) => l.includes('😀') && l.includes(EMAIL));
     await check('quick fix "Redact Email…" on the multi-byte line', async () => {
@@ -250,6 +265,21 @@ function tftsrCli(args) {
       await shot('redacted');
       const left = (await problemTexts()).filter((t) => /\[Ln \d+, Col \d+\]/.test(t));
       if (left.length) throw new Error(`problems left: ${JSON.stringify(left)}`);
+    });
+
+    // A binary that is not there: an actionable error whose button opens the setting.
+    await check('a wrong tftsr.server.path gives an error with an "Open Setting" button', async () => {
+      // workspace settings: the workspace folder is watched (code-server does not notice external
+      // edits of the user settings file)
+      fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+      fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'tftsr.server.path': '/nonexistent/tftsr' }));
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'tftsr.server.path is set to' });
+      await toast.waitFor({ timeout: 30000 });
+      await page.waitForTimeout(400);
+      await shot('missing-binary');
+      await toast.locator('.monaco-button', { hasText: 'Open Setting' }).click();
+      await page.locator('.settings-editor .setting-item-contents', { hasText: 'Server: Path' }).first().waitFor({ timeout: 20000 });
+      await statusItem.filter({ hasText: 'server not running' }).first().waitFor({ timeout: 5000 }).catch(() => {});
     });
 
     ok = failed === 0;

@@ -45,8 +45,8 @@ need_apt() {  # install only the Debian packages that are missing
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
-# chromium drives the UI; the rest builds code-server's native modules (kerberos needs gssapi.h)
-need_apt chromium ripgrep curl unzip build-essential pkg-config python3 \
+# chromium drives the UI (wqy font: the CJK text of app.log in screenshots); the rest builds code-server's native modules (kerberos needs gssapi.h)
+need_apt chromium fonts-wqy-microhei ripgrep curl unzip build-essential pkg-config python3 \
   libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev
 command -v node >/dev/null || need_apt nodejs npm
 
