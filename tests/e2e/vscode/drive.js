@@ -185,6 +185,35 @@ function tftsrCli(args) {
       return JSON.stringify(disk[mbLine]);
     });
 
+    // Scan Large File on Disk…: big.log (app.log x BIG_REPEAT, never opened in the editor) through
+    // the open dialog (code-server's path-typing dialog), tftsr.scanFile, report preview.
+    await check('"TFTSR: Scan Large File on Disk…" writes a redacted copy and shows the report', async () => {
+      const big = path.join(ws, 'big.log');
+      const repeat = Number(process.env.BIG_REPEAT || 2000);
+      const perCopy = total; // findings in one copy of app.log, as the Problems panel showed
+      await palette('TFTSR: Scan Large File on Disk');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ timeout: 15000 });
+      await page.waitForTimeout(300);
+      await input.fill(big);
+      await page.waitForTimeout(300);
+      await page.keyboard.press('Enter');
+      const body = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame').locator('body');
+      await body.filter({ hasText: 'TFTSR scan report' }).first().waitFor({ timeout: 60000 });
+      const text = (await body.first().innerText()).replace(/\s+/g, ' ');
+      const m = /Findings: (\d+)/.exec(text);
+      if (!m || Number(m[1]) !== perCopy * repeat) throw new Error(`report says ${m && m[1]}, want ${perCopy * repeat}: ${text.slice(0, 300)}`);
+      const copy = path.join(ws, 'big.redacted.log');
+      if (!fs.existsSync(copy)) throw new Error(`no redacted copy at ${copy}`);
+      const red = fs.readFileSync(copy, 'utf8');
+      if (red.includes(EMAIL) || red.includes(IP)) throw new Error('the redacted copy still holds PII');
+      if (red.split('\n').length !== fs.readFileSync(big, 'utf8').split('\n').length) throw new Error('line count changed');
+      await page.waitForTimeout(300);
+      await shot('scan-report');
+      await focusLog();
+      return `${m[1]} findings, ${(fs.statSync(big).size / 1e6).toFixed(1)} MB`;
+    });
+
     await check('"TFTSR: Attach Log to Issue…" with a new issue', async () => {
       await palette('TFTSR: Attach Log to Issue');
       await quickInput.filter({ hasText: 'Attach app.log to an issue' }).waitFor({ timeout: 15000 });

@@ -110,6 +110,9 @@ export XDG_CONFIG_HOME="$work/xdg" XDG_CACHE_HOME="$work/xdg-cache"
 export TFTSR_DATA_DIR="$work/tftsr-data" TFTSR_DB_KEY="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 export TFTSR_SERVER_PATH="$TFTSR_BIN"
 cp "$here/app.log" "$work/ws/app.log"
+# big.log: app.log repeated, for "Scan Large File on Disk…" (scanned on disk, never opened)
+export BIG_REPEAT="${BIG_REPEAT:-2000}"
+for _ in $(seq 1 "$BIG_REPEAT"); do cat "$here/app.log"; done > "$work/ws/big.log"
 python3 - "$work/data/User/settings.json" <<'PY'
 import json, sys
 json.dump({
