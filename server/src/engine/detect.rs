@@ -304,7 +304,7 @@ impl Scan<'_> {
             self.phone_us(ws);
         }
         if (13..=19).contains(&wl) {
-            if prev != b'-' && prev != b'.' && prev != b'_' && card_tail_ok(b, we) {
+            if !matches!(prev, b'-' | b'.' | b'_' | b'+') && card_tail_ok(b, we) {
                 let d = &b[ws..we];
                 if card_brand_ok(d) && luhn_ok(d) {
                     self.push(PiiType::CreditCard, ws, we);
@@ -363,7 +363,7 @@ impl Scan<'_> {
     fn ssn(&mut self, s: usize) {
         let b = self.b;
         let p = before(b, s);
-        if alnum(p) || matches!(p, b'-' | b'.' | b'_' | b'/' | b'+' | b':') {
+        if alnum(p) || matches!(p, b'-' | b'.' | b'_' | b'/' | b'+') {
             return;
         }
         if b.len() < s + 11 {
@@ -454,6 +454,10 @@ impl Scan<'_> {
         let b = self.b;
         let p = before(b, s);
         if matches!(p, b'-' | b'.' | b'_' | b'+' | b':' | b'/') {
+            return;
+        }
+        // The middle of a longer digit-group run (`DE66 5339 3988 …`) is no card start.
+        if p == b' ' && alnum(before(b, s - 1)) && before(b, s - 1).is_ascii_digit() {
             return;
         }
         let sep = at(b, run(b, s, |c| c.is_ascii_digit()));
@@ -596,7 +600,8 @@ impl Scan<'_> {
         }
         // ssh/scp-like `user@host` (`ssh root@db.example.com`, `git@github.com:org/repo`):
         // the host is the finding, not an e-mail.
-        let ssh_like = matches!(at(b, e), b':') && matches!(at(b, e + 1), b'/' | b'~' | b'.')
+        let ssh_like = at(b, e) == b':'
+            && matches!(at(b, e + 1), b'/' | b'~' | b'.' | b'a'..=b'z' | b'A'..=b'Z')
             || prev_word_is(b, ls, &["ssh", "scp", "sftp", "rsync", "mosh", "sshfs"]);
         if ssh_like {
             self.push(PiiType::Hostname, a + 1, e);
@@ -1385,26 +1390,33 @@ fn kv_value(b: &[u8], ke: usize) -> Option<(usize, usize)> {
     if matches!(at(b, i), b'"' | b'\'') {
         i += 1;
     }
+    let k0 = i;
     while matches!(at(b, i), b' ' | b'\t') {
         i += 1;
     }
-    match at(b, i) {
+    // `key=value` and `key = value` but not `key= other=…` (an empty value then the next key).
+    let spaced = i > k0;
+    let colon = match at(b, i) {
         b'=' => {
             i += 1;
             if at(b, i) == b'>' {
                 i += 1;
             }
+            false
         }
         b':' => {
             i += 1;
             if at(b, i) == b'=' {
                 i += 1;
             }
+            true
         }
         _ => return None,
-    }
-    while matches!(at(b, i), b' ' | b'\t') {
-        i += 1;
+    };
+    if colon || spaced || at(b, i) == b'>' {
+        while matches!(at(b, i), b' ' | b'\t') {
+            i += 1;
+        }
     }
     let q = at(b, i);
     if q == b'"' || q == b'\'' {
@@ -1416,15 +1428,27 @@ fn kv_value(b: &[u8], ke: usize) -> Option<(usize, usize)> {
             }
             j += 1;
         }
-        if j >= b.len() || b[j] != q {
-            return None;
+        if j < b.len() && b[j] == q && j - vs <= 512 {
+            return Some((vs, j));
         }
-        if j - vs > 512 {
-            return None;
-        }
-        return Some((vs, j));
+        // An unterminated quote (a truncated log line): take the bare value after it.
+        i += 1;
     }
     let vs = i;
+    // `[Password-3f9a1c]`, `<redacted>`, `{{ x }}`: a bracketed value runs to its closer.
+    let closer = match at(b, vs) {
+        b'[' => b']',
+        b'<' => b'>',
+        b'{' => b'}',
+        b'(' => b')',
+        _ => 0,
+    };
+    if closer != 0 {
+        let line_end = memchr::memchr(b'\n', &b[vs..]).map_or(b.len(), |k| vs + k);
+        if let Some(k) = memchr::memchr(closer, &b[vs..line_end]) {
+            return Some((vs, vs + k + 1));
+        }
+    }
     let j = run(b, vs, |c| {
         !matches!(
             c,

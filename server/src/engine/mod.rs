@@ -41,11 +41,12 @@ pub struct BytesScan {
 ///
 /// Detectors may propose overlapping spans (a JWT is also a bearer token, a card number inside a
 /// `password=` value, a URL's `user:pass` next to an e-mail-shaped `pass@host`). `scan` keeps one
-/// span per region: candidates are taken in order of *specificity* (see [`specificity`]: a
-/// private key, then structured secrets whose format we validated — URL credentials, JWT, AWS,
-/// GitHub, Slack, Stripe and Google keys —, then custom rules, then secrets found by their key
-/// name, then PII with checksums, then network identifiers, host names last), ties going to the
-/// longer span, then the earlier one; a candidate that overlaps one already taken is dropped.
+/// span per region: candidates are taken in order of *specificity* (see [`specificity`]): a
+/// private key, then structured secrets whose format we validated (URL credentials, JWT, AWS,
+/// GitHub, Slack, Stripe and Google keys), then custom rules, then secrets found by their key
+/// name, then PII with checksums (IBAN before card: a grouped IBAN holds card-shaped digit
+/// runs), then network identifiers, host names last. Ties go to the longer span, then the
+/// earlier one; a candidate that overlaps one already taken is dropped.
 ///
 /// **JWT inside `Bearer`**: `Authorization: Bearer eyJ…` yields one `jwt` finding, not a
 /// `bearer_token`: the span is the same, and `jwt` says more (the token's structure was
@@ -76,7 +77,7 @@ pub fn specificity(kind: &Kind) -> u8 {
             PiiType::ApiKey => 66,
             PiiType::Password => 65,
             PiiType::CreditCard => 60,
-            PiiType::Iban => 59,
+            PiiType::Iban => 61,
             PiiType::Ssn => 58,
             PiiType::Email => 50,
             PiiType::Ipv6 => 45,

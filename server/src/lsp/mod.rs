@@ -19,6 +19,7 @@ mod scanfile;
 mod server;
 pub mod settings;
 mod stores;
+mod transport;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -630,9 +631,13 @@ pub fn run_stdio(log_reload: Option<LogReload>) -> anyhow::Result<i32> {
         let (service, socket) = server::build_service(log_reload);
         let shutdown = service.inner().st.clone();
         let ordered = Ordered::new(service);
-        tower_lsp_server::Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(ordered)
-            .await;
+        tower_lsp_server::Server::new(
+            transport::guard(tokio::io::stdin()),
+            tokio::io::stdout(),
+            socket,
+        )
+        .serve(ordered)
+        .await;
         if shutdown.shutdown.load(Ordering::SeqCst) {
             0
         } else {

@@ -57,6 +57,9 @@ impl Service<Request> for Ordered {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
+        if req.method() == super::transport::MALFORMED {
+            return future::ok(Some(super::transport::malformed_response(req))).boxed();
+        }
         // Notifications carry no id; a request named like one is left to the inner service
         // (which answers it with an error).
         if req.id().is_none() {
