@@ -148,7 +148,7 @@ rm -rf "$out/logs"; cp -r "$work/data/logs" "$out/logs" 2>/dev/null || true
 find "$out/logs" -name '*TFTSR*' -exec cp {} "$out/tftsr-output.log" \; 2>/dev/null || true
 if [ -n "$update_docs" ] && [ $rc -eq 0 ]; then
   mkdir -p "$root/docs/img"
-  for s in problems quickfix issue redacted; do cp "$out/$s.png" "$root/docs/img/vscode-$s.png"; done
+  for s in problems quickfix issue scan-report redacted missing-binary; do cp "$out/$s.png" "$root/docs/img/vscode-$s.png"; done
   echo "screenshots copied to docs/img/vscode-*.png"
 fi
 read -r passed failed < <(python3 -c 'import json,sys
