@@ -153,6 +153,8 @@ class TftsrExtension {
   }
 
   private async doStart(): Promise<LanguageClient | undefined> {
+    // The selector first: the status bar says "not running" on logs even when no binary is found.
+    this.selector = documentSelector(this.serverSettings().globs);
     let found: FoundServer;
     try {
       const r = await this.findServer();
@@ -163,7 +165,6 @@ class TftsrExtension {
       return undefined;
     }
     const settings = this.serverSettings();
-    this.selector = documentSelector(settings.globs);
     // No `transport`: TransportKind.stdio would append `--stdio`, an argument `tftsr lsp` does not
     // take. Without it the client still talks over the child's stdin/stdout.
     const run: Executable = { command: found.path, args: ['lsp'] };
@@ -196,11 +197,7 @@ class TftsrExtension {
       },
     };
     const client = new LanguageClient('tftsr', 'TFTSR', serverOptions, clientOptions);
-    client.onDidChangeState((e) => {
-      if (e.newState === State.Stopped) {
-        this.updateStatus();
-      }
-    });
+    client.onDidChangeState(() => this.updateStatus());
     try {
       await client.start();
     } catch (e) {
@@ -307,11 +304,14 @@ class TftsrExtension {
       return;
     }
     if (!this.client || this.client.state !== State.Running) {
-      this.status.text = '$(warning) TFTSR: server not running';
-      this.status.tooltip = 'Click to open the Problems panel';
+      const starting = this.starting !== undefined || this.client?.state === State.Starting;
+      this.status.text = starting ? '$(sync~spin) TFTSR: starting…' : '$(warning) TFTSR: server not running';
+      this.status.tooltip = 'Click to show the server output';
+      this.status.command = 'tftsr.showOutput';
       this.status.show();
       return;
     }
+    this.status.command = 'workbench.actions.view.problems';
     const counted = countFindings(vscode.languages.getDiagnostics(doc.uri));
     this.status.text = statusText(counted.findings, counted.truncated);
     this.status.tooltip = statusTooltip(counted.byType);
