@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
@@ -13,7 +13,7 @@ use tower_lsp_server::ls_types::*;
 use super::document::Doc;
 use super::position::{range_to_span, span_to_range, Encoding};
 use super::server::FIX_ALL_KIND;
-use super::{file_name, lock, Backend};
+use super::{lock, Backend};
 use crate::engine::redact::{Redactor, Style};
 use crate::engine::{fingerprint, Engine, Finding};
 
@@ -289,22 +289,15 @@ pub async fn resolve(b: &Backend, mut action: CodeAction) -> Result<CodeAction> 
         redactions = plan.count(),
         "code action resolved"
     );
-    b.audit_redaction(&data.uri, &plan, settings.redaction_style, "code_action");
+    b.audit_redaction(
+        &data.uri,
+        &plan,
+        settings.redaction_style,
+        "code_action",
+        &scope,
+    );
     action.edit = Some(workspace_edit(&data.uri, plan.edits));
     Ok(action)
-}
-
-/// Audit `details` for a redaction: counts, types, hashes, never values.
-pub fn audit_details(uri: &Uri, plan: &Plan, style: Style, via: &str) -> Value {
-    json!({
-        "via": format!("lsp:{via}"),
-        "file": file_name(uri),
-        "redactions": plan.count(),
-        "by_type": plan.by_type,
-        "style": style,
-        "sha256_before": plan.sha_before,
-        "sha256_after": plan.sha_after,
-    })
 }
 
 trait InvalidRequestWith {

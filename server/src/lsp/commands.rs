@@ -145,7 +145,7 @@ async fn redact_document(b: &Backend, a: RedactArgs) -> Result<Value> {
         .await
         .map_err(|e| failed(format!("workspace/applyEdit failed: {}", e.message)))?;
     if resp.applied {
-        b.audit_redaction(&a.uri, &plan, style, "redactDocument");
+        b.audit_redaction(&a.uri, &plan, style, "redact_document", &scope);
     } else {
         tracing::warn!(
             uri = a.uri.as_str(),
@@ -209,7 +209,7 @@ async fn ignore_value(b: &Backend, a: IgnoreArgs) -> Result<Value> {
         .workspace_config_path(Some(&a.uri))
         .ok_or_else(|| err("tftsr.ignoreValue: no workspace folder and the document is not a file: nowhere to write .tftsr.toml"))?;
     let p = path.clone();
-    tokio::task::spawn_blocking(move || super::scanfile::add_fingerprint(&p, &fp))
+    tokio::task::spawn_blocking(move || crate::engine::add_allowlisted_fingerprint(&p, &fp))
         .await
         .map_err(|e| failed(format!("tftsr.ignoreValue: {e}")))?
         .map_err(|e| failed(format!("tftsr.ignoreValue: {e}")))?;

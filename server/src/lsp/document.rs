@@ -94,6 +94,8 @@ pub struct Doc {
     pub scanned_version: Option<i32>,
     /// The text given with didOpen, kept until the first full scan so it needs no rope copy.
     pub open_text: Option<Arc<str>>,
+    /// The store's log_file id once attached with `tftsr.attachToIssue` (audit entity).
+    pub attached_log_file: Option<String>,
 }
 
 impl Doc {
@@ -113,6 +115,7 @@ impl Doc {
             generation: 0,
             scanned_version: None,
             open_text: Some(Arc::from(text)),
+            attached_log_file: None,
         }
     }
 
@@ -445,18 +448,18 @@ mod tests {
     #[test]
     fn incremental_equals_full_scan_after_edits() {
         let engine = Engine::with_defaults();
-        let text = "a x@y.com b\nline two bob@example.org\nthird\n".repeat(50);
+        let text = "a b\nline two bob@example.org\nthird\n".repeat(50);
         let mut doc = Doc::new(text, 0, "log".into(), true);
         let job = ScanJob::take(&mut doc).unwrap();
         let res = job.run(&engine, &|_, _| true);
         assert!(merge(&mut doc, 0, true, res));
         // type an e-mail on one line char by char, scanning every few edits
         let enc = Encoding::Utf16;
-        for (i, ch) in " carol@corp.example".chars().enumerate() {
+        for (i, ch) in " carol@corp.example.com".chars().enumerate() {
             let change = TextDocumentContentChangeEvent {
                 range: Some(tower_lsp_server::ls_types::Range::new(
-                    Position::new(40, 5 + i as u32),
-                    Position::new(40, 5 + i as u32),
+                    Position::new(39, 3 + i as u32),
+                    Position::new(39, 3 + i as u32),
                 )),
                 range_length: None,
                 text: ch.to_string(),
@@ -476,7 +479,13 @@ mod tests {
         }
         let full = engine.scan(&doc.rope.to_string());
         assert_eq!(doc.findings, full);
-        assert_eq!(full.len(), 101);
+        // 50 lines of `bob@example.org`, plus the one typed char by char
+        assert!(
+            full.iter()
+                .any(|f| doc.value(f) == "carol@corp.example.com"),
+            "{full:?}"
+        );
+        assert_eq!(full.len(), 51);
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub mod settings;
 mod stores;
 mod transport;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -302,20 +302,13 @@ impl Backend {
         }
     }
 
+    /// Findings the settings let through (the engine already applies `.tftsr.toml`: its enabled
+    /// types and allowlists).
     fn keep_filter(&self) -> impl Fn(&Finding, &str) -> bool + Send + Sync + 'static {
         let engine = self.engine();
         let settings = self.settings();
-        let allow: HashSet<String> = engine
-            .config()
-            .allowlist
-            .fingerprints
-            .iter()
-            .map(|s| s.to_ascii_lowercase())
-            .collect();
-        move |f: &Finding, value: &str| {
-            engine.is_enabled(&f.kind)
-                && settings.type_enabled(&f.kind)
-                && (allow.is_empty() || !allow.contains(&fingerprint(value)))
+        move |f: &Finding, _value: &str| {
+            engine.is_enabled(&f.kind) && settings.type_enabled(&f.kind)
         }
     }
 
@@ -629,22 +622,34 @@ pub fn run_stdio(log_reload: Option<LogReload>) -> anyhow::Result<i32> {
         .build()?;
     let code = rt.block_on(async move {
         let (service, socket) = server::build_service(log_reload);
-        let shutdown = service.inner().st.clone();
-        let ordered = Ordered::new(service);
-        tower_lsp_server::Server::new(
-            transport::guard(tokio::io::stdin()),
-            tokio::io::stdout(),
-            socket,
-        )
-        .serve(ordered)
-        .await;
-        if shutdown.shutdown.load(Ordering::SeqCst) {
+        let state = service.inner().st.clone();
+        let exit = Arc::new(tokio::sync::Notify::new());
+        let eof = Arc::new(tokio::sync::Notify::new());
+        let ordered = Ordered::new(service, exit.clone());
+        let input = transport::guard(tokio::io::stdin(), eof.clone());
+        let serve =
+            tower_lsp_server::Server::new(input, tokio::io::stdout(), socket).serve(ordered);
+        // The transport only returns once every in-flight handler has finished, and a handler
+        // may wait forever on a client that stopped answering (a `workspace/configuration`
+        // sent just before `exit`). `exit` ends the process at once, as the protocol says;
+        // end of input gets a short grace period for responses already being written.
+        tokio::select! {
+            _ = serve => {}
+            _ = exit.notified() => {}
+            _ = async {
+                eof.notified().await;
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            } => {
+                tracing::warn!("input ended without `exit`");
+            }
+        }
+        if state.shutdown.load(Ordering::SeqCst) {
             0
         } else {
             1
         }
     });
     // Scans still running on the blocking pool have nobody to report to: don't wait for them.
-    rt.shutdown_timeout(Duration::from_millis(200));
+    rt.shutdown_timeout(Duration::from_millis(100));
     Ok(code)
 }

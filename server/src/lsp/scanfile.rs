@@ -1,5 +1,4 @@
-//! File-level operations of the server that touch the disk: `tftsr.scanFile` (a redacted copy of
-//! a file too large for the editor) and adding a fingerprint to the `.tftsr.toml` allowlist.
+//! `tftsr.scanFile`: a redacted copy of a file on disk (for logs too large for the editor).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -22,8 +21,6 @@ pub enum FileError {
     },
     #[error("the output {0} is the input file; choose another `output`")]
     SameFile(String),
-    #[error("{path} is not valid TOML ({message}); fix it before adding to its allowlist")]
-    Toml { path: String, message: String },
 }
 
 pub struct FileRedaction {
@@ -94,77 +91,4 @@ pub fn redact_file(
         sha_after: hex::encode(Sha256::digest(&out)),
         invalid_sequences: scan.invalid_sequences,
     })
-}
-
-/// Adds a fingerprint to `[allowlist] fingerprints` of a `.tftsr.toml`, creating the file if
-/// needed and keeping everything else in it (comments, order) as it was.
-pub fn add_fingerprint(path: &Path, fp: &str) -> Result<(), FileError> {
-    let disp = path.display().to_string();
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(source) => return Err(FileError::Read { path: disp, source }),
-    };
-    let mut doc: toml_edit::DocumentMut =
-        text.parse()
-            .map_err(|e: toml_edit::TomlError| FileError::Toml {
-                path: disp.clone(),
-                message: e.message().to_owned(),
-            })?;
-    let allow = doc
-        .entry("allowlist")
-        .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()));
-    let Some(table) = allow.as_table_like_mut() else {
-        return Err(FileError::Toml {
-            path: disp,
-            message: "`allowlist` is not a table".into(),
-        });
-    };
-    let fps = table
-        .entry("fingerprints")
-        .or_insert(toml_edit::value(toml_edit::Array::new()));
-    let Some(arr) = fps.as_array_mut() else {
-        return Err(FileError::Toml {
-            path: disp,
-            message: "`allowlist.fingerprints` is not an array".into(),
-        });
-    };
-    if !arr.iter().any(|v| v.as_str() == Some(fp)) {
-        arr.push(fp);
-    }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let werr = |source| FileError::Write {
-        path: disp.clone(),
-        source,
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(werr)?;
-    tmp.write_all(doc.to_string().as_bytes()).map_err(werr)?;
-    tmp.persist(path).map_err(|e| werr(e.error))?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fingerprint_added_once_and_file_kept() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join(".tftsr.toml");
-        std::fs::write(&p, "# mine\n[types]\ndisable = [\"ipv4\"]\n").unwrap();
-        let fp = "a".repeat(64);
-        add_fingerprint(&p, &fp).unwrap();
-        add_fingerprint(&p, &fp).unwrap();
-        let text = std::fs::read_to_string(&p).unwrap();
-        assert!(text.starts_with("# mine\n"));
-        assert_eq!(text.matches(&fp).count(), 1);
-        let cfg = crate::engine::Config::load(&p).unwrap();
-        assert_eq!(cfg.allowlist.fingerprints, vec![fp]);
-        assert_eq!(cfg.types.disable, vec!["ipv4".to_string()]);
-        std::fs::write(&p, "allowlist = 3\n").unwrap();
-        assert!(add_fingerprint(&p, "b").is_err());
-    }
 }

@@ -6,8 +6,11 @@
 //! first; a bad one is replaced by a marker request that `Ordered` answers with the JSON-RPC
 //! error (-32700 parse error, -32600 invalid request), and the server lives on.
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
+use tokio::sync::Notify;
 use tower_lsp_server::jsonrpc::{Request, Response};
 
 /// Method name of the marker standing for a malformed message.
@@ -45,9 +48,18 @@ pub fn check_body(body: Vec<u8>) -> Vec<u8> {
 }
 
 /// Reads framed messages from `input` and forwards checked frames; returns the reader side.
-pub fn guard<R: AsyncRead + Unpin + Send + 'static>(input: R) -> DuplexStream {
-    let (mut w, r) = tokio::io::duplex(1 << 16);
+/// `eof` is signalled when the input ends.
+pub fn guard<R: AsyncRead + Unpin + Send + 'static>(input: R, eof: Arc<Notify>) -> DuplexStream {
+    let (w, r) = tokio::io::duplex(1 << 16);
     tokio::spawn(async move {
+        forward(input, w).await;
+        eof.notify_one();
+    });
+    r
+}
+
+async fn forward<R: AsyncRead + Unpin>(input: R, mut w: DuplexStream) {
+    {
         let mut input = BufReader::new(input);
         loop {
             let mut len: Option<usize> = None;
@@ -108,8 +120,7 @@ pub fn guard<R: AsyncRead + Unpin + Send + 'static>(input: R) -> DuplexStream {
                 return;
             }
         }
-    });
-    r
+    }
 }
 
 /// The error response for a marker request.

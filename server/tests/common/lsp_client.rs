@@ -29,6 +29,9 @@ pub struct Client {
     /// Every server→client request seen (method names).
     pub server_requests: Vec<String>,
     pub stderr: Arc<Mutex<String>>,
+    /// The data dir given to the server unless the test set TFTSR_DATA_DIR itself, so no test
+    /// writes into the user's real store.
+    pub data_dir: tempfile::TempDir,
 }
 
 pub fn bin() -> &'static str {
@@ -61,7 +64,14 @@ impl Client {
     }
 
     pub fn spawn_args(args: &[&str], envs: &[(&str, &Path)]) -> Client {
-        let mut cmd = Command::new(bin());
+        Client::spawn_program(bin(), args, envs)
+    }
+
+    pub fn spawn_program(program: &str, args: &[&str], envs: &[(&str, &Path)]) -> Client {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(program);
+        cmd.env("TFTSR_DATA_DIR", data_dir.path());
+        cmd.env_remove("TFTSR_DB_KEY");
         cmd.args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -102,6 +112,7 @@ impl Client {
             applied: Vec::new(),
             server_requests: Vec::new(),
             stderr: log,
+            data_dir,
         }
     }
 
