@@ -361,7 +361,16 @@ class TftsrExtension {
         `TFTSR: the editor refused the redaction of ${plural(res.redactions, 'finding')} (was the file changed meanwhile?).`,
       );
     } else {
-      vscode.window.setStatusBarMessage(`TFTSR: redacted ${plural(res.redactions, 'finding')}; save to keep it`, 5000);
+      const note = vscode.window.setStatusBarMessage(`TFTSR: redacted ${plural(res.redactions, 'finding')}; save to keep it`, 5000);
+      const saved = vscode.workspace.onDidSaveTextDocument((d) => {
+        if (d.uri.toString() === doc.uri.toString()) {
+          note.dispose();
+          saved.dispose();
+        }
+      });
+      setTimeout(() => {
+        saved.dispose();
+      }, 5000);
     }
   }
 

@@ -210,6 +210,7 @@ function tftsrCli(args) {
       if (red.split('\n').length !== fs.readFileSync(big, 'utf8').split('\n').length) throw new Error('line count changed');
       await page.waitForTimeout(300);
       await shot('scan-report');
+      await palette('Notifications: Clear All Notifications'); // keep later screenshots clean
       await focusLog();
       return `${m[1]} findings, ${(fs.statSync(big).size / 1e6).toFixed(1)} MB`;
     });
