@@ -9,6 +9,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const crypto = require('crypto');
 const { chromium } = require('playwright-core');
 
 const url = process.env.CS_URL;
@@ -19,6 +20,7 @@ const FILE = 'app.log';
 const file = path.join(ws, FILE);
 const EMAIL = 'alice@example.com';
 const IP = '173.234.31.186';
+const IP2 = '10.20.30.40'; // the one "Ignore this value" allowlists
 const original = fs.readFileSync(file, 'utf8');
 const lines = original.split('\n');
 const t0 = Date.now();
@@ -87,6 +89,24 @@ function tftsrCli(args) {
     await page.locator('.tabs-container .tab', { hasText: FILE }).first().click();
     await page.locator('.monaco-editor.focused').waitFor({ timeout: 10000 });
   }
+  /** Puts the cursor on the problem of `type` on line `ln` (1-based), Ctrl+., focuses the action
+   *  whose title matches `want` (keyboard only: the widget is under a pointer-blocking overlay). */
+  async function focusCodeAction(type, ln, want) {
+    await problemRows.filter({ hasText: `(${type})` }).filter({ hasText: `Ln ${ln},` }).first().click();
+    await page.keyboard.press('Enter'); // reveal in the editor and focus it
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Control+.');
+    const focused = page.locator('.action-widget .monaco-list-row.focused');
+    await focused.first().waitFor({ timeout: 15000 });
+    for (let i = 0; i < 10; i++) {
+      if (want.test((await focused.first().innerText()).trim())) break;
+      await page.keyboard.press('ArrowDown');
+      await page.waitForTimeout(100);
+    }
+    const chosen = (await focused.first().innerText()).trim();
+    if (!want.test(chosen)) throw new Error(`no action matching ${want}; focused: ${chosen}`);
+    return chosen;
+  }
   async function problemTexts() {
     return (await problemRows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
   }
@@ -110,7 +130,7 @@ function tftsrCli(args) {
 
     // Problems panel: one row per finding, at UTF-16 columns (line 4 has 'José 😀 Ünïcödé 日本語' before it)
     const emailPos = expectedPositions(EMAIL);
-    const ipPos = expectedPositions(IP);
+    const ipPos = [...expectedPositions(IP), ...expectedPositions(IP2)];
     let total = 0;
     await check('Problems panel lists the e-mails and the IP at UTF-16 positions', async () => {
       await page.keyboard.press('Control+Shift+M');
@@ -124,11 +144,13 @@ function tftsrCli(args) {
       for (const p of emailPos) {
         if (!emails.some((t) => t.includes(`[${p}]`))) throw new Error(`no email problem at [${p}]: ${JSON.stringify(emails)}`);
       }
-      if (texts.some((t) => t.includes(EMAIL) || t.includes(IP))) throw new Error('a problem message shows the matched value');
+      if (texts.some((t) => t.includes(EMAIL) || t.includes(IP) || t.includes(IP2))) throw new Error('a problem message shows the matched value');
       const ips = texts.filter((t) => /\(ipv4\)/.test(t));
-      if (ips.length !== 1 || !ips[0].includes(`[${ipPos[0]}]`)) throw new Error(`expected one ipv4 at [${ipPos[0]}]: ${JSON.stringify(ips)}`);
+      if (ips.length !== ipPos.length || !ipPos.every((p) => ips.some((t) => t.includes(`[${p}]`)))) {
+        throw new Error(`expected ipv4 at ${JSON.stringify(ipPos)}: ${JSON.stringify(ips)}`);
+      }
       total = texts.filter((t) => /\[Ln \d+, Col \d+\]/.test(t)).length;
-      return `${emailPos.join('; ')}; ipv4 ${ipPos[0]}; ${total} problems`;
+      return `email ${emailPos.join('; ')}; ipv4 ${ipPos.join('; ')}; ${total} problems`;
     });
     await shot('problems');
 
@@ -152,23 +174,9 @@ function tftsrCli(args) {
     // Quick fix on the multi-byte line: select its problem (moves the cursor there), Ctrl+., Enter
     const mbLine = lines.findIndex((l) => l.includes('😀') && l.includes(EMAIL));
     await check('quick fix "Redact Email…" on the multi-byte line', async () => {
-      await problemRows.filter({ hasText: /\(email\)/ }).filter({ hasText: `Ln ${mbLine + 1},` }).first().click();
-      await page.keyboard.press('Enter'); // reveal in the editor and focus it
-      await page.waitForTimeout(500);
-      await page.keyboard.press('Control+.');
-      const focused = page.locator('.action-widget .monaco-list-row.focused');
-      await focused.first().waitFor({ timeout: 15000 });
-      // the single-finding fix is the preferred one; walk down to it if the widget starts elsewhere
-      for (let i = 0; i < 8; i++) {
-        const t = (await focused.first().innerText()).trim();
-        if (/^Redact Email/i.test(t) && !/\ball\b/i.test(t)) break;
-        await page.keyboard.press('ArrowDown');
-        await page.waitForTimeout(100);
-      }
-      const chosen = (await focused.first().innerText()).trim();
-      if (!/^Redact Email/i.test(chosen) || /\ball\b/i.test(chosen)) throw new Error(`no "Redact Email" action; focused: ${chosen}`);
+      // the single-finding fix ("Redact Email address", not "Redact all …")
+      const chosen = await focusCodeAction('email', mbLine + 1, /^Redact Email(?! .*\ball\b)/i);
       await shot('quickfix');
-      // the action widget sits under a pointer-blocking overlay: choose with the keyboard
       await page.keyboard.press('Enter');
       await statusCount(total - 1);
       return chosen;
@@ -279,6 +287,23 @@ function tftsrCli(args) {
       await body.filter({ hasText: title }).first().waitFor({ timeout: 20000 });
     });
 
+    // "Ignore this value" runs the server command tftsr.ignoreValue (registered by the client)
+    await check('"Ignore this value" allowlists 10.20.30.40 in the workspace .tftsr.toml', async () => {
+      await focusLog();
+      await page.keyboard.press('Control+Shift+M');
+      const ln = lines.findIndex((l) => l.includes(IP2)) + 1;
+      await focusCodeAction('ipv4', ln, /^Ignore this value$/);
+      await page.keyboard.press('Enter');
+      await statusCount(total - 2);
+      const toml = path.join(ws, '.tftsr.toml');
+      if (!fs.existsSync(toml)) throw new Error('no .tftsr.toml in the workspace');
+      const body = fs.readFileSync(toml, 'utf8');
+      const fp = crypto.createHash('sha256').update(IP2).digest('hex');
+      if (!body.includes(fp)) throw new Error(`.tftsr.toml lacks the fingerprint: ${body}`);
+      if (body.includes(IP2)) throw new Error('.tftsr.toml holds the value in clear');
+      return `fingerprint ${fp.slice(0, 12)}…`;
+    });
+
     await check('"TFTSR: Redact All PII in File" clears every finding, saved to disk', async () => {
       await focusLog();
       await palette('TFTSR: Redact All PII in File');
@@ -287,6 +312,7 @@ function tftsrCli(args) {
       await page.waitForFunction(() => !document.querySelector('.tab.dirty'), null, { timeout: 15000 });
       const disk = fs.readFileSync(file, 'utf8');
       if (disk.includes(EMAIL) || disk.includes(IP)) throw new Error(`PII left on disk: ${JSON.stringify(disk)}`);
+      if (!disk.includes(IP2)) throw new Error('the ignored value was redacted anyway');
       if (!disk.includes('[IPv4]') || (disk.match(/\[Email\]/g) || []).length !== emailPos.length) {
         throw new Error(`unexpected redaction: ${JSON.stringify(disk)}`);
       }
