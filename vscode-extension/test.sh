@@ -49,7 +49,10 @@ bin="${TFTSR_BIN:-../target/debug/tftsr}"
 bundled_ok() {  # platform .vsix: the unpacked extension finds and runs its own binary
   local target; target=$(node -p 'process.platform + "-" + process.arch')
   local v="$PWD/tftsr-$target.vsix" d; d=$(mktemp -d)
-  scripts/package-target.sh "$bin" "$target" "$v" >/dev/null || { rm -rf "$d"; return 1; }
+  # a stripped copy: the debug binary is >100 MB of symbols that only slow the zip down
+  local b="$d/tftsr"; strip -o "$b" "$bin" 2>/dev/null || cp "$bin" "$b"
+  scripts/package-target.sh "$b" "$target" "$v" >/dev/null || { rm -rf "$d"; return 1; }
+  rm -f "$b"
   (cd "$d" && unzip -q "$v") || { rm -rf "$d"; return 1; }
   chmod a-x "$d/extension/bin/$target/tftsr"  # as if the zip had lost the mode: must be restored
   node -e '

@@ -255,6 +255,41 @@ function tftsrCli(args) {
       await shot('issue');
     });
 
+    await check('"TFTSR: Search Issues" finds the issue and opens it', async () => {
+      await focusLog();
+      await palette('TFTSR: Search Issues');
+      await quickInput.filter({ hasText: 'TFTSR: Search Issues' }).waitFor({ timeout: 15000 });
+      await page.keyboard.type('checkout');
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title });
+      await row.first().waitFor({ timeout: 20000 });
+      await row.first().click();
+      const body = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame').locator('body');
+      await body.filter({ hasText: title }).first().waitFor({ timeout: 20000 });
+    });
+
+    // The server's source action "Attach log to issue…" sends {uri} only: the extension's
+    // middleware opens the same picker, where the issue created above is now an open issue.
+    await check('Source Action "Attach log to issue…" attaches to the existing issue', async () => {
+      await focusLog();
+      await palette('Source Action');
+      const focused = page.locator('.action-widget .monaco-list-row.focused');
+      await focused.first().waitFor({ timeout: 15000 });
+      for (let i = 0; i < 10 && !/^Attach log to issue/.test((await focused.first().innerText()).trim()); i++) {
+        await page.keyboard.press('ArrowDown');
+        await page.waitForTimeout(100);
+      }
+      if (!/^Attach log to issue/.test((await focused.first().innerText()).trim())) throw new Error('no "Attach log to issue…" source action');
+      await page.keyboard.press('Enter');
+      await quickInput.filter({ hasText: 'Attach app.log to an issue' }).waitFor({ timeout: 15000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
+      await page.keyboard.type(title);
+      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).waitFor({ timeout: 15000 });
+      await page.keyboard.press('Enter');
+      const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `attached ${FILE} to "${title}"` });
+      await toast.waitFor({ timeout: 30000 });
+      await palette('Notifications: Clear All Notifications');
+    });
+
     const cli = tftsrCli(['issue', 'list', '--json']);
     if (cli.status === 0) {
       await check('tftsr issue show --json: the issue holds the log', () => {
@@ -268,24 +303,14 @@ function tftsrCli(args) {
         const logs = detail.log_files || [];
         const lf = logs.find((l) => l.file_name === FILE);
         if (!lf) throw new Error(`no ${FILE} among log_files: ${JSON.stringify(logs.map((l) => l.file_name))}`);
+        // attached twice: palette + new issue, then source action + existing issue
+        if (logs.length !== 2) throw new Error(`expected 2 log files, got ${logs.length}`);
         if (show.stdout.includes(EMAIL)) throw new Error('the stored issue shows the e-mail in clear');
         return `issue ${issue.id}, log_file ${lf.id}`;
       });
     } else {
       console.log(`skip - tftsr issue list --json unavailable (exit ${cli.status}: ${cli.stderr.trim().split('\n')[0]})`);
     }
-
-    await check('"TFTSR: Search Issues" finds the issue and opens it', async () => {
-      await focusLog();
-      await palette('TFTSR: Search Issues');
-      await quickInput.filter({ hasText: 'TFTSR: Search Issues' }).waitFor({ timeout: 15000 });
-      await page.keyboard.type('checkout');
-      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title });
-      await row.first().waitFor({ timeout: 20000 });
-      await row.first().click();
-      const body = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame').locator('body');
-      await body.filter({ hasText: title }).first().waitFor({ timeout: 20000 });
-    });
 
     // "Ignore this value" runs the server command tftsr.ignoreValue (registered by the client)
     await check('"Ignore this value" allowlists 10.20.30.40 in the workspace .tftsr.toml', async () => {
