@@ -171,6 +171,31 @@ function tftsrCli(args) {
       return `${want.length} findings`;
     });
 
+    // Settings reach the running server (workspace/didChangeConfiguration): maxDiagnostics 2 gives
+    // 2 findings + the truncation summary, and the status bar asks tftsr.documentStats for the total.
+    const wsSettings = (obj) => {
+      fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+      fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify(obj));
+    };
+    await check('tftsr.maxDiagnostics=2 applies live: 2 problems + summary, status still counts all', async () => {
+      wsSettings({ 'tftsr.maxDiagnostics': 2, 'tftsr.severity': { ipv4: 'error' } });
+      await page.waitForFunction(() => [...document.querySelectorAll('.markers-panel .monaco-list-row')]
+        .some((r) => r.innerText.includes('tftsr.truncated')), null, { timeout: 20000 });
+      await page.waitForTimeout(300);
+      const rows = (await problemTexts()).filter((t) => /\[Ln \d+, Col \d+\]/.test(t));
+      const findings = rows.filter((t) => !t.includes('tftsr.truncated'));
+      if (findings.length !== 2 || rows.length !== 3) throw new Error(`rows: ${JSON.stringify(rows)}`);
+      await statusCount(total);
+      // severity setting: ipv4 findings are errors now (the Problems panel's error count)
+      const errors = await page.locator('.markers-panel .monaco-list-row .codicon-error').count();
+      if (errors < 1) throw new Error('tftsr.severity {ipv4: error} not applied');
+      wsSettings({});
+      await page.waitForFunction((n) => [...document.querySelectorAll('.markers-panel .monaco-list-row')]
+        .filter((r) => /\[Ln \d+, Col \d+\]/.test(r.innerText)).length === n, total, { timeout: 20000 });
+      await statusCount(total);
+      return `${rows.length} rows while limited, ${total} after`;
+    });
+
     // Quick fix on the multi-byte line: select its problem (moves the cursor there), Ctrl+., Enter
     const mbLine = lines.findIndex((l) => l.includes('😀') && l.includes(EMAIL));
     await check('quick fix "Redact Email…" on the multi-byte line', async () => {
