@@ -11,6 +11,13 @@ step() {  # step NAME CMD...: one check
   if "$@"; then passed=$((passed + 1)); echo "ok   - $name"; else failed=$((failed + 1)); echo "FAIL - $name"; fi
 }
 
+# Node itself (this machine has Node 20; a bare Debian 12 gets its nodejs 18 + npm)
+if ! command -v npm >/dev/null; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null \
+    || { echo "cannot install node/npm"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
 # Node packages, pinned by package-lock.json; reinstalled only when the lock file changed.
 if [ ! -f node_modules/.tftsr-lock ] || ! cmp -s package-lock.json node_modules/.tftsr-lock; then
   npm ci --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
