@@ -292,6 +292,24 @@ function tftsrCli(args) {
       await body.filter({ hasText: title }).first().waitFor({ timeout: 20000 });
     });
 
+    const title2 = `E2E created from the palette ${Date.now().toString(36)}`;
+    await check('"TFTSR: Create Issue" (title, severity, description)', async () => {
+      await focusLog(); // keyboard focus out of the preview's webview, so F1 reaches the workbench
+      await palette('TFTSR: Create Issue');
+      await quickInput.filter({ hasText: 'New issue (1/3)' }).waitFor({ timeout: 15000 });
+      await page.keyboard.type(title2);
+      await page.keyboard.press('Enter');
+      await quickInput.filter({ hasText: 'New issue (2/3): severity' }).waitFor({ timeout: 15000 });
+      await page.keyboard.type('low');
+      await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'low' }).waitFor({ timeout: 15000 });
+      await page.keyboard.press('Enter');
+      await quickInput.filter({ hasText: 'New issue (3/3): description' }).waitFor({ timeout: 15000 });
+      await page.keyboard.type('Only a description, no log.');
+      await page.keyboard.press('Enter');
+      await page.locator('.notifications-toasts .notification-toast', { hasText: `created issue "${title2}"` }).waitFor({ timeout: 20000 });
+      await palette('Notifications: Clear All Notifications');
+    });
+
     // The server's source action "Attach log to issue…" sends {uri} only: the extension's
     // middleware opens the same picker, where the issue created above is now an open issue.
     await check('Source Action "Attach log to issue…" attaches to the existing issue', async () => {
@@ -319,7 +337,12 @@ function tftsrCli(args) {
     if (cli.status === 0) {
       await check('tftsr issue show --json: the issue holds the log', () => {
         const list = JSON.parse(cli.stdout);
-        const issue = (Array.isArray(list) ? list : list.issues || []).find((i) => i.title === title);
+        const all = Array.isArray(list) ? list : list.issues || [];
+        const created = all.find((i) => i.title === title2);
+        if (!created || created.severity !== 'low' || created.description !== 'Only a description, no log.') {
+          throw new Error(`"Create Issue" result not in the store as typed: ${JSON.stringify(created)}`);
+        }
+        const issue = all.find((i) => i.title === title);
         if (!issue) throw new Error(`issue "${title}" not in tftsr issue list --json`);
         if (issue.severity !== 'high') throw new Error(`severity ${issue.severity}`);
         const show = tftsrCli(['issue', 'show', issue.id, '--json']);
@@ -371,6 +394,20 @@ function tftsrCli(args) {
       await shot('redacted');
       const left = (await problemTexts()).filter((t) => /\[Ln \d+, Col \d+\]/.test(t));
       if (left.length) throw new Error(`problems left: ${JSON.stringify(left)}`);
+    });
+
+    await check('"TFTSR: Restart Server" brings the diagnostics back; "Show Server Output" shows the log', async () => {
+      await focusLog();
+      await palette('TFTSR: Restart Server');
+      await page.locator('.statusbar-item', { hasText: 'language server restarted' }).first().waitFor({ timeout: 20000 });
+      await statusCount(0);
+      await palette('TFTSR: Show Server Output');
+      // the output channel is a read-only editor in the panel
+      const view = page.locator('.part.panel .monaco-editor .view-lines');
+      await view.filter({ hasText: /Using\stftsr\s\d+\.\d+\.\d+\sat\s/ }).first().waitFor({ timeout: 15000 });
+      const text = await view.first().innerText();
+      if (text.includes(EMAIL) || text.includes(IP)) throw new Error('the server output shows a matched value');
+      await focusLog();
     });
 
     // A binary that is not there: an actionable error whose button opens the setting.
