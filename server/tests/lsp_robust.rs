@@ -176,6 +176,21 @@ fn malformed_messages_get_errors_and_server_lives() {
         .wait_notification(TIMEOUT, |m| m.get("error").is_some() && m["id"].is_null())
         .expect("parse error response");
     assert_eq!(err["error"]["code"], -32700);
+    // valid JSON that is no JSON-RPC message: invalid request, with its id
+    c.send(&json!({"id": 77, "hello": "world"}));
+    let err = c
+        .wait_notification(TIMEOUT, |m| m["id"] == 77)
+        .expect("invalid request response");
+    assert_eq!(err["error"]["code"], -32600);
+    // a garbled header (no Content-Length): parse error, and the stream resynchronises
+    {
+        let garbage = b"X-Nonsense\r\n\r\n";
+        c.send_raw_unframed(garbage);
+    }
+    let err = c
+        .wait_notification(TIMEOUT, |m| m.get("error").is_some() && m["id"].is_null())
+        .expect("parse error for the bad header");
+    assert_eq!(err["error"]["code"], -32700);
     // a request with wrong params
     let r = c.request_full("textDocument/codeAction", json!({"textDocument": 3}));
     assert_eq!(r["error"]["code"], -32602);

@@ -132,7 +132,7 @@ async fn redact_document(b: &Backend, a: RedactArgs) -> Result<Value> {
         let doc = docs
             .get(&a.uri)
             .ok_or_else(|| err("tftsr.redactDocument: document is not open"))?;
-        plan(doc, &engine, style, key, enc, &scope)
+        plan(doc, &engine, style, key, enc, &scope, true)
     };
     let count = plan.count();
     if count == 0 {

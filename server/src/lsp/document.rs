@@ -93,7 +93,7 @@ pub struct Doc {
     /// The version whose findings were last published (for `data.version`).
     pub scanned_version: Option<i32>,
     /// The text given with didOpen, kept until the first full scan so it needs no rope copy.
-    pub open_text: Option<Arc<str>>,
+    pub open_text: Option<Arc<String>>,
     /// The store's log_file id once attached with `tftsr.attachToIssue` (audit entity).
     pub attached_log_file: Option<String>,
 }
@@ -114,7 +114,7 @@ impl Doc {
             inflight: 0,
             generation: 0,
             scanned_version: None,
-            open_text: Some(Arc::from(text)),
+            open_text: Some(Arc::new(text)),
             attached_log_file: None,
         }
     }
@@ -179,10 +179,10 @@ impl Doc {
     }
 
     /// Text of the whole document (a copy for the rope, the didOpen text when still unchanged).
-    pub fn full_text(&self) -> Arc<str> {
+    pub fn full_text(&self) -> Arc<String> {
         match &self.open_text {
             Some(t) => t.clone(),
-            None => Arc::from(self.rope.to_string()),
+            None => Arc::new(self.rope.to_string()),
         }
     }
 
@@ -211,7 +211,7 @@ pub struct ScanJob {
 }
 
 pub enum JobKind {
-    Full(Arc<str>),
+    Full(Arc<String>),
     Partial {
         /// Text window around the dirty range and its start offset in the document.
         window: String,
@@ -381,6 +381,8 @@ pub fn merge(doc: &mut Doc, job_log_pos: usize, was_full: bool, mut res: ScanRes
     if was_full {
         doc.findings = res.findings;
         doc.needs_full = false;
+        // The didOpen text has served its purpose: don't keep a second copy of a big log.
+        doc.open_text = None;
         // Edits since the snapshot are in `dirty` only if needs_full was already false; mark
         // them now so the next partial scan covers them.
         for e in &later {

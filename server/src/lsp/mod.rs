@@ -194,7 +194,10 @@ impl Backend {
             tracked,
             "didOpen"
         );
-        lock(&self.st.docs).insert(uri.clone(), Doc::new(text, version, language_id, tracked));
+        let t = std::time::Instant::now();
+        let doc = Doc::new(text, version, language_id, tracked);
+        lock(&self.st.docs).insert(uri.clone(), doc);
+        tracing::debug!(ms = t.elapsed().as_secs_f64() * 1000.0, "document built");
         if tracked {
             self.schedule(uri, Duration::ZERO);
         }
@@ -343,6 +346,7 @@ impl Backend {
         if let Some(p) = progress {
             p.finish_with_message("done").await;
         }
+        let scan_ms = started.elapsed().as_secs_f64() * 1000.0;
         let res = match res {
             Ok(r) => r,
             Err(e) => {
@@ -381,18 +385,20 @@ impl Backend {
             version = job_version,
             full = was_full,
             scanned,
-            ms = started.elapsed().as_millis() as u64,
+            scan_ms,
+            merged_ms = started.elapsed().as_secs_f64() * 1000.0,
             "scan done"
         );
         match out {
             Some((diags, version, seq, total)) => {
+                self.publish(uri.clone(), diags, Some(version), seq).await;
                 tracing::info!(
                     uri = uri.as_str(),
                     version,
                     findings = total,
-                    "publishing diagnostics"
+                    total_ms = started.elapsed().as_secs_f64() * 1000.0,
+                    "diagnostics published"
                 );
-                self.publish(uri, diags, Some(version), seq).await;
             }
             None => self.schedule(uri, Duration::ZERO),
         }
@@ -479,8 +485,8 @@ impl Backend {
             tracing::warn!("{e}");
             self.client.show_message(MessageType::WARNING, e).await;
         }
-        if let Some(reload) = &self.st.log_reload {
-            reload(&new.log_level);
+        if let (Some(reload), Some(level)) = (&self.st.log_reload, &new.log_level) {
+            reload(level);
         }
         let old = self.settings();
         let rescan = !old.same_findings(&new) || old.globs != new.globs;
@@ -623,25 +629,10 @@ pub fn run_stdio(log_reload: Option<LogReload>) -> anyhow::Result<i32> {
     let code = rt.block_on(async move {
         let (service, socket) = server::build_service(log_reload);
         let state = service.inner().st.clone();
-        let exit = Arc::new(tokio::sync::Notify::new());
-        let eof = Arc::new(tokio::sync::Notify::new());
-        let ordered = Ordered::new(service, exit.clone());
-        let input = transport::guard(tokio::io::stdin(), eof.clone());
-        let serve =
-            tower_lsp_server::Server::new(input, tokio::io::stdout(), socket).serve(ordered);
-        // The transport only returns once every in-flight handler has finished, and a handler
-        // may wait forever on a client that stopped answering (a `workspace/configuration`
-        // sent just before `exit`). `exit` ends the process at once, as the protocol says;
-        // end of input gets a short grace period for responses already being written.
-        tokio::select! {
-            _ = serve => {}
-            _ = exit.notified() => {}
-            _ = async {
-                eof.notified().await;
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            } => {
-                tracing::warn!("input ended without `exit`");
-            }
+        let ordered = Ordered::new(service);
+        let end = transport::serve(tokio::io::stdin(), tokio::io::stdout(), ordered, socket).await;
+        if end == transport::End::Eof {
+            tracing::warn!("input ended without `exit`");
         }
         if state.shutdown.load(Ordering::SeqCst) {
             0

@@ -123,6 +123,13 @@ impl Client {
         stdin.flush().unwrap();
     }
 
+    /// Writes bytes as they are (no framing), for garbled-header tests.
+    pub fn send_raw_unframed(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
     pub fn send(&mut self, msg: &Value) {
         let body = serde_json::to_vec(msg).unwrap();
         self.send_raw(&body);
@@ -228,6 +235,17 @@ impl Client {
             self.inbox.push_back(m);
         }
         None
+    }
+
+    /// Waits until the server has sent a request with this method (answered on the way).
+    pub fn wait_server_request(&mut self, method: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        while !self.server_requests.iter().any(|m| m == method) {
+            match self.recv(deadline) {
+                Some(m) => self.inbox.push_back(m),
+                None => panic!("the server never sent {method}"),
+            }
+        }
     }
 
     /// The next publishDiagnostics for `uri` (whose diagnostics satisfy `pred`).
