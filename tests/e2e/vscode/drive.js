@@ -354,7 +354,14 @@ function tftsrCli(args) {
         // attached twice: palette + new issue, then source action + existing issue
         if (logs.length !== 2) throw new Error(`expected 2 log files, got ${logs.length}`);
         if (show.stdout.includes(EMAIL)) throw new Error('the stored issue shows the e-mail in clear');
-        return `issue ${issue.id}, log_file ${lf.id}`;
+        // the store is SQLCipher: no plain SQLite header, and another key cannot read it
+        const db = path.join(process.env.TFTSR_DATA_DIR, 'tftsr.db');
+        const head = fs.readFileSync(db).subarray(0, 16).toString('latin1');
+        if (head.startsWith('SQLite format 3')) throw new Error(`${db} is a plain SQLite file`);
+        const wrong = spawnSync(bin, ['issue', 'list', '--json'], {
+          encoding: 'utf8', env: { ...process.env, TFTSR_DB_KEY: 'not-the-key' }, timeout: 30000 });
+        if (wrong.status === 0) throw new Error('the store opened with a wrong key');
+        return `issue ${issue.id}, log_file ${lf.id}, encrypted store`;
       });
     } else {
       console.log(`skip - tftsr issue list --json unavailable (exit ${cli.status}: ${cli.stderr.trim().split('\n')[0]})`);

@@ -107,7 +107,8 @@ mkdir -p "$work/data/User" "$work/exts" "$work/ws" "$work/tftsr-data"
 # ~/.config/chromium and ~/.cache/dconf, even with custom data dirs: keep them in the work dir.
 export XDG_CONFIG_HOME="$work/xdg" XDG_CACHE_HOME="$work/xdg-cache"
 # The store the server (started by the extension, inheriting code-server's environment) uses.
-export TFTSR_DATA_DIR="$work/tftsr-data" TFTSR_DB_KEY="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+# TFTSR_DB_ENCRYPT=1: debug builds would otherwise keep a plain SQLite file; this is SQLCipher.
+export TFTSR_DATA_DIR="$work/tftsr-data" TFTSR_DB_KEY="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" TFTSR_DB_ENCRYPT=1
 export TFTSR_SERVER_PATH="$TFTSR_BIN"
 cp "$here/app.log" "$work/ws/app.log"
 # big.log: app.log repeated, for "Scan Large File on Disk…" (scanned on disk, never opened)
