@@ -1,1 +1,646 @@
 //! The language server (`tftsr lsp`): documents, positions, diagnostics, code actions, commands.
+//!
+//! Layout:
+//! - `ordered`: the tower wrapper applying didOpen/didChange/didClose synchronously, in order;
+//! - `document`: rope + sorted findings index + incremental rescan bookkeeping;
+//! - `position`: the only place bytes become LSP positions and back;
+//! - `settings`: the `tftsr` settings section;
+//! - `server`: the `LanguageServer` implementation; `actions`, `commands`: code actions and
+//!   `workspace/executeCommand`; `stores`: lazy access to the encrypted store.
+//!
+//! Never log document text, matched values or keys: URIs, versions, counts and type ids only.
+
+mod actions;
+mod commands;
+pub mod document;
+mod ordered;
+pub mod position;
+mod scanfile;
+mod server;
+pub mod settings;
+mod stores;
+mod transport;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tower_lsp_server::ls_types::{
+    Diagnostic, DiagnosticSeverity, MessageType, NumberOrString, Position, ProgressToken, Range,
+    Uri,
+};
+use tower_lsp_server::Client;
+
+use crate::engine::{fingerprint, Config, Engine, Finding, Kind, Severity};
+use document::{Doc, JobKind, ScanJob};
+use position::Encoding;
+use settings::Settings;
+
+pub use ordered::Ordered;
+
+/// Documents above this size get `$/progress` for their first scan (when the client supports it).
+const PROGRESS_THRESHOLD: usize = 4 * 1024 * 1024;
+
+/// What the client said it supports (read from the raw capabilities JSON: a missing field is
+/// "no", whatever the client's age).
+#[derive(Debug, Clone, Default)]
+pub struct Caps {
+    pub resolve_edit: bool,
+    pub work_done_progress: bool,
+    pub configuration_pull: bool,
+    pub watch_registration: bool,
+    pub apply_edit: bool,
+}
+
+impl Caps {
+    pub fn from_json(c: &Value) -> Caps {
+        let flag = |p: &str| c.pointer(p).and_then(Value::as_bool).unwrap_or(false);
+        let resolve_edit = c
+            .pointer("/textDocument/codeAction/resolveSupport/properties")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|p| p.as_str() == Some("edit")));
+        Caps {
+            resolve_edit,
+            work_done_progress: flag("/window/workDoneProgress"),
+            configuration_pull: flag("/workspace/configuration"),
+            watch_registration: flag("/workspace/didChangeWatchedFiles/dynamicRegistration"),
+            apply_edit: flag("/workspace/applyEdit"),
+        }
+    }
+}
+
+/// Changes the log level at run time (settings `logLevel`).
+pub type LogReload = Box<dyn Fn(&str) + Send + Sync>;
+
+pub struct State {
+    pub docs: Mutex<HashMap<Uri, Doc>>,
+    pub engine: RwLock<Arc<Engine>>,
+    pub settings: RwLock<Arc<Settings>>,
+    pub enc: RwLock<Encoding>,
+    pub caps: RwLock<Caps>,
+    pub root: RwLock<Option<PathBuf>>,
+    /// Where the workspace `.tftsr.toml` is (or would be written).
+    pub config_path: RwLock<Option<PathBuf>>,
+    pub store: stores::StoreSlot,
+    pub shutdown: AtomicBool,
+    pub log_reload: Option<LogReload>,
+    seq: AtomicU64,
+    /// Last published sequence number per document: an older publish never overwrites a newer.
+    published: tokio::sync::Mutex<HashMap<Uri, u64>>,
+}
+
+#[derive(Clone)]
+pub struct Backend {
+    pub client: Client,
+    pub st: Arc<State>,
+}
+
+/// Locks a mutex even if a panicking thread poisoned it: the documents map stays usable (each
+/// operation on it leaves it consistent before anything can panic).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn read<T: Clone>(l: &RwLock<T>) -> T {
+    l.read().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+fn write<T>(l: &RwLock<T>, v: T) {
+    *l.write().unwrap_or_else(|p| p.into_inner()) = v;
+}
+
+pub fn severity_to_lsp(s: Severity) -> DiagnosticSeverity {
+    match s {
+        Severity::Error => DiagnosticSeverity::ERROR,
+        Severity::Warning => DiagnosticSeverity::WARNING,
+        Severity::Information => DiagnosticSeverity::INFORMATION,
+        Severity::Hint => DiagnosticSeverity::HINT,
+    }
+}
+
+/// SHA-256 hex of a URI: the audit entity when no log_file id is known.
+pub fn uri_hash(uri: &Uri) -> String {
+    fingerprint(uri.as_str())
+}
+
+/// `file:` and `untitled:` documents only (never VS Code output channels, git: views …).
+pub fn scheme_ok(uri: &Uri) -> bool {
+    matches!(uri.scheme().as_str(), "file" | "untitled")
+}
+
+/// The last path segment of a URI (for glob matching).
+pub fn file_name(uri: &Uri) -> String {
+    let path = uri.path().decode().to_string_lossy().into_owned();
+    path.rsplit('/').next().unwrap_or("").to_owned()
+}
+
+impl Backend {
+    pub fn new(client: Client, log_reload: Option<LogReload>) -> Backend {
+        Backend {
+            client,
+            st: Arc::new(State {
+                docs: Mutex::new(HashMap::new()),
+                engine: RwLock::new(Arc::new(Engine::with_defaults())),
+                settings: RwLock::new(Arc::new(Settings::default())),
+                enc: RwLock::new(Encoding::Utf16),
+                caps: RwLock::new(Caps::default()),
+                root: RwLock::new(None),
+                config_path: RwLock::new(None),
+                store: stores::StoreSlot::default(),
+                shutdown: AtomicBool::new(false),
+                log_reload,
+                seq: AtomicU64::new(0),
+                published: tokio::sync::Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    pub fn engine(&self) -> Arc<Engine> {
+        read(&self.st.engine)
+    }
+    pub fn settings(&self) -> Arc<Settings> {
+        read(&self.st.settings)
+    }
+    pub fn enc(&self) -> Encoding {
+        read(&self.st.enc)
+    }
+    pub fn caps(&self) -> Caps {
+        read(&self.st.caps)
+    }
+
+    pub fn is_tracked(&self, uri: &Uri, language_id: &str) -> bool {
+        scheme_ok(uri)
+            && (language_id == "log" || self.settings().glob_set.is_match(file_name(uri)))
+    }
+
+    // ----- notifications applied synchronously (called from `Ordered::call`) -----
+
+    pub fn open_sync(&self, uri: Uri, text: String, version: i32, language_id: String) {
+        if !scheme_ok(&uri) {
+            tracing::debug!(
+                uri = uri.as_str(),
+                "ignoring document with unsupported scheme"
+            );
+            return;
+        }
+        let tracked = self.is_tracked(&uri, &language_id);
+        tracing::info!(
+            uri = uri.as_str(),
+            version,
+            bytes = text.len(),
+            tracked,
+            "didOpen"
+        );
+        let t = std::time::Instant::now();
+        let doc = Doc::new(text, version, language_id, tracked);
+        lock(&self.st.docs).insert(uri.clone(), doc);
+        tracing::debug!(ms = t.elapsed().as_secs_f64() * 1000.0, "document built");
+        if tracked {
+            self.schedule(uri, Duration::ZERO);
+        }
+    }
+
+    pub fn change_sync(
+        &self,
+        uri: Uri,
+        version: i32,
+        changes: Vec<tower_lsp_server::ls_types::TextDocumentContentChangeEvent>,
+    ) {
+        let enc = self.enc();
+        let outcome = {
+            let mut docs = lock(&self.st.docs);
+            let Some(doc) = docs.get_mut(&uri) else {
+                tracing::warn!(
+                    uri = uri.as_str(),
+                    "didChange for a document that is not open"
+                );
+                return;
+            };
+            doc.apply_changes(version, &changes, enc)
+                .map(|()| doc.tracked)
+        };
+        match outcome {
+            Ok(true) => {
+                let delay = Duration::from_millis(self.settings().debounce_ms);
+                self.schedule(uri, delay);
+            }
+            Ok(false) => {}
+            Err(e) => {
+                // The error names positions only, never text.
+                tracing::error!(uri = uri.as_str(), version, error = %e, "rejected didChange; document unchanged");
+                let client = self.client.clone();
+                let msg = format!(
+                    "tftsr: rejected an edit to {} ({e}); the server's copy may now differ from the editor's, reopen the file",
+                    file_name(&uri)
+                );
+                tokio::spawn(async move { client.show_message(MessageType::ERROR, msg).await });
+            }
+        }
+    }
+
+    pub fn close_sync(&self, uri: Uri) {
+        let was = lock(&self.st.docs).remove(&uri);
+        tracing::info!(uri = uri.as_str(), "didClose");
+        if was.is_some_and(|d| d.tracked) {
+            let this = self.clone();
+            let seq = this.st.seq.fetch_add(1, Ordering::SeqCst) + 1;
+            tokio::spawn(async move { this.publish(uri, Vec::new(), None, seq).await });
+        }
+    }
+
+    // ----- scanning -----
+
+    /// Schedules a (debounced) scan of a document; a later schedule supersedes this one.
+    pub fn schedule(&self, uri: Uri, delay: Duration) {
+        let gen = {
+            let mut docs = lock(&self.st.docs);
+            let Some(doc) = docs.get_mut(&uri) else {
+                return;
+            };
+            doc.generation += 1;
+            doc.generation
+        };
+        let this = self.clone();
+        tokio::spawn(async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            this.run_scan(uri, gen).await;
+        });
+    }
+
+    /// Marks every tracked document for a full rescan (configuration changed) and schedules it.
+    pub fn rescan_all(&self) {
+        let uris: Vec<Uri> = {
+            let settings = self.settings();
+            let mut docs = lock(&self.st.docs);
+            docs.iter_mut()
+                .filter_map(|(uri, d)| {
+                    let tracked = scheme_ok(uri)
+                        && (d.language_id == "log" || settings.glob_set.is_match(file_name(uri)));
+                    let was = d.tracked;
+                    d.tracked = tracked;
+                    d.needs_full = true;
+                    d.dirty = None;
+                    d.findings.clear();
+                    if was && !tracked {
+                        d.scanned_version = None;
+                    }
+                    (tracked || was).then(|| uri.clone())
+                })
+                .collect()
+        };
+        for uri in uris {
+            let tracked = lock(&self.st.docs).get(&uri).is_some_and(|d| d.tracked);
+            if tracked {
+                self.schedule(uri, Duration::ZERO);
+            } else {
+                let this = self.clone();
+                let seq = this.st.seq.fetch_add(1, Ordering::SeqCst) + 1;
+                tokio::spawn(async move { this.publish(uri, Vec::new(), None, seq).await });
+            }
+        }
+    }
+
+    /// Findings the settings let through (the engine already applies `.tftsr.toml`: its enabled
+    /// types and allowlists).
+    fn keep_filter(&self) -> impl Fn(&Finding, &str) -> bool + Send + Sync + 'static {
+        let engine = self.engine();
+        let settings = self.settings();
+        move |f: &Finding, _value: &str| {
+            engine.is_enabled(&f.kind) && settings.type_enabled(&f.kind)
+        }
+    }
+
+    async fn run_scan(&self, uri: Uri, gen: u64) {
+        let (job, big) = {
+            let mut docs = lock(&self.st.docs);
+            let Some(doc) = docs.get_mut(&uri) else {
+                return;
+            };
+            if doc.generation != gen {
+                return; // superseded by a later edit: that one's scan will run
+            }
+            let Some(job) = ScanJob::take(doc) else {
+                return;
+            };
+            let big = matches!(&job.kind, JobKind::Full(t) if t.len() > PROGRESS_THRESHOLD)
+                && doc.scanned_version.is_none();
+            (job, big)
+        };
+        let was_full = matches!(job.kind, JobKind::Full(_));
+        let log_pos = job.log_pos;
+        let job_version = job.version;
+        let progress = if big && self.caps().work_done_progress {
+            self.begin_progress(&uri).await
+        } else {
+            None
+        };
+        let engine = self.engine();
+        let keep = self.keep_filter();
+        let started = std::time::Instant::now();
+        let res = tokio::task::spawn_blocking(move || job.run(&engine, &keep)).await;
+        if let Some(p) = progress {
+            p.finish_with_message("done").await;
+        }
+        let scan_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let res = match res {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(uri = uri.as_str(), error = %e, "scan task failed");
+                let mut docs = lock(&self.st.docs);
+                if let Some(doc) = docs.get_mut(&uri) {
+                    doc.inflight = doc.inflight.saturating_sub(1);
+                    if was_full {
+                        doc.full_inflight = false;
+                    }
+                    doc.needs_full = true;
+                }
+                return;
+            }
+        };
+        let scanned = res.findings.len();
+        let out = {
+            let mut docs = lock(&self.st.docs);
+            let Some(doc) = docs.get_mut(&uri) else {
+                return;
+            };
+            let merged = document::merge(doc, log_pos, was_full, res);
+            if !merged || doc.dirty.is_some() || doc.needs_full {
+                // Edits arrived during the scan: their regions are rescanned first, so a
+                // half-updated set is never published.
+                None
+            } else {
+                doc.scanned_version = Some(doc.version);
+                let seq = self.st.seq.fetch_add(1, Ordering::SeqCst) + 1;
+                let diags = self.diagnostics(doc);
+                Some((diags, doc.version, seq, doc.findings.len()))
+            }
+        };
+        tracing::debug!(
+            uri = uri.as_str(),
+            version = job_version,
+            full = was_full,
+            scanned,
+            scan_ms,
+            merged_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "scan done"
+        );
+        match out {
+            Some((diags, version, seq, total)) => {
+                self.publish(uri.clone(), diags, Some(version), seq).await;
+                tracing::info!(
+                    uri = uri.as_str(),
+                    version,
+                    findings = total,
+                    total_ms = started.elapsed().as_secs_f64() * 1000.0,
+                    "diagnostics published"
+                );
+            }
+            None => self.schedule(uri, Duration::ZERO),
+        }
+    }
+
+    async fn begin_progress(
+        &self,
+        uri: &Uri,
+    ) -> Option<
+        tower_lsp_server::OngoingProgress<
+            tower_lsp_server::Unbounded,
+            tower_lsp_server::NotCancellable,
+        >,
+    > {
+        let n = self.st.seq.fetch_add(1, Ordering::SeqCst);
+        let token = ProgressToken::String(format!("tftsr-scan-{n}"));
+        if self
+            .client
+            .create_work_done_progress(token.clone())
+            .await
+            .is_err()
+        {
+            return None;
+        }
+        Some(
+            self.client
+                .progress(token, "tftsr: scanning for PII")
+                .with_message(file_name(uri))
+                .begin()
+                .await,
+        )
+    }
+
+    async fn publish(&self, uri: Uri, diags: Vec<Diagnostic>, version: Option<i32>, seq: u64) {
+        let mut published = self.st.published.lock().await;
+        let last = published.entry(uri.clone()).or_insert(0);
+        if *last > seq {
+            return;
+        }
+        *last = seq;
+        self.client.publish_diagnostics(uri, diags, version).await;
+    }
+
+    /// Diagnostics for a document: the first `maxDiagnostics` findings plus one summary.
+    pub fn diagnostics(&self, doc: &Doc) -> Vec<Diagnostic> {
+        let settings = self.settings();
+        let engine = self.engine();
+        let enc = self.enc();
+        let max = settings.max_diagnostics;
+        let mut out: Vec<Diagnostic> = doc
+            .findings
+            .iter()
+            .take(max)
+            .map(|f| finding_diagnostic(doc, f, &engine, &settings, enc))
+            .collect();
+        if doc.findings.len() > max {
+            let more = doc.findings.len() - max;
+            out.push(Diagnostic {
+                range: Range::new(Position::new(0, 0), Position::new(0, 0)),
+                severity: Some(DiagnosticSeverity::INFORMATION),
+                code: Some(NumberOrString::String("tftsr.truncated".into())),
+                source: Some("tftsr".into()),
+                message: format!(
+                    "{more} more PII findings in this file are not shown (maxDiagnostics = {max}); \
+                     \"Redact all PII in file\" covers all {}",
+                    doc.findings.len()
+                ),
+                data: Some(json!({"more": more, "total": doc.findings.len()})),
+                ..Default::default()
+            });
+        }
+        out
+    }
+
+    // ----- configuration -----
+
+    /// Applies a settings object; reports bad values; rescans if the set of findings changes.
+    pub async fn apply_settings(&self, value: &Value) {
+        let Some(section) = Settings::section(value) else {
+            return;
+        };
+        let (new, errors) = Settings::from_json(section);
+        for e in &errors {
+            tracing::warn!("{e}");
+            self.client.show_message(MessageType::WARNING, e).await;
+        }
+        if let (Some(reload), Some(level)) = (&self.st.log_reload, &new.log_level) {
+            reload(level);
+        }
+        let old = self.settings();
+        let rescan = !old.same_findings(&new) || old.globs != new.globs;
+        let republish = old.severity != new.severity || old.max_diagnostics != new.max_diagnostics;
+        let db_changed = old.database_path != new.database_path;
+        write(&self.st.settings, Arc::new(new));
+        if db_changed {
+            self.st.store.reset();
+        }
+        tracing::info!(rescan, republish, "settings applied");
+        if rescan {
+            self.rescan_all();
+        } else if republish {
+            self.republish_all().await;
+        }
+    }
+
+    pub async fn republish_all(&self) {
+        let items: Vec<(Uri, Vec<Diagnostic>, i32, u64)> = {
+            let docs = lock(&self.st.docs);
+            docs.iter()
+                .filter(|(_, d)| d.tracked && d.scanned_version.is_some() && d.dirty.is_none())
+                .map(|(u, d)| {
+                    let seq = self.st.seq.fetch_add(1, Ordering::SeqCst) + 1;
+                    (u.clone(), self.diagnostics(d), d.version, seq)
+                })
+                .collect()
+        };
+        for (uri, diags, v, seq) in items {
+            self.publish(uri, diags, Some(v), seq).await;
+        }
+    }
+
+    /// (Re)reads the workspace `.tftsr.toml`. On error the old configuration stays and the user
+    /// is told where the problem is (the error names file, line and key, never a value).
+    pub async fn reload_config(&self) {
+        let path = self.workspace_config_path(None);
+        let Some(path) = path else {
+            return;
+        };
+        let config = if path.is_file() {
+            match Config::load(&path) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(error = %e, "workspace configuration rejected");
+                    self.client
+                        .show_message(
+                            MessageType::ERROR,
+                            format!("tftsr: {e} (keeping the previous configuration)"),
+                        )
+                        .await;
+                    return;
+                }
+            }
+        } else {
+            Config::default()
+        };
+        match Engine::new(config) {
+            Ok(engine) => {
+                write(&self.st.engine, Arc::new(engine));
+                tracing::info!(path = %path.display(), "workspace configuration loaded");
+                self.rescan_all();
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "workspace configuration rejected");
+                self.client
+                    .show_message(
+                        MessageType::ERROR,
+                        format!("tftsr: {e} (keeping the previous configuration)"),
+                    )
+                    .await;
+            }
+        }
+    }
+
+    /// The workspace `.tftsr.toml`: the one found from the workspace root upwards, else
+    /// `<root>/.tftsr.toml`; without a root, next to the given document.
+    pub fn workspace_config_path(&self, doc: Option<&Uri>) -> Option<PathBuf> {
+        if let Some(p) = read(&self.st.config_path) {
+            return Some(p);
+        }
+        let root = read(&self.st.root).or_else(|| {
+            doc.filter(|u| u.scheme().as_str() == "file")
+                .and_then(|u| u.to_file_path())
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+        })?;
+        let path = Config::discover(&root).unwrap_or_else(|| root.join(Config::FILE_NAME));
+        if read(&self.st.root).is_some() {
+            write(&self.st.config_path, Some(path.clone()));
+        }
+        Some(path)
+    }
+}
+
+fn finding_diagnostic(
+    doc: &Doc,
+    f: &Finding,
+    engine: &Engine,
+    settings: &Settings,
+    enc: Encoding,
+) -> Diagnostic {
+    let id = f.kind.id();
+    let severity = settings
+        .severity
+        .get(id)
+        .copied()
+        .unwrap_or_else(|| engine.severity(&f.kind));
+    let value = doc.value(f);
+    Diagnostic {
+        range: position::span_to_range(&doc.rope, f.start, f.end, enc),
+        severity: Some(severity_to_lsp(severity)),
+        code: Some(NumberOrString::String(id.to_owned())),
+        source: Some("tftsr".into()),
+        message: message(engine, &f.kind),
+        data: Some(json!({
+            "type": id,
+            "fingerprint": fingerprint(&value),
+            "version": doc.version,
+        })),
+        ..Default::default()
+    }
+}
+
+/// "Email address (email): redact before sharing": names the type, never the value.
+pub fn message(engine: &Engine, kind: &Kind) -> String {
+    format!(
+        "{} ({}): redact before sharing",
+        engine.label(kind),
+        kind.id()
+    )
+}
+
+/// Runs `tftsr lsp` on stdin/stdout until `exit` (or end of input). Exit status: 0 after a
+/// `shutdown` request, 1 without one (the LSP rule).
+pub fn run_stdio(log_reload: Option<LogReload>) -> anyhow::Result<i32> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let code = rt.block_on(async move {
+        let (service, socket) = server::build_service(log_reload);
+        let state = service.inner().st.clone();
+        let ordered = Ordered::new(service);
+        let end = transport::serve(tokio::io::stdin(), tokio::io::stdout(), ordered, socket).await;
+        if end == transport::End::Eof {
+            tracing::warn!("input ended without `exit`");
+        }
+        if state.shutdown.load(Ordering::SeqCst) {
+            0
+        } else {
+            1
+        }
+    });
+    // Scans still running on the blocking pool have nobody to report to: don't wait for them.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    Ok(code)
+}

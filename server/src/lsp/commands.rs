@@ -1,0 +1,219 @@
+//! `workspace/executeCommand` (docs/lsp-protocol.md "Commands"). Every command takes one object
+//! argument; errors are JSON-RPC errors whose message says what went wrong (never a value).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::{ExecuteCommandParams, Uri};
+
+use super::actions::{plan, workspace_edit, Scope};
+use super::{lock, Backend};
+use crate::engine::redact::Style;
+
+pub fn err(msg: impl Into<String>) -> Error {
+    Error {
+        code: ErrorCode::InvalidParams,
+        message: msg.into().into(),
+        data: None,
+    }
+}
+
+pub fn failed(msg: impl Into<String>) -> Error {
+    Error {
+        code: ErrorCode::InternalError,
+        message: msg.into().into(),
+        data: None,
+    }
+}
+
+fn arg<T: DeserializeOwned>(p: &ExecuteCommandParams) -> Result<T> {
+    let v = p.arguments.first().cloned().unwrap_or(Value::Null);
+    serde_json::from_value(v).map_err(|e| {
+        // serde's text can quote input; keep only its classification and position.
+        err(format!(
+            "{}: expected one object argument ({:?} error at column {})",
+            p.command,
+            e.classify(),
+            e.column()
+        ))
+    })
+}
+
+fn parse_style(s: Option<&str>, default: Style) -> Result<Style> {
+    match s {
+        None => Ok(default),
+        Some(s) => s.parse().map_err(err),
+    }
+}
+
+#[derive(Deserialize)]
+struct RedactArgs {
+    uri: Uri,
+    style: Option<String>,
+    types: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct ScanFileArgs {
+    path: PathBuf,
+    output: Option<PathBuf>,
+    style: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct IgnoreArgs {
+    uri: Uri,
+    fingerprint: String,
+}
+
+#[derive(Deserialize)]
+struct UriArgs {
+    uri: Uri,
+}
+
+pub async fn execute(b: &Backend, p: ExecuteCommandParams) -> Result<Value> {
+    tracing::info!(command = %p.command, "executeCommand");
+    match p.command.as_str() {
+        "tftsr.redactDocument" => redact_document(b, arg(&p)?).await,
+        "tftsr.scanFile" => scan_file(b, arg(&p)?).await,
+        "tftsr.ignoreValue" => ignore_value(b, arg(&p)?).await,
+        "tftsr.documentStats" => document_stats(b, arg(&p)?),
+        "tftsr.createIssue" => b.create_issue(arg(&p)?).await,
+        "tftsr.listIssues" => b.list_issues(arg_or_default(&p)?).await,
+        "tftsr.searchIssues" => b.search_issues(arg(&p)?).await,
+        "tftsr.getIssue" => b.get_issue(arg(&p)?).await,
+        "tftsr.attachToIssue" => b.attach_to_issue(arg(&p)?).await,
+        other => Err(err(format!("unknown command `{other}`"))),
+    }
+}
+
+fn arg_or_default<T: DeserializeOwned + Default>(p: &ExecuteCommandParams) -> Result<T> {
+    if p.arguments.first().is_none_or(Value::is_null) {
+        Ok(T::default())
+    } else {
+        arg(p)
+    }
+}
+
+fn document_stats(b: &Backend, a: UriArgs) -> Result<Value> {
+    let docs = lock(&b.st.docs);
+    let doc = docs
+        .get(&a.uri)
+        .ok_or_else(|| err("tftsr.documentStats: document is not open"))?;
+    let mut by_type: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in &doc.findings {
+        *by_type.entry(f.kind.id()).or_insert(0) += 1;
+    }
+    Ok(json!({"findings": doc.findings.len(), "byType": by_type}))
+}
+
+async fn redact_document(b: &Backend, a: RedactArgs) -> Result<Value> {
+    let settings = b.settings();
+    let style = parse_style(a.style.as_deref(), settings.redaction_style)?;
+    let key = if style == Style::Pseudonym {
+        b.pseudonym_key()
+            .await
+            .map_err(|e| failed(format!("cannot use the pseudonym style: {e}")))?
+    } else {
+        [0; 32]
+    };
+    let scope = match a.types {
+        Some(t) => Scope::Types(t),
+        None => Scope::All,
+    };
+    let engine = b.engine();
+    let enc = b.enc();
+    let plan = {
+        let docs = lock(&b.st.docs);
+        let doc = docs
+            .get(&a.uri)
+            .ok_or_else(|| err("tftsr.redactDocument: document is not open"))?;
+        plan(doc, &engine, style, key, enc, &scope, true)
+    };
+    let count = plan.count();
+    if count == 0 {
+        return Ok(json!({"applied": true, "redactions": 0}));
+    }
+    let edits = plan.edits.clone();
+    let resp = b
+        .client
+        .apply_edit(workspace_edit(&a.uri, edits))
+        .await
+        .map_err(|e| failed(format!("workspace/applyEdit failed: {}", e.message)))?;
+    if resp.applied {
+        b.audit_redaction(&a.uri, &plan, style, "redact_document", &scope);
+    } else {
+        tracing::warn!(
+            uri = a.uri.as_str(),
+            reason = resp.failure_reason.as_deref().unwrap_or(""),
+            "client did not apply the redaction"
+        );
+    }
+    Ok(json!({"applied": resp.applied, "redactions": count}))
+}
+
+/// `<dir>/<stem>.redacted.<ext>` (or `<path>.redacted` without an extension).
+pub fn default_output(path: &Path) -> PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.redacted.{}", ext.to_string_lossy()),
+        None => format!("{stem}.redacted"),
+    };
+    path.with_file_name(name)
+}
+
+async fn scan_file(b: &Backend, a: ScanFileArgs) -> Result<Value> {
+    let settings = b.settings();
+    let style = parse_style(a.style.as_deref(), settings.redaction_style)?;
+    let key = if style == Style::Pseudonym {
+        b.pseudonym_key()
+            .await
+            .map_err(|e| failed(format!("cannot use the pseudonym style: {e}")))?
+    } else {
+        [0; 32]
+    };
+    let input = a.path;
+    let output = a.output.unwrap_or_else(|| default_output(&input));
+    let engine = b.engine();
+    let keep = b.keep_filter();
+    let (inp, out) = (input.clone(), output.clone());
+    let res = tokio::task::spawn_blocking(move || {
+        super::scanfile::redact_file(&engine, &keep, style, key, &inp, &out)
+    })
+    .await
+    .map_err(|e| failed(format!("tftsr.scanFile: {e}")))?
+    .map_err(|e| failed(format!("tftsr.scanFile: {e}")))?;
+    if let Some(uri) = Uri::from_file_path(&input) {
+        b.audit_file_redaction(&uri, &res, style);
+    }
+    Ok(json!({
+        "input": input,
+        "output": output,
+        "findings": res.findings,
+        "byType": res.by_type,
+    }))
+}
+
+async fn ignore_value(b: &Backend, a: IgnoreArgs) -> Result<Value> {
+    let fp = a.fingerprint.to_ascii_lowercase();
+    if fp.len() != 64 || !fp.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return Err(err(
+            "tftsr.ignoreValue: `fingerprint` must be a SHA-256 hex digest (64 hex digits)",
+        ));
+    }
+    let path = b
+        .workspace_config_path(Some(&a.uri))
+        .ok_or_else(|| err("tftsr.ignoreValue: no workspace folder and the document is not a file: nowhere to write .tftsr.toml"))?;
+    let p = path.clone();
+    tokio::task::spawn_blocking(move || crate::engine::add_allowlisted_fingerprint(&p, &fp))
+        .await
+        .map_err(|e| failed(format!("tftsr.ignoreValue: {e}")))?
+        .map_err(|e| failed(format!("tftsr.ignoreValue: {e}")))?;
+    super::write(&b.st.config_path, Some(path.clone()));
+    b.reload_config().await;
+    Ok(json!({"configPath": path}))
+}

@@ -1,0 +1,392 @@
+//! A small LSP client for the end-to-end tests: drives the real `tftsr` binary over stdio with
+//! Content-Length framing, answers the server's requests, and collects its notifications.
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct Client {
+    pub child: Child,
+    stdin: Option<ChildStdin>,
+    rx: Receiver<Value>,
+    next_id: i64,
+    /// Notifications and unanswered messages seen while waiting for something else.
+    pub inbox: VecDeque<Value>,
+    /// What the client answers to `workspace/configuration`.
+    pub configuration: Value,
+    /// Whether `workspace/applyEdit` succeeds; the edits received are kept.
+    pub apply_edits: bool,
+    pub applied: Vec<Value>,
+    /// Every server→client request seen (method names).
+    pub server_requests: Vec<String>,
+    pub stderr: Arc<Mutex<String>>,
+    /// The data dir given to the server unless the test set TFTSR_DATA_DIR itself, so no test
+    /// writes into the user's real store.
+    pub data_dir: tempfile::TempDir,
+}
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_tftsr")
+}
+
+fn read_message(r: &mut impl BufRead) -> Option<Value> {
+    let mut len = None;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Content-Length:") {
+            len = v.trim().parse::<usize>().ok();
+        }
+    }
+    let mut buf = vec![0; len?];
+    r.read_exact(&mut buf).ok()?;
+    serde_json::from_slice(&buf).ok()
+}
+
+impl Client {
+    pub fn spawn(envs: &[(&str, &Path)]) -> Client {
+        Client::spawn_args(&["lsp", "--log-level", "debug"], envs)
+    }
+
+    pub fn spawn_args(args: &[&str], envs: &[(&str, &Path)]) -> Client {
+        Client::spawn_program(bin(), args, envs)
+    }
+
+    pub fn spawn_program(program: &str, args: &[&str], envs: &[(&str, &Path)]) -> Client {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new(program);
+        cmd.env("TFTSR_DATA_DIR", data_dir.path());
+        cmd.env_remove("TFTSR_DB_KEY");
+        cmd.args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn tftsr lsp");
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            while let Some(m) = read_message(&mut r) {
+                if tx.send(m).is_err() {
+                    break;
+                }
+            }
+        });
+        let log = Arc::new(Mutex::new(String::new()));
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stderr);
+            let mut line = String::new();
+            while r.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+                log2.lock().unwrap().push_str(&line);
+                line.clear();
+            }
+        });
+        Client {
+            stdin: child.stdin.take(),
+            child,
+            rx,
+            next_id: 1,
+            inbox: VecDeque::new(),
+            configuration: Value::Null,
+            apply_edits: true,
+            applied: Vec::new(),
+            server_requests: Vec::new(),
+            stderr: log,
+            data_dir,
+        }
+    }
+
+    pub fn send_raw(&mut self, body: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        write!(stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
+        stdin.write_all(body).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Writes bytes as they are (no framing), for garbled-header tests.
+    pub fn send_raw_unframed(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    pub fn send(&mut self, msg: &Value) {
+        let body = serde_json::to_vec(msg).unwrap();
+        self.send_raw(&body);
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    pub fn request_async(&mut self, method: &str, params: Value) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        id
+    }
+
+    /// Sends a request and waits for its whole response object (`result` or `error`).
+    pub fn request_full(&mut self, method: &str, params: Value) -> Value {
+        let id = self.request_async(method, params);
+        self.wait_response(id)
+    }
+
+    /// Sends a request and returns its `result`, panicking on an error response.
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let r = self.request_full(method, params);
+        if let Some(e) = r.get("error") {
+            panic!("{method} failed: {e}");
+        }
+        r["result"].clone()
+    }
+
+    fn handle_server_request(&mut self, m: &Value) {
+        let method = m["method"].as_str().unwrap_or("").to_owned();
+        self.server_requests.push(method.clone());
+        let result = match method.as_str() {
+            "workspace/configuration" => {
+                let n = m["params"]["items"].as_array().map_or(1, Vec::len);
+                json!(vec![self.configuration.clone(); n])
+            }
+            "workspace/applyEdit" => {
+                self.applied.push(m["params"]["edit"].clone());
+                json!({"applied": self.apply_edits})
+            }
+            _ => Value::Null,
+        };
+        let id = m["id"].clone();
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "result": result}));
+    }
+
+    /// Next message from the server; server requests are answered on the way.
+    fn recv(&mut self, deadline: Instant) -> Option<Value> {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(m) => {
+                    if m.get("method").is_some() && m.get("id").is_some() {
+                        self.handle_server_request(&m);
+                        continue;
+                    }
+                    return Some(m);
+                }
+                Err(RecvTimeoutError::Timeout) => return None,
+                Err(RecvTimeoutError::Disconnected) => return None,
+            }
+        }
+    }
+
+    pub fn wait_response(&mut self, id: i64) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        if let Some(i) = self
+            .inbox
+            .iter()
+            .position(|m| m["id"] == json!(id) && m.get("method").is_none())
+        {
+            return self.inbox.remove(i).unwrap();
+        }
+        while let Some(m) = self.recv(deadline) {
+            if m["id"] == json!(id) && m.get("method").is_none() {
+                return m;
+            }
+            self.inbox.push_back(m);
+        }
+        panic!(
+            "no response to request {id}; server log:\n{}",
+            self.stderr.lock().unwrap()
+        );
+    }
+
+    /// Waits for a notification matching `pred` (looking at already received ones first).
+    pub fn wait_notification(
+        &mut self,
+        timeout: Duration,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
+        if let Some(i) = self.inbox.iter().position(&pred) {
+            return self.inbox.remove(i);
+        }
+        let deadline = Instant::now() + timeout;
+        while let Some(m) = self.recv(deadline) {
+            if pred(&m) {
+                return Some(m);
+            }
+            self.inbox.push_back(m);
+        }
+        None
+    }
+
+    /// Waits until the server has sent a request with this method (answered on the way).
+    pub fn wait_server_request(&mut self, method: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        while !self.server_requests.iter().any(|m| m == method) {
+            match self.recv(deadline) {
+                Some(m) => self.inbox.push_back(m),
+                None => panic!("the server never sent {method}"),
+            }
+        }
+    }
+
+    /// The next publishDiagnostics for `uri` (whose diagnostics satisfy `pred`).
+    pub fn wait_diagnostics(&mut self, uri: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let got = self.wait_notification(TIMEOUT, |m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && pred(m["params"]["diagnostics"].as_array().map_or(&[][..], |v| v))
+        });
+        match got {
+            Some(m) => m["params"]["diagnostics"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+            None => panic!(
+                "no matching diagnostics for {uri}; server log:\n{}",
+                self.stderr.lock().unwrap()
+            ),
+        }
+    }
+
+    pub fn initialize(
+        &mut self,
+        capabilities: Value,
+        init_options: Value,
+        root: Option<&Path>,
+    ) -> Value {
+        let root_uri = root.map(|r| format!("file://{}", r.display()));
+        let r = self.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": root_uri,
+                "capabilities": capabilities,
+                "initializationOptions": init_options,
+            }),
+        );
+        self.notify("initialized", json!({}));
+        r
+    }
+
+    pub fn open(&mut self, uri: &str, language_id: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": language_id, "version": 0, "text": text}}),
+        );
+    }
+
+    pub fn shutdown_exit(mut self) -> (i32, String) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        self.finish()
+    }
+
+    /// Closes stdin, waits for the process; returns its exit code and its stderr.
+    pub fn finish(mut self) -> (i32, String) {
+        self.stdin.take();
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                std::thread::sleep(Duration::from_millis(50));
+                let log = self.stderr.lock().unwrap().clone();
+                return (st.code().unwrap_or(-1), log);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("server did not exit");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// Capabilities of a client like Neovim 0.7.2: no positionEncodings, resolveSupport with edit.
+pub fn caps_nvim07() -> Value {
+    json!({
+        "textDocument": {
+            "codeAction": {"resolveSupport": {"properties": ["edit"]},
+                           "codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["", "quickfix", "source"]}}},
+            "publishDiagnostics": {"relatedInformation": true}
+        },
+        "workspace": {"applyEdit": true, "configuration": true},
+        "window": {"workDoneProgress": true}
+    })
+}
+
+/// A client offering UTF-8 (Neovim 0.11-like) and no resolve support.
+pub fn caps_utf8_eager() -> Value {
+    json!({
+        "general": {"positionEncodings": ["utf-8", "utf-16", "utf-32"]},
+        "workspace": {"applyEdit": true},
+        "textDocument": {"codeAction": {}}
+    })
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// Applies LSP TextEdits (UTF-16 or UTF-8 columns) to a text, as an editor would.
+pub fn apply_edits(text: &str, edits: &[Value], utf8: bool) -> String {
+    let offset = |line: u64, ch: u64| -> usize {
+        let mut start = 0;
+        for _ in 0..line {
+            start += text[start..].find('\n').unwrap() + 1;
+        }
+        let line_text = &text[start..];
+        if utf8 {
+            return start + ch as usize;
+        }
+        let mut units = 0;
+        for (i, c) in line_text.char_indices() {
+            if units >= ch as usize {
+                return start + i;
+            }
+            units += c.len_utf16();
+        }
+        text.len()
+    };
+    let mut spans: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| {
+            let r = &e["range"];
+            (
+                offset(
+                    r["start"]["line"].as_u64().unwrap(),
+                    r["start"]["character"].as_u64().unwrap(),
+                ),
+                offset(
+                    r["end"]["line"].as_u64().unwrap(),
+                    r["end"]["character"].as_u64().unwrap(),
+                ),
+                e["newText"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut out = text.to_owned();
+    for (s, e, t) in spans {
+        out.replace_range(s..e, &t);
+    }
+    out
+}

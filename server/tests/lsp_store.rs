@@ -1,0 +1,199 @@
+//! End-to-end: the issue commands of the real `tftsr lsp` against a real SQLCipher store in a
+//! temp dir (TFTSR_DATA_DIR + TFTSR_DB_KEY + TFTSR_DB_ENCRYPT=1); a wrong key leaves diagnostics
+//! and redaction working while the issue commands fail clearly; redactions reach the audit log.
+
+#[path = "common/lsp_client.rs"]
+mod lsp_client;
+
+use std::path::Path;
+
+use lsp_client::*;
+use serde_json::{json, Value};
+use tftsr::store::{Encryption, OpenOptions, Store};
+
+const KEY: &str = "correct horse battery staple";
+
+fn spawn_with_store(dir: &Path, key: &str) -> Client {
+    let mut c = Client::spawn(&[
+        ("TFTSR_DATA_DIR", dir),
+        ("TFTSR_DB_ENCRYPT", Path::new("1")),
+        ("TFTSR_DB_KEY", Path::new(key)),
+    ]);
+    c.initialize(caps_nvim07(), Value::Null, None);
+    c
+}
+
+fn cmd(c: &mut Client, command: &str, arg: Value) -> Value {
+    c.request_full(
+        "workspace/executeCommand",
+        json!({"command": command, "arguments": [arg]}),
+    )
+}
+
+fn text() -> String {
+    let real = std::fs::read_to_string("/work/shared/corpus/loghub/Apache_2k.log").unwrap();
+    let mut t: String = real.lines().take(20).map(|l| format!("{l}\n")).collect();
+    t.push_str("[Sun Dec 04 04:47:44 2005] [error] user frank@example.com denied; José 😀 retry\n");
+    t
+}
+
+#[test]
+fn issues_and_attach_with_real_sqlcipher_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = spawn_with_store(dir.path(), KEY);
+    let uri = "file:///tmp/tftsr-store/apache.log";
+    let t = text();
+    c.open(uri, "log", &t);
+    let diags = c.wait_diagnostics(uri, |d| !d.is_empty());
+    let n = diags.len();
+    let r = cmd(
+        &mut c,
+        "tftsr.createIssue",
+        json!({"title": "Login failures", "severity": "high",
+        "description": "users locked out", "tags": ["auth", "apache"]}),
+    );
+    let issue = r["result"].clone();
+    assert!(r.get("error").is_none(), "{r}");
+    assert_eq!(issue["title"], "Login failures");
+    assert_eq!(issue["status"], "open");
+    assert_eq!(issue["tags"], json!(["auth", "apache"]));
+    let id = issue["id"].as_str().unwrap().to_owned();
+    let r = cmd(
+        &mut c,
+        "tftsr.attachToIssue",
+        json!({"uri": uri, "issueId": id}),
+    );
+    let att = r["result"].clone();
+    assert_eq!(att["issueId"], id, "{r}");
+    assert_eq!(att["findings"], n);
+    assert_eq!(att["contentHash"], sha256_hex(&t));
+    let log_id = att["logFileId"].as_str().unwrap().to_owned();
+    let list = cmd(&mut c, "tftsr.listIssues", json!({}))["result"].clone();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let found = cmd(&mut c, "tftsr.searchIssues", json!({"query": "login"}))["result"].clone();
+    assert_eq!(found[0]["issue"]["id"], id);
+    assert!(found[0]["snippet"]
+        .as_str()
+        .unwrap()
+        .to_lowercase()
+        .contains("login"));
+    let got = cmd(&mut c, "tftsr.getIssue", json!({"id": id}))["result"].clone();
+    assert_eq!(got["log_files"][0]["id"], log_id);
+    assert!(got["markdown"]
+        .as_str()
+        .unwrap()
+        .starts_with("# Login failures"));
+    assert!(!got["markdown"].as_str().unwrap().contains("frank@"));
+    // redact the attached document: recorded against its log file
+    let r = cmd(&mut c, "tftsr.redactDocument", json!({"uri": uri}));
+    assert_eq!(r["result"]["applied"], true, "{r}");
+    let bad = cmd(
+        &mut c,
+        "tftsr.createIssue",
+        json!({"title": "x", "severity": "apocalyptic"}),
+    );
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("severity"),
+        "{bad}"
+    );
+    // audit entries are written in the background: give them a moment, then stop the server
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let (code, log) = c.shutdown_exit();
+    assert_eq!(code, 0);
+    assert!(
+        !log.contains(KEY) && !log.contains("frank@"),
+        "log leaks:\n{log}"
+    );
+    // the file is a real SQLCipher database: readable with the key, and it holds what we did
+    let opts = OpenOptions {
+        db_path: Some(dir.path().join("tftsr.db")),
+        encryption: Some(Encryption::On),
+        key: Some(KEY.into()),
+    };
+    let store = Store::open(&opts).unwrap();
+    let detail = store.get_issue(&id).unwrap();
+    assert_eq!(detail.log_files.len(), 1);
+    assert!(detail.log_files[0].redacted);
+    let spans = store.pii_spans(&log_id).unwrap();
+    assert_eq!(spans.len(), n);
+    assert!(spans
+        .iter()
+        .any(|s| s.original_value == "frank@example.com"));
+    let audit = store.audit_log(0).unwrap();
+    let redact: Vec<_> = audit.iter().filter(|a| a.action == "log_redact").collect();
+    assert!(!redact.is_empty(), "{audit:?}");
+    assert!(redact.iter().all(|a| a.entity_id == log_id));
+    let details = redact
+        .iter()
+        .find_map(|a| a.details.clone().filter(|d| d.get("via").is_some()))
+        .unwrap();
+    assert_eq!(details["before_sha256"], sha256_hex(&t));
+    assert_eq!(details["redactions"], n);
+    assert!(!serde_json::to_string(&audit).unwrap().contains("frank"));
+    // and the wrong key does not open it
+    let wrong = OpenOptions {
+        key: Some("nope".into()),
+        ..opts
+    };
+    assert!(Store::open(&wrong).is_err());
+}
+
+#[test]
+fn wrong_key_keeps_diagnostics_and_redaction_working() {
+    let dir = tempfile::tempdir().unwrap();
+    // create the store with the right key first
+    {
+        let opts = OpenOptions {
+            db_path: Some(dir.path().join("tftsr.db")),
+            encryption: Some(Encryption::On),
+            key: Some(KEY.into()),
+        };
+        Store::open(&opts).unwrap();
+    }
+    let mut c = spawn_with_store(dir.path(), "wrong key entirely");
+    let uri = "file:///tmp/tftsr-store/wrong.log";
+    let t = text();
+    c.open(uri, "log", &t);
+    let diags = c.wait_diagnostics(uri, |d| !d.is_empty());
+    let r = cmd(&mut c, "tftsr.listIssues", json!({}));
+    let msg = r["error"]["message"].as_str().expect("error").to_owned();
+    assert!(
+        msg.starts_with("cannot open the store: cannot decrypt"),
+        "{msg}"
+    );
+    assert!(msg.contains("wrong key or not a TFTSR database"), "{msg}");
+    assert!(!msg.contains("wrong key entirely"));
+    let r = cmd(
+        &mut c,
+        "tftsr.attachToIssue",
+        json!({"uri": uri, "issueId": "x"}),
+    );
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("cannot decrypt"));
+    // redaction still works (the audit entry is skipped with a warning in the log)
+    let r = cmd(&mut c, "tftsr.redactDocument", json!({"uri": uri}));
+    assert_eq!(
+        r["result"],
+        json!({"applied": true, "redactions": diags.len()})
+    );
+    // the pseudonym style needs the store's secret: a clear error
+    let r = cmd(
+        &mut c,
+        "tftsr.redactDocument",
+        json!({"uri": uri, "style": "pseudonym"}),
+    );
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("pseudonym"));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let (code, log) = c.shutdown_exit();
+    assert_eq!(code, 0);
+    assert!(log.contains("redaction not recorded in the audit log"));
+    assert!(!log.contains("wrong key entirely"));
+}
