@@ -174,6 +174,18 @@ pub fn ssn_ok(area: u32, group: u32, serial: u32) -> bool {
 
 const CC_TLDS: &str = "ac ad ae af ag ai al ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br bs bt bw by bz ca cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg er es et eu fi fj fk fm fo fr ga gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz lb lc li lk lr ls lt lu lv ly ma mc me mg mh mm mn mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pn pr pt pw qa re ro ru rw sa sb sc sd se sg si sk sl sm sn sr ss st sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw";
 
+/// `CC_TLDS` as a 26×26 lookup table, built at compile time.
+static CC_TABLE: [bool; 676] = {
+    let mut t = [false; 676];
+    let s = CC_TLDS.as_bytes();
+    let mut i = 0;
+    while i + 1 < s.len() {
+        t[(s[i] - b'a') as usize * 26 + (s[i + 1] - b'a') as usize] = true;
+        i += 3;
+    }
+    t
+};
+
 /// Generic TLDs we accept, plus the private suffixes internal networks use. Country codes that
 /// double as common file extensions (`.sh`, `.so`, `.pl`, `.py`, `.rs`, `.md`, `.cc`, `.ps`, `.pm`,
 /// `.mo`, `.la`, `.mk`, `.ml`) are left out: a file name in a log is far more likely than a host.
@@ -249,7 +261,7 @@ pub fn is_tld(label: &[u8]) -> bool {
     }
     let l = &buf[..n];
     if n == 2 {
-        return CC_TLDS.as_bytes().chunks(3).any(|c| &c[..2] == l);
+        return CC_TABLE[usize::from(l[0] - b'a') * 26 + usize::from(l[1] - b'a')];
     }
     G_TLDS.iter().any(|t| t.as_bytes() == l)
 }
