@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every test of TFTSR: Rust unit + integration tests (engine, CLI, store, language server over
+# stdio), the editor end-to-end tests (Neovim, Emacs, pytest-lsp profiles, VS Code via
+# code-server), and the VS Code extension's lint/typecheck/unit tests/packaging.
+# Installs what it needs (apt/pip/npm, idempotently). Exit non-zero on any failure.
+# Usage: scripts/test.sh            everything
+#        TFTSR_SKIP_VSCODE=1 scripts/test.sh   everything but the browser-driven VS Code run
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+bash scripts/setup.sh || exit 2
+
+pass=0; fail=0; failed=()
+step() {  # step NAME CMD... : run one suite, record the outcome, keep going
+  local name="$1"; shift
+  echo "=== $name"
+  local t0=$(date +%s)
+  if "$@"; then pass=$((pass+1)); echo "=== $name: ok ($(( $(date +%s) - t0 )) s)"
+  else fail=$((fail+1)); failed+=("$name"); echo "=== $name: FAILED ($(( $(date +%s) - t0 )) s)"; fi
+}
+
+step "cargo build" cargo build --all-targets --locked
+step "cargo test" cargo test --workspace --locked
+export TFTSR_BIN="$root/target/debug/tftsr"
+export SERVER_CMD="$TFTSR_BIN lsp"
+clients=(nvim emacs pytest-lsp)
+[ "${TFTSR_SKIP_VSCODE:-0}" = 1 ] || clients+=(vscode)
+step "vscode-extension: lint, typecheck, unit tests, package" bash vscode-extension/test.sh
+step "editor e2e (${clients[*]})" bash tests/e2e/run.sh "${clients[@]}"
+
+echo
+[ $fail -gt 0 ] && echo "failed suites: ${failed[*]}"
+echo "suites: $pass passed, $fail failed"
+[ $fail -eq 0 ]
