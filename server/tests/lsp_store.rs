@@ -87,6 +87,28 @@ fn issues_and_attach_with_real_sqlcipher_store() {
     // redact the attached document: recorded against its log file
     let r = cmd(&mut c, "tftsr.redactDocument", json!({"uri": uri}));
     assert_eq!(r["result"]["applied"], true, "{r}");
+    // the pseudonym style takes its secret from the store: same value, same token
+    let r = cmd(
+        &mut c,
+        "tftsr.redactDocument",
+        json!({"uri": uri, "style": "pseudonym", "types": ["email"]}),
+    );
+    assert_eq!(r["result"]["redactions"], 1, "{r}");
+    let edit = c.applied.last().unwrap()["changes"][uri][0]["newText"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(edit.starts_with("[Email-") && edit.ends_with(']'), "{edit}");
+    let r = cmd(
+        &mut c,
+        "tftsr.redactDocument",
+        json!({"uri": uri, "style": "pseudonym", "types": ["email"]}),
+    );
+    assert_eq!(r["result"]["redactions"], 1);
+    assert_eq!(
+        c.applied.last().unwrap()["changes"][uri][0]["newText"],
+        edit
+    );
     let bad = cmd(
         &mut c,
         "tftsr.createIssue",

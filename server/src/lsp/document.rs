@@ -94,6 +94,9 @@ pub struct Doc {
     pub scanned_version: Option<i32>,
     /// The text given with didOpen, kept until the first full scan so it needs no rope copy.
     pub open_text: Option<Arc<String>>,
+    /// Bumped when the configuration changes: results of scans started before are dropped
+    /// (they used the old engine or settings).
+    pub epoch: u64,
     /// The store's log_file id once attached with `tftsr.attachToIssue` (audit entity).
     pub attached_log_file: Option<String>,
 }
@@ -116,6 +119,7 @@ impl Doc {
             scanned_version: None,
             open_text: Some(Arc::new(text)),
             attached_log_file: None,
+            epoch: 0,
         }
     }
 
@@ -206,6 +210,7 @@ impl Doc {
 /// What a scan job needs, taken under the documents lock, run off the async runtime.
 pub struct ScanJob {
     pub version: i32,
+    pub epoch: u64,
     pub log_pos: usize,
     pub kind: JobKind,
 }
@@ -270,6 +275,7 @@ impl ScanJob {
         doc.inflight += 1;
         Some(ScanJob {
             version: doc.version,
+            epoch: doc.epoch,
             log_pos,
             kind,
         })
@@ -361,7 +367,13 @@ pub fn full_scan(engine: &Engine, text: &str) -> Vec<Finding> {
 
 /// Merges a scan result into the document, rebasing it through the edits made since the
 /// snapshot. Returns false if nothing could be merged (a full replacement happened since).
-pub fn merge(doc: &mut Doc, job_log_pos: usize, was_full: bool, mut res: ScanResult) -> bool {
+pub fn merge(
+    doc: &mut Doc,
+    job_log_pos: usize,
+    job_epoch: u64,
+    was_full: bool,
+    mut res: ScanResult,
+) -> bool {
     doc.inflight = doc.inflight.saturating_sub(1);
     if was_full {
         doc.full_inflight = false;
@@ -370,7 +382,7 @@ pub fn merge(doc: &mut Doc, job_log_pos: usize, was_full: bool, mut res: ScanRes
     if doc.inflight == 0 {
         doc.edit_log.clear();
     }
-    if later.iter().any(|e| e.old_end >= usize::MAX / 4) {
+    if job_epoch != doc.epoch || later.iter().any(|e| e.old_end >= usize::MAX / 4) {
         return false;
     }
     let mut range = res.range.clone();
@@ -454,7 +466,7 @@ mod tests {
         let mut doc = Doc::new(text, 0, "log".into(), true);
         let job = ScanJob::take(&mut doc).unwrap();
         let res = job.run(&engine, &|_, _| true);
-        assert!(merge(&mut doc, 0, true, res));
+        assert!(merge(&mut doc, 0, 0, true, res));
         // type an e-mail on one line char by char, scanning every few edits
         let enc = Encoding::Utf16;
         for (i, ch) in " carol@corp.example.com".chars().enumerate() {
@@ -471,13 +483,13 @@ mod tests {
                 let job = ScanJob::take(&mut doc).unwrap();
                 let pos = job.log_pos;
                 let res = job.run(&engine, &|_, _| true);
-                assert!(merge(&mut doc, pos, false, res));
+                assert!(merge(&mut doc, pos, 0, false, res));
             }
         }
         if let Some(job) = ScanJob::take(&mut doc) {
             let pos = job.log_pos;
             let res = job.run(&engine, &|_, _| true);
-            merge(&mut doc, pos, false, res);
+            merge(&mut doc, pos, 0, false, res);
         }
         let full = engine.scan(&doc.rope.to_string());
         assert_eq!(doc.findings, full);
@@ -488,6 +500,25 @@ mod tests {
             "{full:?}"
         );
         assert_eq!(full.len(), 51);
+    }
+
+    #[test]
+    fn results_from_before_a_config_change_are_dropped() {
+        let engine = Engine::with_defaults();
+        let mut doc = Doc::new("x bob@example.org\n".into(), 0, "log".into(), true);
+        let job = ScanJob::take(&mut doc).unwrap();
+        assert!(ScanJob::take(&mut doc).is_none(), "one full scan at a time");
+        let epoch = job.epoch;
+        let res = job.run(&engine, &|_, _| true);
+        // configuration changed while it ran
+        doc.epoch += 1;
+        assert!(!merge(&mut doc, 0, epoch, true, res));
+        assert!(doc.needs_full && !doc.full_inflight && doc.findings.is_empty());
+        let job = ScanJob::take(&mut doc).unwrap();
+        let (pos, epoch) = (job.log_pos, job.epoch);
+        let res = job.run(&engine, &|_, _| true);
+        assert!(merge(&mut doc, pos, epoch, true, res));
+        assert_eq!(doc.findings.len(), 1);
     }
 
     #[test]

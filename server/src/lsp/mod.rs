@@ -284,6 +284,7 @@ impl Backend {
                     let was = d.tracked;
                     d.tracked = tracked;
                     d.needs_full = true;
+                    d.epoch += 1;
                     d.dirty = None;
                     d.findings.clear();
                     if was && !tracked {
@@ -334,6 +335,7 @@ impl Backend {
         let was_full = matches!(job.kind, JobKind::Full(_));
         let log_pos = job.log_pos;
         let job_version = job.version;
+        let job_epoch = job.epoch;
         let progress = if big && self.caps().work_done_progress {
             self.begin_progress(&uri).await
         } else {
@@ -368,7 +370,7 @@ impl Backend {
             let Some(doc) = docs.get_mut(&uri) else {
                 return;
             };
-            let merged = document::merge(doc, log_pos, was_full, res);
+            let merged = document::merge(doc, log_pos, job_epoch, was_full, res);
             if !merged || doc.dirty.is_some() || doc.needs_full {
                 // Edits arrived during the scan: their regions are rescanned first, so a
                 // half-updated set is never published.
