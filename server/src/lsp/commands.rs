@@ -145,7 +145,9 @@ async fn redact_document(b: &Backend, a: RedactArgs) -> Result<Value> {
         .await
         .map_err(|e| failed(format!("workspace/applyEdit failed: {}", e.message)))?;
     if resp.applied {
-        b.audit_redaction(&a.uri, &plan, style, "redact_document", &scope);
+        let _ = b
+            .audit_redaction(&a.uri, &plan, style, "redact_document", &scope)
+            .await;
     } else {
         tracing::warn!(
             uri = a.uri.as_str(),
@@ -188,7 +190,7 @@ async fn scan_file(b: &Backend, a: ScanFileArgs) -> Result<Value> {
     .map_err(|e| failed(format!("tftsr.scanFile: {e}")))?
     .map_err(|e| failed(format!("tftsr.scanFile: {e}")))?;
     if let Some(uri) = Uri::from_file_path(&input) {
-        b.audit_file_redaction(&uri, &res, style);
+        let _ = b.audit_file_redaction(&uri, &res, style).await;
     }
     Ok(json!({
         "input": input,
