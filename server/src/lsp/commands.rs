@@ -33,12 +33,17 @@ pub fn failed(msg: impl Into<String>) -> Error {
 fn arg<T: DeserializeOwned>(p: &ExecuteCommandParams) -> Result<T> {
     let v = p.arguments.first().cloned().unwrap_or(Value::Null);
     serde_json::from_value(v).map_err(|e| {
-        // serde's text can quote input; keep only its classification and position.
+        // serde's text can quote input values ("invalid type: string \"…\""): only the
+        // missing-field case, which names a field of ours, is passed on as it is.
+        let msg = e.to_string();
+        let why = if msg.starts_with("missing field") {
+            msg
+        } else {
+            format!("{:?} error", e.classify()).to_lowercase()
+        };
         err(format!(
-            "{}: expected one object argument ({:?} error at column {})",
-            p.command,
-            e.classify(),
-            e.column()
+            "{}: expected one object argument as documented ({why})",
+            p.command
         ))
     })
 }
