@@ -304,10 +304,20 @@ impl ScanJob {
                 rope,
             } => {
                 let local = dirty.start - window_start..dirty.end - window_start;
-                let (w, mut fs) = engine.scan_range(&window, local);
+                let (w, mut fs) = engine.scan_range(&window, local.clone());
                 let doc_len = rope.len_bytes();
-                let hits_edge = (w.start == 0 && window_start > 0)
-                    || (w.end >= window.len() && window_start + window.len() < doc_len);
+                // The window holds whole lines and at least PEM_MAX (64 KiB) on each side of the
+                // dirty lines, so any PEM block touching them fits. Only a widening *past* the
+                // dirty lines that reaches the window's edge means something may be cut off
+                // (a very long line alone does not).
+                let line_start = window[..local.start].rfind('\n').map_or(0, |i| i + 1);
+                let line_end = window[local.end..]
+                    .find('\n')
+                    .map_or(window.len(), |i| local.end + i + 1);
+                let hits_edge = (w.start == 0 && w.start < line_start && window_start > 0)
+                    || (w.end >= window.len()
+                        && w.end > line_end
+                        && window_start + window.len() < doc_len);
                 if hits_edge {
                     // A construct (or a huge line) reaches the window's edge: scan with the
                     // whole text so the engine can widen as far as it needs.
@@ -519,6 +529,57 @@ mod tests {
         let res = job.run(&engine, &|_, _| true);
         assert!(merge(&mut doc, pos, epoch, true, res));
         assert_eq!(doc.findings.len(), 1);
+    }
+
+    /// Edits at `(line, col)` (UTF-16), then one incremental scan: must equal a full scan.
+    fn edit_and_check(doc: &mut Doc, engine: &Engine, line: u32, col: u32, text: &str) {
+        let change = TextDocumentContentChangeEvent {
+            range: Some(tower_lsp_server::ls_types::Range::new(
+                Position::new(line, col),
+                Position::new(line, col),
+            )),
+            range_length: None,
+            text: text.into(),
+        };
+        doc.apply_changes(doc.version + 1, &[change], Encoding::Utf16)
+            .unwrap();
+        let job = ScanJob::take(doc).unwrap();
+        let (pos, epoch) = (job.log_pos, job.epoch);
+        let res = job.run(engine, &|_, _| true);
+        assert!(merge(doc, pos, epoch, false, res));
+        assert_eq!(doc.findings, engine.scan(&doc.rope.to_string()));
+    }
+
+    #[test]
+    fn incremental_pem_blocks_and_long_lines() {
+        let engine = Engine::with_defaults();
+        let body: String = (0..20)
+            .map(|i| format!("MIIEowIBAAKCAQEA{i:02}q3ZQk1Jf8rYV0tq1rXqGd4nHnE7Qv0o2wzWw8Yx5Ks\n"))
+            .collect();
+        let pem = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n");
+        let filler = "2024-01-01 INFO nothing to see here\n".repeat(3000);
+        let long_line = format!(
+            "{} eve@example.com {}\n",
+            "a".repeat(100_000),
+            "b".repeat(100_000)
+        );
+        let text = format!("{filler}{pem}{filler}{long_line}{filler}");
+        let mut doc = Doc::new(text, 0, "log".into(), true);
+        let job = ScanJob::take(&mut doc).unwrap();
+        let res = job.run(&engine, &|_, _| true);
+        assert!(merge(&mut doc, 0, 0, true, res));
+        let full = engine.scan(&doc.rope.to_string());
+        assert_eq!(doc.findings, full);
+        assert!(
+            full.iter().any(|f| f.kind.id() == "private_key"),
+            "{full:?}"
+        );
+        // inside the PEM body, on its END line, right after it, on the long line
+        edit_and_check(&mut doc, &engine, 3010, 5, "x");
+        edit_and_check(&mut doc, &engine, 3021, 3, "-");
+        edit_and_check(&mut doc, &engine, 3022, 0, "y");
+        edit_and_check(&mut doc, &engine, 6022, 150_000, "z");
+        edit_and_check(&mut doc, &engine, 6022, 100_005, " fay@example.org ");
     }
 
     #[test]
