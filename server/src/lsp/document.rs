@@ -75,6 +75,8 @@ pub struct Doc {
     pub version: i32,
     pub language_id: String,
     pub rope: Rope,
+    /// False while the rope of a just-opened document is being built.
+    pub rope_ready: bool,
     /// Does this document get scanned (language id `log` or a matching glob)?
     pub tracked: bool,
     /// Sorted by start, non-overlapping, in the current text's coordinates.
@@ -103,11 +105,20 @@ pub struct Doc {
 
 impl Doc {
     pub fn new(text: String, version: i32, language_id: String, tracked: bool) -> Doc {
-        let rope = Rope::from_str(&text);
+        let mut doc = Doc::pending(Arc::new(text), version, language_id, tracked);
+        doc.rope = Rope::from_str(doc.open_text.as_deref().map_or("", |t| t.as_str()));
+        doc.rope_ready = true;
+        doc
+    }
+
+    /// A document whose rope is still being built (see `Backend::open_sync`): only a full scan
+    /// of `open_text` may run until `rope_ready`.
+    pub fn pending(text: Arc<String>, version: i32, language_id: String, tracked: bool) -> Doc {
         Doc {
             version,
             language_id,
-            rope,
+            rope: Rope::new(),
+            rope_ready: false,
             tracked,
             findings: Vec::new(),
             dirty: None,
@@ -117,7 +128,7 @@ impl Doc {
             inflight: 0,
             generation: 0,
             scanned_version: None,
-            open_text: Some(Arc::new(text)),
+            open_text: Some(text),
             attached_log_file: None,
             epoch: 0,
         }
