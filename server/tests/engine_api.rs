@@ -55,6 +55,11 @@ fn one_span_per_region_more_specific_wins() {
                 ("hostname", "db.example.com"),
             ],
         ),
+        // a key-named value containing a more specific finding is redacted whole
+        (
+            "password=https://u:s3cret@db.example.com",
+            vec![("password", "https://u:s3cret@db.example.com")],
+        ),
         // a grouped IBAN, not the card-shaped digits inside it
         (
             "iban DE89 3704 0044 0532 0130 00",
@@ -265,5 +270,106 @@ fn block_alignment_does_not_change_findings() {
             .map(|f| Finding::new(f.kind, f.start - k, f.end - k))
             .collect();
         assert_eq!(got, base, "shift {k}");
+    }
+}
+
+/// Random concatenations of the fragments detectors key on: never a panic, and the output
+/// contract (sorted, non-overlapping, on char boundaries, non-empty) always holds.
+#[test]
+fn fragment_fuzz_keeps_the_contract() {
+    const PIECES: &[&str] = &[
+        "-----BEGIN ",
+        "RSA PRIVATE KEY-----",
+        "-----END ",
+        "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+        "password",
+        "passwd",
+        "api_key",
+        "x-api-key",
+        "aws_secret_access_key",
+        "=",
+        ":",
+        " = ",
+        "\"",
+        "'",
+        "@",
+        "::",
+        "://",
+        "4111",
+        "1111",
+        "123",
+        "45",
+        "6789",
+        "10",
+        "0",
+        "255",
+        "256",
+        "fe80",
+        "ffff",
+        "00",
+        "1a",
+        ".",
+        "-",
+        "_",
+        " ",
+        "\n",
+        "\r\n",
+        "é",
+        "日本",
+        "🎉",
+        "AKIA",
+        "IOSFODNN7EXAMPLE",
+        "ghp_",
+        "16C7e42F292c6912E7710c838347Ae178B4a",
+        "xoxb-",
+        "sk_live_",
+        "AIza",
+        "[",
+        "]",
+        "{",
+        "}",
+        "<",
+        ">",
+        "Bearer ",
+        "eyJ",
+        "hbGciOiJIUzI1NiJ9",
+        "example.com",
+        "host=",
+        "from ",
+        "ssh ",
+        "+",
+        "+44",
+        "(555)",
+        "DE89",
+        "3704",
+        "0044",
+        "/",
+        "%",
+        "*",
+        "****",
+        "${X}",
+    ];
+    let eng = Engine::with_defaults();
+    let mut r = Rng(11);
+    for _ in 0..3000 {
+        let n = r.below(40) as usize;
+        let text: String = (0..n)
+            .map(|_| PIECES[r.below(PIECES.len() as u64) as usize])
+            .collect();
+        let fs = eng.scan(&text);
+        for w in fs.windows(2) {
+            assert!(w[0].end <= w[1].start, "{text:?}");
+        }
+        for f in &fs {
+            assert!(
+                f.start < f.end && text.is_char_boundary(f.start) && text.is_char_boundary(f.end),
+                "{text:?}"
+            );
+        }
+        let (_, part) = eng.scan_range(&text, r.below(text.len() as u64 + 1) as usize..text.len());
+        for f in &part {
+            assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
+        }
+        let _ = eng.stream_safe_len(&text, false);
     }
 }

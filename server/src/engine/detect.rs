@@ -72,11 +72,46 @@ const KEYWORDS: &[(&str, Kw)] = &[
     ("pwd", Kw::Password),
 ];
 
+const fn group<const N: usize>(last: u8) -> [(&'static str, Kw); N] {
+    let mut out = [("", Kw::Password); N];
+    let mut i = 0;
+    let mut n = 0;
+    while i < KEYWORDS.len() {
+        let k = KEYWORDS[i].0.as_bytes();
+        if k[k.len() - 1] == last {
+            out[n] = KEYWORDS[i];
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == N, "keyword group size");
+    out
+}
+
+static KEYWORDS_D: [(&str, Kw); 3] = group(b'd');
+static KEYWORDS_Y: [(&str, Kw); 9] = group(b'y');
+static KEYWORDS_N: [(&str, Kw); 9] = group(b'n');
+static KEYWORDS_T: [(&str, Kw); 4] = group(b't');
+
 pub struct Detectors;
 
 #[inline]
 fn alnum(c: u8) -> bool {
     c.is_ascii_alphanumeric()
+}
+
+/// A byte that glues a candidate to its neighbour: alphanumerics, and the ends of our own
+/// redaction output (`]` of a tag, `*` of a mask), so that redacting one value never makes
+/// its neighbour a new finding (`x@example.com+4412345678` → `[Email]+4412345678`).
+#[inline]
+fn glued(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b']' || c == b'*'
+}
+
+/// `glued` for the byte after a candidate: the start of a tag (`[`) or a mask.
+#[inline]
+fn glued_next(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'[' || c == b'*'
 }
 
 #[inline]
@@ -122,6 +157,7 @@ struct Masks {
     delim: u64,
     eq_colon_space: u64,
     dot_dash: u64,
+    dot: u64,
 }
 
 type Classify = fn(&[u8; 64]) -> Masks;
@@ -160,7 +196,8 @@ macro_rules! classify_body {
             let lower = in_range(v, b'a', 26);
             let colon = eq(b':');
             let space = $or(eq(b' '), eq(b'\t'));
-            let dot_dash = $or(eq(b'.'), eq(b'-'));
+            let dot = eq(b'.');
+            let dot_dash = $or(dot, eq(b'-'));
             let eqs = eq(b'=');
             let mask = |x: $vec| u64::from($movemask(x) as $cast) << (k * $lanes);
             let word = $or($or(digit, upper), lower);
@@ -177,6 +214,7 @@ macro_rules! classify_body {
             ));
             m.eq_colon_space |= mask($or($or(eqs, colon), space));
             m.dot_dash |= mask(dot_dash);
+            m.dot |= mask(dot);
         }
         m
     }};
@@ -248,6 +286,7 @@ fn classify_scalar(block: &[u8; 64]) -> Masks {
         m.delim |= bit(matches!(c, b'.' | b':' | b'-' | b'_' | b'=' | b'"' | b'\''));
         m.eq_colon_space |= bit(matches!(c, b'=' | b':' | b' ' | b'\t'));
         m.dot_dash |= bit(c == b'.' || c == b'-');
+        m.dot |= bit(c == b'.');
     }
     m
 }
@@ -330,13 +369,21 @@ impl Scan<'_> {
             self.blk_host = w | m.dot_dash;
             let starts = w & !((w << 1) | u64::from(prev_word));
             // Word starts that matter by their first byte: digits, uppercase, `e`, `b`.
-            let mut s_ev = starts & m.first;
+            // Digit words right after a `.` (IP octets, fractions of seconds, `2005.06.03`)
+            // are never the start of anything: every numeric detector rejects a leading dot.
+            let mut s_ev = starts & m.first & !(m.digit & (m.dot << 1));
             // Word ends that matter by the next byte: `.`, `:`, `-`, `_`, `=`, quotes, or
             // spaces then `=`/`:` (`password = x`). Bits whose next bytes lie in the next block
             // are kept and checked by the handler.
             let ends = w & !(w >> 1);
             let spaced = (m.space >> 1) & ((m.eq_colon_space >> 2) | (3 << 62));
-            let mut e_ev = ends & ((m.delim >> 1) | spaced | (1 << 63));
+            // Inner labels of dotted or dashed names (`hadoop` in `org.apache.hadoop.Foo`) need
+            // no look: host names, MACs and IPv6 start at the first label. `w + inner` carries
+            // through each such word and lands on the byte after its end.
+            let inner = starts & (m.dot_dash << 1);
+            let inner_ends = (w.wrapping_add(inner) & !w) >> 1;
+            let after = ((m.delim & !m.dot_dash) >> 1) | ((m.dot_dash >> 1) & !inner_ends);
+            let mut e_ev = ends & (after | spaced | (1 << 63));
             // `:` only matters before `/` or `:` (bit 63 can't see the next block: keep it).
             let colon_ev = m.colon & ((m.slash_colon >> 1) | (1 << 63));
             let mut x_ev = m.special | colon_ev;
@@ -404,7 +451,7 @@ impl Scan<'_> {
             }
             _ => {
                 // '+': international phone number
-                if at(b, i + 1).is_ascii_digit() && !alnum(before(b, i)) {
+                if at(b, i + 1).is_ascii_digit() && !glued(before(b, i)) {
                     self.phone_intl(i);
                 }
             }
@@ -500,8 +547,20 @@ impl Scan<'_> {
         if wl > 4 || !b[ws..we].iter().all(u8::is_ascii_hexdigit) {
             return;
         }
+        // `18:01:47` followed by anything but another group is a time, not an address.
+        let d = |k: usize| at(b, we + k).is_ascii_digit();
+        if next == b':'
+            && d(1)
+            && d(2)
+            && at(b, we + 3) == b':'
+            && d(4)
+            && d(5)
+            && !matches!(at(b, we + 6), b':' | b'.' | b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+        {
+            return;
+        }
         let p = before(b, ws);
-        if alnum(p) || p == b':' || p == b'-' || p == b'.' {
+        if glued(p) || p == b':' || p == b'-' || p == b'.' {
             return;
         }
         // A MAC has its fifth separator 14 bytes in (`12:30:45` times don't).
@@ -516,7 +575,7 @@ impl Scan<'_> {
     /// A word followed by `.` or `-`: the start of a host name?
     fn host_start(&mut self, ws: usize) {
         let p = before(self.b, ws);
-        if !alnum(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
+        if !glued(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
             self.hostname(ws);
         }
     }
@@ -548,7 +607,7 @@ impl Scan<'_> {
             self.phone_us(ws);
         }
         if (13..=19).contains(&wl) {
-            if !matches!(prev, b'-' | b'.' | b'_' | b'+') && card_tail_ok(b, we) {
+            if !matches!(prev, b'-' | b'.' | b'_' | b'+' | b']' | b'*') && card_tail_ok(b, we) {
                 let d = &b[ws..we];
                 if card_brand_ok(d) && luhn_ok(d) {
                     self.push(PiiType::CreditCard, ws, we);
@@ -570,17 +629,20 @@ impl Scan<'_> {
         let b = self.b;
         let p = before(b, s);
         // `~~6.1.1.0` (Windows package ids), `v1.2.3.4`, `x.1.2.3.4`: versions, not addresses.
-        if p == b'.' || p == b'_' || p == b'~' || alnum(p) {
+        if p == b'.' || p == b'_' || p == b'~' || glued(p) {
             return;
         }
         let Some((end, oct)) = parse_ipv4(b, s) else {
             return;
         };
         let nx = at(b, end);
-        if alnum(nx) || nx == b'_' {
+        if glued_next(nx) || nx == b'[' || nx == b'_' {
             return;
         }
-        if (nx == b'.' || nx == b'-') && alnum(at(b, end + 1)) {
+        // `1.2.3.4.5`, `10.0.0.1-beta`; but `10.0.0.1-10.0.0.9` is a range of two addresses.
+        if nx == b'.' && glued_next(at(b, end + 1))
+            || nx == b'-' && glued_next(at(b, end + 1)) && parse_ipv4(b, end + 1).is_none()
+        {
             return;
         }
         // `0.x` (this network), loopback, multicast/reserved/broadcast and `x.y.z.0` network
@@ -614,7 +676,7 @@ impl Scan<'_> {
     fn ssn(&mut self, s: usize) {
         let b = self.b;
         let p = before(b, s);
-        if alnum(p) || matches!(p, b'-' | b'.' | b'_' | b'/' | b'+') {
+        if glued(p) || matches!(p, b'-' | b'.' | b'_' | b'/' | b'+') {
             return;
         }
         if b.len() < s + 11 {
@@ -627,7 +689,11 @@ impl Scan<'_> {
         }
         let e = s + 11;
         let nx = at(b, e);
-        if alnum(nx) || nx == b'_' || (matches!(nx, b'-' | b'.' | b'/') && alnum(at(b, e + 1))) {
+        if glued_next(nx)
+            || nx == b'['
+            || nx == b'_'
+            || (matches!(nx, b'-' | b'.' | b'/') && alnum(at(b, e + 1)))
+        {
             return;
         }
         let num = |r: std::ops::Range<usize>| {
@@ -694,7 +760,13 @@ impl Scan<'_> {
             return;
         }
         let nx = at(b, end);
-        if alnum(nx) || nx == b'_' || (matches!(nx, b'.' | b'-') && at(b, end + 1).is_ascii_digit())
+        if glued_next(nx)
+            || nx == b'_'
+            || nx == b'['
+            || (matches!(nx, b'.' | b'-' | b':') && matches!(at(b, end + 1), b'0'..=b'9' | b'*'))
+            // More groups that a redaction replaced (`+44 20 7946 0958 [CreditCard]`): the
+            // digit run was longer than a phone number before, so it is none now either.
+            || (matches!(nx, b' ' | b'-' | b'.') && matches!(at(b, end + 1), b'[' | b'*'))
         {
             return;
         }
@@ -704,13 +776,10 @@ impl Scan<'_> {
     fn card_grouped(&mut self, s: usize) {
         let b = self.b;
         let p = before(b, s);
-        if matches!(p, b'-' | b'.' | b'_' | b'+' | b':' | b'/') {
+        if matches!(p, b'-' | b'.' | b'_' | b'+' | b':' | b'/' | b']' | b'*') {
             return;
         }
-        // The middle of a longer digit-group run (`DE66 5339 3988 …`) is no card start.
-        if p == b' ' && alnum(before(b, s - 1)) && before(b, s - 1).is_ascii_digit() {
-            return;
-        }
+        // (Card-shaped groups inside a grouped IBAN lose to the IBAN: it ranks higher.)
         let sep = at(b, run(b, s, |c| c.is_ascii_digit()));
         let mut ends = [(0usize, 0usize); 19];
         let mut ne = 0;
@@ -923,6 +992,11 @@ impl Scan<'_> {
                         self.push(PiiType::UrlCredentials, auth_s, auth_s + k);
                     }
                 }
+                if memchr::memchr(b':', ui).is_none() {
+                    // `scheme://alice@example.com`: `alice@example.com` is the e-mail
+                    // detector's (and after a partial redaction, `a***@example.com`, nobody's).
+                    return;
+                }
                 auth_s + k + 1
             }
             None => auth_s,
@@ -1058,7 +1132,15 @@ impl Scan<'_> {
         for (d, &c) in tail[24 - tl..].iter_mut().zip(&b[we - tl..we]) {
             *d = c.to_ascii_lowercase();
         }
-        for &(k, kw) in KEYWORDS {
+        // Only the keywords ending in this letter (KEYWORDS is longest-first within each).
+        let group: &[(&str, Kw)] = match last {
+            b'd' => &KEYWORDS_D,
+            b'y' => &KEYWORDS_Y,
+            b'n' => &KEYWORDS_N,
+            b't' => &KEYWORDS_T,
+            _ => KEYWORDS,
+        };
+        for &(k, kw) in group {
             let k = k.as_bytes();
             if k[k.len() - 1] != last
                 || k.len() > tl
@@ -1193,7 +1275,8 @@ fn token_char(c: u8) -> bool {
 
 fn card_tail_ok(b: &[u8], e: usize) -> bool {
     let nx = at(b, e);
-    !(alnum(nx)
+    !(glued_next(nx)
+        || nx == b'['
         || nx == b'_'
         || (matches!(nx, b'.' | b'-' | b',') && at(b, e + 1).is_ascii_digit()))
 }
@@ -1329,13 +1412,14 @@ fn parse_phone_us(b: &[u8], s: usize) -> Option<(usize, usize)> {
         return None;
     }
     let p = before(b, st);
-    if alnum(p) || matches!(p, b'.' | b'-' | b'_' | b'/' | b':' | b'+') {
+    if glued(p) || matches!(p, b'.' | b'-' | b'_' | b'/' | b':' | b'+') {
         return None;
     }
     let nx = at(b, j);
-    if alnum(nx)
+    if glued_next(nx)
+        || nx == b'['
         || nx == b'_'
-        || (matches!(nx, b'.' | b'-' | b':' | b'/') && at(b, j + 1).is_ascii_digit())
+        || (matches!(nx, b'.' | b'-' | b':' | b'/') && matches!(at(b, j + 1), b'0'..=b'9' | b'*'))
     {
         return None;
     }
@@ -1462,7 +1546,7 @@ fn fqdn_end_at(b: &[u8], s: usize, mut e: usize, any_tld: bool) -> Option<usize>
     }
     // Cheap rejections first: no dot, or a last label that is no TLD (class names, file names,
     // timestamps), before validating every label.
-    let last_dot = memchr::memrchr(b'.', v)?;
+    let last_dot = v.iter().rposition(|&c| c == b'.')?;
     let last = &v[last_dot + 1..];
     let tld_ok = is_tld(last)
         || (any_tld
@@ -1595,7 +1679,7 @@ fn host_position(b: &[u8], s: usize, e: usize) -> bool {
     }
     if at(b, e) == b':' {
         let pe = run(b, e + 1, |c| c.is_ascii_digit());
-        if (2..=6).contains(&(pe - e)) && !alnum(at(b, pe)) && at(b, pe) != b'.' {
+        if (2..=6).contains(&(pe - e)) && !glued_next(at(b, pe)) && at(b, pe) != b'.' {
             return true;
         }
     }

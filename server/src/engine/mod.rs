@@ -46,7 +46,10 @@ pub struct BytesScan {
 /// GitHub, Slack, Stripe and Google keys), then custom rules, then secrets found by their key
 /// name, then PII with checksums (IBAN before card: a grouped IBAN holds card-shaped digit
 /// runs), then network identifiers, host names last. Ties go to the longer span, then the
-/// earlier one; a candidate that overlaps one already taken is dropped.
+/// earlier one; a candidate that overlaps one already taken is dropped. One exception: a value
+/// found by its key name (`password=`, `api_key=`, `Bearer`, AWS secret) that strictly contains
+/// a more specific finding takes that finding's rank, so `password=https://u:p@host` is one
+/// `password` span (redacting only `u:p` would leave the rest of the password behind).
 ///
 /// **JWT inside `Bearer`**: `Authorization: Bearer eyJ…` yields one `jwt` finding, not a
 /// `bearer_token`: the span is the same, and `jwt` says more (the token's structure was
@@ -241,15 +244,38 @@ fn resolve(mut all: Vec<(Kind, usize, usize)>) -> Vec<Finding> {
             let (k, s, e) = all[i].clone();
             out.push(Finding::new(k, s, e));
         } else {
-            let mut cluster: Vec<&(Kind, usize, usize)> = all[i..j].iter().collect();
-            cluster.sort_by(|a, b| {
-                specificity(&b.0)
-                    .cmp(&specificity(&a.0))
+            // A value found by its key name (`password=…`) that contains a more specific
+            // finding (`password=https://u:p@host`) is redacted whole: it takes the rank of
+            // what it contains, and wins as the longer span.
+            let mut cluster: Vec<(u8, &(Kind, usize, usize))> = all[i..j]
+                .iter()
+                .map(|c| {
+                    let mut rank = specificity(&c.0);
+                    if matches!(
+                        c.0.builtin(),
+                        Some(
+                            PiiType::Password
+                                | PiiType::ApiKey
+                                | PiiType::AwsSecretKey
+                                | PiiType::BearerToken
+                        )
+                    ) {
+                        for o in &all[i..j] {
+                            if o.1 >= c.1 && o.2 <= c.2 && (o.2 - o.1) < (c.2 - c.1) {
+                                rank = rank.max(specificity(&o.0));
+                            }
+                        }
+                    }
+                    (rank, c)
+                })
+                .collect();
+            cluster.sort_by(|(ra, a), (rb, b)| {
+                rb.cmp(ra)
                     .then((b.2 - b.1).cmp(&(a.2 - a.1)))
                     .then(a.1.cmp(&b.1))
             });
             let mut taken: Vec<Finding> = Vec::new();
-            for (k, s, e) in cluster {
+            for (_, (k, s, e)) in cluster {
                 if taken.iter().all(|f| f.end <= *s || f.start >= *e) {
                     taken.push(Finding::new(k.clone(), *s, *e));
                 }

@@ -27,13 +27,18 @@ pub enum Encryption {
 }
 
 impl Encryption {
-    /// The default rule: `TFTSR_DB_ENCRYPT=0/1` if set, else on in release builds and off in debug
-    /// builds (the seed keeps debug databases inspectable with the plain `sqlite3` tool).
+    /// The default rule: release builds always encrypt; debug builds follow `TFTSR_DB_ENCRYPT=0/1`
+    /// if set, else stay plain (the seed keeps debug databases inspectable with `sqlite3`). A release
+    /// build refuses `TFTSR_DB_ENCRYPT=0` rather than silently writing secrets in clear.
     pub fn resolve_default() -> Result<Encryption> {
         match std::env::var("TFTSR_DB_ENCRYPT") {
             Ok(v) if !v.trim().is_empty() => match v.trim().to_ascii_lowercase().as_str() {
                 "1" | "on" | "true" | "yes" => Ok(Encryption::On),
-                "0" | "off" | "false" | "no" => Ok(Encryption::Off),
+                "0" | "off" | "false" | "no" if cfg!(debug_assertions) => Ok(Encryption::Off),
+                "0" | "off" | "false" | "no" => Err(StoreError::Invalid {
+                    field: "TFTSR_DB_ENCRYPT",
+                    message: "release builds always encrypt; only debug builds accept 0".into(),
+                }),
                 _ => Err(StoreError::Invalid {
                     field: "TFTSR_DB_ENCRYPT",
                     message: "expected 0 or 1".into(),
