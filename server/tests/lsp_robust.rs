@@ -214,6 +214,25 @@ fn malformed_messages_get_errors_and_server_lives() {
         .as_str()
         .unwrap()
         .contains("tftsr.documentStats"));
+    // the attach action's own argument lacks the issue the client is to pick: say so
+    let r = c.request_full(
+        "workspace/executeCommand",
+        json!({"command": "tftsr.attachToIssue", "arguments": [{"uri": "file:///x.log"}]}),
+    );
+    assert_eq!(
+        r["error"]["message"],
+        "tftsr.attachToIssue: expected one object argument as documented (missing field `issueId`)"
+    );
+    // a wrong type never echoes the value it was given
+    let r = c.request_full(
+        "workspace/executeCommand",
+        json!({"command": "tftsr.getIssue", "arguments": [{"id": ["s3cr3tvalue"]}]}),
+    );
+    let m = r["error"]["message"].as_str().unwrap();
+    assert!(
+        m.starts_with("tftsr.getIssue: ") && !m.contains("s3cr3t"),
+        "{m}"
+    );
     // a didChange with garbage params and one for a document never opened: ignored
     c.notify("textDocument/didChange", json!({"textDocument": "??"}));
     c.notify(

@@ -310,13 +310,14 @@ pub async fn resolve(b: &Backend, mut action: CodeAction) -> Result<CodeAction> 
         redactions = plan.count(),
         "code action resolved"
     );
-    b.audit_redaction(
+    // Not awaited: resolve must stay fast; the entry is written in the background.
+    drop(b.audit_redaction(
         &data.uri,
         &plan,
         settings.redaction_style,
         "code_action",
         &scope,
-    );
+    ));
     action.edit = Some(workspace_edit(&data.uri, plan.edits));
     Ok(action)
 }

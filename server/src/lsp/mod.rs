@@ -194,13 +194,24 @@ impl Backend {
             tracked,
             "didOpen"
         );
+        // The first scan needs only the text: start it, then build the rope meanwhile. This
+        // still happens inside the ordered dispatch, so no later notification or request sees
+        // the document before its rope is ready; only the scan task can, and it waits for it.
         let t = std::time::Instant::now();
-        let doc = Doc::new(text, version, language_id, tracked);
+        let text = Arc::new(text);
+        let doc = Doc::pending(text.clone(), version, language_id, tracked);
         lock(&self.st.docs).insert(uri.clone(), doc);
-        tracing::debug!(ms = t.elapsed().as_secs_f64() * 1000.0, "document built");
         if tracked {
-            self.schedule(uri, Duration::ZERO);
+            self.schedule(uri.clone(), Duration::ZERO);
         }
+        let rope = ropey::Rope::from_str(&text);
+        if let Some(d) = lock(&self.st.docs).get_mut(&uri) {
+            if !d.rope_ready {
+                d.rope = rope;
+                d.rope_ready = true;
+            }
+        }
+        tracing::debug!(ms = t.elapsed().as_secs_f64() * 1000.0, "document built");
     }
 
     pub fn change_sync(
@@ -284,6 +295,7 @@ impl Backend {
                     let was = d.tracked;
                     d.tracked = tracked;
                     d.needs_full = true;
+                    d.epoch += 1;
                     d.dirty = None;
                     d.findings.clear();
                     if was && !tracked {
@@ -334,6 +346,7 @@ impl Backend {
         let was_full = matches!(job.kind, JobKind::Full(_));
         let log_pos = job.log_pos;
         let job_version = job.version;
+        let job_epoch = job.epoch;
         let progress = if big && self.caps().work_done_progress {
             self.begin_progress(&uri).await
         } else {
@@ -363,12 +376,21 @@ impl Backend {
             }
         };
         let scanned = res.findings.len();
+        // A just-opened document's rope may still be in the making (see `open_sync`).
+        loop {
+            match lock(&self.st.docs).get(&uri) {
+                None => return,
+                Some(d) if d.rope_ready => break,
+                Some(_) => {}
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let out = {
             let mut docs = lock(&self.st.docs);
             let Some(doc) = docs.get_mut(&uri) else {
                 return;
             };
-            let merged = document::merge(doc, log_pos, was_full, res);
+            let merged = document::merge(doc, log_pos, job_epoch, was_full, res);
             if !merged || doc.dirty.is_some() || doc.needs_full {
                 // Edits arrived during the scan: their regions are rescanned first, so a
                 // half-updated set is never published.

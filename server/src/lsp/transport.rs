@@ -178,6 +178,16 @@ where
         while handlers.try_join_next().is_some() {}
         let incoming = match read_frame(&mut input).await {
             Frame::Eof => break End::Eof,
+            Frame::Body(body) if body.len() >= 1 << 20 => {
+                let t = std::time::Instant::now();
+                let m = parse(&body);
+                tracing::debug!(
+                    bytes = body.len(),
+                    parse_ms = t.elapsed().as_secs_f64() * 1000.0,
+                    "large message parsed"
+                );
+                m
+            }
             Frame::Body(body) => parse(&body),
             Frame::BadHeader => {
                 tracing::error!("message header without a valid Content-Length");
