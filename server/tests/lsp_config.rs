@@ -264,3 +264,33 @@ fn scan_file_writes_a_redacted_copy() {
     assert_eq!(code, 0);
     assert!(!log.contains("hunter2xyz"));
 }
+
+#[test]
+fn globs_decide_what_is_scanned_and_close_clears() {
+    let mut c = Client::spawn(&[]);
+    c.initialize(caps_nvim07(), Value::Null, None);
+    let txt = "file:///tmp/tftsr-globs/notes.txt";
+    let rotated = "file:///tmp/tftsr-globs/app.log.3";
+    let body = "contact mallory@example.com\n";
+    c.open(txt, "plaintext", body);
+    c.open(rotated, "plaintext", body);
+    c.wait_diagnostics(rotated, |d| d.len() == 1);
+    let stats = c.request(
+        "workspace/executeCommand",
+        json!({"command": "tftsr.documentStats", "arguments": [{"uri": txt}]}),
+    );
+    assert_eq!(stats["findings"], 0, "*.txt is not scanned by default");
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"tftsr": {"globs": ["*.txt"], "enabledTypes": ["email"]}}}),
+    );
+    c.wait_diagnostics(txt, |d| d.len() == 1);
+    // app.log.3 no longer matches: its diagnostics are cleared
+    c.wait_diagnostics(rotated, |d| d.is_empty());
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": txt}}),
+    );
+    c.wait_diagnostics(txt, |d| d.is_empty());
+    assert_eq!(c.shutdown_exit().0, 0);
+}

@@ -176,6 +176,21 @@ fn malformed_messages_get_errors_and_server_lives() {
         .wait_notification(TIMEOUT, |m| m.get("error").is_some() && m["id"].is_null())
         .expect("parse error response");
     assert_eq!(err["error"]["code"], -32700);
+    // valid JSON that is no JSON-RPC message: invalid request, with its id
+    c.send(&json!({"id": 77, "hello": "world"}));
+    let err = c
+        .wait_notification(TIMEOUT, |m| m["id"] == 77)
+        .expect("invalid request response");
+    assert_eq!(err["error"]["code"], -32600);
+    // a garbled header (no Content-Length): parse error, and the stream resynchronises
+    {
+        let garbage = b"X-Nonsense\r\n\r\n";
+        c.send_raw_unframed(garbage);
+    }
+    let err = c
+        .wait_notification(TIMEOUT, |m| m.get("error").is_some() && m["id"].is_null())
+        .expect("parse error for the bad header");
+    assert_eq!(err["error"]["code"], -32700);
     // a request with wrong params
     let r = c.request_full("textDocument/codeAction", json!({"textDocument": 3}));
     assert_eq!(r["error"]["code"], -32602);
@@ -199,6 +214,25 @@ fn malformed_messages_get_errors_and_server_lives() {
         .as_str()
         .unwrap()
         .contains("tftsr.documentStats"));
+    // the attach action's own argument lacks the issue the client is to pick: say so
+    let r = c.request_full(
+        "workspace/executeCommand",
+        json!({"command": "tftsr.attachToIssue", "arguments": [{"uri": "file:///x.log"}]}),
+    );
+    assert_eq!(
+        r["error"]["message"],
+        "tftsr.attachToIssue: expected one object argument as documented (missing field `issueId`)"
+    );
+    // a wrong type never echoes the value it was given
+    let r = c.request_full(
+        "workspace/executeCommand",
+        json!({"command": "tftsr.getIssue", "arguments": [{"id": ["s3cr3tvalue"]}]}),
+    );
+    let m = r["error"]["message"].as_str().unwrap();
+    assert!(
+        m.starts_with("tftsr.getIssue: ") && !m.contains("s3cr3t"),
+        "{m}"
+    );
     // a didChange with garbage params and one for a document never opened: ignored
     c.notify("textDocument/didChange", json!({"textDocument": "??"}));
     c.notify(

@@ -87,6 +87,28 @@ fn issues_and_attach_with_real_sqlcipher_store() {
     // redact the attached document: recorded against its log file
     let r = cmd(&mut c, "tftsr.redactDocument", json!({"uri": uri}));
     assert_eq!(r["result"]["applied"], true, "{r}");
+    // the pseudonym style takes its secret from the store: same value, same token
+    let r = cmd(
+        &mut c,
+        "tftsr.redactDocument",
+        json!({"uri": uri, "style": "pseudonym", "types": ["email"]}),
+    );
+    assert_eq!(r["result"]["redactions"], 1, "{r}");
+    let edit = c.applied.last().unwrap()["changes"][uri][0]["newText"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(edit.starts_with("[Email-") && edit.ends_with(']'), "{edit}");
+    let r = cmd(
+        &mut c,
+        "tftsr.redactDocument",
+        json!({"uri": uri, "style": "pseudonym", "types": ["email"]}),
+    );
+    assert_eq!(r["result"]["redactions"], 1);
+    assert_eq!(
+        c.applied.last().unwrap()["changes"][uri][0]["newText"],
+        edit
+    );
     let bad = cmd(
         &mut c,
         "tftsr.createIssue",
@@ -99,8 +121,7 @@ fn issues_and_attach_with_real_sqlcipher_store() {
             .contains("severity"),
         "{bad}"
     );
-    // audit entries are written in the background: give them a moment, then stop the server
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // (commands answer once their audit entry is written: no wait needed)
     let (code, log) = c.shutdown_exit();
     assert_eq!(code, 0);
     assert!(
@@ -124,14 +145,29 @@ fn issues_and_attach_with_real_sqlcipher_store() {
         .any(|s| s.original_value == "frank@example.com"));
     let audit = store.audit_log(0).unwrap();
     let redact: Vec<_> = audit.iter().filter(|a| a.action == "log_redact").collect();
-    assert!(!redact.is_empty(), "{audit:?}");
+    // three redactions through the server: all PII (marks the log redacted), email x2 (pseudonym)
+    assert_eq!(redact.len(), 3, "{audit:?}");
     assert!(redact.iter().all(|a| a.entity_id == log_id));
-    let details = redact
+    let whole = redact
+        .iter()
+        .find_map(|a| a.details.clone().filter(|d| d.get("via").is_none()))
+        .unwrap();
+    assert_eq!(whole["before_sha256"], sha256_hex(&t));
+    let counted: u64 = whole["counts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(counted as usize, n);
+    let typed = redact
         .iter()
         .find_map(|a| a.details.clone().filter(|d| d.get("via").is_some()))
         .unwrap();
-    assert_eq!(details["before_sha256"], sha256_hex(&t));
-    assert_eq!(details["redactions"], n);
+    assert_eq!(typed["via"], "redact_document");
+    assert_eq!(typed["style"], "pseudonym");
+    assert_eq!(typed["redactions"], 1);
+    assert_eq!(typed["counts"], json!({"email": 1}));
     assert!(!serde_json::to_string(&audit).unwrap().contains("frank"));
     // and the wrong key does not open it
     let wrong = OpenOptions {
@@ -191,7 +227,6 @@ fn wrong_key_keeps_diagnostics_and_redaction_working() {
         .as_str()
         .unwrap()
         .contains("pseudonym"));
-    std::thread::sleep(std::time::Duration::from_millis(200));
     let (code, log) = c.shutdown_exit();
     assert_eq!(code, 0);
     assert!(log.contains("redaction not recorded in the audit log"));

@@ -140,9 +140,10 @@ fn check(json: bool) -> anyhow::Result<i32> {
         match &r.cipher {
             Some(c) => {
                 println!(
-                    "cipher:          SQLCipher {} ({}), AES-256-CBC, page {} B, {} × {}, {}",
+                    "cipher:          SQLCipher {} ({}), {}, page {} B, {} × {}, {}",
                     c.cipher_version,
                     c.cipher_provider,
+                    c.cipher,
                     c.cipher_page_size,
                     c.cipher_kdf_algorithm,
                     c.kdf_iter,

@@ -4,10 +4,14 @@ use clap::{Parser, Subcommand};
 
 pub mod audit;
 pub mod db;
+pub mod engines;
+pub mod input;
 pub mod issue;
 pub mod lsp;
+pub mod output;
 pub mod redact;
 pub mod scan;
+pub mod walk;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -1,8 +1,514 @@
-//! `tftsr scan`.
+//! `tftsr scan`: report PII and secrets in files, directories and stdin.
+//!
+//! Inputs are expanded in a deterministic order, scanned on all cores in batches, and printed in
+//! that order; a large input (or stdin) is streamed straight to stdout so neither its contents
+//! nor its findings pile up in memory.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::engines::{clean_ids, Engines};
+use super::input::{self, Source, StreamOptions, MAX_PENDING};
+use super::output::{path_to_uri, Cursor, Emitter, Format, Record, SarifLog};
+use super::walk::{self, Item};
+use crate::engine::{Engine, Kind};
+
+const EXAMPLES: &str = "\
+Examples:
+  tftsr scan app.log                      findings as path:line:column: type: message
+  tftsr scan /var/log/myapp               a whole tree (.gitignore and .tftsrignore honoured)
+  zcat old.log.gz | tftsr scan            stdin (or `-`); .gz files are read transparently too
+  tftsr scan --format jsonl logs/ > findings.jsonl
+  tftsr scan --format sarif . > tftsr.sarif   for code-scanning dashboards
+  tftsr scan --types email,ipv4 app.log   only these types
+  tftsr scan --exclude-types hostname app.log
+  tftsr scan --config team.tftsr.toml app.log
+
+Exit status: 0 no findings, 1 findings, 2 an error (e.g. an unreadable file; the other inputs
+are still scanned). Values are never printed unless --show-values is given; JSONL and SARIF carry
+the SHA-256 fingerprint of each value instead.
+
+Types: email phone ssn credit_card iban ipv4 ipv6 mac_address hostname url_credentials
+bearer_token jwt api_key password aws_access_key aws_secret_key github_token slack_token
+stripe_key google_api_key private_key, plus custom rule ids from the configuration.";
+
+/// Inputs above this size are streamed to stdout on their own instead of being batched (a batch
+/// holds each input's formatted findings in memory until its turn to print).
+const DIRECT_BYTES: u64 = 32 << 20;
+/// Compressed inputs expand by an unknown factor: a lower bar.
+const DIRECT_GZ_BYTES: u64 = 4 << 20;
+/// A batch is flushed when it has this many inputs or this many bytes.
+const BATCH_ITEMS: usize = 512;
+const BATCH_BYTES: u64 = 256 << 20;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(
+    long_about = "Report PII and secrets (e-mail addresses, IPs, card numbers, tokens, passwords, \
+                  private keys …) in log files, directories or stdin, one finding per line with its \
+                  file, line and column. Directories are walked recursively; .gz files are \
+                  decompressed on the fly; binary files are skipped with a note. Configuration \
+                  comes from --config, else from the nearest .tftsr.toml above each input.",
+    after_long_help = EXAMPLES
+)]
+pub struct Args {
+    /// Files or directories to scan; `-` is stdin (the default when stdin is not a terminal)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
 
-pub fn run(_args: Args) -> anyhow::Result<i32> {
-    anyhow::bail!("`tftsr scan` is not implemented yet")
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Report only these types (comma-separated ids)
+    #[arg(long, short = 't', value_delimiter = ',', value_name = "TYPE,…")]
+    pub types: Vec<String>,
+
+    /// Do not report these types (comma-separated ids)
+    #[arg(long, short = 'x', value_delimiter = ',', value_name = "TYPE,…")]
+    pub exclude_types: Vec<String>,
+
+    /// Configuration file (default: the nearest .tftsr.toml above each input, else built-ins)
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print the matched values (off by default: the output may then itself be sensitive)
+    #[arg(long)]
+    pub show_values: bool,
+
+    /// No summary and no notes on stderr (errors are still reported)
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// What scanning one input produced.
+#[derive(Default)]
+struct Outcome {
+    /// Formatted findings (batched inputs only; streamed inputs wrote theirs already).
+    out: Vec<u8>,
+    notes: Vec<String>,
+    error: Option<String>,
+    counts: BTreeMap<String, u64>,
+    custom_seen: BTreeSet<String>,
+    binary: bool,
+}
+
+struct Ctx<'a> {
+    format: Format,
+    show_values: bool,
+    filter: &'a super::engines::TypeFilter,
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    match scan(args) {
+        // The reader went away (`tftsr scan … | head`): findings were being printed, so the
+        // status is "findings", and there is nobody left to tell about the pipe.
+        Err(e)
+            if e.downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(1)
+        }
+        other => other,
+    }
+}
+
+fn scan(args: Args) -> anyhow::Result<i32> {
+    input::install_panic_hook();
+    let mut paths = args.paths.clone();
+    if paths.is_empty() {
+        if io::stdin().is_terminal() {
+            anyhow::bail!(
+                "nothing to scan: give a file or directory (`tftsr scan app.log`), or pipe a log \
+                 into stdin (`cat app.log | tftsr scan`); see `tftsr scan --help`"
+            );
+        }
+        paths.push(PathBuf::from("-"));
+    }
+    let items = walk::expand(&paths);
+
+    let mut engines = Engines::new(args.config.clone());
+    let mut config_of: Vec<Option<PathBuf>> = Vec::with_capacity(items.len());
+    for item in &items {
+        let cfg = match item {
+            Item::Input { source, .. } => engines.config_path_for(source)?,
+            Item::Error(_) => None,
+        };
+        engines.load(&cfg)?;
+        config_of.push(cfg);
+    }
+    engines.set_filter(&clean_ids(&args.types), &clean_ids(&args.exclude_types))?;
+    let mut engine_of: Vec<Arc<Engine>> = Vec::with_capacity(items.len());
+    for cfg in &config_of {
+        engine_of.push(engines.engine(cfg)?);
+    }
+    let ctx = Ctx {
+        format: args.format,
+        show_values: args.show_values,
+        filter: &engines.filter,
+    };
+
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(256 << 10, stdout.lock());
+    let mut sarif = match args.format {
+        Format::Sarif => Some(SarifLog::begin(&mut out)?),
+        _ => None,
+    };
+    let mut totals = Totals {
+        quiet: args.quiet,
+        ..Totals::default()
+    };
+
+    let mut batch: Vec<usize> = Vec::new();
+    let mut batch_bytes = 0u64;
+    for (i, item) in items.iter().enumerate() {
+        let (source, size) = match item {
+            Item::Input { source, size } => (source, *size),
+            Item::Error(msg) => {
+                flush_batch(
+                    &mut batch,
+                    &items,
+                    &engine_of,
+                    &ctx,
+                    &mut out,
+                    &mut sarif,
+                    &mut totals,
+                )?;
+                batch_bytes = 0;
+                totals.report_error(msg.clone());
+                continue;
+            }
+        };
+        if is_direct(source, size) {
+            flush_batch(
+                &mut batch,
+                &items,
+                &engine_of,
+                &ctx,
+                &mut out,
+                &mut sarif,
+                &mut totals,
+            )?;
+            batch_bytes = 0;
+            let outcome = {
+                let mut sink = |bytes: &[u8]| -> io::Result<()> {
+                    match sarif.as_mut() {
+                        Some(s) => s.results(&mut out, bytes)?,
+                        None => out.write_all(bytes)?,
+                    }
+                    // Streamed input (stdin may be `tail -f`): show findings as they come.
+                    out.flush()
+                };
+                match input::catch_bug(&source.display(), || {
+                    scan_source(source, &engine_of[i], &ctx, &mut sink)
+                }) {
+                    Ok(r) => r?,
+                    Err(bug) => Outcome {
+                        error: Some(bug),
+                        ..Outcome::default()
+                    },
+                }
+            };
+            totals.add(outcome);
+        } else {
+            batch.push(i);
+            batch_bytes += size.unwrap_or(0);
+            if batch.len() >= BATCH_ITEMS || batch_bytes >= BATCH_BYTES {
+                flush_batch(
+                    &mut batch,
+                    &items,
+                    &engine_of,
+                    &ctx,
+                    &mut out,
+                    &mut sarif,
+                    &mut totals,
+                )?;
+                batch_bytes = 0;
+            }
+        }
+    }
+    flush_batch(
+        &mut batch,
+        &items,
+        &engine_of,
+        &ctx,
+        &mut out,
+        &mut sarif,
+        &mut totals,
+    )?;
+    if let Some(s) = sarif {
+        let all = engines.all_built();
+        let refs: Vec<&Engine> = all.iter().map(|e| e.as_ref()).collect();
+        s.end(&mut out, &refs, &totals.custom_seen, &totals.errors)?;
+    }
+    out.flush()?;
+    drop(out);
+
+    if !args.quiet {
+        totals.summary();
+    }
+    Ok(if !totals.errors.is_empty() {
+        2
+    } else if totals.findings > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+fn is_direct(source: &Source, size: Option<u64>) -> bool {
+    match source {
+        Source::Stdin => true,
+        Source::File(p) => {
+            let gz = p.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+            // Unknown size: a pipe or a path that does not open; either way no batching gain.
+            size.is_none_or(|s| s > if gz { DIRECT_GZ_BYTES } else { DIRECT_BYTES })
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn flush_batch(
+    batch: &mut Vec<usize>,
+    items: &[Item],
+    engine_of: &[Arc<Engine>],
+    ctx: &Ctx<'_>,
+    out: &mut dyn Write,
+    sarif: &mut Option<SarifLog>,
+    totals: &mut Totals,
+) -> anyhow::Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let outcomes: Vec<io::Result<Outcome>> = batch
+        .par_iter()
+        .map(|&i| {
+            let Item::Input { source, .. } = &items[i] else {
+                unreachable!("only inputs are batched")
+            };
+            let mut buf = Vec::new();
+            let mut sink = |bytes: &[u8]| -> io::Result<()> {
+                buf.extend_from_slice(bytes);
+                Ok(())
+            };
+            let scanned = input::catch_bug(&source.display(), || {
+                scan_source(source, &engine_of[i], ctx, &mut sink)
+            });
+            match scanned {
+                Ok(r) => {
+                    let mut outcome = r?;
+                    outcome.out = buf;
+                    Ok(outcome)
+                }
+                // Half a file's findings would look like all of them: drop them, report the error.
+                Err(bug) => Ok(Outcome {
+                    error: Some(bug),
+                    ..Outcome::default()
+                }),
+            }
+        })
+        .collect();
+    batch.clear();
+    for outcome in outcomes {
+        let mut outcome = outcome?;
+        let bytes = std::mem::take(&mut outcome.out);
+        match sarif.as_mut() {
+            Some(s) => s.results(out, &bytes)?,
+            None => out.write_all(&bytes)?,
+        }
+        totals.add(outcome);
+    }
+    Ok(())
+}
+
+/// Scans one input. Problems with the input (cannot open, read error, corrupt gzip) end up in
+/// `Outcome::error`; only a failure to write our own output is returned as `Err`.
+fn scan_source(
+    source: &Source,
+    engine: &Engine,
+    ctx: &Ctx<'_>,
+    sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<Outcome> {
+    let mut outcome = Outcome::default();
+    let name = source.display();
+    let opened = match source {
+        Source::Stdin => input::open_stdin(),
+        Source::File(p) => input::open_path(p),
+    };
+    let mut opened = match opened {
+        Ok(o) => o,
+        Err(e) => {
+            outcome.error = Some(format!("{name}: cannot read: {e}"));
+            return Ok(outcome);
+        }
+    };
+    let emitter = Emitter {
+        format: ctx.format,
+        show_values: ctx.show_values,
+        engine,
+        uri: match source {
+            Source::Stdin => "stdin".to_owned(),
+            Source::File(p) => path_to_uri(p),
+        },
+        path: name.clone(),
+    };
+    let keep = |k: &Kind| ctx.filter.allows(k) && engine.is_enabled(k);
+    let opts = StreamOptions {
+        skip_binary: true,
+        keep: &keep,
+    };
+    let mut cursor = Cursor::default();
+    let mut formatted = Vec::new();
+    let mut sink_error: Option<io::Error> = None;
+    let result = input::stream(&mut opened.reader, engine, &opts, |chunk| {
+        formatted.clear();
+        let text = chunk.text.as_bytes();
+        for f in chunk.findings {
+            let start = chunk.base + f.start as u64;
+            let end = chunk.base + f.end as u64;
+            let from = cursor.advance(text, chunk.base, start);
+            let to = cursor.advance(text, chunk.base, end);
+            let record = Record {
+                kind: &f.kind,
+                start,
+                end,
+                from,
+                to,
+                value: &chunk.text[f.start..f.end],
+            };
+            emitter.emit(&mut formatted, &record)?;
+            *outcome.counts.entry(f.kind.id().to_owned()).or_default() += 1;
+            if let Kind::Custom(id) = &f.kind {
+                outcome.custom_seen.insert(id.to_string());
+            }
+        }
+        cursor.advance(text, chunk.base, chunk.base + chunk.raw.len() as u64);
+        if formatted.is_empty() {
+            return Ok(());
+        }
+        sink(&formatted).map_err(|e| {
+            sink_error = Some(e);
+            io::Error::other("output failed")
+        })
+    });
+    if let Some(e) = sink_error {
+        return Err(e);
+    }
+    match result {
+        Ok(stats) => {
+            if stats.binary {
+                outcome.binary = true;
+                outcome.notes.push(format!("{name}: binary file skipped"));
+            }
+            if stats.invalid_sequences > 0 {
+                outcome.notes.push(format!(
+                    "{name}: {} invalid UTF-8 sequences skipped",
+                    stats.invalid_sequences
+                ));
+            }
+            if stats.forced_cuts > 0 {
+                outcome.notes.push(format!(
+                    "{name}: {} stretches over {} MiB without a line break were scanned in pieces; \
+                     a value across a cut may be missed",
+                    stats.forced_cuts,
+                    MAX_PENDING >> 20
+                ));
+            }
+        }
+        Err(e) => {
+            let what = if opened.gzip {
+                "cannot decompress"
+            } else {
+                "read error"
+            };
+            outcome.error = Some(format!("{name}: {what}: {e}"));
+        }
+    }
+    Ok(outcome)
+}
+
+#[derive(Default)]
+struct Totals {
+    quiet: bool,
+    findings: u64,
+    files_with_findings: u64,
+    scanned: u64,
+    binary: u64,
+    counts: BTreeMap<String, u64>,
+    custom_seen: BTreeSet<String>,
+    errors: Vec<String>,
+}
+
+impl Totals {
+    fn report_error(&mut self, msg: String) {
+        eprintln!("tftsr: error: {msg}");
+        self.errors.push(msg);
+    }
+
+    fn add(&mut self, o: Outcome) {
+        let n: u64 = o.counts.values().sum();
+        self.findings += n;
+        if n > 0 {
+            self.files_with_findings += 1;
+        }
+        if o.binary {
+            self.binary += 1;
+        } else if o.error.is_none() {
+            self.scanned += 1;
+        }
+        for (k, v) in o.counts {
+            *self.counts.entry(k).or_default() += v;
+        }
+        self.custom_seen.extend(o.custom_seen);
+        if !self.quiet {
+            for note in &o.notes {
+                eprintln!("tftsr: note: {note}");
+            }
+        }
+        if let Some(e) = o.error {
+            self.report_error(e);
+        }
+    }
+
+    fn summary(&self) {
+        let by_type: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let mut line = format!(
+            "tftsr: {} finding{} in {} of {} file{} scanned",
+            self.findings,
+            plural(self.findings),
+            self.files_with_findings,
+            self.scanned,
+            plural(self.scanned)
+        );
+        if !by_type.is_empty() {
+            line.push_str(&format!(" ({})", by_type.join(", ")));
+        }
+        if self.binary > 0 {
+            line.push_str(&format!(
+                "; {} binary file{} skipped",
+                self.binary,
+                plural(self.binary)
+            ));
+        }
+        if !self.errors.is_empty() {
+            let n = self.errors.len() as u64;
+            line.push_str(&format!("; {n} error{}", plural(n)));
+        }
+        eprintln!("{line}");
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }

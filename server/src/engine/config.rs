@@ -46,8 +46,11 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// Line of each key path (`types.enable[2]`, `rules[0].regex`) in the source file, so that
     /// validation errors can name the line.
+    /// (Filled by `from_toml_str`; public only so callers can still build a `Config` with
+    /// `..Default::default()`.)
+    #[doc(hidden)]
     #[serde(skip)]
-    key_lines: Arc<BTreeMap<String, usize>>,
+    pub key_lines: Arc<BTreeMap<String, usize>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

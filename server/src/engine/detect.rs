@@ -12,7 +12,6 @@
 //!
 //! Candidates may overlap; `resolve` in `mod.rs` reduces them to one span per region.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use base64::Engine as _;
 
 use super::types::PiiType;
@@ -38,71 +37,81 @@ enum Kw {
     ApiKey,
     AwsSecret,
     Bearer,
-    PemBegin,
 }
 
+/// Key names whose value is a secret, matched as a case-insensitive *suffix* of the key before a
+/// separator (`db_password=`, `"x-api-key":`, `dbPassword:`). Longest first: the first match
+/// wins, so `aws_secret_key` is the AWS secret and not the generic `secret_key`.
 const KEYWORDS: &[(&str, Kw)] = &[
-    ("password", Kw::Password),
-    ("passwd", Kw::Password),
-    ("pwd", Kw::Password),
-    ("pass", Kw::Password),
-    ("passphrase", Kw::Password),
-    ("api_key", Kw::ApiKey),
-    ("apikey", Kw::ApiKey),
-    ("api-key", Kw::ApiKey),
-    ("x-api-key", Kw::ApiKey),
+    ("aws_secret_access_key", Kw::AwsSecret),
+    ("secret_access_key", Kw::AwsSecret),
+    ("secretaccesskey", Kw::AwsSecret),
+    ("aws_secret_key", Kw::AwsSecret),
+    ("private_token", Kw::ApiKey),
+    ("refresh_token", Kw::ApiKey),
+    ("client_secret", Kw::ApiKey),
     ("access_token", Kw::ApiKey),
     ("access-token", Kw::ApiKey),
     ("accesstoken", Kw::ApiKey),
+    ("aws_secret", Kw::AwsSecret),
+    ("passphrase", Kw::Password),
     ("auth_token", Kw::ApiKey),
     ("auth-token", Kw::ApiKey),
-    ("authtoken", Kw::ApiKey),
-    ("client_secret", Kw::ApiKey),
-    ("refresh_token", Kw::ApiKey),
-    ("api_token", Kw::ApiKey),
     ("api_secret", Kw::ApiKey),
     ("app_secret", Kw::ApiKey),
     ("secret_key", Kw::ApiKey),
-    ("private_token", Kw::ApiKey),
-    ("aws_secret_access_key", Kw::AwsSecret),
-    ("aws_secret_key", Kw::AwsSecret),
-    ("secret_access_key", Kw::AwsSecret),
-    ("secretaccesskey", Kw::AwsSecret),
-    ("aws_secret", Kw::AwsSecret),
-    ("bearer", Kw::Bearer),
-    ("-----begin ", Kw::PemBegin),
+    ("api_token", Kw::ApiKey),
+    ("authtoken", Kw::ApiKey),
+    ("x-api-key", Kw::ApiKey),
+    ("password", Kw::Password),
+    ("api_key", Kw::ApiKey),
+    ("api-key", Kw::ApiKey),
+    ("passwd", Kw::Password),
+    ("apikey", Kw::ApiKey),
+    ("pass", Kw::Password),
+    ("pwd", Kw::Password),
 ];
 
-pub struct Detectors {
-    ac: AhoCorasick,
-}
-
-// Byte classes for the main loop.
-const C_NONE: u8 = 0;
-const C_WORD: u8 = 1;
-const C_AT: u8 = 2;
-const C_COLON: u8 = 3;
-const C_PLUS: u8 = 4;
-
-static CLASS: [u8; 256] = {
-    let mut t = [C_NONE; 256];
+const fn group<const N: usize>(last: u8) -> [(&'static str, Kw); N] {
+    let mut out = [("", Kw::Password); N];
     let mut i = 0;
-    while i < 256 {
-        let c = i as u8;
-        if c.is_ascii_alphanumeric() {
-            t[i] = C_WORD;
+    let mut n = 0;
+    while i < KEYWORDS.len() {
+        let k = KEYWORDS[i].0.as_bytes();
+        if k[k.len() - 1] == last {
+            out[n] = KEYWORDS[i];
+            n += 1;
         }
         i += 1;
     }
-    t[b'@' as usize] = C_AT;
-    t[b':' as usize] = C_COLON;
-    t[b'+' as usize] = C_PLUS;
-    t
-};
+    assert!(n == N, "keyword group size");
+    out
+}
+
+static KEYWORDS_D: [(&str, Kw); 3] = group(b'd');
+static KEYWORDS_Y: [(&str, Kw); 9] = group(b'y');
+static KEYWORDS_N: [(&str, Kw); 9] = group(b'n');
+static KEYWORDS_T: [(&str, Kw); 4] = group(b't');
+
+pub struct Detectors;
 
 #[inline]
 fn alnum(c: u8) -> bool {
     c.is_ascii_alphanumeric()
+}
+
+/// A byte that glues a candidate to its neighbour: alphanumerics, and the ends of our own
+/// redaction output (`]` of a tag, `*` of a mask), so that redacting one value never makes
+/// its neighbour a new finding (`x@example.com+4412345678` → `[Email]+4412345678`).
+#[inline]
+fn glued(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b']' || c == b'*'
+}
+
+/// `glued` for the byte after a candidate: the start of a tag (`[`) or a mask.
+#[inline]
+fn glued_next(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'[' || c == b'*'
 }
 
 #[inline]
@@ -130,6 +139,158 @@ fn run(b: &[u8], mut i: usize, f: impl Fn(u8) -> bool) -> usize {
     i
 }
 
+/// Bit masks of one 64-byte block: bit `k` describes byte `k`.
+#[derive(Default)]
+struct Masks {
+    /// `[A-Za-z0-9]`
+    word: u64,
+    digit: u64,
+    /// Bytes that make a word start worth a look: digits, uppercase, `e` (`eyJ`), `b` (`bearer`).
+    first: u64,
+    /// `@` and `+`
+    special: u64,
+    colon: u64,
+    slash_colon: u64,
+    /// space and tab
+    space: u64,
+    /// `.` `:` `-` `_` `=` `"` `'`: a word followed by one is worth a look.
+    delim: u64,
+    eq_colon_space: u64,
+    dot_dash: u64,
+    dot: u64,
+}
+
+type Classify = fn(&[u8; 64]) -> Masks;
+
+/// Picks the widest block classifier this CPU supports (once per scan).
+fn classifier() -> Classify {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            return classify_avx2_entry;
+        }
+        classify_sse2
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        classify_scalar
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+macro_rules! classify_body {
+    ($block:ident, $lanes:expr, $vec:ty, $load:ident, $set1:ident, $sub:ident, $xor:ident,
+     $or:ident, $cmpgt:ident, $cmpeq:ident, $movemask:ident, $cast:ty) => {{
+        let bias = $set1(-128);
+        // x in [lo, lo+len) <=> (len ^ 0x80) > ((x - lo) ^ 0x80) as signed bytes.
+        let in_range = |v: $vec, lo: u8, len: u8| {
+            let t = $xor($sub(v, $set1(lo as i8)), bias);
+            $cmpgt($set1((len ^ 0x80) as i8), t)
+        };
+        let mut m = Masks::default();
+        for k in 0..(64 / $lanes) {
+            let v = $load($block.as_ptr().add(k * $lanes) as *const $vec);
+            let eq = |c: u8| $cmpeq(v, $set1(c as i8));
+            let digit = in_range(v, b'0', 10);
+            let upper = in_range(v, b'A', 26);
+            let lower = in_range(v, b'a', 26);
+            let colon = eq(b':');
+            let space = $or(eq(b' '), eq(b'\t'));
+            let dot = eq(b'.');
+            let dot_dash = $or(dot, eq(b'-'));
+            let eqs = eq(b'=');
+            let mask = |x: $vec| u64::from($movemask(x) as $cast) << (k * $lanes);
+            let word = $or($or(digit, upper), lower);
+            m.word |= mask(word);
+            m.digit |= mask(digit);
+            m.first |= mask($or($or(digit, upper), $or(eq(b'e'), eq(b'b'))));
+            m.special |= mask($or(eq(b'@'), eq(b'+')));
+            m.colon |= mask(colon);
+            m.slash_colon |= mask($or(colon, eq(b'/')));
+            m.space |= mask(space);
+            m.delim |= mask($or(
+                $or($or(dot_dash, colon), $or(eq(b'_'), eqs)),
+                $or(eq(b'"'), eq(b'\'')),
+            ));
+            m.eq_colon_space |= mask($or($or(eqs, colon), space));
+            m.dot_dash |= mask(dot_dash);
+            m.dot |= mask(dot);
+        }
+        m
+    }};
+}
+
+#[cfg(target_arch = "x86_64")]
+fn classify_sse2(block: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of the x86-64 baseline; every load reads 16 bytes inside `block`.
+    unsafe {
+        classify_body!(
+            block,
+            16,
+            __m128i,
+            _mm_loadu_si128,
+            _mm_set1_epi8,
+            _mm_sub_epi8,
+            _mm_xor_si128,
+            _mm_or_si128,
+            _mm_cmpgt_epi8,
+            _mm_cmpeq_epi8,
+            _mm_movemask_epi8,
+            u16
+        )
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn classify_avx2(block: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::*;
+    // SAFETY (of the body): every load reads 32 bytes inside `block`; the caller checked AVX2.
+    unsafe {
+        classify_body!(
+            block,
+            32,
+            __m256i,
+            _mm256_loadu_si256,
+            _mm256_set1_epi8,
+            _mm256_sub_epi8,
+            _mm256_xor_si256,
+            _mm256_or_si256,
+            _mm256_cmpgt_epi8,
+            _mm256_cmpeq_epi8,
+            _mm256_movemask_epi8,
+            u32
+        )
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn classify_avx2_entry(block: &[u8; 64]) -> Masks {
+    // SAFETY: only handed out by `classifier` after `is_x86_feature_detected!("avx2")`.
+    unsafe { classify_avx2(block) }
+}
+
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn classify_scalar(block: &[u8; 64]) -> Masks {
+    let mut m = Masks::default();
+    for (k, &c) in block.iter().enumerate() {
+        let bit = |x: bool| u64::from(x) << k;
+        m.word |= bit(c.is_ascii_alphanumeric());
+        m.digit |= bit(c.is_ascii_digit());
+        m.first |= bit(c.is_ascii_digit() || c.is_ascii_uppercase() || c == b'e' || c == b'b');
+        m.special |= bit(c == b'@' || c == b'+');
+        m.colon |= bit(c == b':');
+        m.slash_colon |= bit(c == b':' || c == b'/');
+        m.space |= bit(c == b' ' || c == b'\t');
+        m.delim |= bit(matches!(c, b'.' | b':' | b'-' | b'_' | b'=' | b'"' | b'\''));
+        m.eq_colon_space |= bit(matches!(c, b'=' | b':' | b' ' | b'\t'));
+        m.dot_dash |= bit(c == b'.' || c == b'-');
+        m.dot |= bit(c == b'.');
+    }
+    m
+}
+
 /// Set of enabled built-in types, indexed like `PiiType::ALL`.
 #[derive(Clone, Copy)]
 pub struct Enabled(pub [bool; 21]);
@@ -149,23 +310,20 @@ impl Default for Detectors {
 
 impl Detectors {
     pub fn new() -> Detectors {
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(KEYWORDS.iter().map(|(k, _)| k))
-            .expect("static keyword automaton");
-        Detectors { ac }
+        Detectors
     }
 
     /// Appends every candidate in `text` to `out` (unsorted, possibly overlapping).
     pub fn scan(&self, text: &str, en: &Enabled, out: &mut Vec<Cand>) {
         let b = text.as_bytes();
-        let mut s = Scan { b, en, out };
+        let mut s = Scan {
+            b,
+            en,
+            out,
+            blk_base: usize::MAX,
+            blk_host: 0,
+        };
         s.main_loop();
-        for m in self.ac.find_iter(b) {
-            let kw = KEYWORDS[m.pattern().as_usize()].1;
-            s.keyword(kw, m.start(), m.end());
-        }
     }
 }
 
@@ -173,6 +331,10 @@ struct Scan<'a> {
     b: &'a [u8],
     en: &'a Enabled,
     out: &'a mut Vec<Cand>,
+    /// Start of the current 64-byte block and its mask of host-name bytes (`[A-Za-z0-9.-]`),
+    /// so a host name's extent is found with one bit scan instead of a byte loop.
+    blk_base: usize,
+    blk_host: u64,
 }
 
 impl Scan<'_> {
@@ -183,95 +345,238 @@ impl Scan<'_> {
         }
     }
 
+    /// Visits every word start and every structural byte (`@`, `+`, `://`, `::`) in order.
+    ///
+    /// The text is classified 64 bytes at a time into bit masks (SSE2 on x86-64), so the loop
+    /// branches once per *event* instead of once per byte: per-byte dispatch was the bottleneck.
     fn main_loop(&mut self) {
         let b = self.b;
         let n = b.len();
-        let mut i = 0;
-        while i < n {
-            match CLASS[b[i] as usize] {
-                C_NONE => i += 1,
-                C_WORD => {
-                    let mut j = i + 1;
-                    while j < n && CLASS[b[j] as usize] == C_WORD {
-                        j += 1;
+        let mut base = 0;
+        let mut prev_word = false;
+        let mut pad = [0u8; 64];
+        let classify = classifier();
+        while base < n {
+            let block: &[u8; 64] = if base + 64 <= n {
+                b[base..base + 64].try_into().expect("64 bytes")
+            } else {
+                pad[..n - base].copy_from_slice(&b[base..]);
+                &pad
+            };
+            let m = classify(block);
+            let w = m.word;
+            self.blk_base = base;
+            self.blk_host = w | m.dot_dash;
+            let starts = w & !((w << 1) | u64::from(prev_word));
+            // Word starts that matter by their first byte: digits, uppercase, `e`, `b`.
+            // Digit words right after a `.` (IP octets, fractions of seconds, `2005.06.03`)
+            // are never the start of anything: every numeric detector rejects a leading dot.
+            let mut s_ev = starts & m.first & !(m.digit & (m.dot << 1));
+            // Word ends that matter by the next byte: `.`, `:`, `-`, `_`, `=`, quotes, or
+            // spaces then `=`/`:` (`password = x`). Bits whose next bytes lie in the next block
+            // are kept and checked by the handler.
+            let ends = w & !(w >> 1);
+            let spaced = (m.space >> 1) & ((m.eq_colon_space >> 2) | (3 << 62));
+            // Inner labels of dotted or dashed names (`hadoop` in `org.apache.hadoop.Foo`) need
+            // no look: host names, MACs and IPv6 start at the first label. `w + inner` carries
+            // through each such word and lands on the byte after its end.
+            let inner = starts & (m.dot_dash << 1);
+            let inner_ends = (w.wrapping_add(inner) & !w) >> 1;
+            let after = ((m.delim & !m.dot_dash) >> 1) | ((m.dot_dash >> 1) & !inner_ends);
+            let mut e_ev = ends & (after | spaced | (1 << 63));
+            // `:` only matters before `/` or `:` (bit 63 can't see the next block: keep it).
+            let colon_ev = m.colon & ((m.slash_colon >> 1) | (1 << 63));
+            let mut x_ev = m.special | colon_ev;
+            while s_ev != 0 {
+                let p = s_ev.trailing_zeros() as usize;
+                s_ev &= s_ev - 1;
+                let i = base + p;
+                let len = (!(w >> p)).trailing_zeros() as usize;
+                let mut we = i + len;
+                let all_digits = if p + len >= 64 {
+                    while we < n && alnum(b[we]) {
+                        we += 1;
                     }
-                    self.word(i, j);
-                    i = j;
+                    b[i..we].iter().all(u8::is_ascii_digit)
+                } else {
+                    (!m.digit >> p) & ((1u64 << len) - 1) == 0
+                };
+                self.word_start(i, we, all_digits);
+            }
+            while e_ev != 0 {
+                let p = e_ev.trailing_zeros() as usize;
+                e_ev &= e_ev - 1;
+                let we = base + p + 1;
+                if we > n || (p == 63 && we < n && alnum(b[we])) {
+                    continue; // padding, or the word goes on in the next block
                 }
-                C_AT => {
-                    self.email(i);
-                    i += 1;
-                }
-                C_COLON => {
-                    if at(b, i + 1) == b'/' && at(b, i + 2) == b'/' {
-                        self.url(i);
-                    } else if at(b, i + 1) == b':' {
-                        let p = before(b, i);
-                        if !alnum(p) && p != b':' && p != b'.' {
-                            self.ipv6(i);
-                        }
+                let below = !w & ((1u64 << p) - 1);
+                let ws = if below != 0 {
+                    base + (64 - below.leading_zeros() as usize)
+                } else if prev_word {
+                    let mut k = base;
+                    while k > 0 && alnum(b[k - 1]) {
+                        k -= 1;
                     }
-                    i += 1;
-                }
-                _ => {
-                    // '+': international phone number
-                    if at(b, i + 1).is_ascii_digit() && !alnum(before(b, i)) {
-                        self.phone_intl(i);
+                    k
+                } else {
+                    base
+                };
+                self.word_end(ws, we);
+            }
+            while x_ev != 0 {
+                let p = x_ev.trailing_zeros() as usize;
+                x_ev &= x_ev - 1;
+                self.special(base + p);
+            }
+            prev_word = (w >> 63) & 1 == 1;
+            base += 64;
+        }
+    }
+
+    #[inline(never)]
+    fn special(&mut self, i: usize) {
+        let b = self.b;
+        match b[i] {
+            b'@' => self.email(i),
+            b':' => {
+                if at(b, i + 1) == b'/' && at(b, i + 2) == b'/' {
+                    self.url(i);
+                } else if at(b, i + 1) == b':' {
+                    let p = before(b, i);
+                    if !alnum(p) && p != b':' && p != b'.' {
+                        self.ipv6(i);
                     }
-                    i += 1;
+                }
+            }
+            _ => {
+                // '+': international phone number
+                if at(b, i + 1).is_ascii_digit() && !glued(before(b, i)) {
+                    self.phone_intl(i);
                 }
             }
         }
     }
 
     /// A word (maximal alphanumeric run) `[ws, we)`.
-    fn word(&mut self, ws: usize, we: usize) {
+    /// A word `[ws, we)` whose first byte matters (digit, uppercase, `e`, `b`).
+    fn word_start(&mut self, ws: usize, we: usize, all_digits: bool) {
         let b = self.b;
         let first = b[ws];
-        let wl = we - ws;
         let next = at(b, we);
-        if wl <= 4 && (next == b':' || next == b'-') && b[ws..we].iter().all(u8::is_ascii_hexdigit)
-        {
-            let p = before(b, ws);
-            if !alnum(p) && p != b':' && p != b'-' && p != b'.' {
-                if wl == 2 {
-                    self.mac(ws);
-                }
-                if next == b':' {
-                    self.ipv6(ws);
-                }
-            }
-        }
         if first.is_ascii_digit() {
-            if b[ws..we].iter().all(u8::is_ascii_digit) {
+            if matches!(next, b':' | b'-') {
+                self.hexish(ws, we, next);
+            }
+            if all_digits {
                 self.numeric(ws, we);
             }
             return;
         }
-        match first {
-            b'A' => {
-                if b[ws..].starts_with(b"AKIA") || b[ws..].starts_with(b"ASIA") {
-                    self.aws_key(ws, we);
-                } else if b[ws..].starts_with(b"AIza") {
-                    self.google_key(ws);
-                }
-            }
-            b'g' if b[ws..].starts_with(b"gh") || b[ws..].starts_with(b"github_pat_") => {
-                self.github(ws)
-            }
-            b'x' if b[ws..].starts_with(b"xox") => self.slack(ws),
-            b's' | b'r' if next == b'_' => self.stripe(ws),
-            b'e' if b[ws..].starts_with(b"eyJ") => self.jwt(ws),
-            _ => {}
+        if first.is_ascii_uppercase() {
+            self.upper_word(ws, we);
+        } else if first == b'e' && b[ws..].starts_with(b"eyJ") {
+            self.jwt(ws);
         }
-        if first.is_ascii_uppercase() && wl >= 4 && at(b, ws + 1).is_ascii_uppercase() {
+        if next == b' ' {
+            let wl = we - ws;
+            if wl == 6 && b[ws..we].eq_ignore_ascii_case(b"bearer") {
+                self.keyword(Kw::Bearer, ws, we);
+            } else if wl == 5 && &b[ws..we] == b"BEGIN" && ws >= 5 && &b[ws - 5..ws] == b"-----" {
+                self.pem(ws - 5, we + 1);
+            }
+        }
+    }
+
+    /// A word `[ws, we)` whose next byte matters (`.`, `:`, `-`, `_`, `=`, quotes, spaces
+    /// before `=`). Words starting with a digit were fully handled by `word_start`.
+    fn word_end(&mut self, ws: usize, we: usize) {
+        let b = self.b;
+        let first = b[ws];
+        if first.is_ascii_digit() {
+            return;
+        }
+        let next = at(b, we);
+        if next == b' ' || next == b'\t' {
+            // `password = x`
+            let k = run(b, we, |c| c == b' ' || c == b'\t');
+            if k - we <= 4 && matches!(at(b, k), b'=' | b':') {
+                self.key_word(we);
+            }
+        } else if next == b'.' {
+            self.host_start(ws);
+        } else if next == b':' {
+            self.hexish(ws, we, next);
+            self.key_word(we);
+        } else if next == b'-' {
+            self.hexish(ws, we, next);
+            if first == b'x' && b[ws..].starts_with(b"xox") {
+                self.slack(ws);
+            }
+            self.host_start(ws);
+        } else if next == b'_' {
+            match first {
+                b'g' => self.github(ws),
+                b's' | b'r' => self.stripe(ws),
+                _ => {}
+            }
+        } else if next == b'=' || next == b'"' || next == b'\'' {
+            self.key_word(we);
+        }
+    }
+
+    /// Words starting with an uppercase letter: AWS and Google keys, IBANs.
+    fn upper_word(&mut self, ws: usize, we: usize) {
+        let b = self.b;
+        if b[ws] == b'A' {
+            if b[ws..].starts_with(b"AKIA") || b[ws..].starts_with(b"ASIA") {
+                self.aws_key(ws, we);
+            } else if b[ws..].starts_with(b"AIza") {
+                self.google_key(ws);
+            }
+        }
+        if we - ws >= 4 && at(b, ws + 1).is_ascii_uppercase() && at(b, ws + 2).is_ascii_digit() {
             self.iban(ws);
         }
-        if next == b'.' || next == b'-' {
-            let p = before(b, ws);
-            if !alnum(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
-                self.hostname(ws);
-            }
+    }
+
+    /// A short hex word before `:` or `-`: the start of a MAC or IPv6 address?
+    fn hexish(&mut self, ws: usize, we: usize, next: u8) {
+        let b = self.b;
+        let wl = we - ws;
+        if wl > 4 || !b[ws..we].iter().all(u8::is_ascii_hexdigit) {
+            return;
+        }
+        // `18:01:47` followed by anything but another group is a time, not an address.
+        let d = |k: usize| at(b, we + k).is_ascii_digit();
+        if next == b':'
+            && d(1)
+            && d(2)
+            && at(b, we + 3) == b':'
+            && d(4)
+            && d(5)
+            && !matches!(at(b, we + 6), b':' | b'.' | b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+        {
+            return;
+        }
+        let p = before(b, ws);
+        if glued(p) || p == b':' || p == b'-' || p == b'.' {
+            return;
+        }
+        // A MAC has its fifth separator 14 bytes in (`12:30:45` times don't).
+        if wl == 2 && at(b, ws + 14) == next {
+            self.mac(ws);
+        }
+        if next == b':' {
+            self.ipv6(ws);
+        }
+    }
+
+    /// A word followed by `.` or `-`: the start of a host name?
+    fn host_start(&mut self, ws: usize) {
+        let p = before(self.b, ws);
+        if !glued(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
+            self.hostname(ws);
         }
     }
 
@@ -285,12 +590,10 @@ impl Scan<'_> {
         if next == b'.' && wl <= 3 {
             self.ipv4_at(ws);
         }
-        if next == b'.' || next == b'-' {
-            // `rhost=5.36.59.76.dynamic-dsl-ip.omantel.net.om`: a host name may start with digits.
-            let p = before(b, ws);
-            if !alnum(p) && p != b'.' && p != b'-' && p != b'_' && p != b'@' {
-                self.hostname(ws);
-            }
+        if (next == b'.' || next == b'-') && prev != b':' {
+            // `rhost=5.36.59.76.dynamic-dsl-ip.omantel.net.om`: a host name may start with digits
+            // (but `12:30:45.123` is a time).
+            self.host_start(ws);
         }
         if wl == 3 {
             if next == b'-' {
@@ -304,13 +607,20 @@ impl Scan<'_> {
             self.phone_us(ws);
         }
         if (13..=19).contains(&wl) {
-            if !matches!(prev, b'-' | b'.' | b'_' | b'+') && card_tail_ok(b, we) {
+            if !matches!(prev, b'-' | b'.' | b'_' | b'+' | b']' | b'*') && card_tail_ok(b, we) {
                 let d = &b[ws..we];
                 if card_brand_ok(d) && luhn_ok(d) {
                     self.push(PiiType::CreditCard, ws, we);
                 }
             }
-        } else if (2..=6).contains(&wl) && (next == b' ' || next == b'-') {
+        } else if wl == 4
+            && (next == b' ' || next == b'-')
+            && at(b, we + 1).is_ascii_digit()
+            && at(b, we + 2).is_ascii_digit()
+            && at(b, we + 3).is_ascii_digit()
+            && at(b, we + 4).is_ascii_digit()
+        {
+            // Grouped cards start with a group of four (4-4-4-4, Amex 4-6-5, Diners 4-6-4).
             self.card_grouped(ws);
         }
     }
@@ -319,17 +629,20 @@ impl Scan<'_> {
         let b = self.b;
         let p = before(b, s);
         // `~~6.1.1.0` (Windows package ids), `v1.2.3.4`, `x.1.2.3.4`: versions, not addresses.
-        if p == b'.' || p == b'_' || p == b'~' || alnum(p) {
+        if p == b'.' || p == b'_' || p == b'~' || glued(p) {
             return;
         }
         let Some((end, oct)) = parse_ipv4(b, s) else {
             return;
         };
         let nx = at(b, end);
-        if alnum(nx) || nx == b'_' {
+        if glued_next(nx) || nx == b'[' || nx == b'_' {
             return;
         }
-        if (nx == b'.' || nx == b'-') && alnum(at(b, end + 1)) {
+        // `1.2.3.4.5`, `10.0.0.1-beta`; but `10.0.0.1-10.0.0.9` is a range of two addresses.
+        if nx == b'.' && glued_next(at(b, end + 1))
+            || nx == b'-' && glued_next(at(b, end + 1)) && parse_ipv4(b, end + 1).is_none()
+        {
             return;
         }
         // `0.x` (this network), loopback, multicast/reserved/broadcast and `x.y.z.0` network
@@ -363,7 +676,7 @@ impl Scan<'_> {
     fn ssn(&mut self, s: usize) {
         let b = self.b;
         let p = before(b, s);
-        if alnum(p) || matches!(p, b'-' | b'.' | b'_' | b'/' | b'+') {
+        if glued(p) || matches!(p, b'-' | b'.' | b'_' | b'/' | b'+') {
             return;
         }
         if b.len() < s + 11 {
@@ -376,7 +689,11 @@ impl Scan<'_> {
         }
         let e = s + 11;
         let nx = at(b, e);
-        if alnum(nx) || nx == b'_' || (matches!(nx, b'-' | b'.' | b'/') && alnum(at(b, e + 1))) {
+        if glued_next(nx)
+            || nx == b'['
+            || nx == b'_'
+            || (matches!(nx, b'-' | b'.' | b'/') && alnum(at(b, e + 1)))
+        {
             return;
         }
         let num = |r: std::ops::Range<usize>| {
@@ -443,7 +760,13 @@ impl Scan<'_> {
             return;
         }
         let nx = at(b, end);
-        if alnum(nx) || nx == b'_' || (matches!(nx, b'.' | b'-') && at(b, end + 1).is_ascii_digit())
+        if glued_next(nx)
+            || nx == b'_'
+            || nx == b'['
+            || (matches!(nx, b'.' | b'-' | b':') && matches!(at(b, end + 1), b'0'..=b'9' | b'*'))
+            // More groups that a redaction replaced (`+44 20 7946 0958 [CreditCard]`): the
+            // digit run was longer than a phone number before, so it is none now either.
+            || (matches!(nx, b' ' | b'-' | b'.') && matches!(at(b, end + 1), b'[' | b'*'))
         {
             return;
         }
@@ -453,15 +776,13 @@ impl Scan<'_> {
     fn card_grouped(&mut self, s: usize) {
         let b = self.b;
         let p = before(b, s);
-        if matches!(p, b'-' | b'.' | b'_' | b'+' | b':' | b'/') {
+        if matches!(p, b'-' | b'.' | b'_' | b'+' | b':' | b'/' | b']' | b'*') {
             return;
         }
-        // The middle of a longer digit-group run (`DE66 5339 3988 …`) is no card start.
-        if p == b' ' && alnum(before(b, s - 1)) && before(b, s - 1).is_ascii_digit() {
-            return;
-        }
+        // (Card-shaped groups inside a grouped IBAN lose to the IBAN: it ranks higher.)
         let sep = at(b, run(b, s, |c| c.is_ascii_digit()));
-        let mut ends = Vec::with_capacity(6);
+        let mut ends = [(0usize, 0usize); 19];
+        let mut ne = 0;
         let mut digits = [0u8; 19];
         let mut nd = 0;
         let mut i = s;
@@ -473,17 +794,18 @@ impl Scan<'_> {
             }
             digits[nd..nd + gl].copy_from_slice(&b[i..j]);
             nd += gl;
-            ends.push((j, nd));
+            ends[ne] = (j, nd);
+            ne += 1;
             if at(b, j) == sep && at(b, j + 1).is_ascii_digit() {
                 i = j + 1;
             } else {
                 break;
             }
         }
-        if ends.len() < 2 {
+        if ne < 2 {
             return;
         }
-        for &(e, nd) in ends.iter().rev() {
+        for &(e, nd) in ends[..ne].iter().rev() {
             if nd < 13 {
                 break;
             }
@@ -566,9 +888,28 @@ impl Scan<'_> {
         }
     }
 
+    /// End of the run of host-name bytes starting at `s`.
+    #[inline]
+    fn host_extent(&self, s: usize) -> usize {
+        let b = self.b;
+        let mut e = s;
+        if s >= self.blk_base && s - self.blk_base < 64 {
+            let p = s - self.blk_base;
+            let len = (!(self.blk_host >> p)).trailing_zeros() as usize;
+            if p + len < 64 {
+                return s + len;
+            }
+            e = self.blk_base + 64;
+        }
+        while e < b.len() && HOST_CH[b[e] as usize] {
+            e += 1;
+        }
+        e
+    }
+
     fn hostname(&mut self, s: usize) {
         let b = self.b;
-        let Some(e) = fqdn_end(b, s, false) else {
+        let Some(e) = fqdn_end_at(b, s, self.host_extent(s), false) else {
             return;
         };
         if host_position(b, s, e) {
@@ -650,6 +991,11 @@ impl Scan<'_> {
                     if c > 0 && !is_placeholder(pass) && !is_placeholder(&ui[..c]) {
                         self.push(PiiType::UrlCredentials, auth_s, auth_s + k);
                     }
+                }
+                if memchr::memchr(b':', ui).is_none() {
+                    // `scheme://alice@example.com`: `alice@example.com` is the e-mail
+                    // detector's (and after a partial redaction, `a***@example.com`, nobody's).
+                    return;
                 }
                 auth_s + k + 1
             }
@@ -772,10 +1118,50 @@ impl Scan<'_> {
 
     // ---------------------------------------------------------------- key = value
 
+    /// A word ending at `we` is followed by a separator: is the key a secret's name?
+    fn key_word(&mut self, we: usize) {
+        let b = self.b;
+        // Every key name ends in one of these letters; most words don't get further.
+        let last = b[we - 1] | 0x20;
+        if !matches!(last, b'd' | b's' | b'e' | b'y' | b'n' | b't') {
+            return;
+        }
+        // Lower-case the tail once; compare keywords ending in the same letter.
+        let mut tail = [0u8; 24];
+        let tl = (we).min(24);
+        for (d, &c) in tail[24 - tl..].iter_mut().zip(&b[we - tl..we]) {
+            *d = c.to_ascii_lowercase();
+        }
+        // Only the keywords ending in this letter (KEYWORDS is longest-first within each).
+        let group: &[(&str, Kw)] = match last {
+            b'd' => &KEYWORDS_D,
+            b'y' => &KEYWORDS_Y,
+            b'n' => &KEYWORDS_N,
+            b't' => &KEYWORDS_T,
+            _ => KEYWORDS,
+        };
+        for &(k, kw) in group {
+            let k = k.as_bytes();
+            if k[k.len() - 1] != last
+                || k.len() > tl
+                || k[k.len() - 2] != tail[22]
+                || tail[24 - k.len()..] != *k
+            {
+                continue;
+            }
+            let ks = we - k.len();
+            // `pass` in `bypass`, `pwd` in `cwd`-like words are nothing; `dbPassword` is.
+            if k.len() <= 4 && before(b, ks).is_ascii_alphabetic() {
+                return;
+            }
+            self.keyword(kw, ks, we);
+            return;
+        }
+    }
+
     fn keyword(&mut self, kw: Kw, ks: usize, ke: usize) {
         let b = self.b;
         match kw {
-            Kw::PemBegin => self.pem(ks, ke),
             Kw::Bearer => {
                 if alnum(before(b, ks)) || at(b, ke) != b' ' {
                     return;
@@ -889,7 +1275,8 @@ fn token_char(c: u8) -> bool {
 
 fn card_tail_ok(b: &[u8], e: usize) -> bool {
     let nx = at(b, e);
-    !(alnum(nx)
+    !(glued_next(nx)
+        || nx == b'['
         || nx == b'_'
         || (matches!(nx, b'.' | b'-' | b',') && at(b, e + 1).is_ascii_digit()))
 }
@@ -1025,13 +1412,14 @@ fn parse_phone_us(b: &[u8], s: usize) -> Option<(usize, usize)> {
         return None;
     }
     let p = before(b, st);
-    if alnum(p) || matches!(p, b'.' | b'-' | b'_' | b'/' | b':' | b'+') {
+    if glued(p) || matches!(p, b'.' | b'-' | b'_' | b'/' | b':' | b'+') {
         return None;
     }
     let nx = at(b, j);
-    if alnum(nx)
+    if glued_next(nx)
+        || nx == b'['
         || nx == b'_'
-        || (matches!(nx, b'.' | b'-' | b':' | b'/') && at(b, j + 1).is_ascii_digit())
+        || (matches!(nx, b'.' | b'-' | b':' | b'/') && matches!(at(b, j + 1), b'0'..=b'9' | b'*'))
     {
         return None;
     }
@@ -1140,7 +1528,15 @@ fn parse_ipv6(b: &[u8], s: usize) -> Option<usize> {
 /// at least two, last one a known TLD, or with `any_tld` any alphabetic one of 2–24 letters that
 /// is not a file extension). Rejects CamelCase labels (`com.foo.MyClass`).
 pub fn fqdn_end(b: &[u8], s: usize, any_tld: bool) -> Option<usize> {
-    let mut e = run(b, s, |c| alnum(c) || c == b'-' || c == b'.');
+    let mut e = s;
+    while e < b.len() && HOST_CH[b[e] as usize] {
+        e += 1;
+    }
+    fqdn_end_at(b, s, e, any_tld)
+}
+
+/// `fqdn_end` with the extent of host-name bytes `[s, e)` already known.
+fn fqdn_end_at(b: &[u8], s: usize, mut e: usize, any_tld: bool) -> Option<usize> {
     while e > s && matches!(b[e - 1], b'.' | b'-') {
         e -= 1;
     }
@@ -1148,8 +1544,19 @@ pub fn fqdn_end(b: &[u8], s: usize, any_tld: bool) -> Option<usize> {
     if v.len() > 253 {
         return None;
     }
+    // Cheap rejections first: no dot, or a last label that is no TLD (class names, file names,
+    // timestamps), before validating every label.
+    let last_dot = v.iter().rposition(|&c| c == b'.')?;
+    let last = &v[last_dot + 1..];
+    let tld_ok = is_tld(last)
+        || (any_tld
+            && (2..=24).contains(&last.len())
+            && last.iter().all(u8::is_ascii_alphabetic)
+            && !is_file_ext(last));
+    if !tld_ok {
+        return None;
+    }
     let mut labels = 0;
-    let mut last = &v[..0];
     for l in v.split(|&c| c == b'.') {
         if l.is_empty() || l.len() > 63 || l[0] == b'-' || l[l.len() - 1] == b'-' {
             return None;
@@ -1160,17 +1567,8 @@ pub fn fqdn_end(b: &[u8], s: usize, any_tld: bool) -> Option<usize> {
             return None;
         }
         labels += 1;
-        last = l;
     }
     if labels < 2 {
-        return None;
-    }
-    let tld_ok = is_tld(last)
-        || (any_tld
-            && (2..=24).contains(&last.len())
-            && last.iter().all(u8::is_ascii_alphabetic)
-            && !is_file_ext(last));
-    if !tld_ok {
         return None;
     }
     // `foo.com.java`-like run-ons and method calls are not hosts.
@@ -1179,6 +1577,17 @@ pub fn fqdn_end(b: &[u8], s: usize, any_tld: bool) -> Option<usize> {
     }
     Some(e)
 }
+
+static HOST_CH: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || c == b'-' || c == b'.';
+        i += 1;
+    }
+    t
+};
 
 fn is_file_ext(l: &[u8]) -> bool {
     const EXT: &[&str] = &[
@@ -1270,7 +1679,7 @@ fn host_position(b: &[u8], s: usize, e: usize) -> bool {
     }
     if at(b, e) == b':' {
         let pe = run(b, e + 1, |c| c.is_ascii_digit());
-        if (2..=6).contains(&(pe - e)) && !alnum(at(b, pe)) && at(b, pe) != b'.' {
+        if (2..=6).contains(&(pe - e)) && !glued_next(at(b, pe)) && at(b, pe) != b'.' {
             return true;
         }
     }
@@ -1471,4 +1880,60 @@ fn kv_value(b: &[u8], ke: usize) -> Option<(usize, usize)> {
         return None;
     }
     Some((vs, j))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SIMD classifiers agree with the scalar definition on every byte value.
+    #[test]
+    fn classifiers_agree() {
+        let mut x: u64 = 0x1234_5678;
+        let mut blocks: Vec<[u8; 64]> = (0..=3u8)
+            .map(|k| std::array::from_fn(|i| (i as u8).wrapping_add(k * 64)))
+            .collect();
+        for _ in 0..500 {
+            blocks.push(std::array::from_fn(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            }));
+        }
+        for blk in &blocks {
+            let want = classify_scalar(blk);
+            let mut got = vec![classifier()(blk)];
+            #[cfg(target_arch = "x86_64")]
+            got.push(classify_sse2(blk));
+            for g in got {
+                assert_eq!(
+                    [
+                        g.word,
+                        g.digit,
+                        g.first,
+                        g.special,
+                        g.colon,
+                        g.slash_colon,
+                        g.space,
+                        g.delim,
+                        g.eq_colon_space,
+                        g.dot_dash
+                    ],
+                    [
+                        want.word,
+                        want.digit,
+                        want.first,
+                        want.special,
+                        want.colon,
+                        want.slash_colon,
+                        want.space,
+                        want.delim,
+                        want.eq_colon_space,
+                        want.dot_dash
+                    ]
+                );
+            }
+        }
+    }
 }

@@ -46,7 +46,10 @@ pub struct BytesScan {
 /// GitHub, Slack, Stripe and Google keys), then custom rules, then secrets found by their key
 /// name, then PII with checksums (IBAN before card: a grouped IBAN holds card-shaped digit
 /// runs), then network identifiers, host names last. Ties go to the longer span, then the
-/// earlier one; a candidate that overlaps one already taken is dropped.
+/// earlier one; a candidate that overlaps one already taken is dropped. One exception: a value
+/// found by its key name (`password=`, `api_key=`, `Bearer`, AWS secret) that strictly contains
+/// a more specific finding takes that finding's rank, so `password=https://u:p@host` is one
+/// `password` span (redacting only `u:p` would leave the rest of the password behind).
 ///
 /// **JWT inside `Bearer`**: `Authorization: Bearer eyJ…` yields one `jwt` finding, not a
 /// `bearer_token`: the span is the same, and `jwt` says more (the token's structure was
@@ -222,30 +225,67 @@ impl Engine {
 }
 
 /// Applies the overlap policy (see [`Engine`]) and sorts by start.
+///
+/// Greedy-by-specificity only needs to look at candidates that (transitively) overlap, so the
+/// candidates are sorted by start, cut into clusters of overlapping spans, and each (tiny)
+/// cluster is resolved on its own: linear in the number of findings, not quadratic.
 fn resolve(mut all: Vec<(Kind, usize, usize)>) -> Vec<Finding> {
-    if all.len() <= 1 {
-        return all
-            .into_iter()
-            .map(|(k, s, e)| Finding::new(k, s, e))
-            .collect();
-    }
-    all.sort_by(|a, b| {
-        specificity(&b.0)
-            .cmp(&specificity(&a.0))
-            .then((b.2 - b.1).cmp(&(a.2 - a.1)))
-            .then(a.1.cmp(&b.1))
-    });
-    // Accepted spans, kept sorted by start for the overlap test.
-    let mut taken: Vec<Finding> = Vec::with_capacity(all.len());
-    for (k, s, e) in all {
-        let idx = taken.partition_point(|f| f.start < s);
-        let clash_prev = idx > 0 && taken[idx - 1].end > s;
-        let clash_next = idx < taken.len() && taken[idx].start < e;
-        if !clash_prev && !clash_next {
-            taken.insert(idx, Finding::new(k, s, e));
+    all.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
+    let mut out: Vec<Finding> = Vec::with_capacity(all.len());
+    let mut i = 0;
+    while i < all.len() {
+        let mut j = i + 1;
+        let mut end = all[i].2;
+        while j < all.len() && all[j].1 < end {
+            end = end.max(all[j].2);
+            j += 1;
         }
+        if j == i + 1 {
+            let (k, s, e) = all[i].clone();
+            out.push(Finding::new(k, s, e));
+        } else {
+            // A value found by its key name (`password=…`) that contains a more specific
+            // finding (`password=https://u:p@host`) is redacted whole: it takes the rank of
+            // what it contains, and wins as the longer span.
+            let mut cluster: Vec<(u8, &(Kind, usize, usize))> = all[i..j]
+                .iter()
+                .map(|c| {
+                    let mut rank = specificity(&c.0);
+                    if matches!(
+                        c.0.builtin(),
+                        Some(
+                            PiiType::Password
+                                | PiiType::ApiKey
+                                | PiiType::AwsSecretKey
+                                | PiiType::BearerToken
+                        )
+                    ) {
+                        for o in &all[i..j] {
+                            if o.1 >= c.1 && o.2 <= c.2 && (o.2 - o.1) < (c.2 - c.1) {
+                                rank = rank.max(specificity(&o.0));
+                            }
+                        }
+                    }
+                    (rank, c)
+                })
+                .collect();
+            cluster.sort_by(|(ra, a), (rb, b)| {
+                rb.cmp(ra)
+                    .then((b.2 - b.1).cmp(&(a.2 - a.1)))
+                    .then(a.1.cmp(&b.1))
+            });
+            let mut taken: Vec<Finding> = Vec::new();
+            for (_, (k, s, e)) in cluster {
+                if taken.iter().all(|f| f.end <= *s || f.start >= *e) {
+                    taken.push(Finding::new(k.clone(), *s, *e));
+                }
+            }
+            taken.sort_by_key(|f| f.start);
+            out.extend(taken);
+        }
+        i = j;
     }
-    taken
+    out
 }
 
 fn line_start(b: &[u8], i: usize) -> usize {

@@ -205,9 +205,23 @@ fn partial(kind: &Kind, v: &str) -> String {
         PiiType::SlackToken if v.starts_with("xox") => format!("{}{STARS}", &v[..5.min(v.len())]),
         PiiType::Jwt => "eyJ****".to_owned(),
         PiiType::PrivateKey => {
-            let first = v.lines().next().unwrap_or("");
-            let last = v.lines().last().unwrap_or("");
-            format!("{first}\n{STARS}\n{last}")
+            // BEGIN/END lines stay; each body line becomes `****` so line numbers don't move.
+            let lines: Vec<&str> = v.split('\n').collect();
+            let n = lines.len();
+            lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    if i == 0 || i + 1 == n {
+                        (*l).to_owned()
+                    } else if l.ends_with('\r') {
+                        format!("{STARS}\r")
+                    } else {
+                        STARS.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
         }
         _ => STARS.to_owned(),
     }

@@ -174,69 +174,22 @@ pub fn ssn_ok(area: u32, group: u32, serial: u32) -> bool {
 
 const CC_TLDS: &str = "ac ad ae af ag ai al ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br bs bt bw by bz ca cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg er es et eu fi fj fk fm fo fr ga gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo jp ke kg kh ki km kn kp kr kw ky kz lb lc li lk lr ls lt lu lv ly ma mc me mg mh mm mn mp mq mr ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pn pr pt pw qa re ro ru rw sa sb sc sd se sg si sk sl sm sn sr ss st sv sx sy sz tc td tf tg th tj tk tl tm tn to tr tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw";
 
-/// Generic TLDs we accept, plus the private suffixes internal networks use. Country codes that
+/// `CC_TLDS` as a 26×26 lookup table, built at compile time.
+static CC_TABLE: [bool; 676] = {
+    let mut t = [false; 676];
+    let s = CC_TLDS.as_bytes();
+    let mut i = 0;
+    while i + 1 < s.len() {
+        t[(s[i] - b'a') as usize * 26 + (s[i + 1] - b'a') as usize] = true;
+        i += 3;
+    }
+    t
+};
+
+/// Country-code TLDs (`CC_TABLE`), generic TLDs we accept, plus the private suffixes internal networks use. Country codes that
 /// double as common file extensions (`.sh`, `.so`, `.pl`, `.py`, `.rs`, `.md`, `.cc`, `.ps`, `.pm`,
 /// `.mo`, `.la`, `.mk`, `.ml`) are left out: a file name in a log is far more likely than a host.
-const G_TLDS: &[&str] = &[
-    "com",
-    "net",
-    "org",
-    "edu",
-    "gov",
-    "mil",
-    "int",
-    "info",
-    "biz",
-    "name",
-    "pro",
-    "aero",
-    "coop",
-    "museum",
-    "mobi",
-    "asia",
-    "tel",
-    "travel",
-    "jobs",
-    "app",
-    "dev",
-    "cloud",
-    "tech",
-    "online",
-    "site",
-    "xyz",
-    "top",
-    "club",
-    "shop",
-    "store",
-    "blog",
-    "email",
-    "link",
-    "live",
-    "news",
-    "space",
-    "website",
-    "wiki",
-    "work",
-    "local",
-    "internal",
-    "lan",
-    "corp",
-    "home",
-    "localdomain",
-    "intra",
-    "intranet",
-    "arpa",
-    "onion",
-    "test",
-    "example",
-    "invalid",
-    "google",
-    "amazon",
-    "aws",
-    "microsoft",
-    "apple",
-];
-
+///
 /// Is `label` (ASCII letters) a top-level domain we treat as a host suffix? Case-insensitive.
 pub fn is_tld(label: &[u8]) -> bool {
     let n = label.len();
@@ -249,9 +202,98 @@ pub fn is_tld(label: &[u8]) -> bool {
     }
     let l = &buf[..n];
     if n == 2 {
-        return CC_TLDS.as_bytes().chunks(3).any(|c| &c[..2] == l);
+        return CC_TABLE[usize::from(l[0] - b'a') * 26 + usize::from(l[1] - b'a')];
     }
-    G_TLDS.iter().any(|t| t.as_bytes() == l)
+    // A `match` on byte strings compiles to a length switch plus a few compares (this runs for
+    // every dotted name, most of them class names).
+    matches!(
+        l,
+        b"com"
+            | b"net"
+            | b"org"
+            | b"edu"
+            | b"gov"
+            | b"mil"
+            | b"int"
+            | b"info"
+            | b"biz"
+            | b"name"
+            | b"pro"
+            | b"aero"
+            | b"coop"
+            | b"museum"
+            | b"mobi"
+            | b"asia"
+            | b"tel"
+            | b"travel"
+            | b"jobs"
+            | b"app"
+            | b"dev"
+            | b"cloud"
+            | b"tech"
+            | b"online"
+            | b"site"
+            | b"xyz"
+            | b"top"
+            | b"club"
+            | b"shop"
+            | b"store"
+            | b"blog"
+            | b"email"
+            | b"link"
+            | b"live"
+            | b"news"
+            | b"space"
+            | b"website"
+            | b"wiki"
+            | b"work"
+            | b"local"
+            | b"internal"
+            | b"lan"
+            | b"corp"
+            | b"home"
+            | b"localdomain"
+            | b"intra"
+            | b"intranet"
+            | b"arpa"
+            | b"onion"
+            | b"test"
+            | b"example"
+            | b"invalid"
+            | b"google"
+            | b"amazon"
+            | b"aws"
+            | b"microsoft"
+            | b"apple"
+    )
+}
+
+/// Does `v` hold one of our own tags (`[Phone]`, `[Phone-4a1830]`, `[EmployeeId]`)? A value that
+/// contains redaction output has been redacted already.
+fn has_tag(v: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(b'[', &v[i..]) {
+        let s = i + k + 1;
+        let mut j = s;
+        while j < v.len() && v[j].is_ascii_alphabetic() {
+            j += 1;
+        }
+        // (A bare value stops at `]`, so the tag may be cut just before it.)
+        if j - s >= 2 {
+            if j == v.len() || v[j] == b']' {
+                return true;
+            }
+            if v[j] == b'-'
+                && v.len() >= j + 7
+                && v[j + 1..j + 7].iter().all(u8::is_ascii_hexdigit)
+                && (v.len() == j + 7 || v[j + 7] == b']')
+            {
+                return true;
+            }
+        }
+        i = s;
+    }
+    false
 }
 
 /// A value that stands in for a secret rather than being one: empty, masked (`****`), a template
@@ -262,7 +304,7 @@ pub fn is_placeholder(v: &[u8]) -> bool {
     if v.is_empty() {
         return true;
     }
-    if v.windows(3).any(|w| w == b"***") || v.iter().all(|&c| c == b'*') {
+    if v.windows(3).any(|w| w == b"***") || v.iter().all(|&c| c == b'*') || has_tag(v) {
         return true;
     }
     let first = v[0];

@@ -50,6 +50,8 @@ impl Plan {
 }
 
 /// Plans the redaction of the findings of `doc` in `scope` (ranges in the current text).
+/// `hashes`: also compute the SHA-256 of the text before and after (for the audit log; costly
+/// on a big document, so not for code actions that may never be applied).
 pub fn plan(
     doc: &Doc,
     engine: &Engine,
@@ -57,6 +59,7 @@ pub fn plan(
     key: [u8; 32],
     enc: Encoding,
     scope: &Scope,
+    hashes: bool,
 ) -> Plan {
     let redactor = Redactor::new(engine, style, key);
     let mut edits = Vec::new();
@@ -64,16 +67,20 @@ pub fn plan(
     let mut before = Sha256::new();
     let mut after = Sha256::new();
     let mut pos = 0;
-    for chunk in doc.rope.chunks() {
-        before.update(chunk.as_bytes());
+    if hashes {
+        for chunk in doc.rope.chunks() {
+            before.update(chunk.as_bytes());
+        }
     }
     for f in doc.findings.iter().filter(|f| scope.matches(f)) {
         let value = doc.value(f);
         let replacement = redactor.replacement(f, &value);
-        for chunk in doc.rope.byte_slice(pos..f.start).chunks() {
-            after.update(chunk.as_bytes());
+        if hashes {
+            for chunk in doc.rope.byte_slice(pos..f.start).chunks() {
+                after.update(chunk.as_bytes());
+            }
+            after.update(replacement.as_bytes());
         }
-        after.update(replacement.as_bytes());
         pos = f.end;
         *by_type.entry(f.kind.id().to_owned()).or_insert(0) += 1;
         edits.push(TextEdit {
@@ -81,8 +88,10 @@ pub fn plan(
             new_text: replacement,
         });
     }
-    for chunk in doc.rope.byte_slice(pos..).chunks() {
-        after.update(chunk.as_bytes());
+    if hashes {
+        for chunk in doc.rope.byte_slice(pos..).chunks() {
+            after.update(chunk.as_bytes());
+        }
     }
     Plan {
         edits,
@@ -162,8 +171,12 @@ pub async fn code_actions(b: &Backend, p: &CodeActionParams) -> Result<CodeActio
             version: doc.version,
         })
         .ok();
-        let edit =
-            (!lazy).then(|| workspace_edit(uri, plan(doc, &engine, style, key, enc, &scope).edits));
+        let edit = (!lazy).then(|| {
+            workspace_edit(
+                uri,
+                plan(doc, &engine, style, key, enc, &scope, false).edits,
+            )
+        });
         CodeActionOrCommand::CodeAction(CodeAction {
             title,
             kind: Some(kind),
@@ -282,20 +295,29 @@ pub async fn resolve(b: &Backend, mut action: CodeAction) -> Result<CodeAction> 
         let doc = docs
             .get(&data.uri)
             .ok_or_else(|| Error::invalid_params("document is not open"))?;
-        plan(doc, &engine, settings.redaction_style, key, enc, &scope)
+        plan(
+            doc,
+            &engine,
+            settings.redaction_style,
+            key,
+            enc,
+            &scope,
+            true,
+        )
     };
     tracing::info!(
         uri = data.uri.as_str(),
         redactions = plan.count(),
         "code action resolved"
     );
-    b.audit_redaction(
+    // Not awaited: resolve must stay fast; the entry is written in the background.
+    drop(b.audit_redaction(
         &data.uri,
         &plan,
         settings.redaction_style,
         "code_action",
         &scope,
-    );
+    ));
     action.edit = Some(workspace_edit(&data.uri, plan.edits));
     Ok(action)
 }

@@ -33,12 +33,17 @@ pub fn failed(msg: impl Into<String>) -> Error {
 fn arg<T: DeserializeOwned>(p: &ExecuteCommandParams) -> Result<T> {
     let v = p.arguments.first().cloned().unwrap_or(Value::Null);
     serde_json::from_value(v).map_err(|e| {
-        // serde's text can quote input; keep only its classification and position.
+        // serde's text can quote input values ("invalid type: string \"…\""): only the
+        // missing-field case, which names a field of ours, is passed on as it is.
+        let msg = e.to_string();
+        let why = if msg.starts_with("missing field") {
+            msg
+        } else {
+            format!("{:?} error", e.classify()).to_lowercase()
+        };
         err(format!(
-            "{}: expected one object argument ({:?} error at column {})",
-            p.command,
-            e.classify(),
-            e.column()
+            "{}: expected one object argument as documented ({why})",
+            p.command
         ))
     })
 }
@@ -132,7 +137,7 @@ async fn redact_document(b: &Backend, a: RedactArgs) -> Result<Value> {
         let doc = docs
             .get(&a.uri)
             .ok_or_else(|| err("tftsr.redactDocument: document is not open"))?;
-        plan(doc, &engine, style, key, enc, &scope)
+        plan(doc, &engine, style, key, enc, &scope, true)
     };
     let count = plan.count();
     if count == 0 {
@@ -145,7 +150,9 @@ async fn redact_document(b: &Backend, a: RedactArgs) -> Result<Value> {
         .await
         .map_err(|e| failed(format!("workspace/applyEdit failed: {}", e.message)))?;
     if resp.applied {
-        b.audit_redaction(&a.uri, &plan, style, "redact_document", &scope);
+        let _ = b
+            .audit_redaction(&a.uri, &plan, style, "redact_document", &scope)
+            .await;
     } else {
         tracing::warn!(
             uri = a.uri.as_str(),
@@ -188,7 +195,7 @@ async fn scan_file(b: &Backend, a: ScanFileArgs) -> Result<Value> {
     .map_err(|e| failed(format!("tftsr.scanFile: {e}")))?
     .map_err(|e| failed(format!("tftsr.scanFile: {e}")))?;
     if let Some(uri) = Uri::from_file_path(&input) {
-        b.audit_file_redaction(&uri, &res, style);
+        let _ = b.audit_file_redaction(&uri, &res, style).await;
     }
     Ok(json!({
         "input": input,

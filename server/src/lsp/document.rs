@@ -75,6 +75,8 @@ pub struct Doc {
     pub version: i32,
     pub language_id: String,
     pub rope: Rope,
+    /// False while the rope of a just-opened document is being built.
+    pub rope_ready: bool,
     /// Does this document get scanned (language id `log` or a matching glob)?
     pub tracked: bool,
     /// Sorted by start, non-overlapping, in the current text's coordinates.
@@ -93,18 +95,30 @@ pub struct Doc {
     /// The version whose findings were last published (for `data.version`).
     pub scanned_version: Option<i32>,
     /// The text given with didOpen, kept until the first full scan so it needs no rope copy.
-    pub open_text: Option<Arc<str>>,
+    pub open_text: Option<Arc<String>>,
+    /// Bumped when the configuration changes: results of scans started before are dropped
+    /// (they used the old engine or settings).
+    pub epoch: u64,
     /// The store's log_file id once attached with `tftsr.attachToIssue` (audit entity).
     pub attached_log_file: Option<String>,
 }
 
 impl Doc {
     pub fn new(text: String, version: i32, language_id: String, tracked: bool) -> Doc {
-        let rope = Rope::from_str(&text);
+        let mut doc = Doc::pending(Arc::new(text), version, language_id, tracked);
+        doc.rope = Rope::from_str(doc.open_text.as_deref().map_or("", |t| t.as_str()));
+        doc.rope_ready = true;
+        doc
+    }
+
+    /// A document whose rope is still being built (see `Backend::open_sync`): only a full scan
+    /// of `open_text` may run until `rope_ready`.
+    pub fn pending(text: Arc<String>, version: i32, language_id: String, tracked: bool) -> Doc {
         Doc {
             version,
             language_id,
-            rope,
+            rope: Rope::new(),
+            rope_ready: false,
             tracked,
             findings: Vec::new(),
             dirty: None,
@@ -114,8 +128,9 @@ impl Doc {
             inflight: 0,
             generation: 0,
             scanned_version: None,
-            open_text: Some(Arc::from(text)),
+            open_text: Some(text),
             attached_log_file: None,
+            epoch: 0,
         }
     }
 
@@ -179,10 +194,10 @@ impl Doc {
     }
 
     /// Text of the whole document (a copy for the rope, the didOpen text when still unchanged).
-    pub fn full_text(&self) -> Arc<str> {
+    pub fn full_text(&self) -> Arc<String> {
         match &self.open_text {
             Some(t) => t.clone(),
-            None => Arc::from(self.rope.to_string()),
+            None => Arc::new(self.rope.to_string()),
         }
     }
 
@@ -206,12 +221,13 @@ impl Doc {
 /// What a scan job needs, taken under the documents lock, run off the async runtime.
 pub struct ScanJob {
     pub version: i32,
+    pub epoch: u64,
     pub log_pos: usize,
     pub kind: JobKind,
 }
 
 pub enum JobKind {
-    Full(Arc<str>),
+    Full(Arc<String>),
     Partial {
         /// Text window around the dirty range and its start offset in the document.
         window: String,
@@ -270,6 +286,7 @@ impl ScanJob {
         doc.inflight += 1;
         Some(ScanJob {
             version: doc.version,
+            epoch: doc.epoch,
             log_pos,
             kind,
         })
@@ -298,10 +315,20 @@ impl ScanJob {
                 rope,
             } => {
                 let local = dirty.start - window_start..dirty.end - window_start;
-                let (w, mut fs) = engine.scan_range(&window, local);
+                let (w, mut fs) = engine.scan_range(&window, local.clone());
                 let doc_len = rope.len_bytes();
-                let hits_edge = (w.start == 0 && window_start > 0)
-                    || (w.end >= window.len() && window_start + window.len() < doc_len);
+                // The window holds whole lines and at least PEM_MAX (64 KiB) on each side of the
+                // dirty lines, so any PEM block touching them fits. Only a widening *past* the
+                // dirty lines that reaches the window's edge means something may be cut off
+                // (a very long line alone does not).
+                let line_start = window[..local.start].rfind('\n').map_or(0, |i| i + 1);
+                let line_end = window[local.end..]
+                    .find('\n')
+                    .map_or(window.len(), |i| local.end + i + 1);
+                let hits_edge = (w.start == 0 && w.start < line_start && window_start > 0)
+                    || (w.end >= window.len()
+                        && w.end > line_end
+                        && window_start + window.len() < doc_len);
                 if hits_edge {
                     // A construct (or a huge line) reaches the window's edge: scan with the
                     // whole text so the engine can widen as far as it needs.
@@ -361,7 +388,13 @@ pub fn full_scan(engine: &Engine, text: &str) -> Vec<Finding> {
 
 /// Merges a scan result into the document, rebasing it through the edits made since the
 /// snapshot. Returns false if nothing could be merged (a full replacement happened since).
-pub fn merge(doc: &mut Doc, job_log_pos: usize, was_full: bool, mut res: ScanResult) -> bool {
+pub fn merge(
+    doc: &mut Doc,
+    job_log_pos: usize,
+    job_epoch: u64,
+    was_full: bool,
+    mut res: ScanResult,
+) -> bool {
     doc.inflight = doc.inflight.saturating_sub(1);
     if was_full {
         doc.full_inflight = false;
@@ -370,7 +403,7 @@ pub fn merge(doc: &mut Doc, job_log_pos: usize, was_full: bool, mut res: ScanRes
     if doc.inflight == 0 {
         doc.edit_log.clear();
     }
-    if later.iter().any(|e| e.old_end >= usize::MAX / 4) {
+    if job_epoch != doc.epoch || later.iter().any(|e| e.old_end >= usize::MAX / 4) {
         return false;
     }
     let mut range = res.range.clone();
@@ -381,6 +414,8 @@ pub fn merge(doc: &mut Doc, job_log_pos: usize, was_full: bool, mut res: ScanRes
     if was_full {
         doc.findings = res.findings;
         doc.needs_full = false;
+        // The didOpen text has served its purpose: don't keep a second copy of a big log.
+        doc.open_text = None;
         // Edits since the snapshot are in `dirty` only if needs_full was already false; mark
         // them now so the next partial scan covers them.
         for e in &later {
@@ -452,7 +487,7 @@ mod tests {
         let mut doc = Doc::new(text, 0, "log".into(), true);
         let job = ScanJob::take(&mut doc).unwrap();
         let res = job.run(&engine, &|_, _| true);
-        assert!(merge(&mut doc, 0, true, res));
+        assert!(merge(&mut doc, 0, 0, true, res));
         // type an e-mail on one line char by char, scanning every few edits
         let enc = Encoding::Utf16;
         for (i, ch) in " carol@corp.example.com".chars().enumerate() {
@@ -469,13 +504,13 @@ mod tests {
                 let job = ScanJob::take(&mut doc).unwrap();
                 let pos = job.log_pos;
                 let res = job.run(&engine, &|_, _| true);
-                assert!(merge(&mut doc, pos, false, res));
+                assert!(merge(&mut doc, pos, 0, false, res));
             }
         }
         if let Some(job) = ScanJob::take(&mut doc) {
             let pos = job.log_pos;
             let res = job.run(&engine, &|_, _| true);
-            merge(&mut doc, pos, false, res);
+            merge(&mut doc, pos, 0, false, res);
         }
         let full = engine.scan(&doc.rope.to_string());
         assert_eq!(doc.findings, full);
@@ -486,6 +521,76 @@ mod tests {
             "{full:?}"
         );
         assert_eq!(full.len(), 51);
+    }
+
+    #[test]
+    fn results_from_before_a_config_change_are_dropped() {
+        let engine = Engine::with_defaults();
+        let mut doc = Doc::new("x bob@example.org\n".into(), 0, "log".into(), true);
+        let job = ScanJob::take(&mut doc).unwrap();
+        assert!(ScanJob::take(&mut doc).is_none(), "one full scan at a time");
+        let epoch = job.epoch;
+        let res = job.run(&engine, &|_, _| true);
+        // configuration changed while it ran
+        doc.epoch += 1;
+        assert!(!merge(&mut doc, 0, epoch, true, res));
+        assert!(doc.needs_full && !doc.full_inflight && doc.findings.is_empty());
+        let job = ScanJob::take(&mut doc).unwrap();
+        let (pos, epoch) = (job.log_pos, job.epoch);
+        let res = job.run(&engine, &|_, _| true);
+        assert!(merge(&mut doc, pos, epoch, true, res));
+        assert_eq!(doc.findings.len(), 1);
+    }
+
+    /// Edits at `(line, col)` (UTF-16), then one incremental scan: must equal a full scan.
+    fn edit_and_check(doc: &mut Doc, engine: &Engine, line: u32, col: u32, text: &str) {
+        let change = TextDocumentContentChangeEvent {
+            range: Some(tower_lsp_server::ls_types::Range::new(
+                Position::new(line, col),
+                Position::new(line, col),
+            )),
+            range_length: None,
+            text: text.into(),
+        };
+        doc.apply_changes(doc.version + 1, &[change], Encoding::Utf16)
+            .unwrap();
+        let job = ScanJob::take(doc).unwrap();
+        let (pos, epoch) = (job.log_pos, job.epoch);
+        let res = job.run(engine, &|_, _| true);
+        assert!(merge(doc, pos, epoch, false, res));
+        assert_eq!(doc.findings, engine.scan(&doc.rope.to_string()));
+    }
+
+    #[test]
+    fn incremental_pem_blocks_and_long_lines() {
+        let engine = Engine::with_defaults();
+        let body: String = (0..20)
+            .map(|i| format!("MIIEowIBAAKCAQEA{i:02}q3ZQk1Jf8rYV0tq1rXqGd4nHnE7Qv0o2wzWw8Yx5Ks\n"))
+            .collect();
+        let pem = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n");
+        let filler = "2024-01-01 INFO nothing to see here\n".repeat(3000);
+        let long_line = format!(
+            "{} eve@example.com {}\n",
+            "a".repeat(100_000),
+            "b".repeat(100_000)
+        );
+        let text = format!("{filler}{pem}{filler}{long_line}{filler}");
+        let mut doc = Doc::new(text, 0, "log".into(), true);
+        let job = ScanJob::take(&mut doc).unwrap();
+        let res = job.run(&engine, &|_, _| true);
+        assert!(merge(&mut doc, 0, 0, true, res));
+        let full = engine.scan(&doc.rope.to_string());
+        assert_eq!(doc.findings, full);
+        assert!(
+            full.iter().any(|f| f.kind.id() == "private_key"),
+            "{full:?}"
+        );
+        // inside the PEM body, on its END line, right after it, on the long line
+        edit_and_check(&mut doc, &engine, 3010, 5, "x");
+        edit_and_check(&mut doc, &engine, 3021, 3, "-");
+        edit_and_check(&mut doc, &engine, 3022, 0, "y");
+        edit_and_check(&mut doc, &engine, 6022, 150_000, "z");
+        edit_and_check(&mut doc, &engine, 6022, 100_005, " fay@example.org ");
     }
 
     #[test]

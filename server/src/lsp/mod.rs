@@ -194,10 +194,24 @@ impl Backend {
             tracked,
             "didOpen"
         );
-        lock(&self.st.docs).insert(uri.clone(), Doc::new(text, version, language_id, tracked));
+        // The first scan needs only the text: start it, then build the rope meanwhile. This
+        // still happens inside the ordered dispatch, so no later notification or request sees
+        // the document before its rope is ready; only the scan task can, and it waits for it.
+        let t = std::time::Instant::now();
+        let text = Arc::new(text);
+        let doc = Doc::pending(text.clone(), version, language_id, tracked);
+        lock(&self.st.docs).insert(uri.clone(), doc);
         if tracked {
-            self.schedule(uri, Duration::ZERO);
+            self.schedule(uri.clone(), Duration::ZERO);
         }
+        let rope = ropey::Rope::from_str(&text);
+        if let Some(d) = lock(&self.st.docs).get_mut(&uri) {
+            if !d.rope_ready {
+                d.rope = rope;
+                d.rope_ready = true;
+            }
+        }
+        tracing::debug!(ms = t.elapsed().as_secs_f64() * 1000.0, "document built");
     }
 
     pub fn change_sync(
@@ -281,6 +295,7 @@ impl Backend {
                     let was = d.tracked;
                     d.tracked = tracked;
                     d.needs_full = true;
+                    d.epoch += 1;
                     d.dirty = None;
                     d.findings.clear();
                     if was && !tracked {
@@ -331,6 +346,7 @@ impl Backend {
         let was_full = matches!(job.kind, JobKind::Full(_));
         let log_pos = job.log_pos;
         let job_version = job.version;
+        let job_epoch = job.epoch;
         let progress = if big && self.caps().work_done_progress {
             self.begin_progress(&uri).await
         } else {
@@ -343,6 +359,7 @@ impl Backend {
         if let Some(p) = progress {
             p.finish_with_message("done").await;
         }
+        let scan_ms = started.elapsed().as_secs_f64() * 1000.0;
         let res = match res {
             Ok(r) => r,
             Err(e) => {
@@ -359,12 +376,21 @@ impl Backend {
             }
         };
         let scanned = res.findings.len();
+        // A just-opened document's rope may still be in the making (see `open_sync`).
+        loop {
+            match lock(&self.st.docs).get(&uri) {
+                None => return,
+                Some(d) if d.rope_ready => break,
+                Some(_) => {}
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let out = {
             let mut docs = lock(&self.st.docs);
             let Some(doc) = docs.get_mut(&uri) else {
                 return;
             };
-            let merged = document::merge(doc, log_pos, was_full, res);
+            let merged = document::merge(doc, log_pos, job_epoch, was_full, res);
             if !merged || doc.dirty.is_some() || doc.needs_full {
                 // Edits arrived during the scan: their regions are rescanned first, so a
                 // half-updated set is never published.
@@ -381,18 +407,20 @@ impl Backend {
             version = job_version,
             full = was_full,
             scanned,
-            ms = started.elapsed().as_millis() as u64,
+            scan_ms,
+            merged_ms = started.elapsed().as_secs_f64() * 1000.0,
             "scan done"
         );
         match out {
             Some((diags, version, seq, total)) => {
+                self.publish(uri.clone(), diags, Some(version), seq).await;
                 tracing::info!(
                     uri = uri.as_str(),
                     version,
                     findings = total,
-                    "publishing diagnostics"
+                    total_ms = started.elapsed().as_secs_f64() * 1000.0,
+                    "diagnostics published"
                 );
-                self.publish(uri, diags, Some(version), seq).await;
             }
             None => self.schedule(uri, Duration::ZERO),
         }
@@ -479,8 +507,8 @@ impl Backend {
             tracing::warn!("{e}");
             self.client.show_message(MessageType::WARNING, e).await;
         }
-        if let Some(reload) = &self.st.log_reload {
-            reload(&new.log_level);
+        if let (Some(reload), Some(level)) = (&self.st.log_reload, &new.log_level) {
+            reload(level);
         }
         let old = self.settings();
         let rescan = !old.same_findings(&new) || old.globs != new.globs;
@@ -623,25 +651,10 @@ pub fn run_stdio(log_reload: Option<LogReload>) -> anyhow::Result<i32> {
     let code = rt.block_on(async move {
         let (service, socket) = server::build_service(log_reload);
         let state = service.inner().st.clone();
-        let exit = Arc::new(tokio::sync::Notify::new());
-        let eof = Arc::new(tokio::sync::Notify::new());
-        let ordered = Ordered::new(service, exit.clone());
-        let input = transport::guard(tokio::io::stdin(), eof.clone());
-        let serve =
-            tower_lsp_server::Server::new(input, tokio::io::stdout(), socket).serve(ordered);
-        // The transport only returns once every in-flight handler has finished, and a handler
-        // may wait forever on a client that stopped answering (a `workspace/configuration`
-        // sent just before `exit`). `exit` ends the process at once, as the protocol says;
-        // end of input gets a short grace period for responses already being written.
-        tokio::select! {
-            _ = serve => {}
-            _ = exit.notified() => {}
-            _ = async {
-                eof.notified().await;
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            } => {
-                tracing::warn!("input ended without `exit`");
-            }
+        let ordered = Ordered::new(service);
+        let end = transport::serve(tokio::io::stdin(), tokio::io::stdout(), ordered, socket).await;
+        if end == transport::End::Eof {
+            tracing::warn!("input ended without `exit`");
         }
         if state.shutdown.load(Ordering::SeqCst) {
             0

@@ -7,10 +7,7 @@
 //! before any future is created, makes ordering a property of the transport loop itself.
 //! Everything else (requests, other notifications) goes to the inner service unchanged.
 
-use std::sync::Arc;
 use std::task::{Context, Poll};
-
-use tokio::sync::Notify;
 
 use futures::future::{self, BoxFuture, FutureExt};
 use serde::de::DeserializeOwned;
@@ -25,13 +22,11 @@ use super::Backend;
 
 pub struct Ordered {
     inner: LspService<Backend>,
-    /// Signalled on the `exit` notification (the process ends without waiting for handlers).
-    exit: Arc<Notify>,
 }
 
 impl Ordered {
-    pub fn new(inner: LspService<Backend>, exit: Arc<Notify>) -> Ordered {
-        Ordered { inner, exit }
+    pub fn new(inner: LspService<Backend>) -> Ordered {
+        Ordered { inner }
     }
 }
 
@@ -62,9 +57,6 @@ impl Service<Request> for Ordered {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        if req.method() == super::transport::MALFORMED {
-            return future::ok(Some(super::transport::malformed_response(req))).boxed();
-        }
         // Notifications carry no id; a request named like one is left to the inner service
         // (which answers it with an error).
         if req.id().is_none() {
@@ -89,17 +81,6 @@ impl Service<Request> for Ordered {
                         backend.close_sync(p.text_document.uri);
                     }
                     return future::ok(None).boxed();
-                }
-                "exit" => {
-                    tracing::info!("exit");
-                    let exit = self.exit.clone();
-                    let fut = self.inner.call(req);
-                    return async move {
-                        let r = fut.await;
-                        exit.notify_one();
-                        r
-                    }
-                    .boxed();
                 }
                 _ => {}
             }

@@ -116,8 +116,8 @@ impl LanguageServer for Backend {
         if let Some(opts) = &params.initialization_options {
             if let Some(section) = Settings::section(opts) {
                 let (s, errors) = Settings::from_json(section);
-                if let Some(reload) = &self.st.log_reload {
-                    reload(&s.log_level);
+                if let (Some(reload), Some(level)) = (&self.st.log_reload, &s.log_level) {
+                    reload(level);
                 }
                 write(&self.st.settings, Arc::new(s));
                 lock(&PENDING).extend(errors);

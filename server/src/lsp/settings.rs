@@ -23,7 +23,8 @@ pub struct Settings {
     pub globs: Vec<String>,
     pub glob_set: GlobSet,
     pub database_path: Option<PathBuf>,
-    pub log_level: String,
+    /// None: keep the level given on the command line (`--log-level`).
+    pub log_level: Option<String>,
 }
 
 impl Default for Settings {
@@ -40,7 +41,7 @@ impl Default for Settings {
             globs,
             glob_set,
             database_path: None,
-            log_level: "info".into(),
+            log_level: None,
         }
     }
 }
@@ -152,7 +153,7 @@ impl Settings {
                 },
                 "logLevel" => match v.as_str() {
                     Some(l @ ("error" | "warn" | "info" | "debug" | "trace")) => {
-                        s.log_level = l.to_owned()
+                        s.log_level = Some(l.to_owned())
                     }
                     _ if v.is_null() => {}
                     _ => bad(key, "\"error\", \"warn\", \"info\", \"debug\" or \"trace\""),
@@ -220,7 +221,7 @@ mod tests {
         assert_eq!(s.redaction_style, Style::Tag);
         assert_eq!(s.severity.get("email"), Some(&Severity::Error));
         assert!(!s.severity.contains_key("ipv4"));
-        assert_eq!(s.log_level, "info");
+        assert_eq!(s.log_level, None);
         assert_eq!(e.len(), 4, "{e:?}");
         assert!(e.iter().any(|m| m.contains("maxDiagnostics")));
         assert!(!s.type_enabled(&Kind::Builtin(PiiType::Ipv4)));

@@ -4,6 +4,7 @@
 //! diagnostics and redaction working: only what needs it fails, with the store's own message.
 //! Every store call runs on the blocking pool.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
@@ -97,9 +98,19 @@ impl Backend {
     }
 
     /// Records a redaction done through the server (`log_redact`). The entity is the attached
-    /// log file if the document was attached, else the SHA-256 of its URI. Runs in the
-    /// background: a store that cannot open must not block or fail the redaction itself.
-    pub fn audit_redaction(&self, uri: &Uri, plan: &Plan, style: Style, via: &str, scope: &Scope) {
+    /// log file if the document was attached, else the SHA-256 of its URI. A whole-document
+    /// redaction of an attached log also marks that log redacted (the store then writes the
+    /// entry, with the hashes and counts). A store that cannot open must not fail the redaction:
+    /// the entry is skipped with a warning. Returns the task writing the entry: commands await
+    /// it (so the entry exists when they answer), a code action resolve does not (it stays fast).
+    pub fn audit_redaction(
+        &self,
+        uri: &Uri,
+        plan: &Plan,
+        style: Style,
+        via: &str,
+        scope: &Scope,
+    ) -> tokio::task::JoinHandle<()> {
         let attached = lock(&self.st.docs)
             .get(uri)
             .and_then(|d| d.attached_log_file.clone());
@@ -112,24 +123,22 @@ impl Backend {
             "before_sha256": plan.sha_before,
             "after_sha256": plan.sha_after,
         });
-        let whole = *scope == Scope::All;
-        let (before, after, counts) = (
-            plan.sha_before.clone(),
-            plan.sha_after.clone(),
-            plan.by_type.clone(),
-        );
-        self.spawn_audit(uri, attached, details, move |s, id| {
-            // A whole-document redaction of an attached log marks that log redacted.
-            if whole {
-                s.record_redaction(id, &before, &after, &counts)
-            } else {
-                s.audit(AuditAction::LogRedact, "log_file", id, json!({}))
-                    .map(|_| ())
-            }
+        let mark = (*scope == Scope::All).then(|| {
+            (
+                plan.sha_before.clone(),
+                plan.sha_after.clone(),
+                plan.by_type.clone(),
+            )
         });
+        self.spawn_audit(uri, attached, details, mark)
     }
 
-    pub fn audit_file_redaction(&self, uri: &Uri, res: &FileRedaction, style: Style) {
+    pub fn audit_file_redaction(
+        &self,
+        uri: &Uri,
+        res: &FileRedaction,
+        style: Style,
+    ) -> tokio::task::JoinHandle<()> {
         let details = json!({
             "source": "lsp",
             "via": "scan_file",
@@ -140,7 +149,7 @@ impl Backend {
             "after_sha256": res.sha_after,
             "invalid_utf8_sequences": res.invalid_sequences,
         });
-        self.spawn_audit(uri, None, details, |_, _| Ok(()));
+        self.spawn_audit(uri, None, details, None)
     }
 
     fn spawn_audit(
@@ -148,8 +157,8 @@ impl Backend {
         uri: &Uri,
         attached: Option<String>,
         details: Value,
-        attached_op: impl FnOnce(&Store, &str) -> crate::store::Result<()> + Send + 'static,
-    ) {
+        mark: Option<(String, String, BTreeMap<String, usize>)>,
+    ) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
         let entity = uri_hash(uri);
         tokio::spawn(async move {
@@ -160,15 +169,17 @@ impl Backend {
                     return;
                 }
             };
-            let r = tokio::task::spawn_blocking(move || match attached {
-                Some(id) => {
-                    attached_op(&store, &id)?;
-                    store
-                        .audit(AuditAction::LogRedact, "log_file", &id, details)
-                        .map(|_| ())
+            let r = tokio::task::spawn_blocking(move || match (attached, mark) {
+                (Some(id), Some((before, after, counts))) => {
+                    store.record_redaction(&id, &before, &after, &counts)
                 }
-                None => store
-                    .audit(AuditAction::LogRedact, "log_file", &entity, details)
+                (attached, _) => store
+                    .audit(
+                        AuditAction::LogRedact,
+                        "log_file",
+                        attached.as_deref().unwrap_or(&entity),
+                        details,
+                    )
                     .map(|_| ()),
             })
             .await;
@@ -177,7 +188,7 @@ impl Backend {
                 Ok(Err(e)) => tracing::warn!(error = %e, "redaction not recorded in the audit log"),
                 Err(e) => tracing::warn!(error = %e, "audit task failed"),
             }
-        });
+        })
     }
 
     pub async fn create_issue(&self, a: CreateArgs) -> Result<Value> {

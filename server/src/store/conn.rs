@@ -27,13 +27,18 @@ pub enum Encryption {
 }
 
 impl Encryption {
-    /// The default rule: `TFTSR_DB_ENCRYPT=0/1` if set, else on in release builds and off in debug
-    /// builds (the seed keeps debug databases inspectable with the plain `sqlite3` tool).
+    /// The default rule: release builds always encrypt; debug builds follow `TFTSR_DB_ENCRYPT=0/1`
+    /// if set, else stay plain (the seed keeps debug databases inspectable with `sqlite3`). A release
+    /// build refuses `TFTSR_DB_ENCRYPT=0` rather than silently writing secrets in clear.
     pub fn resolve_default() -> Result<Encryption> {
         match std::env::var("TFTSR_DB_ENCRYPT") {
             Ok(v) if !v.trim().is_empty() => match v.trim().to_ascii_lowercase().as_str() {
                 "1" | "on" | "true" | "yes" => Ok(Encryption::On),
-                "0" | "off" | "false" | "no" => Ok(Encryption::Off),
+                "0" | "off" | "false" | "no" if cfg!(debug_assertions) => Ok(Encryption::Off),
+                "0" | "off" | "false" | "no" => Err(StoreError::Invalid {
+                    field: "TFTSR_DB_ENCRYPT",
+                    message: "release builds always encrypt; only debug builds accept 0".into(),
+                }),
                 _ => Err(StoreError::Invalid {
                     field: "TFTSR_DB_ENCRYPT",
                     message: "expected 0 or 1".into(),
@@ -242,7 +247,8 @@ fn create_key_file(kf: &Path) -> Result<String> {
 }
 
 pub fn map_create_err(path: &Path, e: std::io::Error) -> StoreError {
-    if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(30) {
+    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+    if matches!(e.kind(), PermissionDenied | ReadOnlyFilesystem) {
         StoreError::ReadOnly { path: path.into() }
     } else {
         StoreError::Io {
@@ -290,11 +296,46 @@ pub fn map_sqlite(path: &Path, context: &'static str, e: rusqlite::Error) -> Sto
 /// settings pinned explicitly (they are its defaults today; pinning keeps old files readable if a
 /// future default changes), then a read that proves the key before any write.
 pub fn open_connection(path: &Path, key: Option<&str>) -> Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
+    open_inner(path, key, false)
+}
+
+/// A read-only connection for a database on a read-only file system (a mounted backup, a locked
+/// down directory), where SQLite cannot create the WAL index (`-shm`) a normal open needs.
+/// `immutable=1` tells SQLite nobody can change the file meanwhile, which holds there: nobody can
+/// write a WAL beside it either.
+pub fn open_read_only(path: &Path, key: Option<&str>) -> Result<Connection> {
+    open_inner(path, key, true)
+}
+
+fn file_uri(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for &b in abs.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+fn open_inner(path: &Path, key: Option<&str>, read_only: bool) -> Result<Connection> {
+    let mode = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+    };
+    let flags = mode | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+    let target = if read_only {
+        file_uri(path)
+    } else {
+        path.to_string_lossy().into_owned()
+    };
     let conn =
-        Connection::open_with_flags(path, flags).map_err(|e| match e.sqlite_error_code() {
+        Connection::open_with_flags(&target, flags).map_err(|e| match e.sqlite_error_code() {
             Some(ErrorCode::CannotOpen) | Some(ErrorCode::ReadOnly) => {
                 StoreError::ReadOnly { path: path.into() }
             }
@@ -302,6 +343,8 @@ pub fn open_connection(path: &Path, key: Option<&str>) -> Result<Connection> {
         })?;
     let setup =
         |what: &'static str, r: rusqlite::Result<()>| r.map_err(|e| map_sqlite(path, what, e));
+    // SQLCipher logs decryption failures to stderr itself; we report them as errors instead.
+    let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
     if let Some(key) = key {
         setup("setting the key", conn.pragma_update(None, "key", key))?;
         for (name, value) in [
@@ -325,6 +368,13 @@ pub fn open_connection(path: &Path, key: Option<&str>) -> Result<Connection> {
         return Err(match e.sqlite_error_code() {
             Some(ErrorCode::NotADatabase) if key.is_some() => {
                 StoreError::CannotDecrypt { path: path.into() }
+            }
+            // A plain header over pages SQLite cannot parse: damaged, not encrypted.
+            Some(ErrorCode::NotADatabase) if file_state(path).ok() == Some(FileState::Plain) => {
+                StoreError::Corrupt {
+                    path: path.into(),
+                    detail: e.to_string(),
+                }
             }
             Some(ErrorCode::NotADatabase) => {
                 StoreError::EncryptedButEncryptionOff { path: path.into() }

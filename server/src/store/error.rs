@@ -13,7 +13,7 @@ pub enum StoreError {
 
     #[error(
         "{path} is a plain (unencrypted) SQLite database but encryption is on; \
-         run `tftsr db encrypt` to encrypt it, or set TFTSR_DB_ENCRYPT=0 to open it as is"
+         run `tftsr db encrypt` to encrypt it (debug builds can also open it as is with TFTSR_DB_ENCRYPT=0)"
     )]
     PlainButEncryptionOn { path: PathBuf },
 

@@ -61,6 +61,7 @@ pub struct Store {
     path: PathBuf,
     encryption: Encryption,
     key_source: KeySource,
+    read_only: bool,
 }
 
 /// `YYYY-MM-DD HH:MM:SS`, UTC: the seed's TEXT timestamp format.
@@ -150,15 +151,21 @@ fn is_hex64(s: &str) -> bool {
 }
 
 fn is_ident(s: &str) -> bool {
-    let mut b = s.bytes();
-    s.len() <= 64
-        && b.next().is_some_and(|c| c.is_ascii_lowercase())
-        && b.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
+    let b = s.as_bytes();
+    let shape = s.len() <= 64
+        && b.first().is_some_and(|c| c.is_ascii_alphabetic())
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-');
+    // camelCase names are fine; upper case *and* digits together is what keys and tokens look
+    // like (`AKIA…`, `ghp_…`), so that mix is refused.
+    let upper = b.iter().any(u8::is_ascii_uppercase);
+    let digit = b.iter().any(u8::is_ascii_digit);
+    shape && !(upper && digit)
 }
 
 /// Audit details may hold numbers, booleans, identifiers (type ids, field names), UUIDs and SHA-256
-/// hex — nothing that could be a matched value (no `@`, no dots, no digits-first strings, no mixed
-/// case). Defence in depth: callers are expected to pass only those anyway.
+/// hex — nothing shaped like a matched value (no `@`, dots, colons, digits-first strings, or
+/// upper case mixed with digits). Defence in depth: callers are expected to pass only those anyway.
 fn details_are_safe(v: &Value) -> bool {
     match v {
         Value::Null | Value::Bool(_) | Value::Number(_) => true,
@@ -183,7 +190,12 @@ fn check_hash(field: &'static str, s: &str) -> Result<()> {
 /// (so `AND`, `-`, `:`, `"`, `*`, `(` are just characters), the words are ANDed, and the last one
 /// matches as a prefix so a half-typed word already finds something.
 pub fn fts_query(user: &str) -> Option<String> {
-    let words: Vec<String> = user
+    // NUL ends an FTS5 string early ("unterminated string"): control characters become spaces.
+    let cleaned: String = user
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let words: Vec<String> = cleaned
         .split_whitespace()
         .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
         .collect();
@@ -233,6 +245,26 @@ impl Store {
                 ops::finish_staged_key(kf);
                 c
             }
+            // Read-only file system: reads still work, every write fails with a clear error.
+            Err(StoreError::ReadOnly { .. }) if state != FileState::Missing => {
+                let c = conn::open_read_only(&path, key.as_deref())?;
+                migrate::check(&c, &path)?;
+                let done = migrate::applied(&c).unwrap_or_default();
+                if !migrate::MIGRATIONS
+                    .iter()
+                    .all(|(n, _)| done.iter().any(|d| d == n))
+                {
+                    // It needs migrating and we cannot write: refuse rather than half-work.
+                    return Err(StoreError::ReadOnly { path });
+                }
+                return Ok(Store {
+                    conn: Mutex::new(c),
+                    path,
+                    encryption,
+                    key_source,
+                    read_only: true,
+                });
+            }
             other => other?,
         };
         migrate::check(&c, &path)?;
@@ -243,6 +275,7 @@ impl Store {
             path,
             encryption,
             key_source,
+            read_only: false,
         })
     }
 
@@ -295,6 +328,11 @@ impl Store {
 
     pub fn encryption(&self) -> Encryption {
         self.encryption
+    }
+
+    /// Opened from a read-only file system: reads work, writes fail with `StoreError::ReadOnly`.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// Where the key came from (never the key).
@@ -649,10 +687,16 @@ impl Store {
         let c = self.conn();
         let mut st = c
             .prepare_cached(&format!(
-                "SELECT {cols}, snippet(issues_fts, -1, '[', ']', '…', 12),
-                        bm25(issues_fts, 0.0, 4.0, 1.0) AS score
-                 FROM issues_fts JOIN issues i ON i.rowid = issues_fts.rowid
-                 WHERE issues_fts MATCH ?1 ORDER BY score, i.id DESC LIMIT ?2"
+                // Rank first, then build snippets for the top rows only: snippet() per match
+                // would cost as much as the whole search on a common word.
+                "WITH top(rid, score) AS (
+                     SELECT rowid, bm25(issues_fts, 0.0, 4.0, 1.0) FROM issues_fts
+                     WHERE issues_fts MATCH ?1 ORDER BY 2 LIMIT ?2)
+                 SELECT {cols}, snippet(issues_fts, -1, '[', ']', '…', 12), top.score
+                 FROM top
+                 JOIN issues_fts ON issues_fts.rowid = top.rid AND issues_fts MATCH ?1
+                 JOIN issues i ON i.rowid = top.rid
+                 ORDER BY top.score, i.id DESC"
             ))
             .map_err(self.err("searching"))?;
         let rows = st
@@ -722,11 +766,8 @@ impl Store {
                      original_value, replacement) VALUES (?1,?2,?3,?4,?5,?6,?7)",
                 )
                 .map_err(self.err("storing findings"))?;
-            let abort_at = test_hooks::abort_after_spans();
             for (n, s) in log.spans.iter().enumerate() {
-                if abort_at == Some(n) {
-                    test_hooks::die();
-                }
+                test_hooks::at_span(n);
                 st.execute(params![
                     new_id(),
                     lf.id,
@@ -1116,21 +1157,96 @@ impl Store {
     }
 }
 
-/// Test-only fault injection (debug builds only): `TFTSR_TEST_ABORT_AFTER_SPANS=N` kills the
-/// process (abort: no unwinding, no rollback code runs, like `kill -9`) after N findings of an
-/// attach were inserted, to prove the attach is all-or-nothing. Compiled out of release builds.
+/// Test-only fault injection (debug builds only), to prove an attach is all-or-nothing:
+/// - `TFTSR_TEST_ABORT_AFTER_SPANS=N` aborts the process (no unwinding, no rollback code runs)
+///   after N findings were inserted;
+/// - `TFTSR_TEST_STALL_AFTER_SPANS=N` with `TFTSR_TEST_STALL_MARKER=<file>` creates the marker
+///   after N findings and then sleeps, so a test can `kill -9` the process at a known point inside
+///   the open transaction.
+///
+/// Compiled out of release builds.
 mod test_hooks {
     #[cfg(debug_assertions)]
-    pub fn abort_after_spans() -> Option<usize> {
-        std::env::var("TFTSR_TEST_ABORT_AFTER_SPANS")
-            .ok()
-            .and_then(|v| v.parse().ok())
+    fn env_usize(name: &str) -> Option<usize> {
+        std::env::var(name).ok().and_then(|v| v.parse().ok())
     }
+
+    #[cfg(debug_assertions)]
+    pub fn at_span(n: usize) {
+        if env_usize("TFTSR_TEST_ABORT_AFTER_SPANS") == Some(n) {
+            std::process::abort();
+        }
+        if env_usize("TFTSR_TEST_STALL_AFTER_SPANS") == Some(n) {
+            if let Some(m) = std::env::var_os("TFTSR_TEST_STALL_MARKER") {
+                let _ = std::fs::write(m, b"stalled");
+            }
+            std::thread::sleep(std::time::Duration::from_secs(120));
+        }
+    }
+
     #[cfg(not(debug_assertions))]
-    pub fn abort_after_spans() -> Option<usize> {
-        None
+    #[inline(always)]
+    pub fn at_span(_n: usize) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_query_quotes_every_word_and_prefixes_the_last() {
+        let cases: [(&str, Option<&str>); 6] = [
+            ("checkout", Some("\"checkout\"*")),
+            ("checkout timeout", Some("\"checkout\" \"timeout\"*")),
+            ("say \"hi\"", Some("\"say\" \"\"\"hi\"\"\"*")),
+            ("AND OR NOT", Some("\"AND\" \"OR\" \"NOT\"*")),
+            ("a\u{0}b", Some("\"a\" \"b\"*")),
+            ("  \t ", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(fts_query(input).as_deref(), want, "{input:?}");
+        }
     }
-    pub fn die() -> ! {
-        std::process::abort()
+
+    #[test]
+    fn audit_details_allow_counts_ids_and_hashes_only() {
+        let ok = [
+            json!({"counts": {"email": 3, "credit_card": 1}, "style": "pseudonym"}),
+            json!({"before_sha256": "ab".repeat(32), "log_file_id": uuid::Uuid::now_v7().to_string()}),
+            json!({"via": "codeAction", "whole": true, "n": 1.5, "none": null}),
+            json!({"fields": ["status", "assigned_to"]}),
+        ];
+        for v in ok {
+            assert!(details_are_safe(&v), "{v}");
+        }
+        let bad = [
+            json!({"v": "alice@example.com"}),
+            json!({"v": "10.1.2.3"}),
+            json!({"v": "AKIAIOSFODNN7EXAMPLE"}),
+            json!({"v": "password=hunter2"}),
+            json!({"v": "A1".repeat(32)}),
+            json!({"v": "x".repeat(65)}),
+            json!({"v": "4111 1111 1111 1111"}),
+            json!({"10.0.0.1": 1}),
+            json!([{"deep": ["ok", "+1-202-555-0143"]}]),
+        ];
+        for v in bad {
+            assert!(!details_are_safe(&v), "{v}");
+        }
+    }
+
+    #[test]
+    fn timestamps_have_the_seed_format() {
+        let t = now_text();
+        assert_eq!(t.len(), 19, "{t}");
+        for (i, b) in t.bytes().enumerate() {
+            match i {
+                4 | 7 => assert_eq!(b, b'-', "{t}"),
+                10 => assert_eq!(b, b' ', "{t}"),
+                13 | 16 => assert_eq!(b, b':', "{t}"),
+                _ => assert!(b.is_ascii_digit(), "{t}"),
+            }
+        }
+        assert!(now_ms() > 1_700_000_000_000);
     }
 }

@@ -30,6 +30,8 @@ pub const TABLES: [&str; 9] = [
 pub struct CipherSettings {
     pub cipher_version: String,
     pub cipher_provider: String,
+    /// `PRAGMA cipher`: `AES-256-CBC` (SQLCipher 4's only cipher).
+    pub cipher: String,
     pub cipher_page_size: i64,
     pub kdf_iter: i64,
     pub cipher_hmac_algorithm: String,
@@ -85,6 +87,7 @@ pub fn cipher_settings(c: &Connection) -> rusqlite::Result<Option<CipherSettings
     Ok(Some(CipherSettings {
         cipher_version: version,
         cipher_provider: provider,
+        cipher: one("PRAGMA cipher")?,
         cipher_page_size: one("PRAGMA cipher_page_size")?.parse().unwrap_or(0),
         kdf_iter: one("PRAGMA kdf_iter")?.parse().unwrap_or(0),
         cipher_hmac_algorithm: one("PRAGMA cipher_hmac_algorithm")?,

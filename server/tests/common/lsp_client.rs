@@ -123,6 +123,13 @@ impl Client {
         stdin.flush().unwrap();
     }
 
+    /// Writes bytes as they are (no framing), for garbled-header tests.
+    pub fn send_raw_unframed(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        stdin.write_all(bytes).unwrap();
+        stdin.flush().unwrap();
+    }
+
     pub fn send(&mut self, msg: &Value) {
         let body = serde_json::to_vec(msg).unwrap();
         self.send_raw(&body);

@@ -1,0 +1,320 @@
+//! Output of `tftsr scan`: positions (1-based line, column in Unicode chars) and the three
+//! formats of DESIGN.md's CLI contract: `text`, `jsonl` and SARIF 2.1.0.
+
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::engine::{fingerprint, Engine, Kind, PiiType, Severity};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `path:line:column: type: message`, one line per finding; summary on stderr
+    Text,
+    /// one JSON object per finding (DESIGN.md contract)
+    Jsonl,
+    /// one SARIF 2.1.0 log for the whole run
+    Sarif,
+}
+
+/// 1-based line and column (in Unicode scalar values) of a byte offset.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Pos {
+    pub line: u64,
+    pub column: u64,
+}
+
+/// Tracks line and column while moving forward through a stream, so positions of a 5 MB line or
+/// a 5 GB file cost one pass over the bytes, not a rescan from the line start per finding.
+#[derive(Debug)]
+pub struct Cursor {
+    offset: u64,
+    pos: Pos,
+}
+
+impl Default for Cursor {
+    fn default() -> Self {
+        Cursor {
+            offset: 0,
+            pos: Pos { line: 1, column: 1 },
+        }
+    }
+}
+
+impl Cursor {
+    /// Moves to global offset `target` inside the chunk `text` starting at global offset `base`
+    /// (the cursor is never behind `base` and never moves backwards) and returns its position.
+    pub fn advance(&mut self, text: &[u8], base: u64, target: u64) -> Pos {
+        debug_assert!(self.offset >= base && target >= self.offset);
+        let from = (self.offset - base) as usize;
+        let to = (target - base) as usize;
+        let seg = &text[from..to];
+        match memchr::memrchr(b'\n', seg) {
+            Some(last) => {
+                self.pos.line += memchr::memchr_iter(b'\n', seg).count() as u64;
+                self.pos.column = 1 + count_chars(&seg[last + 1..]);
+            }
+            None => self.pos.column += count_chars(seg),
+        }
+        self.offset = target;
+        self.pos
+    }
+}
+
+/// Chars in valid UTF-8 (or in our SUB-substituted view): every byte that is not a continuation.
+fn count_chars(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u64
+}
+
+/// One finding, resolved to everything any format needs.
+pub struct Record<'a> {
+    pub kind: &'a Kind,
+    pub start: u64,
+    pub end: u64,
+    pub from: Pos,
+    pub to: Pos,
+    pub value: &'a str,
+}
+
+/// Formats findings of one input into a byte sink.
+pub struct Emitter<'e> {
+    pub format: Format,
+    pub show_values: bool,
+    pub engine: &'e Engine,
+    /// Name of the input in output (`<stdin>` for stdin).
+    pub path: String,
+    /// SARIF `artifactLocation.uri` of the input.
+    pub uri: String,
+}
+
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    path: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    start: u64,
+    end: u64,
+    line: u64,
+    column: u64,
+    end_line: u64,
+    end_column: u64,
+    fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+}
+
+impl Emitter<'_> {
+    pub fn emit(&self, out: &mut dyn Write, r: &Record<'_>) -> io::Result<()> {
+        match self.format {
+            Format::Text => {
+                write!(
+                    out,
+                    "{}:{}:{}: {}: {} ({})",
+                    self.path,
+                    r.from.line,
+                    r.from.column,
+                    r.kind.id(),
+                    self.engine.label(r.kind),
+                    self.engine.severity(r.kind).as_str()
+                )?;
+                if self.show_values {
+                    // Debug-escaped so a value cannot inject terminal escapes or fake lines.
+                    write!(out, ": {:?}", r.value)?;
+                }
+                out.write_all(b"\n")
+            }
+            Format::Jsonl => {
+                let line = JsonLine {
+                    path: &self.path,
+                    kind: r.kind.id(),
+                    start: r.start,
+                    end: r.end,
+                    line: r.from.line,
+                    column: r.from.column,
+                    end_line: r.to.line,
+                    end_column: r.to.column,
+                    fingerprint: fingerprint(r.value),
+                    value: self.show_values.then_some(r.value),
+                };
+                serde_json::to_writer(&mut *out, &line)?;
+                out.write_all(b"\n")
+            }
+            Format::Sarif => {
+                // Each result is preceded by a comma; `SarifLog` drops the very first one.
+                out.write_all(b",\n")?;
+                let mut region = serde_json::json!({
+                    "startLine": r.from.line,
+                    "startColumn": r.from.column,
+                    "endLine": r.to.line,
+                    "endColumn": r.to.column,
+                    "byteOffset": r.start,
+                    "byteLength": r.end - r.start,
+                });
+                if self.show_values {
+                    region["snippet"] = serde_json::json!({ "text": r.value });
+                }
+                let result = serde_json::json!({
+                    "ruleId": r.kind.id(),
+                    "level": sarif_level(self.engine.severity(r.kind)),
+                    "message": { "text": format!("{} found", self.engine.label(r.kind)) },
+                    "locations": [{
+                        "physicalLocation": {
+                            "artifactLocation": { "uri": self.uri },
+                            "region": region,
+                        }
+                    }],
+                    "partialFingerprints": { "sha256/v1": fingerprint(r.value) },
+                });
+                serde_json::to_writer(&mut *out, &result)?;
+                Ok(())
+            }
+        }
+    }
+}
+
+pub fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Information | Severity::Hint => "note",
+    }
+}
+
+/// A relative or absolute path as a SARIF URI (RFC 3986): forward slashes, absolute paths as
+/// `file://` URIs, everything outside the unreserved set percent-encoded.
+pub fn path_to_uri(path: &std::path::Path) -> String {
+    let s = path.to_string_lossy().replace('\\', "/");
+    let s = s.strip_prefix("./").unwrap_or(&s);
+    let mut out = String::with_capacity(s.len() + 8);
+    if s.starts_with('/') {
+        out.push_str("file://");
+    }
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The frame of a SARIF log: opened before the first result, closed after the last with the tool
+/// description (rules for every built-in type and each custom rule seen) and the invocation.
+pub struct SarifLog {
+    first: bool,
+}
+
+impl SarifLog {
+    pub fn begin(out: &mut dyn Write) -> io::Result<SarifLog> {
+        out.write_all(
+            br#"{"$schema":"https://json.schemastore.org/sarif-2.1.0.json","version":"2.1.0","runs":[{"columnKind":"unicodeCodePoints","results":["#,
+        )?;
+        Ok(SarifLog { first: true })
+    }
+
+    /// Writes one input's results (as produced by `Emitter` in SARIF format).
+    pub fn results(&mut self, out: &mut dyn Write, chunk: &[u8]) -> io::Result<()> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let chunk = if self.first {
+            self.first = false;
+            chunk.strip_prefix(b",").unwrap_or(chunk)
+        } else {
+            chunk
+        };
+        out.write_all(chunk)
+    }
+
+    pub fn end(
+        self,
+        out: &mut dyn Write,
+        engines: &[&Engine],
+        custom_seen: &BTreeSet<String>,
+        errors: &[String],
+    ) -> io::Result<()> {
+        let engine = engines.first().copied();
+        let mut rules: Vec<serde_json::Value> = PiiType::ALL
+            .iter()
+            .map(|t| {
+                let kind = Kind::Builtin(*t);
+                let level = engine.map_or(t.default_severity(), |e| e.severity(&kind));
+                serde_json::json!({
+                    "id": t.id(),
+                    "shortDescription": { "text": t.label() },
+                    "fullDescription": {
+                        "text": format!("{} in a log: redact it before the log leaves the machine.", t.label())
+                    },
+                    "defaultConfiguration": { "level": sarif_level(level) },
+                    "properties": { "tags": ["security", "privacy"] },
+                })
+            })
+            .collect();
+        for id in custom_seen {
+            let kind = Kind::Custom(id.as_str().into());
+            let level = engines
+                .iter()
+                .map(|e| e.severity(&kind))
+                .min()
+                .unwrap_or(Severity::Warning);
+            rules.push(serde_json::json!({
+                "id": id,
+                "shortDescription": { "text": format!("Custom rule `{id}` from .tftsr.toml") },
+                "defaultConfiguration": { "level": sarif_level(level) },
+                "properties": { "tags": ["security", "privacy", "custom"] },
+            }));
+        }
+        let notifications: Vec<serde_json::Value> = errors
+            .iter()
+            .map(|e| serde_json::json!({ "level": "error", "message": { "text": e } }))
+            .collect();
+        let tail = serde_json::json!({
+            "tool": { "driver": {
+                "name": "tftsr",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "invocations": [{
+                "executionSuccessful": errors.is_empty(),
+                "toolExecutionNotifications": notifications,
+            }],
+        });
+        out.write_all(b"],")?;
+        // Splice the tail object's members into the run object.
+        let tail = serde_json::to_string(&tail)?;
+        out.write_all(&tail.as_bytes()[1..])?;
+        out.write_all(b"]}\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_counts_lines_and_unicode_columns_across_chunks() {
+        let text = "ab\né日x\n\nz".as_bytes();
+        let mut c = Cursor::default();
+        assert_eq!(c.advance(text, 0, 1), Pos { line: 1, column: 2 });
+        // "é日" are 2 chars, 5 bytes: offset of 'x' is 3 + 5 = 8
+        assert_eq!(c.advance(text, 0, 8), Pos { line: 2, column: 3 });
+        assert_eq!(c.advance(text, 0, 11), Pos { line: 4, column: 1 });
+        // a second chunk starting where the first ended
+        let more = b"yy";
+        assert_eq!(c.advance(more, 11, 13), Pos { line: 4, column: 3 });
+    }
+
+    #[test]
+    fn uris_are_relative_with_forward_slashes_or_file_urls() {
+        assert_eq!(
+            path_to_uri(std::path::Path::new("./logs/a b.log")),
+            "logs/a%20b.log"
+        );
+        assert_eq!(
+            path_to_uri(std::path::Path::new("/var/log/x#1.log")),
+            "file:///var/log/x%231.log"
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! Shared helpers of the store tests (real files in temp dirs, the real `tftsr` binary).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tftsr::store::{Encryption, OpenOptions};
+
+pub const KEY: &str = "correct horse battery staple";
+
+pub fn enc_opts(db: &Path) -> OpenOptions {
+    OpenOptions {
+        db_path: Some(db.to_path_buf()),
+        encryption: Some(Encryption::On),
+        key: Some(KEY.into()),
+    }
+}
+
+pub fn plain_opts(db: &Path) -> OpenOptions {
+    OpenOptions {
+        db_path: Some(db.to_path_buf()),
+        encryption: Some(Encryption::Off),
+        key: None,
+    }
+}
+
+/// A raw rusqlite connection, keyed if `key` is given (to look at the file behind the API's back).
+pub fn raw_conn(db: &Path, key: Option<&str>) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(db).unwrap();
+    if let Some(k) = key {
+        c.pragma_update(None, "key", k).unwrap();
+    }
+    c
+}
+
+pub fn sha256_file(p: &Path) -> String {
+    hex::encode(Sha256::digest(std::fs::read(p).unwrap()))
+}
+
+/// The real binary with a private data dir and no inherited store settings.
+pub fn tftsr(data_dir: &Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("tftsr").unwrap();
+    c.env("TFTSR_DATA_DIR", data_dir)
+        .env_remove("TFTSR_DB_KEY")
+        .env_remove("TFTSR_DB_NEW_KEY")
+        .env_remove("TFTSR_TEST_ABORT_AFTER_SPANS")
+        .env_remove("TFTSR_TEST_STALL_AFTER_SPANS")
+        .env("TFTSR_DB_ENCRYPT", "1");
+    c
+}
+
+pub fn db_in(dir: &Path) -> PathBuf {
+    dir.join("tftsr.db")
+}
+
+/// Every byte of every file in `dir` (the database, its -wal/-shm, the key file).
+pub fn all_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let b = std::fs::read(&p).unwrap();
+            (p, b)
+        })
+        .collect()
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
