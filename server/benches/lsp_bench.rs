@@ -301,6 +301,7 @@ fn publish_for(uri: &str, version: Option<i64>) -> impl Fn(&Value) -> bool + '_ 
 
 struct Run {
     write_ms: f64,
+    publish_bytes: usize,
     open_ms: f64,
     open_diags: usize,
     change_ms: Vec<f64>,
@@ -369,6 +370,7 @@ fn run_once(bin: &Path, text: &str, work: &Path) -> Run {
     drop(bytes);
     let first = s.wait_for("first publishDiagnostics", publish_for(&uri, None));
     let open_ms = ms(first.at - t0);
+    let publish_bytes = serde_json::to_vec(&first.body).map_or(0, |v| v.len());
     let open_diags = first.body["params"]["diagnostics"]
         .as_array()
         .map_or(0, |a| a.len());
@@ -432,6 +434,7 @@ fn run_once(bin: &Path, text: &str, work: &Path) -> Run {
     s.stop();
     Run {
         write_ms,
+        publish_bytes,
         open_ms,
         open_diags,
         change_ms,
@@ -486,13 +489,14 @@ fn main() {
         let mut a = r.action_ms.clone();
         let edits: Vec<String> = r.change_ms.iter().map(|m| format!("{m:.2}")).collect();
         println!(
-            "run {}: didOpen->diagnostics {:.1} ms (didOpen written after {:.1} ms; {} diagnostics), \
+            "run {}: didOpen->diagnostics {:.1} ms (didOpen written after {:.1} ms; {} diagnostics, {} KiB of JSON), \
              didChange->diagnostics [{}] ms, codeAction median {:.3} ms, RSS {:.1} MiB (peak {:.1} MiB, \
              {:.1} MiB after the edits)",
             i + 1,
             r.open_ms,
             r.write_ms,
             r.open_diags,
+            r.publish_bytes / 1024,
             edits.join(", "),
             median(&mut a),
             r.rss_kib as f64 / 1024.0,
