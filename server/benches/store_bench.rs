@@ -11,6 +11,9 @@
 
 use std::time::{Duration, Instant};
 
+#[path = "../tests/common/corpus.rs"]
+mod corpus;
+
 use sha2::{Digest, Sha256};
 use tftsr::engine::Engine;
 use tftsr::store::{Encryption, NewIssue, NewLogFile, NewPiiSpan, OpenOptions, Store};
@@ -43,7 +46,7 @@ fn build_log() -> (String, usize) {
         "Apache_2k.log",
     ]
     .iter()
-    .filter_map(|f| std::fs::read_to_string(format!("/work/shared/corpus/loghub/{f}")).ok())
+    .filter_map(|f| std::fs::read_to_string(corpus::loghub_dir().join(f)).ok())
     .collect::<Vec<_>>()
     .join("\n");
     let lines: Vec<&str> = if corpus.is_empty() {
@@ -191,7 +194,7 @@ fn bench_search() {
     let db = dir.path().join("tftsr.db");
     drop(Store::open(&opts(&db)).unwrap());
     // Titles and descriptions made of real log lines (loghub, 16 systems): a realistic vocabulary.
-    let corpus: Vec<String> = std::fs::read_dir("/work/shared/corpus/loghub")
+    let corpus: Vec<String> = std::fs::read_dir(corpus::loghub_dir())
         .map(|d| {
             d.filter_map(|e| e.ok())
                 .filter(|e| e.path().extension().is_some_and(|x| x == "log"))

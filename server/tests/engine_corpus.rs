@@ -2,20 +2,15 @@
 //! hard-negative categories, and the true positives we know are there are found.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use regex::Regex;
 use tftsr::engine::{Engine, Finding, PiiType};
 
-fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/loghub")
-}
+#[path = "common/corpus.rs"]
+mod corpus;
 
 fn corpus() -> Vec<(String, String)> {
-    let mut dir = corpus_dir();
-    if !dir.is_dir() {
-        dir = PathBuf::from("/work/shared/corpus/loghub");
-    }
+    let dir = corpus::loghub_dir();
     let mut out = Vec::new();
     for e in std::fs::read_dir(&dir).expect("loghub corpus present") {
         let p = e.unwrap().path();

@@ -11,7 +11,7 @@ const EMAIL: &str = "alice@example.com";
 
 /// Real loghub lines with e-mails put in, one after multi-byte text (the recipes' line).
 fn sample() -> String {
-    let real = std::fs::read_to_string("/work/shared/corpus/loghub/OpenSSH_2k.log").unwrap();
+    let real = lsp_client::corpus::loghub_file("OpenSSH_2k.log");
     let mut text: String = real.lines().take(5).map(|l| format!("{l}\n")).collect();
     text.push_str(&format!("2024-01-01T10:00:01 WARN José 😀 {EMAIL} again\n"));
     text.push_str(&format!(

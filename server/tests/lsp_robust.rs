@@ -33,7 +33,7 @@ fn thousand_rapid_edits_apply_in_order() {
     let mut c = Client::spawn(&[]);
     c.initialize(caps_nvim07(), json!({"tftsr": {"debounceMs": 5}}), None);
     let uri = "file:///tmp/tftsr-rapid/app.log";
-    let real = std::fs::read_to_string("/work/shared/corpus/loghub/Linux_2k.log").unwrap();
+    let real = lsp_client::corpus::loghub_file("Linux_2k.log");
     let mut text: String = real.lines().take(40).map(|l| format!("{l}\n")).collect();
     text.push_str("José 😀 alice@example.com\n");
     c.open(uri, "log", &text);

@@ -2,6 +2,9 @@
 //! and an independent oracle for positions (so a test does not reuse the code it checks).
 #![allow(dead_code)]
 
+#[path = "corpus.rs"]
+pub mod corpus;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -17,20 +20,7 @@ pub fn tftsr(data_dir: &Path) -> Command {
 
 /// `shared/corpus/loghub` beside the checkout (CI lays `shared/` next to the clone).
 pub fn corpus_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("TFTSR_CORPUS") {
-        return PathBuf::from(d);
-    }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for cand in [
-        manifest.join("../../shared/corpus/loghub"),
-        manifest.join("../shared/corpus/loghub"),
-        PathBuf::from("/work/shared/corpus/loghub"),
-    ] {
-        if cand.join("OpenSSH_2k.log").is_file() {
-            return cand;
-        }
-    }
-    panic!("loghub corpus not found: set TFTSR_CORPUS to shared/corpus/loghub");
+    corpus::loghub_dir()
 }
 
 /// The first `n` lines of a loghub log, without their line ends.

@@ -2,6 +2,9 @@
 //! copies of loghub lines. Shared by the engine recall test and the throughput benchmark.
 #![allow(dead_code)]
 
+#[path = "corpus.rs"]
+pub mod corpus;
+
 use base64::Engine as _;
 use tftsr::engine::PiiType;
 
@@ -568,14 +571,7 @@ pub fn insert_at_space(r: &mut Rng, line: &str, what: &str) -> (String, usize) {
 
 /// All loghub lines (the corpus is read-only; tests plant into copies).
 pub fn loghub_lines() -> Vec<String> {
-    let dir = [
-        "/work/shared/corpus/loghub",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/loghub"),
-    ]
-    .into_iter()
-    .map(std::path::PathBuf::from)
-    .find(|p| p.is_dir())
-    .expect("loghub corpus present");
+    let dir = corpus::loghub_dir();
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -2,6 +2,9 @@
 //! Content-Length framing, answers the server's requests, and collects its notifications.
 #![allow(dead_code)]
 
+#[path = "corpus.rs"]
+pub mod corpus;
+
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
