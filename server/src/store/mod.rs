@@ -350,6 +350,21 @@ impl Store {
         move |e| map_sqlite(&self.path, context, e)
     }
 
+    /// Runs a query and collects every row, each failure reported as `what`.
+    fn query_all<T, P: rusqlite::Params>(
+        &self,
+        c: &Connection,
+        sql: &str,
+        params: P,
+        what: &'static str,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut st = c.prepare_cached(sql).map_err(self.err(what))?;
+        let rows = st.query_map(params, row).map_err(self.err(what))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(self.err(what))
+    }
+
     fn write_tx<'c>(&self, c: &'c mut Connection) -> Result<rusqlite::Transaction<'c>> {
         // IMMEDIATE: take the write lock up front, so the busy timeout applies; a deferred
         // transaction upgrading from read to write would fail at once with SQLITE_BUSY in WAL mode.
@@ -477,80 +492,65 @@ impl Store {
         } else {
             filter.limit as i64
         };
-        let c = self.conn();
-        let mut st = c
-            .prepare_cached(&format!(
+        self.query_all(
+            &self.conn(),
+            &format!(
                 "SELECT {ISSUE_COLS} FROM issues WHERE (?1 IS NULL OR status = ?1)
                  ORDER BY created_at DESC, id DESC LIMIT ?2"
-            ))
-            .map_err(self.err("listing issues"))?;
-        let rows = st
-            .query_map(params![filter.status, limit], issue_from_row)
-            .map_err(self.err("listing issues"))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(self.err("listing issues"))
+            ),
+            params![filter.status, limit],
+            "listing issues",
+            issue_from_row,
+        )
     }
 
     pub fn get_issue(&self, id: &str) -> Result<IssueDetail> {
         let c = self.conn();
         let issue = self.issue_in(&c, id)?;
-        let log_files = {
-            let mut st = c
-                .prepare_cached(&format!(
-                    "SELECT {LOG_COLS} FROM log_files WHERE issue_id = ?1 ORDER BY uploaded_at, id"
-                ))
-                .map_err(self.err("reading log files"))?;
-            let r = st
-                .query_map([id], log_from_row)
-                .map_err(self.err("reading log files"))?;
-            r.collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(self.err("reading log files"))?
-        };
-        let resolution_steps = {
-            let mut st = c
-                .prepare_cached(
-                    "SELECT id, issue_id, step_order, why_question, answer, evidence, created_at
-                     FROM resolution_steps WHERE issue_id = ?1 ORDER BY step_order, id",
-                )
-                .map_err(self.err("reading resolution steps"))?;
-            let r = st
-                .query_map([id], |r| {
-                    Ok(ResolutionStep {
-                        id: r.get(0)?,
-                        issue_id: r.get(1)?,
-                        step_order: r.get(2)?,
-                        why_question: r.get(3)?,
-                        answer: r.get(4)?,
-                        evidence: r.get(5)?,
-                        created_at: r.get(6)?,
-                    })
+        let log_files = self.query_all(
+            &c,
+            &format!(
+                "SELECT {LOG_COLS} FROM log_files WHERE issue_id = ?1 ORDER BY uploaded_at, id"
+            ),
+            [id],
+            "reading log files",
+            log_from_row,
+        )?;
+        let resolution_steps = self.query_all(
+            &c,
+            "SELECT id, issue_id, step_order, why_question, answer, evidence, created_at
+             FROM resolution_steps WHERE issue_id = ?1 ORDER BY step_order, id",
+            [id],
+            "reading resolution steps",
+            |r| {
+                Ok(ResolutionStep {
+                    id: r.get(0)?,
+                    issue_id: r.get(1)?,
+                    step_order: r.get(2)?,
+                    why_question: r.get(3)?,
+                    answer: r.get(4)?,
+                    evidence: r.get(5)?,
+                    created_at: r.get(6)?,
                 })
-                .map_err(self.err("reading resolution steps"))?;
-            r.collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(self.err("reading resolution steps"))?
-        };
-        let conversations = {
-            let mut st = c
-                .prepare_cached(
-                    "SELECT id, issue_id, provider, model, created_at, title
-                     FROM ai_conversations WHERE issue_id = ?1 ORDER BY created_at, id",
-                )
-                .map_err(self.err("reading conversations"))?;
-            let r = st
-                .query_map([id], |r| {
-                    Ok(AiConversation {
-                        id: r.get(0)?,
-                        issue_id: r.get(1)?,
-                        provider: r.get(2)?,
-                        model: r.get(3)?,
-                        created_at: r.get(4)?,
-                        title: r.get(5)?,
-                    })
+            },
+        )?;
+        let conversations = self.query_all(
+            &c,
+            "SELECT id, issue_id, provider, model, created_at, title
+             FROM ai_conversations WHERE issue_id = ?1 ORDER BY created_at, id",
+            [id],
+            "reading conversations",
+            |r| {
+                Ok(AiConversation {
+                    id: r.get(0)?,
+                    issue_id: r.get(1)?,
+                    provider: r.get(2)?,
+                    model: r.get(3)?,
+                    created_at: r.get(4)?,
+                    title: r.get(5)?,
                 })
-                .map_err(self.err("reading conversations"))?;
-            r.collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(self.err("reading conversations"))?
-        };
+            },
+        )?;
         Ok(IssueDetail {
             issue,
             log_files,
