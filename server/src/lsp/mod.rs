@@ -27,11 +27,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use serde_json::{json, Value};
+#[cfg(test)]
+use serde_json::json;
+use serde_json::Value;
 use tower_lsp_server::ls_types::{
-    Diagnostic, DiagnosticSeverity, MessageType, NumberOrString, Position, ProgressToken, Range,
-    Uri,
+    Diagnostic, DiagnosticSeverity, MessageType, Position, ProgressToken, Uri,
 };
+#[cfg(test)]
+use tower_lsp_server::ls_types::{NumberOrString, Range};
 use tower_lsp_server::Client;
 
 use crate::engine::{fingerprint, Config, Engine, Finding, Kind, Severity};
@@ -90,6 +93,12 @@ pub struct State {
     seq: AtomicU64,
     /// Last published sequence number per document: an older publish never overwrites a newer.
     published: tokio::sync::Mutex<HashMap<Uri, u64>>,
+    /// Pre-framed messages for the stdio transport (see `transport::serve`): publishDiagnostics
+    /// is serialized straight to bytes once instead of through `Diagnostic` structs and a
+    /// `serde_json::Value` tree. Unset (another transport): tower-lsp's client is used.
+    pub outbox: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
+    /// `initialize` succeeded: like tower-lsp's client, nothing is published before.
+    pub client_ready: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -154,6 +163,8 @@ impl Backend {
                 log_reload,
                 seq: AtomicU64::new(0),
                 published: tokio::sync::Mutex::new(HashMap::new()),
+                outbox: std::sync::OnceLock::new(),
+                client_ready: AtomicBool::new(false),
             }),
         }
     }
@@ -258,7 +269,7 @@ impl Backend {
         if was.is_some_and(|d| d.tracked) {
             let this = self.clone();
             let seq = this.st.seq.fetch_add(1, Ordering::SeqCst) + 1;
-            tokio::spawn(async move { this.publish(uri, Vec::new(), None, seq).await });
+            tokio::spawn(async move { this.publish(uri, DiagsJson::empty(), None, seq).await });
         }
     }
 
@@ -312,7 +323,7 @@ impl Backend {
             } else {
                 let this = self.clone();
                 let seq = this.st.seq.fetch_add(1, Ordering::SeqCst) + 1;
-                tokio::spawn(async move { this.publish(uri, Vec::new(), None, seq).await });
+                tokio::spawn(async move { this.publish(uri, DiagsJson::empty(), None, seq).await });
             }
         }
     }
@@ -398,7 +409,7 @@ impl Backend {
             } else {
                 doc.scanned_version = Some(doc.version);
                 let seq = self.st.seq.fetch_add(1, Ordering::SeqCst) + 1;
-                let diags = self.diagnostics(doc);
+                let diags = self.diagnostics_json(doc);
                 Some((diags, doc.version, seq, doc.findings.len()))
             }
         };
@@ -454,18 +465,111 @@ impl Backend {
         )
     }
 
-    async fn publish(&self, uri: Uri, diags: Vec<Diagnostic>, version: Option<i32>, seq: u64) {
+    async fn publish(&self, uri: Uri, diags: DiagsJson, version: Option<i32>, seq: u64) {
         let mut published = self.st.published.lock().await;
         let last = published.entry(uri.clone()).or_insert(0);
         if *last > seq {
             return;
         }
         *last = seq;
-        self.client.publish_diagnostics(uri, diags, version).await;
+        match self.st.outbox.get() {
+            Some(outbox) => {
+                if self.st.client_ready.load(Ordering::SeqCst) {
+                    // Sent while `published` is held, like the client path: publishes of a
+                    // document leave in sequence order.
+                    if outbox.send(diags.notification(&uri, version)).is_err() {
+                        tracing::error!("failed to send notification");
+                    }
+                }
+            }
+            None => match serde_json::from_slice::<Vec<Diagnostic>>(&diags.0) {
+                Ok(d) => self.client.publish_diagnostics(uri, d, version).await,
+                Err(e) => tracing::error!(error = %e, "diagnostics not serializable"),
+            },
+        }
     }
 
-    /// Diagnostics for a document: the first `maxDiagnostics` findings plus one summary.
+    /// Diagnostics for a document as the JSON array `diagnostics_json` builds (the reference
+    /// form, kept for tests and other transports).
     pub fn diagnostics(&self, doc: &Doc) -> Vec<Diagnostic> {
+        serde_json::from_slice(&self.diagnostics_json(doc).0).unwrap_or_default()
+    }
+
+    /// Diagnostics for a document: the first `maxDiagnostics` findings plus one summary,
+    /// serialized straight to the JSON array of `publishDiagnostics.params.diagnostics`.
+    /// Findings are sorted, so positions are converted walking forward through the rope.
+    pub fn diagnostics_json(&self, doc: &Doc) -> DiagsJson {
+        let settings = self.settings();
+        let engine = self.engine();
+        let enc = self.enc();
+        let max = settings.max_diagnostics;
+        let shown = doc.findings.len().min(max);
+        let mut out = Vec::with_capacity(64 + shown * 320);
+        out.push(b'[');
+        let mut walker = position::Walker::new(&doc.rope, enc);
+        // Messages and severities depend on the type only.
+        let mut per_kind: HashMap<&str, (u8, Vec<u8>)> = HashMap::new();
+        for (i, f) in doc.findings.iter().take(max).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let id = f.kind.id();
+            let (sev, msg) = per_kind.entry(id).or_insert_with(|| {
+                let severity = settings
+                    .severity
+                    .get(id)
+                    .copied()
+                    .unwrap_or_else(|| engine.severity(&f.kind));
+                let sev = match severity_to_lsp(severity) {
+                    s if s == DiagnosticSeverity::ERROR => 1,
+                    s if s == DiagnosticSeverity::WARNING => 2,
+                    s if s == DiagnosticSeverity::INFORMATION => 3,
+                    _ => 4,
+                };
+                (sev, json_str(&message(engine.as_ref(), &f.kind)))
+            });
+            let start = walker.position(f.start);
+            let end = walker.position(f.end);
+            let value = doc.value(f);
+            let id_json = json_str(id);
+            write_range(&mut out, start, end);
+            out.extend_from_slice(format!(",\"severity\":{sev},\"code\":").as_bytes());
+            out.extend_from_slice(&id_json);
+            out.extend_from_slice(b",\"source\":\"tftsr\",\"message\":");
+            out.extend_from_slice(msg);
+            out.extend_from_slice(b",\"data\":{\"fingerprint\":\"");
+            out.extend_from_slice(fingerprint(&value).as_bytes());
+            out.extend_from_slice(b"\",\"type\":");
+            out.extend_from_slice(&id_json);
+            out.extend_from_slice(format!(",\"version\":{}}}}}", doc.version).as_bytes());
+        }
+        if doc.findings.len() > max {
+            let more = doc.findings.len() - max;
+            let total = doc.findings.len();
+            let message = format!(
+                "{more} more PII findings in this file are not shown (maxDiagnostics = {max}); \
+                 \"Redact all PII in file\" covers all {total}"
+            );
+            if shown > 0 {
+                out.push(b',');
+            }
+            write_range(&mut out, Position::new(0, 0), Position::new(0, 0));
+            out.extend_from_slice(
+                b",\"severity\":3,\"code\":\"tftsr.truncated\",\"source\":\"tftsr\",\"message\":",
+            );
+            out.extend_from_slice(&json_str(&message));
+            out.extend_from_slice(
+                format!(",\"data\":{{\"more\":{more},\"total\":{total}}}}}").as_bytes(),
+            );
+        }
+        out.push(b']');
+        DiagsJson(out)
+    }
+
+    /// The diagnostics built as `Diagnostic` structs: the reference `diagnostics_json` is
+    /// checked against.
+    #[cfg(test)]
+    fn diagnostics_reference(&self, doc: &Doc) -> Vec<Diagnostic> {
         let settings = self.settings();
         let engine = self.engine();
         let enc = self.enc();
@@ -527,13 +631,13 @@ impl Backend {
     }
 
     pub async fn republish_all(&self) {
-        let items: Vec<(Uri, Vec<Diagnostic>, i32, u64)> = {
+        let items: Vec<(Uri, DiagsJson, i32, u64)> = {
             let docs = lock(&self.st.docs);
             docs.iter()
                 .filter(|(_, d)| d.tracked && d.scanned_version.is_some() && d.dirty.is_none())
                 .map(|(u, d)| {
                     let seq = self.st.seq.fetch_add(1, Ordering::SeqCst) + 1;
-                    (u.clone(), self.diagnostics(d), d.version, seq)
+                    (u.clone(), self.diagnostics_json(d), d.version, seq)
                 })
                 .collect()
         };
@@ -603,6 +707,52 @@ impl Backend {
     }
 }
 
+/// The serialized `diagnostics` array of a publishDiagnostics notification.
+pub struct DiagsJson(Vec<u8>);
+
+impl DiagsJson {
+    pub fn empty() -> DiagsJson {
+        DiagsJson(b"[]".to_vec())
+    }
+
+    /// The framed notification (header + body), as tower-lsp would have written it.
+    fn notification(&self, uri: &Uri, version: Option<i32>) -> Vec<u8> {
+        let uri = json_str(uri.as_str());
+        let mut body = Vec::with_capacity(self.0.len() + uri.len() + 128);
+        body.extend_from_slice(
+            b"{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/publishDiagnostics\",\"params\":{\"uri\":",
+        );
+        body.extend_from_slice(&uri);
+        body.extend_from_slice(b",\"diagnostics\":");
+        body.extend_from_slice(&self.0);
+        if let Some(v) = version {
+            body.extend_from_slice(format!(",\"version\":{v}").as_bytes());
+        }
+        body.extend_from_slice(b"}}");
+        let header = format!("Content-Length: {}\r\n\r\n", body.len());
+        let mut out = Vec::with_capacity(header.len() + body.len());
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(&body);
+        out
+    }
+}
+
+/// A JSON string literal (serde_json's escaping).
+fn json_str(s: &str) -> Vec<u8> {
+    serde_json::to_vec(s).unwrap_or_else(|_| b"\"\"".to_vec())
+}
+
+fn write_range(out: &mut Vec<u8>, start: Position, end: Position) {
+    out.extend_from_slice(
+        format!(
+            "{{\"range\":{{\"start\":{{\"line\":{},\"character\":{}}},\"end\":{{\"line\":{},\"character\":{}}}}}",
+            start.line, start.character, end.line, end.character
+        )
+        .as_bytes(),
+    );
+}
+
+#[cfg(test)]
 fn finding_diagnostic(
     doc: &Doc,
     f: &Finding,
@@ -651,8 +801,17 @@ pub fn run_stdio(log_reload: Option<LogReload>) -> anyhow::Result<i32> {
     let code = rt.block_on(async move {
         let (service, socket) = server::build_service(log_reload);
         let state = service.inner().st.clone();
+        let (direct_tx, direct_rx) = tokio::sync::mpsc::unbounded_channel();
+        let _ = state.outbox.set(direct_tx);
         let ordered = Ordered::new(service);
-        let end = transport::serve(tokio::io::stdin(), tokio::io::stdout(), ordered, socket).await;
+        let end = transport::serve(
+            tokio::io::stdin(),
+            tokio::io::stdout(),
+            ordered,
+            socket,
+            direct_rx,
+        )
+        .await;
         if end == transport::End::Eof {
             tracing::warn!("input ended without `exit`");
         }
@@ -665,4 +824,75 @@ pub fn run_stdio(log_reload: Option<LogReload>) -> anyhow::Result<i32> {
     // Scans still running on the blocking pool have nobody to report to: don't wait for them.
     rt.shutdown_timeout(Duration::from_millis(100));
     Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Real loghub lines with findings, multibyte text and CRLF/CR line ends: the diagnostics
+    /// serialized directly must be exactly the `Diagnostic`s built the reference way, in both
+    /// position encodings, with and without the truncation summary.
+    #[test]
+    fn direct_json_matches_reference_diagnostics() {
+        let corpus = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/loghub/OpenSSH_2k.log"),
+        )
+        .or_else(|_| std::fs::read_to_string("/work/shared/corpus/loghub/OpenSSH_2k.log"))
+        .expect("loghub corpus");
+        let mut text = String::new();
+        for (i, line) in corpus.lines().take(400).enumerate() {
+            text.push_str(line);
+            match i % 4 {
+                0 => text.push_str(" usér=jane.doe@example.org 😀 card=4111 1111 1111 1111\r\n"),
+                1 => text.push_str(" \"quoted\\\" ip=10.1.2.3\r"),
+                2 => text.push_str(" token=ghp_16C7e42F292c6912E7710c838347Ae178B4a\n"),
+                _ => text.push('\n'),
+            }
+        }
+        let (service, _socket) = server::build_service(None);
+        let backend = service.inner();
+        let engine = backend.engine();
+        let mut doc = Doc::new(text.clone(), 7, "log".into(), true);
+        doc.findings = engine.scan(&text);
+        assert!(doc.findings.len() > 300, "{}", doc.findings.len());
+        for enc in [Encoding::Utf16, Encoding::Utf8] {
+            write(&backend.st.enc, enc);
+            for max in [1000, 25, 0] {
+                let s = Settings {
+                    max_diagnostics: max,
+                    ..Default::default()
+                };
+                write(&backend.st.settings, Arc::new(s));
+                let direct: Value =
+                    serde_json::from_slice(&backend.diagnostics_json(&doc).0).expect("valid JSON");
+                let reference = serde_json::to_value(backend.diagnostics_reference(&doc)).unwrap();
+                assert_eq!(direct, reference, "{enc:?} max {max}");
+            }
+        }
+        // the framed notification is what tower-lsp's client would send
+        let uri: Uri = "file:///tmp/a%20b.log".parse().unwrap();
+        let framed = backend.diagnostics_json(&doc).notification(&uri, Some(7));
+        let text = String::from_utf8(framed).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert_eq!(head, format!("Content-Length: {}", body.len()));
+        let params = tower_lsp_server::ls_types::PublishDiagnosticsParams::new(
+            uri.clone(),
+            backend.diagnostics_reference(&doc),
+            Some(7),
+        );
+        let expected = tower_lsp_server::jsonrpc::Request::build("textDocument/publishDiagnostics")
+            .params(serde_json::to_value(params).unwrap())
+            .finish();
+        assert_eq!(
+            serde_json::from_str::<Value>(body).unwrap(),
+            serde_json::to_value(expected).unwrap()
+        );
+        let empty = DiagsJson::empty().notification(&uri, None);
+        let body = String::from_utf8(empty).unwrap();
+        let body = body.split_once("\r\n\r\n").unwrap().1.to_owned();
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["params"]["diagnostics"], json!([]));
+        assert!(v["params"].get("version").is_none());
+    }
 }

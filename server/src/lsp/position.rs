@@ -81,6 +81,70 @@ pub fn offset_to_position(rope: &Rope, byte: usize, enc: Encoding) -> Position {
     Position::new(line as u32, character as u32)
 }
 
+/// Byte offset → position for non-decreasing offsets (sorted findings' starts and ends): the
+/// line is looked up only when an offset leaves the current one, and a UTF-16 column is counted
+/// on from the previous offset on the same line. Same results as `offset_to_position`.
+pub struct Walker<'a> {
+    rope: &'a Rope,
+    enc: Encoding,
+    line: usize,
+    line_start: usize,
+    /// First byte of the next line (`usize::MAX` on the last line).
+    next_start: usize,
+    /// The last offset converted on this line and its column.
+    last: usize,
+    last_col: usize,
+}
+
+impl<'a> Walker<'a> {
+    pub fn new(rope: &'a Rope, enc: Encoding) -> Walker<'a> {
+        let mut w = Walker {
+            rope,
+            enc,
+            line: 0,
+            line_start: 0,
+            next_start: 0,
+            last: 0,
+            last_col: 0,
+        };
+        w.seek_line(0);
+        w
+    }
+
+    fn seek_line(&mut self, line: usize) {
+        self.line = line;
+        self.line_start = self.rope.line_to_byte(line);
+        self.next_start = if line + 1 < self.rope.len_lines() {
+            self.rope.line_to_byte(line + 1)
+        } else {
+            usize::MAX
+        };
+        self.last = self.line_start;
+        self.last_col = 0;
+    }
+
+    pub fn position(&mut self, byte: usize) -> Position {
+        let byte = byte.min(self.rope.len_bytes());
+        if byte < self.line_start || byte >= self.next_start {
+            self.seek_line(self.rope.byte_to_line(byte));
+        }
+        let character = match self.enc {
+            Encoding::Utf8 => byte - self.line_start,
+            Encoding::Utf16 => {
+                if byte < self.last {
+                    // Out of order (never for sorted findings): count from the line start.
+                    self.last = self.line_start;
+                    self.last_col = 0;
+                }
+                self.last_col += self.rope.byte_slice(self.last..byte).len_utf16_cu();
+                self.last = byte;
+                self.last_col
+            }
+        };
+        Position::new(self.line as u32, character as u32)
+    }
+}
+
 /// Byte span → range.
 pub fn span_to_range(rope: &Rope, start: usize, end: usize, enc: Encoding) -> Range {
     Range::new(
@@ -273,5 +337,33 @@ mod tests {
             PositionEncodingKind::UTF16,
         ];
         assert_eq!(Encoding::negotiate(Some(&eglot29)), Encoding::Utf8);
+    }
+
+    #[test]
+    fn walker_matches_offset_to_position() {
+        let text = "a\u{e9}b\r\nx\u{1F600}y\rz\n\u{2028}q\u{e9}\u{1F600}w\n\nend";
+        let rope = Rope::from_str(text);
+        let offsets: Vec<usize> = (0..=text.len())
+            .filter(|&b| text.is_char_boundary(b))
+            .collect();
+        for enc in [Encoding::Utf8, Encoding::Utf16] {
+            let mut w = Walker::new(&rope, enc);
+            for &b in &offsets {
+                assert_eq!(
+                    w.position(b),
+                    offset_to_position(&rope, b, enc),
+                    "{enc:?} {b}"
+                );
+            }
+            // repeated and backwards offsets still agree
+            let mut w = Walker::new(&rope, enc);
+            for &b in offsets.iter().rev().chain(offsets.iter()) {
+                assert_eq!(
+                    w.position(b),
+                    offset_to_position(&rope, b, enc),
+                    "{enc:?} {b}"
+                );
+            }
+        }
     }
 }

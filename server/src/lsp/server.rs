@@ -135,6 +135,10 @@ impl LanguageServer for Backend {
                 }
             }
         }
+        // From here on tower-lsp's client sends notifications; the direct publish path follows.
+        self.st
+            .client_ready
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(enc.kind()),

@@ -144,8 +144,15 @@ async fn ready(service: &mut Ordered) -> bool {
     }
 }
 
-/// Serves until `exit` or the end of the input.
-pub async fn serve<I, O>(input: I, output: O, mut service: Ordered, socket: ClientSocket) -> End
+/// Serves until `exit` or the end of the input. `direct` carries messages the server framed
+/// itself (publishDiagnostics, see `Backend::publish`).
+pub async fn serve<I, O>(
+    input: I,
+    output: O,
+    mut service: Ordered,
+    socket: ClientSocket,
+    direct: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
+) -> End
 where
     I: AsyncRead + Unpin,
     O: AsyncWrite + Unpin + Send + 'static,
@@ -161,11 +168,28 @@ where
             }
         }
     });
-    // Server-to-client requests and notifications (publishDiagnostics, applyEdit …).
+    // Server-to-client requests and notifications (applyEdit, progress …) and the pre-framed
+    // ones. `biased`: what went through tower-lsp's client before a direct message was sent
+    // (say a progress end before the diagnostics of that scan) is written before it.
     let tx = out_tx.clone();
     tokio::spawn(async move {
-        while let Some(req) = client_requests.next().await {
-            if let Some(b) = frame(&req) {
+        let mut direct = direct;
+        let mut direct_open = true;
+        loop {
+            let bytes = tokio::select! {
+                biased;
+                req = client_requests.next() => match req {
+                    Some(req) => frame(&req),
+                    None => break,
+                },
+                b = direct.recv(), if direct_open => {
+                    if b.is_none() {
+                        direct_open = false;
+                    }
+                    b
+                }
+            };
+            if let Some(b) = bytes {
                 if tx.send(b).is_err() {
                     break;
                 }
