@@ -31,7 +31,12 @@ pub fn failed(msg: impl Into<String>) -> Error {
 }
 
 fn arg<T: DeserializeOwned>(p: &ExecuteCommandParams) -> Result<T> {
-    let v = p.arguments.first().cloned().unwrap_or(Value::Null);
+    let v = match p.arguments.first() {
+        // Neovim's Lua encodes an empty table `{}` as the JSON array `[]`: take it as `{}`.
+        Some(Value::Array(a)) if a.is_empty() => Value::Object(Default::default()),
+        Some(v) => v.clone(),
+        None => Value::Null,
+    };
     serde_json::from_value(v).map_err(|e| {
         // serde's text can quote input values ("invalid type: string \"…\""): only the
         // missing-field case, which names a field of ours, is passed on as it is.
@@ -223,4 +228,34 @@ async fn ignore_value(b: &Backend, a: IgnoreArgs) -> Result<Value> {
     super::write(&b.st.config_path, Some(path.clone()));
     b.reload_config().await;
     Ok(json!({"configPath": path}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Optional {
+        limit: Option<usize>,
+    }
+
+    fn params(args: Vec<Value>) -> ExecuteCommandParams {
+        ExecuteCommandParams {
+            command: "tftsr.listIssues".into(),
+            arguments: args,
+            work_done_progress_params: Default::default(),
+        }
+    }
+
+    #[test]
+    fn an_empty_array_argument_is_an_empty_object() {
+        // What Neovim sends for `arguments = { {} }`.
+        let got: Optional = arg(&params(vec![json!([])])).unwrap();
+        assert_eq!(got, Optional { limit: None });
+        let got: Optional = arg(&params(vec![json!({"limit": 3})])).unwrap();
+        assert_eq!(got, Optional { limit: Some(3) });
+        // A non-empty array is still a mistake, reported without echoing it.
+        let e = arg::<Optional>(&params(vec![json!(["secret-value"])])).unwrap_err();
+        assert!(!e.message.contains("secret-value"), "{}", e.message);
+    }
 }

@@ -142,8 +142,8 @@ local function main()
     arguments = { { title = 'nvim e2e: login failures', severity = 'high' } } })
   check(type(issue) == 'table' and type(issue.id) == 'string' and issue.title == 'nvim e2e: login failures',
     'createIssue returned %s', vim.inspect(issue))
-  -- vim.empty_dict(): a plain {} would be encoded as the JSON array [], not an object
-  local list = request('workspace/executeCommand', { command = 'tftsr.listIssues', arguments = { vim.empty_dict() } })
+  -- a plain {} is encoded by Neovim as the JSON array []: the server must take it as {}
+  local list = request('workspace/executeCommand', { command = 'tftsr.listIssues', arguments = { {} } })
   check(type(list) == 'table' and #list == 1 and list[1].id == issue.id and list[1].severity == 'high',
     'listIssues returned %s, want the one issue %s', vim.inspect(list), issue.id)
   log('createIssue + listIssues -> %s', issue.id)
