@@ -143,13 +143,10 @@ pub async fn code_actions(b: &Backend, p: &CodeActionParams) -> Result<CodeActio
     if !(want_quickfix || want_fix_all || want_source) {
         return Ok(Vec::new());
     }
-    let key = if settings.redaction_style == Style::Pseudonym {
-        b.pseudonym_key().await.map_err(|e| {
-            Error::invalid_request_with(format!("cannot use the pseudonym style: {e}"))
-        })?
-    } else {
-        [0; 32]
-    };
+    let key = b
+        .key_for(settings.redaction_style)
+        .await
+        .map_err(Error::invalid_request_with)?;
     let style = settings.redaction_style;
     let docs = lock(&b.st.docs);
     let Some(doc) = docs.get(uri).filter(|d| d.tracked) else {
@@ -281,13 +278,10 @@ pub async fn resolve(b: &Backend, mut action: CodeAction) -> Result<CodeAction> 
         _ => return Err(Error::invalid_params("codeAction/resolve: unknown scope")),
     };
     let settings = b.settings();
-    let key = if settings.redaction_style == Style::Pseudonym {
-        b.pseudonym_key().await.map_err(|e| {
-            Error::invalid_request_with(format!("cannot use the pseudonym style: {e}"))
-        })?
-    } else {
-        [0; 32]
-    };
+    let key = b
+        .key_for(settings.redaction_style)
+        .await
+        .map_err(Error::invalid_request_with)?;
     let engine = b.engine();
     let enc = b.enc();
     let plan = {

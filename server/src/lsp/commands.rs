@@ -124,13 +124,7 @@ fn document_stats(b: &Backend, a: UriArgs) -> Result<Value> {
 async fn redact_document(b: &Backend, a: RedactArgs) -> Result<Value> {
     let settings = b.settings();
     let style = parse_style(a.style.as_deref(), settings.redaction_style)?;
-    let key = if style == Style::Pseudonym {
-        b.pseudonym_key()
-            .await
-            .map_err(|e| failed(format!("cannot use the pseudonym style: {e}")))?
-    } else {
-        [0; 32]
-    };
+    let key = b.key_for(style).await.map_err(failed)?;
     let scope = match a.types {
         Some(t) => Scope::Types(t),
         None => Scope::All,
@@ -181,13 +175,7 @@ pub fn default_output(path: &Path) -> PathBuf {
 async fn scan_file(b: &Backend, a: ScanFileArgs) -> Result<Value> {
     let settings = b.settings();
     let style = parse_style(a.style.as_deref(), settings.redaction_style)?;
-    let key = if style == Style::Pseudonym {
-        b.pseudonym_key()
-            .await
-            .map_err(|e| failed(format!("cannot use the pseudonym style: {e}")))?
-    } else {
-        [0; 32]
-    };
+    let key = b.key_for(style).await.map_err(failed)?;
     let input = a.path;
     let output = a.output.unwrap_or_else(|| default_output(&input));
     let engine = b.engine();

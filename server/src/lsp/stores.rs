@@ -97,6 +97,17 @@ impl Backend {
         Ok(key)
     }
 
+    /// The key a redaction in `style` needs: the store's pseudonym secret for `pseudonym`, zeros
+    /// (unused) for the other styles, so the store is opened only when it must be.
+    pub async fn key_for(&self, style: Style) -> std::result::Result<[u8; 32], String> {
+        if style != Style::Pseudonym {
+            return Ok([0; 32]);
+        }
+        self.pseudonym_key()
+            .await
+            .map_err(|e| format!("cannot use the pseudonym style: {e}"))
+    }
+
     /// Records a redaction done through the server (`log_redact`). The entity is the attached
     /// log file if the document was attached, else the SHA-256 of its URI. A whole-document
     /// redaction of an attached log also marks that log redacted (the store then writes the
