@@ -17,7 +17,7 @@
 //! JSON, e.g. `{"logLevel":"debug"}`), `LSP_BENCH_STDERR` (keep the server log in that file).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -26,6 +26,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+#[path = "../tests/common/lsp_framing.rs"]
+mod lsp_framing;
 
 /// Document size; `LSP_BENCH_MIB` overrides the 50 MiB (e.g. to try the harness quickly).
 fn target_bytes() -> usize {
@@ -72,28 +75,6 @@ fn frame(v: &Value) -> Vec<u8> {
     out
 }
 
-fn read_msg(r: &mut impl BufRead) -> Option<Value> {
-    let mut len = None;
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = line.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse::<usize>().ok();
-            }
-        }
-    }
-    let mut buf = vec![0; len?];
-    r.read_exact(&mut buf).ok()?;
-    serde_json::from_slice(&buf).ok()
-}
-
 impl Server {
     fn start(bin: &Path, stderr_log: &Path, settings: Value) -> Server {
         let mut child = Command::new(bin)
@@ -115,7 +96,7 @@ impl Server {
         let answer = Arc::clone(&stdin);
         thread::spawn(move || {
             let mut r = BufReader::with_capacity(1 << 20, stdout);
-            while let Some(body) = read_msg(&mut r) {
+            while let Some(body) = lsp_framing::read_message(&mut r) {
                 let at = Instant::now();
                 // Server -> client requests must be answered or the server may wait on them.
                 if let (Some(id), Some(method)) = (body.get("id"), body["method"].as_str()) {

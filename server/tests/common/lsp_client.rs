@@ -4,6 +4,9 @@
 
 #[path = "corpus.rs"]
 pub mod corpus;
+#[path = "lsp_framing.rs"]
+mod lsp_framing;
+use lsp_framing::read_message;
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
@@ -39,26 +42,6 @@ pub struct Client {
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_tftsr")
-}
-
-fn read_message(r: &mut impl BufRead) -> Option<Value> {
-    let mut len = None;
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.strip_prefix("Content-Length:") {
-            len = v.trim().parse::<usize>().ok();
-        }
-    }
-    let mut buf = vec![0; len?];
-    r.read_exact(&mut buf).ok()?;
-    serde_json::from_slice(&buf).ok()
 }
 
 impl Client {
