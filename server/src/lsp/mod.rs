@@ -37,7 +37,7 @@ use tower_lsp_server::ls_types::{
 use tower_lsp_server::ls_types::{NumberOrString, Range};
 use tower_lsp_server::Client;
 
-use crate::engine::{fingerprint, Config, Engine, Finding, Kind, Severity};
+use crate::engine::{fingerprint, Config, Engine, EngineError, Finding, Kind, Severity};
 use document::{Doc, JobKind, ScanJob};
 use position::Encoding;
 use settings::Settings;
@@ -653,24 +653,14 @@ impl Backend {
         let Some(path) = path else {
             return;
         };
-        let config = if path.is_file() {
-            match Config::load(&path) {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::error!(error = %e, "workspace configuration rejected");
-                    self.client
-                        .show_message(
-                            MessageType::ERROR,
-                            format!("tftsr: {e} (keeping the previous configuration)"),
-                        )
-                        .await;
-                    return;
-                }
-            }
+        // Reading and compiling fail the same way for the user: one error path for both.
+        let built = if path.is_file() {
+            Config::load(&path).map_err(EngineError::from)
         } else {
-            Config::default()
-        };
-        match Engine::new(config) {
+            Ok(Config::default())
+        }
+        .and_then(Engine::new);
+        match built {
             Ok(engine) => {
                 write(&self.st.engine, Arc::new(engine));
                 tracing::info!(path = %path.display(), "workspace configuration loaded");
