@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-#[path = "../tests/common/lsp_framing.rs"]
+#[path = "../../tests/common/lsp_framing.rs"]
 mod lsp_framing;
 
 /// Document size; `LSP_BENCH_MIB` overrides the 50 MiB (e.g. to try the harness quickly).

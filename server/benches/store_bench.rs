@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-#[path = "../tests/common/corpus.rs"]
+#[path = "../../tests/common/corpus.rs"]
 mod corpus;
 
 use sha2::{Digest, Sha256};

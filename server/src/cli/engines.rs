@@ -64,7 +64,7 @@ impl Engines {
         if let Some(hit) = self.discovered.get(&dir) {
             return Ok(hit.clone());
         }
-        let found = Config::discover(&dir);
+        let found = crate::app::config::discover(&dir);
         self.discovered.insert(dir, found.clone());
         Ok(found)
     }
@@ -75,7 +75,7 @@ impl Engines {
             return Ok(());
         }
         let cfg = match path {
-            Some(p) => Config::load(p)?,
+            Some(p) => crate::app::config::load(p)?,
             None => Config::default(),
         };
         self.configs.insert(path.clone(), cfg);

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::db::open_store;
 use crate::engine::redact::{Redactor, Style};
-use crate::engine::{Config, Engine};
+use crate::engine::Engine;
 use crate::store::{Issue, IssueFilter, IssueUpdate, NewIssue, NewLogFile, NewPiiSpan};
 
 #[derive(clap::Subcommand, Debug)]
@@ -322,8 +322,8 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
     };
     let abs = std::fs::canonicalize(&a.file).unwrap_or_else(|_| a.file.clone());
     let dir = abs.parent().unwrap_or_else(|| Path::new("."));
-    let engine = match Config::discover(dir) {
-        Some(p) => Engine::new(Config::load(&p)?)?,
+    let engine = match crate::app::config::discover(dir) {
+        Some(p) => Engine::new(crate::app::config::load(&p)?)?,
         None => Engine::with_defaults(),
     };
     let s = open_store()?;

@@ -209,7 +209,7 @@ async fn ignore_value(b: &Backend, a: IgnoreArgs) -> Result<Value> {
         .workspace_config_path(Some(&a.uri))
         .ok_or_else(|| err("tftsr.ignoreValue: no workspace folder and the document is not a file: nowhere to write .tftsr.toml"))?;
     let p = path.clone();
-    tokio::task::spawn_blocking(move || crate::engine::add_allowlisted_fingerprint(&p, &fp))
+    tokio::task::spawn_blocking(move || crate::app::config::add_allowlisted_fingerprint(&p, &fp))
         .await
         .map_err(|e| failed(format!("tftsr.ignoreValue: {e}")))?
         .map_err(|e| failed(format!("tftsr.ignoreValue: {e}")))?;

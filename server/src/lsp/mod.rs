@@ -655,7 +655,7 @@ impl Backend {
         };
         // Reading and compiling fail the same way for the user: one error path for both.
         let built = if path.is_file() {
-            Config::load(&path).map_err(EngineError::from)
+            crate::app::config::load(&path).map_err(EngineError::from)
         } else {
             Ok(Config::default())
         }
@@ -689,7 +689,8 @@ impl Backend {
                 .and_then(|u| u.to_file_path())
                 .and_then(|p| p.parent().map(Path::to_path_buf))
         })?;
-        let path = Config::discover(&root).unwrap_or_else(|| root.join(Config::FILE_NAME));
+        let path =
+            crate::app::config::discover(&root).unwrap_or_else(|| root.join(Config::FILE_NAME));
         if read(&self.st.root).is_some() {
             write(&self.st.config_path, Some(path.clone()));
         }

@@ -126,7 +126,7 @@ impl LanguageServer for Backend {
         // The engine's configuration must be in place before the first didOpen is scanned.
         if let Some(path) = self.workspace_config_path(None) {
             if path.is_file() {
-                match Config::load(&path)
+                match crate::app::config::load(&path)
                     .map_err(|e| e.to_string())
                     .and_then(|c| crate::engine::Engine::new(c).map_err(|e| e.to_string()))
                 {

@@ -2,7 +2,7 @@
 //! and an independent oracle for positions (so a test does not reuse the code it checks).
 #![allow(dead_code)]
 
-#[path = "corpus.rs"]
+#[path = "../../../tests/common/corpus.rs"]
 pub mod corpus;
 
 use std::path::{Path, PathBuf};

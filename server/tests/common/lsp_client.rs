@@ -2,9 +2,9 @@
 //! Content-Length framing, answers the server's requests, and collects its notifications.
 #![allow(dead_code)]
 
-#[path = "corpus.rs"]
+#[path = "../../../tests/common/corpus.rs"]
 pub mod corpus;
-#[path = "lsp_framing.rs"]
+#[path = "../../../tests/common/lsp_framing.rs"]
 mod lsp_framing;
 use lsp_framing::read_message;
 

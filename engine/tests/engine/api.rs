@@ -1,0 +1,374 @@
+//! The engine's contract beyond single detectors: overlap policy, PEM blocks, incremental
+//! `scan_range`, `scan_bytes` on invalid UTF-8, `stream_safe_len`, char boundaries.
+
+use crate::engine_plant;
+
+use engine_plant::{pem, Rng};
+use tftsr_engine::{Engine, Finding, Kind, PiiType};
+
+fn ids(text: &str, fs: &[Finding]) -> Vec<(String, String)> {
+    fs.iter()
+        .map(|f| (f.kind.id().to_owned(), f.value(text).to_owned()))
+        .collect()
+}
+
+const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+
+#[test]
+fn jwt_inside_bearer_is_one_jwt() {
+    let eng = Engine::with_defaults();
+    let t = format!("GET / Authorization: Bearer {JWT} ok");
+    assert_eq!(ids(&t, &eng.scan(&t)), vec![("jwt".into(), JWT.into())]);
+    // With `jwt` disabled the same region is still covered, as a bearer token.
+    let cfg = tftsr_engine::Config::from_toml_str(
+        "[types]\ndisable = [\"jwt\"]\n",
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap();
+    let eng2 = Engine::new(cfg).unwrap();
+    assert_eq!(
+        ids(&t, &eng2.scan(&t)),
+        vec![("bearer_token".into(), JWT.into())]
+    );
+}
+
+#[test]
+fn one_span_per_region_more_specific_wins() {
+    let eng = Engine::with_defaults();
+    for (t, want) in [
+        // a GitHub token as a password value: the specific type
+        (
+            "password=ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+            vec![("github_token", "ghp_16C7e42F292c6912E7710c838347Ae178B4a")],
+        ),
+        // an AWS key as api_key value
+        (
+            "api_key=AKIAIOSFODNN7EXAMPLE",
+            vec![("aws_access_key", "AKIAIOSFODNN7EXAMPLE")],
+        ),
+        // URL credentials and host, not an e-mail `pass@host`
+        (
+            "https://bob:pw1234@db.example.com/x",
+            vec![
+                ("url_credentials", "bob:pw1234"),
+                ("hostname", "db.example.com"),
+            ],
+        ),
+        // a key-named value containing a more specific finding is redacted whole
+        (
+            "password=https://u:s3cret@db.example.com",
+            vec![("password", "https://u:s3cret@db.example.com")],
+        ),
+        // a grouped IBAN, not the card-shaped digits inside it
+        (
+            "iban DE89 3704 0044 0532 0130 00",
+            vec![("iban", "DE89 3704 0044 0532 0130 00")],
+        ),
+    ] {
+        let fs = eng.scan(t);
+        let got = ids(t, &fs);
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect();
+        assert_eq!(got, want, "{t}");
+    }
+}
+
+#[test]
+fn findings_are_sorted_non_overlapping_on_char_boundaries() {
+    let eng = Engine::with_defaults();
+    let t = "é 10.0.0.1 ü alice@example.com 日本 4111111111111111 🎉 password=pässwörd host=db.example.com";
+    let fs = eng.scan(t);
+    assert_eq!(fs.len(), 5, "{:?}", ids(t, &fs));
+    for w in fs.windows(2) {
+        assert!(w[0].end <= w[1].start);
+    }
+    for f in &fs {
+        assert!(t.is_char_boundary(f.start) && t.is_char_boundary(f.end));
+    }
+    assert_eq!(fs[3].value(t), "pässwörd");
+}
+
+#[test]
+fn pem_blocks() {
+    let eng = Engine::with_defaults();
+    let mut r = Rng(1);
+    let (k1, k2) = (pem(&mut r), pem(&mut r));
+    let t = format!("start\n{k1}\nmiddle line\n{k2}\nend\n");
+    let fs = eng.scan(&t);
+    assert_eq!(fs.len(), 2, "two keys, two spans");
+    assert_eq!(fs[0].value(&t), k1);
+    assert_eq!(fs[1].value(&t), k2);
+    assert!(fs.iter().all(|f| f.kind == PiiType::PrivateKey.into()));
+    // A lone BEGIN (truncated log) is not a key, and does not swallow the next real key.
+    let lone = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n";
+    let t2 = format!("{lone}log continues\n{k1}\n");
+    let fs2 = eng.scan(&t2);
+    assert_eq!(ids(&t2, &fs2), vec![("private_key".into(), k1.clone())]);
+    assert!(eng.scan(lone).is_empty());
+    // JSON-escaped key on one line.
+    let esc = k1.replace('\n', "\\n");
+    let t3 = format!("{{\"key\": \"{esc}\"}}");
+    assert_eq!(
+        ids(&t3, &eng.scan(&t3)),
+        vec![("private_key".into(), esc.clone())]
+    );
+}
+
+#[test]
+fn scan_range_widens_to_lines_and_pem() {
+    let eng = Engine::with_defaults();
+    let mut r = Rng(2);
+    let key = pem(&mut r);
+    let t = format!("a 10.0.0.1\nb alice@example.com c\n{key}\nz 10.0.0.2\n");
+    let full = eng.scan(&t);
+    // Middle of the e-mail line: whole line scanned.
+    let mid = t.find("example").unwrap();
+    let (rg, fs) = eng.scan_range(&t, mid..mid + 1);
+    assert_eq!(&t[rg.clone()], "b alice@example.com c\n");
+    assert_eq!(
+        ids(&t, &fs),
+        vec![("email".into(), "alice@example.com".into())]
+    );
+    // Inside the PEM body: widened to the whole block, which is found as one span.
+    let inside = t.find("-----END").unwrap() - 10;
+    let (rg, fs) = eng.scan_range(&t, inside..inside + 3);
+    assert!(rg.start <= t.find("-----BEGIN").unwrap() && rg.end >= t.find("-----END").unwrap());
+    assert_eq!(ids(&t, &fs), vec![("private_key".into(), key.clone())]);
+    // Touching the BEGIN line only: widened forward to the END.
+    let b = t.find("-----BEGIN").unwrap();
+    let (_, fs) = eng.scan_range(&t, b..b + 2);
+    assert_eq!(fs.len(), 1);
+    // Every range's findings equal the full scan's findings in that range.
+    for s in (0..t.len()).step_by(7) {
+        let (rg, fs) = eng.scan_range(&t, s..(s + 5).min(t.len()));
+        let want: Vec<_> = full
+            .iter()
+            .filter(|f| f.start >= rg.start && f.end <= rg.end)
+            .cloned()
+            .collect();
+        assert_eq!(fs, want, "range at {s}");
+    }
+    // Out-of-bounds and empty inputs never panic.
+    let _ = eng.scan_range(&t, t.len() + 10..t.len() + 20);
+    let _ = eng.scan_range("", 0..0);
+}
+
+#[test]
+fn scan_bytes_invalid_utf8() {
+    let eng = Engine::with_defaults();
+    let mut bytes =
+        b"ok alice@example.com \xff\xfe then 10.0.0.7 \xc3 and bob@example.org\n".to_vec();
+    bytes.extend_from_slice(b"\xe2\x82 trailing 192.168.0.9");
+    let r = eng.scan_bytes(&bytes);
+    assert_eq!(r.invalid_sequences, 4);
+    let vals: Vec<&[u8]> = r.findings.iter().map(|f| &bytes[f.start..f.end]).collect();
+    assert_eq!(
+        vals,
+        vec![
+            &b"alice@example.com"[..],
+            b"10.0.0.7",
+            b"bob@example.org",
+            b"192.168.0.9"
+        ]
+    );
+    // Valid input: same as scan.
+    let ok = eng.scan_bytes(b"x 10.0.0.1");
+    assert_eq!(ok.invalid_sequences, 0);
+    assert_eq!(ok.findings.len(), 1);
+    // Arbitrary garbage never panics.
+    let mut r = Rng(3);
+    for _ in 0..200 {
+        let junk: Vec<u8> = (0..r.below(300)).map(|_| r.below(256) as u8).collect();
+        let _ = eng.scan_bytes(&junk);
+    }
+}
+
+#[test]
+fn stream_safe_len_never_cuts_a_line_or_open_pem() {
+    let eng = Engine::with_defaults();
+    let mut r = Rng(4);
+    let key = pem(&mut r);
+    let t = format!("l1 10.0.0.1\nl2\n{key}\nl3 partial");
+    assert_eq!(eng.stream_safe_len(&t, true), t.len());
+    // Cut in the middle of the key: only the lines before its BEGIN are safe.
+    let inside = t.find("-----END").unwrap();
+    let cut = &t[..inside];
+    assert_eq!(
+        eng.stream_safe_len(cut, false),
+        t.find("-----BEGIN").unwrap()
+    );
+    // After the END line: everything up to the last newline.
+    assert_eq!(eng.stream_safe_len(&t, false), t.rfind('\n').unwrap() + 1);
+    assert_eq!(eng.stream_safe_len("no newline", false), 0);
+    // Streaming chunk by chunk gives the same findings as one scan.
+    let mut found = Vec::new();
+    let mut buf = String::new();
+    let mut base = 0;
+    for chunk in t.as_bytes().chunks(9) {
+        buf.push_str(std::str::from_utf8(chunk).unwrap());
+        let n = eng.stream_safe_len(&buf, false);
+        found.extend(
+            eng.scan(&buf[..n])
+                .into_iter()
+                .map(|f| Finding::new(f.kind, f.start + base, f.end + base)),
+        );
+        buf.drain(..n);
+        base += n;
+    }
+    found.extend(
+        eng.scan(&buf)
+            .into_iter()
+            .map(|f| Finding::new(f.kind, f.start + base, f.end + base)),
+    );
+    assert_eq!(found, eng.scan(&t));
+    assert!(found
+        .iter()
+        .any(|f| f.kind == Kind::Builtin(PiiType::PrivateKey)));
+}
+
+#[test]
+fn edge_inputs() {
+    let eng = Engine::with_defaults();
+    assert!(eng.scan("").is_empty());
+    let crlf = "a 10.0.0.1\r\nb alice@example.com\r\n";
+    assert_eq!(
+        ids(crlf, &eng.scan(crlf)),
+        vec![
+            ("ipv4".into(), "10.0.0.1".into()),
+            ("email".into(), "alice@example.com".into())
+        ]
+    );
+    // A 5 MB single line.
+    let big = "x".repeat(5 << 20) + " 10.0.0.1";
+    assert_eq!(eng.scan(&big).len(), 1);
+}
+
+/// The scanner classifies the text in 64-byte blocks: findings must not depend on where the
+/// block boundaries fall (words, keys and tokens straddling a boundary).
+#[test]
+fn block_alignment_does_not_change_findings() {
+    let eng = Engine::with_defaults();
+    let mut r = Rng(9);
+    let key = pem(&mut r);
+    let text = format!(
+        "host=db01.prod.example.com password=hunter2 api_key=9f8e7d6c5b4a39281706 card 4111 1111 1111 1111 \
+         mail alice@example.com from 10.1.2.3 port 22 fe80::1ff:fe23:4567:890a hw 00:1a:2b:3c:4d:5e \
+         Authorization: Bearer abcDEF123456ghiJKL789 {JWT} AKIAIOSFODNN7EXAMPLE https://u:p4ss@x.example.org/ \
+         ghp_16C7e42F292c6912E7710c838347Ae178B4a sk_live_4eC39HqLyjWDarjtT1zdp7dc xoxb-123456789012-1234567890123-AbCdEf \
+         iban DE89370400440532013000 ssn 123-45-6789 tel (555) 234-5678 +44 20 7946 0958 pwd = s3cret\n{key}\n"
+    );
+    let base = eng.scan(&text);
+    assert!(base.len() >= 20, "{}", base.len());
+    for k in 1..130 {
+        let padded = format!("{}{text}", "x".repeat(k).replace('x', " "));
+        let got: Vec<Finding> = eng
+            .scan(&padded)
+            .into_iter()
+            .map(|f| Finding::new(f.kind, f.start - k, f.end - k))
+            .collect();
+        assert_eq!(got, base, "shift {k}");
+    }
+}
+
+/// Random concatenations of the fragments detectors key on: never a panic, and the output
+/// contract (sorted, non-overlapping, on char boundaries, non-empty) always holds.
+#[test]
+fn fragment_fuzz_keeps_the_contract() {
+    const PIECES: &[&str] = &[
+        "-----BEGIN ",
+        "RSA PRIVATE KEY-----",
+        "-----END ",
+        "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+        "password",
+        "passwd",
+        "api_key",
+        "x-api-key",
+        "aws_secret_access_key",
+        "=",
+        ":",
+        " = ",
+        "\"",
+        "'",
+        "@",
+        "::",
+        "://",
+        "4111",
+        "1111",
+        "123",
+        "45",
+        "6789",
+        "10",
+        "0",
+        "255",
+        "256",
+        "fe80",
+        "ffff",
+        "00",
+        "1a",
+        ".",
+        "-",
+        "_",
+        " ",
+        "\n",
+        "\r\n",
+        "é",
+        "日本",
+        "🎉",
+        "AKIA",
+        "IOSFODNN7EXAMPLE",
+        "ghp_",
+        "16C7e42F292c6912E7710c838347Ae178B4a",
+        "xoxb-",
+        "sk_live_",
+        "AIza",
+        "[",
+        "]",
+        "{",
+        "}",
+        "<",
+        ">",
+        "Bearer ",
+        "eyJ",
+        "hbGciOiJIUzI1NiJ9",
+        "example.com",
+        "host=",
+        "from ",
+        "ssh ",
+        "+",
+        "+44",
+        "(555)",
+        "DE89",
+        "3704",
+        "0044",
+        "/",
+        "%",
+        "*",
+        "****",
+        "${X}",
+    ];
+    let eng = Engine::with_defaults();
+    let mut r = Rng(11);
+    for _ in 0..3000 {
+        let n = r.below(40) as usize;
+        let text: String = (0..n)
+            .map(|_| PIECES[r.below(PIECES.len() as u64) as usize])
+            .collect();
+        let fs = eng.scan(&text);
+        for w in fs.windows(2) {
+            assert!(w[0].end <= w[1].start, "{text:?}");
+        }
+        for f in &fs {
+            assert!(
+                f.start < f.end && text.is_char_boundary(f.start) && text.is_char_boundary(f.end),
+                "{text:?}"
+            );
+        }
+        let (_, part) = eng.scan_range(&text, r.below(text.len() as u64 + 1) as usize..text.len());
+        for f in &part {
+            assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
+        }
+        let _ = eng.stream_safe_len(&text, false);
+    }
+}

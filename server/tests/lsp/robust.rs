@@ -1,0 +1,253 @@
+//! End-to-end robustness of the real `tftsr lsp` binary: 1,000 edits fired without waiting are
+//! applied in order; an out-of-range edit is rejected without touching the document; malformed
+//! JSON-RPC and bad requests get error responses and the server lives on.
+
+use crate::lsp_client;
+
+use lsp_client::*;
+use serde_json::{json, Value};
+
+/// Deterministic pseudo-random numbers (no crate needed).
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n.max(1)
+    }
+}
+
+/// UTF-16 position of byte offset `b` in `text`.
+fn pos16(text: &str, b: usize) -> Value {
+    let line = text[..b].matches('\n').count();
+    let ls = text[..b].rfind('\n').map_or(0, |i| i + 1);
+    let ch: usize = text[ls..b].chars().map(char::len_utf16).sum();
+    json!({"line": line, "character": ch})
+}
+
+#[test]
+fn thousand_rapid_edits_apply_in_order() {
+    let mut c = Client::spawn(&[]);
+    c.initialize(caps_nvim07(), json!({"tftsr": {"debounceMs": 5}}), None);
+    let uri = "file:///tmp/tftsr-rapid/app.log";
+    let real = lsp_client::corpus::loghub_file("Linux_2k.log");
+    let mut text: String = real.lines().take(40).map(|l| format!("{l}\n")).collect();
+    text.push_str("José 😀 alice@example.com\n");
+    c.open(uri, "log", &text);
+    let n0 = tftsr::engine::Engine::with_defaults().scan(&text).len();
+    assert!(n0 > 1, "the real lines hold IPs and host names");
+    c.wait_diagnostics(uri, |d| d.len() == n0);
+    let inserts = ["x", "é", "😀", " bob@ex.com ", "\n", "用户", "\r\n", ""];
+    let mut rng = Lcg(42);
+    for version in 1..=1000 {
+        let mut changes = Vec::new();
+        for _ in 0..1 + rng.next(2) {
+            // a char boundary anywhere in the text
+            let chars: Vec<usize> = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([text.len()])
+                .collect();
+            let mut s = chars[rng.next(chars.len())];
+            // never split a \r\n pair
+            if s > 0 && text.as_bytes()[s - 1] == b'\r' && text.as_bytes().get(s) == Some(&b'\n') {
+                s -= 1;
+            }
+            let mut e = s;
+            if rng.next(3) == 0 {
+                for _ in 0..rng.next(4) {
+                    if let Some(ch) = text[e..].chars().next() {
+                        if ch == '\n' || ch == '\r' {
+                            break;
+                        }
+                        e += ch.len_utf8();
+                    }
+                }
+            }
+            let ins = inserts[rng.next(inserts.len())];
+            changes.push(
+                json!({"range": {"start": pos16(&text, s), "end": pos16(&text, e)}, "text": ins}),
+            );
+            text.replace_range(s..e, ins);
+        }
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": changes}),
+        );
+    }
+    let state = c.request("tftsr/documentText", json!({"uri": uri}));
+    assert_eq!(state["version"], 1000);
+    assert_eq!(state["bytes"], text.len());
+    assert_eq!(
+        state["sha256"],
+        sha256_hex(&text),
+        "server text diverged from the client's"
+    );
+    // and the incremental rescans converge on the findings of the final text
+    // (oracle: a full scan of the final text by the same engine, through the library)
+    let full = tftsr::engine::Engine::with_defaults().scan(&text);
+    assert!(
+        full.len() > 10,
+        "the edits should leave findings ({})",
+        full.len()
+    );
+    let expected: Vec<Value> = full
+        .iter()
+        .map(|f| json!({"start": pos16(&text, f.start), "end": pos16(&text, f.end)}))
+        .collect();
+    let diags = c.wait_diagnostics(uri, |d| {
+        d.len() == expected.len() && d.iter().all(|x| x["data"]["version"] == 1000)
+    });
+    let got: Vec<Value> = diags.iter().map(|d| d["range"].clone()).collect();
+    assert_eq!(got, expected);
+    let (code, log) = c.shutdown_exit();
+    assert_eq!(code, 0);
+    assert!(
+        !log.contains("bob@ex.com") && !log.contains("José"),
+        "log leaks text"
+    );
+}
+
+#[test]
+fn out_of_range_edit_is_rejected_and_document_kept() {
+    let mut c = Client::spawn(&[]);
+    c.initialize(caps_nvim07(), Value::Null, None);
+    let uri = "file:///tmp/tftsr-oor/a.log";
+    let text = "line one carol@example.com\nline two\n";
+    c.open(uri, "log", text);
+    c.wait_diagnostics(uri, |d| d.len() == 1);
+    // the first change is fine, the second is past the end: the whole notification is rejected
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 1}, "contentChanges": [
+            {"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "SECRETTEXT"},
+            {"range": {"start": {"line": 40, "character": 0}, "end": {"line": 41, "character": 0}}, "text": "MORESECRET"}
+        ]}),
+    );
+    let msg = c
+        .wait_notification(TIMEOUT, |m| m["method"] == "window/showMessage")
+        .expect("user told about the rejected edit");
+    assert_eq!(msg["params"]["type"], 1);
+    assert!(!msg.to_string().contains("SECRET"));
+    let state = c.request("tftsr/documentText", json!({"uri": uri}));
+    assert_eq!(state["sha256"], sha256_hex(text));
+    assert_eq!(state["version"], 0);
+    // a position inside a surrogate pair is rejected too
+    let uri2 = "file:///tmp/tftsr-oor/b.log";
+    c.open(uri2, "log", "😀 dave@example.com\n");
+    c.wait_diagnostics(uri2, |d| d.len() == 1);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri2, "version": 1}, "contentChanges": [
+            {"range": {"start": {"line": 0, "character": 1}, "end": {"line": 0, "character": 1}}, "text": "x"}]}),
+    );
+    let state = c.request("tftsr/documentText", json!({"uri": uri2}));
+    assert_eq!(state["sha256"], sha256_hex("😀 dave@example.com\n"));
+    // later valid edits still apply
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [
+            {"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 4}}, "text": "LINE"}]}),
+    );
+    let state = c.request("tftsr/documentText", json!({"uri": uri}));
+    assert_eq!(
+        state["sha256"],
+        sha256_hex("line one carol@example.com\nLINE two\n")
+    );
+    let (code, log) = c.shutdown_exit();
+    assert_eq!(code, 0);
+    assert!(log.contains("rejected didChange"));
+    assert!(
+        !log.contains("SECRET") && !log.contains("carol"),
+        "log leaks text:\n{log}"
+    );
+}
+
+#[test]
+fn malformed_messages_get_errors_and_server_lives() {
+    let mut c = Client::spawn(&[]);
+    c.initialize(caps_nvim07(), Value::Null, None);
+    // not JSON at all
+    c.send_raw(b"{this is not json");
+    let err = c
+        .wait_notification(TIMEOUT, |m| m.get("error").is_some() && m["id"].is_null())
+        .expect("parse error response");
+    assert_eq!(err["error"]["code"], -32700);
+    // valid JSON that is no JSON-RPC message: invalid request, with its id
+    c.send(&json!({"id": 77, "hello": "world"}));
+    let err = c
+        .wait_notification(TIMEOUT, |m| m["id"] == 77)
+        .expect("invalid request response");
+    assert_eq!(err["error"]["code"], -32600);
+    // a garbled header (no Content-Length): parse error, and the stream resynchronises
+    {
+        let garbage = b"X-Nonsense\r\n\r\n";
+        c.send_raw_unframed(garbage);
+    }
+    let err = c
+        .wait_notification(TIMEOUT, |m| m.get("error").is_some() && m["id"].is_null())
+        .expect("parse error for the bad header");
+    assert_eq!(err["error"]["code"], -32700);
+    // a request with wrong params
+    let r = c.request_full("textDocument/codeAction", json!({"textDocument": 3}));
+    assert_eq!(r["error"]["code"], -32602);
+    // an unknown method
+    let r = c.request_full("tftsr/nope", json!({}));
+    assert_eq!(r["error"]["code"], -32601);
+    // an unknown command, a command without its argument
+    let r = c.request_full(
+        "workspace/executeCommand",
+        json!({"command": "tftsr.nope", "arguments": []}),
+    );
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("unknown command"));
+    let r = c.request_full(
+        "workspace/executeCommand",
+        json!({"command": "tftsr.documentStats", "arguments": []}),
+    );
+    assert!(r["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("tftsr.documentStats"));
+    // the attach action's own argument lacks the issue the client is to pick: say so
+    let r = c.request_full(
+        "workspace/executeCommand",
+        json!({"command": "tftsr.attachToIssue", "arguments": [{"uri": "file:///x.log"}]}),
+    );
+    assert_eq!(
+        r["error"]["message"],
+        "tftsr.attachToIssue: expected one object argument as documented (missing field `issueId`)"
+    );
+    // a wrong type never echoes the value it was given
+    let r = c.request_full(
+        "workspace/executeCommand",
+        json!({"command": "tftsr.getIssue", "arguments": [{"id": ["s3cr3tvalue"]}]}),
+    );
+    let m = r["error"]["message"].as_str().unwrap();
+    assert!(
+        m.starts_with("tftsr.getIssue: ") && !m.contains("s3cr3t"),
+        "{m}"
+    );
+    // a didChange with garbage params and one for a document never opened: ignored
+    c.notify("textDocument/didChange", json!({"textDocument": "??"}));
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": "file:///nope.log", "version": 1}, "contentChanges": [{"text": "x"}]}),
+    );
+    // still alive and working
+    let uri = "file:///tmp/tftsr-malformed/a.log";
+    c.open(uri, "log", "x erin@example.com\n");
+    c.wait_diagnostics(uri, |d| d.len() == 1);
+    // documents of other schemes are never tracked
+    c.open("output:extension-output-1", "log", "x erin@example.com\n");
+    let r = c.request_full(
+        "tftsr/documentText",
+        json!({"uri": "output:extension-output-1"}),
+    );
+    assert!(r.get("error").is_some());
+    assert_eq!(c.shutdown_exit().0, 0);
+}
