@@ -10,7 +10,8 @@ use serde_json::{json, Map, Value};
 
 use super::conn::{self, map_sqlite, Encryption, FileState, KeySource};
 use super::error::{Result, StoreError};
-use super::{migrate, OpenOptions, Store, PSEUDONYM_SECRET_KEY};
+use super::settings::PSEUDONYM_SECRET_KEY;
+use super::{migrate, OpenOptions, Store};
 
 /// The data tables, parents before children (the order an import would need).
 pub const TABLES: [&str; 9] = [
