@@ -26,6 +26,7 @@ pub mod migrate;
 mod models;
 mod open;
 mod ops;
+mod rekey;
 mod rows;
 mod settings;
 mod steps;
@@ -34,9 +35,8 @@ pub use conn::{data_dir, key_file_for, Encryption, KeySource, DB_FILE_NAME, KEY_
 pub use error::{Result, StoreError};
 pub use issues::fts_query;
 pub use models::*;
-pub use ops::{
-    cipher_settings, encrypt_plain, CheckReport, CipherSettings, EncryptReport, RekeyReport, TABLES,
-};
+pub use ops::{cipher_settings, encrypt_plain, CheckReport, CipherSettings, EncryptReport, TABLES};
+pub use rekey::RekeyReport;
 
 use conn::map_sqlite;
 use rows::FromRow;
@@ -193,7 +193,8 @@ impl Store {
     }
 }
 
-/// Test-only fault injection (debug builds only), to prove an attach is all-or-nothing:
+/// Test-only fault injection (debug builds only), to prove an attach is all-or-nothing and a
+/// rekey loses no key:
 /// - `TFTSR_TEST_ABORT_AFTER_SPANS=N` aborts the process (no unwinding, no rollback code runs)
 ///   after N findings were inserted;
 /// - `TFTSR_TEST_STALL_AFTER_SPANS=N` with `TFTSR_TEST_STALL_MARKER=<file>` creates the marker
@@ -220,9 +221,25 @@ mod test_hooks {
         }
     }
 
+    /// `TFTSR_TEST_STALL_AT=<name>` with `TFTSR_TEST_STALL_MARKER=<file>`: creates the marker at
+    /// the named point and sleeps, so a test can `kill -9` the process exactly there.
+    #[cfg(debug_assertions)]
+    pub fn stall_point(name: &str) {
+        if std::env::var("TFTSR_TEST_STALL_AT").ok().as_deref() == Some(name) {
+            if let Some(m) = std::env::var_os("TFTSR_TEST_STALL_MARKER") {
+                let _ = std::fs::write(m, name);
+            }
+            std::thread::sleep(std::time::Duration::from_secs(120));
+        }
+    }
+
     #[cfg(not(debug_assertions))]
     #[inline(always)]
     pub fn at_span(_n: usize) {}
+
+    #[cfg(not(debug_assertions))]
+    #[inline(always)]
+    pub fn stall_point(_name: &str) {}
 }
 
 #[cfg(test)]

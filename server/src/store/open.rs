@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use super::conn::{self, map_sqlite, Encryption, FileState, KeySource};
 use super::error::{Result, StoreError};
-use super::{migrate, ops, OpenOptions, Store};
+use super::{migrate, rekey, OpenOptions, Store};
 
 impl Store {
     /// Opens (creating if missing) and migrates the store. Nothing is written to an existing file
@@ -15,6 +15,9 @@ impl Store {
         let path = opts.resolved_path()?;
         let encryption = opts.resolved_encryption()?;
         let state = conn::file_state(&path)?;
+        if let Some(damaged) = conn::damaged(&path, &state) {
+            return Err(damaged);
+        }
         match (encryption, &state) {
             (Encryption::On, FileState::Plain) => {
                 return Err(StoreError::PlainButEncryptionOn { path })
@@ -26,8 +29,12 @@ impl Store {
         }
         let (key, key_source) = match encryption {
             Encryption::On => {
-                let is_new = matches!(state, FileState::Missing | FileState::Empty);
-                let (k, s) = conn::resolve_key(&path, opts.key.as_deref(), is_new)?;
+                let is_new = state == FileState::Missing;
+                let (mut k, s) = conn::resolve_key(&path, opts.key.as_deref(), is_new)?;
+                if let (KeySource::File(kf), false) = (&s, is_new) {
+                    // An interrupted `db rekey` may have left `.dbkey.new`: settle it first.
+                    k = rekey::settle_staged_key(&path, kf, k)?;
+                }
                 (Some(k), s)
             }
             Encryption::Off => (None, KeySource::None),
@@ -36,16 +43,6 @@ impl Store {
             Self::create_new(&path, key.as_deref())?;
         }
         let mut c = match conn::open_connection(&path, key.as_deref()) {
-            Err(StoreError::CannotDecrypt { .. }) if Self::staged_key(&key_source).is_some() => {
-                // A rekey died between committing and installing its key file: finish it.
-                let KeySource::File(kf) = &key_source else {
-                    unreachable!("staged_key is only Some for key files")
-                };
-                let staged = Self::staged_key(&key_source).unwrap_or_default();
-                let c = conn::open_connection(&path, Some(&staged))?;
-                ops::finish_staged_key(kf);
-                c
-            }
             // Read-only file system: reads still work, every write fails with a clear error.
             Err(StoreError::ReadOnly { .. }) if state != FileState::Missing => {
                 let c = conn::open_read_only(&path, key.as_deref())?;
@@ -78,13 +75,6 @@ impl Store {
             key_source,
             read_only: false,
         })
-    }
-
-    fn staged_key(source: &KeySource) -> Option<String> {
-        match source {
-            KeySource::File(kf) => ops::recover_staged_key(kf),
-            _ => None,
-        }
     }
 
     /// Builds a new database beside `path` under a temporary name and links it into place only
