@@ -5,14 +5,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde::Deserialize;
 
-use super::types::{fingerprint, Kind, PiiType, Severity};
+use super::types::{fingerprint, FingerprintKey, Kind, PiiType, Severity};
 
 /// A configuration problem, always naming where it is (file, line, key) and never a secret value.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +44,16 @@ pub struct Config {
     /// Where this configuration was read from, if from a file.
     #[serde(skip)]
     pub source: Option<PathBuf>,
+    /// The key of value fingerprints (found by the caller, never in the file). None: plain
+    /// SHA-256, for callers that have no key (tests, tools); TFTSR itself always sets one.
+    #[serde(skip)]
+    pub fingerprint_key: Option<FingerprintKey>,
+    /// Custom rules may add findings but never take a span from a built-in detector (they rank
+    /// below every built-in type in the overlap policy). Set by the caller for a configuration it
+    /// does not trust: a rule matching one character of an e-mail address must not leave the
+    /// rest of it unredacted.
+    #[serde(skip)]
+    pub rules_yield_to_builtins: bool,
     /// Line of each key path (`types.enable[2]`, `rules[0].regex`) in the source file, so that
     /// validation errors can name the line.
     /// (Filled by `from_toml_str`; public only so callers can still build a `Config` with
@@ -84,7 +94,9 @@ pub struct Allowlist {
     pub values: Vec<String>,
     /// Regexes; a value matching one entirely is never a finding.
     pub regexes: Vec<String>,
-    /// SHA-256 hex fingerprints of values that are never findings (so the file holds no secret).
+    /// Fingerprints (HMAC-SHA-256 hex under the fingerprint key) of values that are never findings,
+    /// so the file holds no secret. A plain SHA-256 of the value (what older versions wrote) is
+    /// still accepted, and reported (`Engine::legacy_fingerprint_hits`).
     pub fingerprints: Vec<String>,
 }
 
@@ -98,7 +110,7 @@ impl Config {
                 .span()
                 .map_or(0, |s| text[..s.start].matches('\n').count() + 1),
             key: String::new(),
-            message: e.message().to_owned(),
+            message: without_values(e.message()),
         })?;
         cfg.source = Some(path.to_owned());
         cfg.key_lines = Arc::new(key_lines(text));
@@ -238,21 +250,23 @@ impl Config {
             })?;
             allow_re.push(re);
         }
-        let mut fps = HashSet::new();
+        let mut fps = HashMap::new();
         for (i, f) in self.allowlist.fingerprints.iter().enumerate() {
             if f.len() != 64 || !f.bytes().all(|c| c.is_ascii_hexdigit()) {
                 return Err(self.err(
                     &format!("allowlist.fingerprints[{i}]"),
-                    "not a SHA-256 fingerprint (64 hex digits)",
+                    "not a fingerprint (64 hex digits)",
                 ));
             }
-            fps.insert(f.to_ascii_lowercase());
+            fps.entry(f.to_ascii_lowercase()).or_insert(i);
         }
         Ok(Compiled {
             rules,
             allow_values: self.allowlist.values.iter().cloned().collect(),
             allow_re,
             allow_fps: fps,
+            key: self.fingerprint_key.clone(),
+            legacy_hits: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -450,7 +464,21 @@ pub(crate) struct Compiled {
     rules: Vec<CompiledRule>,
     allow_values: HashSet<String>,
     allow_re: Vec<Regex>,
-    allow_fps: HashSet<String>,
+    /// Allowlisted fingerprint → its index in `allowlist.fingerprints`.
+    allow_fps: HashMap<String, usize>,
+    key: Option<FingerprintKey>,
+    /// Entries matched as a plain SHA-256 (index → the value's keyed fingerprint, to replace it
+    /// with): the migration report of older allowlists. The only state a scan changes.
+    legacy_hits: Mutex<BTreeMap<usize, String>>,
+}
+
+/// An allowlist entry that matched a value as its plain SHA-256 (what older versions wrote).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LegacyFingerprint {
+    /// Index in `[allowlist] fingerprints`.
+    pub index: usize,
+    /// The value's fingerprint under the key in use: what the entry should say instead.
+    pub keyed: String,
 }
 
 impl Compiled {
@@ -469,8 +497,63 @@ impl Compiled {
     pub(crate) fn allowlisted(&self, value: &str) -> bool {
         self.allow_values.contains(value)
             || self.allow_re.iter().any(|r| r.is_match(value))
-            || (!self.allow_fps.is_empty() && self.allow_fps.contains(&fingerprint(value)))
+            || (!self.allow_fps.is_empty() && self.fingerprint_listed(value))
     }
+
+    /// The fingerprint of a value: keyed when a key is set, else plain SHA-256.
+    pub(crate) fn fingerprint(&self, value: &str) -> String {
+        match &self.key {
+            Some(k) => k.fingerprint(value),
+            None => fingerprint(value),
+        }
+    }
+
+    fn fingerprint_listed(&self, value: &str) -> bool {
+        let keyed = self.fingerprint(value);
+        if self.allow_fps.contains_key(&keyed) {
+            return true;
+        }
+        if self.key.is_none() {
+            return false;
+        }
+        match self.allow_fps.get(&fingerprint(value)) {
+            Some(&index) => {
+                let mut hits = self.legacy_hits.lock().unwrap_or_else(|p| p.into_inner());
+                hits.entry(index).or_insert(keyed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(crate) fn legacy_hits(&self) -> Vec<LegacyFingerprint> {
+        let hits = self.legacy_hits.lock().unwrap_or_else(|p| p.into_inner());
+        hits.iter()
+            .map(|(&index, keyed)| LegacyFingerprint {
+                index,
+                keyed: keyed.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A parser's message without the value it quotes: serde's "invalid type: string \"hunter2\",
+/// expected a sequence" names what was in the file, which may be a secret (an allowlisted value
+/// typed in the wrong place). Say which field was wrong, never what was in it.
+fn without_values(message: &str) -> String {
+    for (prefix, what) in [
+        ("invalid type: ", "invalid type"),
+        ("invalid value: ", "invalid value"),
+        ("unknown variant ", "unknown value"),
+    ] {
+        if message.starts_with(prefix) {
+            return match message.rfind(", expected ") {
+                Some(i) => format!("{what}{}", &message[i..]),
+                None => what.to_owned(),
+            };
+        }
+    }
+    message.to_owned()
 }
 
 /// Adds a SHA-256 fingerprint to `[allowlist] fingerprints` of a configuration file's text
@@ -500,7 +583,7 @@ pub fn add_allowlisted_fingerprint(
                     text[..s.start.min(text.len())].matches('\n').count() + 1
                 }),
                 key: String::new(),
-                message: e.message().to_owned(),
+                message: without_values(e.message()),
             })?;
     let allow = doc
         .entry("allowlist")

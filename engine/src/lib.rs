@@ -16,8 +16,8 @@ mod validate;
 use std::ops::Range;
 use std::sync::Arc;
 
-pub use config::{Config, ConfigError};
-pub use types::{fingerprint, Finding, Kind, PiiType, Severity};
+pub use config::{Config, ConfigError, LegacyFingerprint};
+pub use types::{fingerprint, Finding, FingerprintKey, Kind, PiiType, Severity};
 
 /// Errors building an engine from a configuration.
 #[derive(Debug, thiserror::Error)]
@@ -132,7 +132,7 @@ impl Engine {
             .map(|c| (Kind::Builtin(c.ty), c.start, c.end))
             .collect();
         self.compiled.scan_custom(text, &mut all);
-        let mut out = resolve(all);
+        let mut out = resolve(all, self.config.rules_yield_to_builtins);
         if !self.compiled.allowlist_is_empty() {
             out.retain(|f| !self.compiled.allowlisted(&text[f.start..f.end]));
         }
@@ -200,6 +200,19 @@ impl Engine {
         }
     }
 
+    /// The fingerprint of a value: HMAC-SHA-256 under the configuration's fingerprint key (plain
+    /// SHA-256 when none was set). What JSONL, SARIF, diagnostics and allowlists name values by.
+    pub fn fingerprint(&self, value: &str) -> String {
+        self.compiled.fingerprint(value)
+    }
+
+    /// Allowlist entries that matched a value only as its plain SHA-256 (an allowlist written by
+    /// an older version), each with the keyed fingerprint that should replace it. Accumulates over
+    /// every scan of this engine; empty unless a key is set.
+    pub fn legacy_fingerprint_hits(&self) -> Vec<LegacyFingerprint> {
+        self.compiled.legacy_hits()
+    }
+
     /// Is this kind enabled by the configuration?
     pub fn is_enabled(&self, kind: &Kind) -> bool {
         self.config.is_enabled(kind)
@@ -229,7 +242,11 @@ impl Engine {
 /// Greedy-by-specificity only needs to look at candidates that (transitively) overlap, so the
 /// candidates are sorted by start, cut into clusters of overlapping spans, and each (tiny)
 /// cluster is resolved on its own: linear in the number of findings, not quadratic.
-fn resolve(mut all: Vec<(Kind, usize, usize)>) -> Vec<Finding> {
+fn resolve(mut all: Vec<(Kind, usize, usize)>, rules_yield: bool) -> Vec<Finding> {
+    let rank_of = |k: &Kind| match k {
+        Kind::Custom(_) if rules_yield => 0,
+        k => specificity(k),
+    };
     all.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
     let mut out: Vec<Finding> = Vec::with_capacity(all.len());
     let mut i = 0;
@@ -250,7 +267,7 @@ fn resolve(mut all: Vec<(Kind, usize, usize)>) -> Vec<Finding> {
             let mut cluster: Vec<(u8, &(Kind, usize, usize))> = all[i..j]
                 .iter()
                 .map(|c| {
-                    let mut rank = specificity(&c.0);
+                    let mut rank = rank_of(&c.0);
                     if matches!(
                         c.0.builtin(),
                         Some(
@@ -262,7 +279,7 @@ fn resolve(mut all: Vec<(Kind, usize, usize)>) -> Vec<Finding> {
                     ) {
                         for o in &all[i..j] {
                             if o.1 >= c.1 && o.2 <= c.2 && (o.2 - o.1) < (c.2 - c.1) {
-                                rank = rank.max(specificity(&o.0));
+                                rank = rank.max(rank_of(&o.0));
                             }
                         }
                     }

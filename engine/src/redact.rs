@@ -29,9 +29,8 @@ impl FromStr for Style {
             "mask" => Ok(Style::Mask),
             "partial" => Ok(Style::Partial),
             "pseudonym" => Ok(Style::Pseudonym),
-            other => Err(format!(
-                "unknown redaction style `{other}` (expected tag, mask, partial or pseudonym)"
-            )),
+            // The value is not echoed: say what was wrong, never what was sent.
+            _ => Err("unknown redaction style (expected tag, mask, partial or pseudonym)".into()),
         }
     }
 }

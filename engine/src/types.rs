@@ -264,8 +264,39 @@ impl Finding {
     }
 }
 
-/// SHA-256 hex of a value: the identity of a secret wherever we must name it without holding it
-/// (allowlists, diagnostics' `data`, audit details, JSONL output).
+/// Plain SHA-256 hex of a text. Not for values: a low-entropy value (an SSN, an IPv4 address in a
+/// known range) is recovered from its plain hash by trying every candidate, so values are named by
+/// [`FingerprintKey::fingerprint`]. Still the identity of URIs in audit entries, and of the plain
+/// fingerprints older allowlists hold (accepted on read, see `Engine::legacy_fingerprint_hits`).
 pub fn fingerprint(value: &str) -> String {
     hex::encode(Sha256::digest(value.as_bytes()))
+}
+
+/// The secret keying value fingerprints (HMAC-SHA-256): the same value gives the same
+/// fingerprint wherever the key is the same (one workspace, one CI, one user), and the
+/// fingerprint cannot be inverted by hashing guesses without the key. The caller finds the key
+/// (the engine does no I/O); `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FingerprintKey([u8; 32]);
+
+impl FingerprintKey {
+    pub fn new(bytes: [u8; 32]) -> FingerprintKey {
+        FingerprintKey(bytes)
+    }
+
+    /// HMAC-SHA-256 hex of a value: its identity in JSONL, SARIF, diagnostics' `data` and
+    /// allowlists.
+    pub fn fingerprint(&self, value: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(value.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+impl std::fmt::Debug for FingerprintKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FingerprintKey(…)")
+    }
 }

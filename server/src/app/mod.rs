@@ -5,15 +5,19 @@
 //! - `input`: opening an input (file, stdin, gzip) and scanning it as a stream of chunks;
 //! - `engines`: which configuration and engine scan an input, and the type filter;
 //! - `config`: `.tftsr.toml` files (discover, load, add an allowlist fingerprint);
+//! - `fingerprint`: the key of value fingerprints (environment, workspace, user);
 //! - `redact`: redacting an input into a stream or an atomically written file;
 //! - `output`: atomic file output (temp file, fsync, rename, permissions);
 //! - `attach`: attaching a log to an issue;
-//! - `keys`: opening the store, the secret a redaction style needs.
+//! - `keys`: opening the store, the secret a redaction style needs;
+//! - `trust`: which parts of a configuration apply (a scanned tree must not weaken its scan).
 
 pub mod attach;
 pub mod config;
 pub mod engines;
+pub mod fingerprint;
 pub mod input;
 pub mod keys;
 pub mod output;
 pub mod redact;
+pub mod trust;

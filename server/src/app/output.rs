@@ -2,16 +2,27 @@
 //! target's directory (same file system, so the final rename is atomic), is synced, and only then
 //! renamed onto the target; the directory is synced after the rename. An error or an interruption
 //! before [`AtomicOutput::commit`] leaves the target as it was and removes the temporary file.
+//!
+//! A target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written
+//! into as it is: renaming a file over a device would replace the device for everyone. A target
+//! that is a link to a file replaces the file and keeps the link.
 
 use std::fs::{self, File, Metadata};
 use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// A file being written, to be renamed onto its target when complete.
+/// A file being written, to be renamed onto its target when complete (or, for a device or a
+/// FIFO, the target itself, opened for writing).
 pub struct AtomicOutput {
-    tmp: tempfile::NamedTempFile,
+    out: Out,
     target: PathBuf,
+    overwrite: bool,
+}
+
+enum Out {
+    Temp(tempfile::NamedTempFile),
+    Direct(File),
 }
 
 /// What went wrong, naming the file (never content).
@@ -25,6 +36,8 @@ pub enum OutputError {
     Write { target: PathBuf, source: io::Error },
     #[error("cannot replace {}: {source}", target.display())]
     Replace { target: PathBuf, source: io::Error },
+    #[error("{} already exists (not overwritten)", .0.display())]
+    Exists(PathBuf),
 }
 
 /// The directory a path's file lives in (`.` for a bare name).
@@ -39,11 +52,42 @@ impl AtomicOutput {
     /// Starts writing `target`. `mode`: the permission bits the new file is created with (the
     /// umask still applies). `replacing`: the metadata of the file this output replaces in place,
     /// whose exact mode and (when allowed) owner the output takes before it becomes visible.
+    /// `overwrite`: whether an existing `target` may be replaced; if not, an existing target is
+    /// refused now (before any work) and at the rename (if one appeared meanwhile).
     pub fn create(
         target: &Path,
         mode: u32,
         replacing: Option<&Metadata>,
+        overwrite: bool,
     ) -> Result<AtomicOutput, OutputError> {
+        // Through links: the file (or device) a link names is the target.
+        let resolved = match fs::symlink_metadata(target) {
+            Ok(m) if m.file_type().is_symlink() => fs::canonicalize(target).ok(),
+            _ => None,
+        };
+        let target = resolved.as_deref().unwrap_or(target);
+        match fs::metadata(target) {
+            Ok(m) if !m.is_file() && !m.is_dir() => {
+                let file = fs::OpenOptions::new()
+                    .write(true)
+                    .open(target)
+                    .map_err(|source| OutputError::Write {
+                        target: target.to_owned(),
+                        source,
+                    })?;
+                return Ok(AtomicOutput {
+                    out: Out::Direct(file),
+                    target: target.to_owned(),
+                    overwrite: true,
+                });
+            }
+            Ok(_) if !overwrite => return Err(OutputError::Exists(target.to_owned())),
+            Err(_) if !overwrite && resolved.is_none() && fs::symlink_metadata(target).is_ok() => {
+                // A dangling link: creating the file would write wherever it points.
+                return Err(OutputError::Exists(target.to_owned()));
+            }
+            _ => {}
+        }
         let dir = dir_of(target);
         let file_name = target
             .file_name()
@@ -59,11 +103,12 @@ impl AtomicOutput {
                 source,
             })?;
         let out = AtomicOutput {
-            tmp,
+            out: Out::Temp(tmp),
             target: target.to_owned(),
+            overwrite: overwrite || replacing.is_some(),
         };
         if let Some(meta) = replacing {
-            let file = out.tmp.as_file();
+            let file = out.file();
             file.set_permissions(meta.permissions())
                 .map_err(|e| out.write_err(e))?;
             // Keep the owner when we may (root redacting a service's log); otherwise the file is
@@ -74,7 +119,16 @@ impl AtomicOutput {
     }
 
     pub fn file(&self) -> &File {
-        self.tmp.as_file()
+        match &self.out {
+            Out::Temp(t) => t.as_file(),
+            Out::Direct(f) => f,
+        }
+    }
+
+    /// Whether the output goes into the target as it is (a device or a FIFO): then nothing is
+    /// renamed, and what was written before an error stays written.
+    pub fn is_direct(&self) -> bool {
+        matches!(self.out, Out::Direct(_))
     }
 
     pub fn target(&self) -> &Path {
@@ -91,17 +145,29 @@ impl AtomicOutput {
 
     /// Syncs the data, renames the file onto the target, syncs the directory.
     pub fn commit(self) -> Result<(), OutputError> {
-        self.tmp
-            .as_file()
+        let tmp = match self.out {
+            Out::Temp(t) => t,
+            Out::Direct(_) => return Ok(()),
+        };
+        tmp.as_file()
             .sync_all()
-            .map_err(|e| self.write_err(e))?;
+            .map_err(|source| OutputError::Write {
+                target: self.target.clone(),
+                source,
+            })?;
         let target = self.target;
-        self.tmp
-            .persist(&target)
-            .map_err(|e| OutputError::Replace {
+        let persisted = if self.overwrite {
+            tmp.persist(&target).map(|_| ())
+        } else {
+            tmp.persist_noclobber(&target).map(|_| ())
+        };
+        persisted.map_err(|e| match e.error.kind() {
+            io::ErrorKind::AlreadyExists => OutputError::Exists(target.clone()),
+            _ => OutputError::Replace {
                 target: target.clone(),
                 source: e.error,
-            })?;
+            },
+        })?;
         // The rename is durable only once the directory is: best effort (some file systems
         // refuse to sync a directory), the data itself is already on disk.
         if let Ok(d) = File::open(dir_of(&target)) {

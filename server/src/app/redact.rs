@@ -30,8 +30,13 @@ pub struct RedactJob<'a> {
 pub enum Dest<'w> {
     /// A stream the caller owns (stdout): written and flushed, nothing else.
     Writer(&'w mut dyn Write),
-    /// A file written atomically; gzip-compressed if `gzip`.
-    File { target: PathBuf, gzip: bool },
+    /// A file written atomically; gzip-compressed if `gzip`; an existing file is replaced only
+    /// if `overwrite`.
+    File {
+        target: PathBuf,
+        gzip: bool,
+        overwrite: bool,
+    },
     /// The input file itself, replaced atomically (keeping mode and owner; a `.gz` stays gzip).
     InPlace,
 }
@@ -89,7 +94,11 @@ pub fn redact(
     // Checked before opening: an input that is a FIFO must not be consumed for nothing.
     let plan = match dest {
         Dest::Writer(w) => Plan::Writer(w),
-        Dest::File { target, gzip } => {
+        Dest::File {
+            target,
+            gzip,
+            overwrite,
+        } => {
             if let Source::File(p) = source {
                 if same_file(p, &target) {
                     return Err(RedactError::SameFile(target));
@@ -99,6 +108,7 @@ pub fn redact(
                 target,
                 gzip,
                 replacing: None,
+                overwrite,
             }
         }
         Dest::InPlace => {
@@ -115,6 +125,7 @@ pub fn redact(
                 target,
                 gzip: false, // decided below from the input's own compression
                 replacing: Some(m.clone()),
+                overwrite: true,
             }
         }
     };
@@ -130,13 +141,15 @@ pub fn redact(
             target,
             gzip,
             replacing,
+            overwrite,
         } => {
             let gzip = if replacing.is_some() {
                 opened.gzip
             } else {
                 gzip
             };
-            let out = AtomicOutput::create(&target, mode_from(meta.as_ref()), replacing.as_ref())?;
+            let mode = mode_from(meta.as_ref());
+            let out = AtomicOutput::create(&target, mode, replacing.as_ref(), overwrite)?;
             let mut report = {
                 let mut buffered = BufWriter::with_capacity(256 << 10, out.file());
                 let report = if gzip {
@@ -164,6 +177,7 @@ enum Plan<'w> {
         target: PathBuf,
         gzip: bool,
         replacing: Option<fs::Metadata>,
+        overwrite: bool,
     },
 }
 
@@ -287,6 +301,7 @@ mod tests {
         let dest = Dest::File {
             target: output.clone(),
             gzip: false,
+            overwrite: false,
         };
         let res = redact(&Source::File(input), dest, &job).unwrap();
         let findings = engine.scan(&text);

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use serde_json::json;
 
+use crate::app::output::{AtomicOutput, OutputError};
 use crate::store::{self, Encryption, OpenOptions, Store};
 
 #[derive(clap::Subcommand, Debug)]
@@ -46,9 +47,12 @@ pub struct ExportArgs {
     /// Include the original values of findings and the pseudonym secret (a full, sensitive backup)
     #[arg(long)]
     pub include_values: bool,
-    /// Write to this file (created 0600) instead of stdout
+    /// Write to this file (created 0600, atomically) instead of stdout
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Overwrite the output file if it exists (refused otherwise)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Opens the store the way every CLI command does: data dir, default encryption rule, env/key file.
@@ -236,19 +240,21 @@ fn export(a: ExportArgs) -> anyhow::Result<i32> {
     match &a.output {
         None => print_json(&v)?,
         Some(p) => {
-            let mut o = std::fs::OpenOptions::new();
-            o.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                o.mode(0o600);
-            }
-            let mut f = o
-                .open(p)
-                .with_context(|| format!("cannot create {}", p.display()))?;
-            serde_json::to_writer_pretty(&mut f, &v)?;
-            writeln!(f)?;
-            f.sync_all()?;
+            // A backup may hold every original value: private from its first byte, never
+            // written into (or over) a file that others can read.
+            let out = AtomicOutput::create(p, 0o600, None, a.force).map_err(|e| match e {
+                OutputError::Exists(p) => anyhow::anyhow!(
+                    "{} already exists: not overwritten (use --force to replace it)",
+                    p.display()
+                ),
+                other => other.into(),
+            })?;
+            let mut w = std::io::BufWriter::new(out.file());
+            serde_json::to_writer_pretty(&mut w, &v)?;
+            writeln!(w)?;
+            w.flush()?;
+            drop(w);
+            out.commit()?;
             eprintln!("exported to {}", p.display());
         }
     }

@@ -297,7 +297,8 @@ fn print_line(i: &Issue) {
 }
 
 fn attach(a: AttachArgs) -> anyhow::Result<i32> {
-    let (scanner, _config) = a.select.scanner_for(&Source::File(a.file.clone()))?;
+    let (scanner, engines) = a.select.scanner_for(&Source::File(a.file.clone()))?;
+    super::select::report_configs(&engines);
     let s = open_store()?;
     let key = keys::redaction_key(a.style, || Ok::<_, Infallible>(&s))?;
     let job = AttachJob {
@@ -307,6 +308,9 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
     };
     let done = attach::attach(&s, &a.id, AttachInput::File(&a.file), &job)?;
     let lf = &done.log_file;
+    for w in crate::app::engines::legacy_fingerprint_warnings(&scanner.engine) {
+        eprintln!("tftsr: warning: {w}");
+    }
     let invalid = done.stats.invalid_sequences;
     if a.json {
         print_json(&serde_json::json!({

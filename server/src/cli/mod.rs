@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 pub mod audit;
 pub mod bug;
 pub mod db;
+pub mod fingerprint;
 pub mod issue;
 pub mod lsp;
 pub mod output;
@@ -44,6 +45,8 @@ pub enum Command {
     Db(db::Command),
     /// Run the language server on stdio
     Lsp(lsp::Args),
+    /// Print the fingerprint of values read from stdin (for allowlists)
+    Fingerprint(fingerprint::Args),
 }
 
 /// Entry point: parses arguments, runs the command, maps errors to exit status 2.
@@ -51,9 +54,19 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
+            if !e.use_stderr() {
+                let _ = e.print(); // --help, --version
+                return 0;
+            }
+            match without_values(&e) {
+                Some(msg) => {
+                    eprintln!("tftsr: error: {msg}\n\nFor more information, try '--help'.")
+                }
+                None => {
+                    let _ = e.print();
+                }
+            }
+            return 2;
         }
     };
     let result = match cli.command {
@@ -63,12 +76,58 @@ pub fn main() -> i32 {
         Command::Audit(a) => audit::run(a),
         Command::Db(c) => db::run(c),
         Command::Lsp(a) => lsp::run(a),
+        Command::Fingerprint(a) => fingerprint::run(a),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("tftsr: error: {e:#}");
+            eprintln!("tftsr: error: {}", chain(&e));
             2
         }
     }
+}
+
+/// clap's message for a bad value or an unexpected argument quotes what was typed, which may be a
+/// secret pasted into the wrong place (`tftsr issue new "password hunter2"`). This says which
+/// argument was wrong and what it accepts, never what was in it. None: clap's message is safe.
+fn without_values(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let arg = e
+        .get(ContextKind::InvalidArg)
+        .map_or_else(|| "an argument".to_owned(), |a| format!("`{a}`"));
+    let valid = match e.get(ContextKind::ValidValue) {
+        Some(ContextValue::Strings(v)) if !v.is_empty() => {
+            format!(" (possible values: {})", v.join(", "))
+        }
+        _ => String::new(),
+    };
+    let suggestion = match e.get(ContextKind::SuggestedArg) {
+        Some(ContextValue::String(s)) => format!(" (did you mean `{s}`?)"),
+        _ => String::new(),
+    };
+    match e.kind() {
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            Some(format!("invalid value for {arg}{valid}"))
+        }
+        ErrorKind::UnknownArgument => Some(format!("unexpected argument{suggestion}")),
+        ErrorKind::InvalidSubcommand => Some(format!("unknown command{suggestion}")),
+        _ => None,
+    }
+}
+
+/// The error and its causes, `: `-separated, without repeating a cause that a message already
+/// ends with (errors that name their cause in their own text, as ours do).
+fn chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::engine::{fingerprint, Engine, Kind, PiiType, Severity};
+use crate::engine::{Engine, Kind, PiiType, Severity};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -134,7 +134,7 @@ impl Emitter<'_> {
                     column: r.from.column,
                     end_line: r.to.line,
                     end_column: r.to.column,
-                    fingerprint: fingerprint(r.value),
+                    fingerprint: self.engine.fingerprint(r.value),
                     value: self.show_values.then_some(r.value),
                 };
                 serde_json::to_writer(&mut *out, &line)?;
@@ -164,7 +164,9 @@ impl Emitter<'_> {
                             "region": region,
                         }
                     }],
-                    "partialFingerprints": { "sha256/v1": fingerprint(r.value) },
+                    // Keyed (HMAC-SHA-256): a new name, so no dashboard matches these
+                    // against the plain SHA-256 of older runs.
+                    "partialFingerprints": { "tftsrValueHmac/v1": self.engine.fingerprint(r.value) },
                 });
                 serde_json::to_writer(&mut *out, &result)?;
                 Ok(())

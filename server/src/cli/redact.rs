@@ -10,10 +10,12 @@ use std::path::PathBuf;
 use anyhow::bail;
 
 use super::bug::{catch_bug, install_panic_hook};
-use super::select::Selection;
+use super::select::{report_configs, Selection};
+use crate::app::engines::legacy_fingerprint_warnings;
 use crate::app::input::{Source, MAX_PENDING};
 use crate::app::keys;
-use crate::app::redact::{gzip_by_name, redact as redact_to, Dest, RedactJob};
+use crate::app::output::OutputError;
+use crate::app::redact::{gzip_by_name, redact as redact_to, Dest, RedactError, RedactJob};
 use crate::engine::redact::Style;
 
 const EXAMPLES: &str = "\
@@ -55,6 +57,10 @@ pub struct Args {
     #[arg(long, short = 'i')]
     pub in_place: bool,
 
+    /// Overwrite OUT if it exists (refused otherwise)
+    #[arg(long)]
+    pub force: bool,
+
     /// Replacement style
     #[arg(long, short = 's', default_value = "tag", value_name = "STYLE",
           value_parser = ["tag", "mask", "partial", "pseudonym"])]
@@ -89,7 +95,7 @@ fn redact(args: Args) -> anyhow::Result<i32> {
     if source == Source::Stdin && io::stdin().is_terminal() {
         bail!("nothing to redact: give a file (`tftsr redact app.log -o clean.log`) or pipe a log into stdin");
     }
-    let (scanner, _config) = args.select.scanner_for(&source)?;
+    let (scanner, engines) = args.select.scanner_for(&source)?;
     let key = keys::redaction_key(style, || keys::open_store(None))?;
     let job = RedactJob {
         scanner: &scanner,
@@ -105,20 +111,25 @@ fn redact(args: Args) -> anyhow::Result<i32> {
         (Some(out), _) if out.as_os_str() != "-" => Dest::File {
             target: out.clone(),
             gzip: gzip_by_name(out),
+            overwrite: args.force,
         },
         _ => Dest::Writer(&mut w),
     };
     let report = redact_to(&source, dest, &job).map_err(|e| match e {
-        crate::app::redact::RedactError::SameFile(p) => anyhow::anyhow!(
+        RedactError::SameFile(p) => anyhow::anyhow!(
             "{} is the input file: use --in-place to replace it",
             p.display()
         ),
-        crate::app::redact::RedactError::InPlaceStdin => {
+        RedactError::InPlaceStdin => {
             anyhow::anyhow!("--in-place needs a file, not stdin")
         }
-        crate::app::redact::RedactError::NotRegular(n) => {
+        RedactError::NotRegular(n) => {
             anyhow::anyhow!("--in-place needs a regular file: {n} is not one")
         }
+        RedactError::Output(OutputError::Exists(p)) => anyhow::anyhow!(
+            "{} already exists: not overwritten (use --force to replace it)",
+            p.display()
+        ),
         other => other.into(),
     })?;
     let written_to = report
@@ -127,6 +138,10 @@ fn redact(args: Args) -> anyhow::Result<i32> {
         .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
 
     if !args.quiet {
+        for w in legacy_fingerprint_warnings(&scanner.engine) {
+            eprintln!("tftsr: warning: {w}");
+        }
+        report_configs(&engines);
         let total = report.findings;
         let by_type: Vec<String> = report
             .counts

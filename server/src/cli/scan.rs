@@ -13,9 +13,9 @@ use rayon::prelude::*;
 
 use super::bug::{catch_bug, install_panic_hook};
 use super::output::{path_to_uri, Cursor, Emitter, Format, Record, SarifLog};
-use super::select::Selection;
+use super::select::{report_configs, Selection};
 use super::walk::{self, Item};
-use crate::app::engines::{Engines, TypeFilter};
+use crate::app::engines::{key_note, legacy_fingerprint_warnings, Engines, TypeFilter};
 use crate::app::input::{self, Source, StreamOptions, MAX_PENDING};
 use crate::engine::{Engine, Kind};
 
@@ -121,9 +121,12 @@ fn scan(args: Args) -> anyhow::Result<i32> {
         }
         paths.push(PathBuf::from("-"));
     }
-    let items = walk::expand(&paths);
+    let walk::Expanded {
+        items,
+        ignore_files_not_applied,
+    } = walk::expand(&paths, args.select.trust_config);
 
-    let mut engines = Engines::new(args.select.config.clone());
+    let mut engines = Engines::new(args.select.config.clone(), args.select.trust(&paths));
     let mut config_of: Vec<Option<PathBuf>> = Vec::with_capacity(items.len());
     for item in &items {
         let cfg = match item {
@@ -241,6 +244,24 @@ fn scan(args: Args) -> anyhow::Result<i32> {
     drop(out);
 
     if !args.quiet {
+        for w in engines
+            .all_built()
+            .iter()
+            .flat_map(|e| legacy_fingerprint_warnings(e))
+        {
+            eprintln!("tftsr: warning: {w}");
+        }
+        for note in engines.key_sources.iter().filter_map(key_note) {
+            eprintln!("tftsr: note: {note}");
+        }
+        report_configs(&engines);
+        if ignore_files_not_applied > 0 {
+            eprintln!(
+                "tftsr: note: {ignore_files_not_applied} ignore file{} in the scanned \
+                 directories not applied (they came with the files; --trust-config applies them)",
+                plural(ignore_files_not_applied as u64)
+            );
+        }
         totals.summary();
     }
     Ok(if !totals.errors.is_empty() {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::app::engines::{clean_ids, Engines, EnginesError, Scanner, TypeFilter};
 use crate::app::input::Source;
+use crate::app::trust::TrustContext;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct Selection {
@@ -19,6 +20,11 @@ pub struct Selection {
     /// Configuration file (default: the nearest .tftsr.toml above each input, else built-ins)
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Apply configurations and ignore files found with the scanned files in full (by default
+    /// their allowlists, [types] and ignore files do not apply: see docs/cli.md)
+    #[arg(long)]
+    pub trust_config: bool,
 }
 
 impl Selection {
@@ -34,8 +40,38 @@ impl Selection {
         )
     }
 
-    /// The scanner for one input, and the configuration file it uses (None: built-ins).
-    pub fn scanner_for(&self, source: &Source) -> Result<(Scanner, Option<PathBuf>), EnginesError> {
-        Engines::single(self.config.clone(), source, self.filter(), Self::FIELDS)
+    /// What this run vouches for, scanning `inputs` (see `app::trust`).
+    pub fn trust(&self, inputs: &[PathBuf]) -> TrustContext {
+        TrustContext::for_inputs(self.trust_config, inputs)
+    }
+
+    /// The scanner for one input, and the engines it came from (for `report_configs`).
+    pub fn scanner_for(&self, source: &Source) -> Result<(Scanner, Engines), EnginesError> {
+        let inputs = match source {
+            Source::File(p) => vec![p.clone()],
+            Source::Stdin => Vec::new(),
+        };
+        Engines::single(
+            self.config.clone(),
+            self.trust(&inputs),
+            source,
+            self.filter(),
+            Self::FIELDS,
+        )
+    }
+}
+
+/// Says on stderr which configuration files applied, and how far (the "configuration used" line).
+pub fn report_configs(engines: &Engines) {
+    let used = engines.configs_used();
+    if used.is_empty() {
+        eprintln!("tftsr: configuration: built-in defaults");
+    }
+    for (path, trust) in used {
+        eprintln!(
+            "tftsr: configuration: {} ({})",
+            path.display(),
+            trust.describe()
+        );
     }
 }

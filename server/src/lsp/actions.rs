@@ -15,7 +15,7 @@ use super::position::{range_to_span, span_to_range, Encoding};
 use super::server::FIX_ALL_KIND;
 use super::{lock, Backend};
 use crate::engine::redact::{Redactor, Style};
-use crate::engine::{fingerprint, Engine, Finding};
+use crate::engine::{Engine, Finding};
 
 /// Which findings a redaction covers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -232,7 +232,7 @@ pub async fn code_actions(b: &Backend, p: &CodeActionParams) -> Result<CodeActio
                     title: "Ignore this value".into(),
                     command: "tftsr.ignoreValue".into(),
                     arguments: Some(vec![
-                        json!({"uri": uri, "fingerprint": fingerprint(&value)}),
+                        json!({"uri": uri, "fingerprint": engine.fingerprint(&value)}),
                     ]),
                 }),
                 ..Default::default()

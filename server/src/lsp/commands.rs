@@ -13,6 +13,7 @@ use tower_lsp_server::ls_types::{ExecuteCommandParams, Uri};
 use super::actions::{plan, workspace_edit, Scope};
 use super::{lock, Backend};
 use crate::app::input::Source;
+use crate::app::output::OutputError;
 use crate::app::redact::{gzip_by_name, redact, Dest, RedactError, RedactJob};
 use crate::engine::redact::Style;
 
@@ -74,6 +75,9 @@ struct ScanFileArgs {
     path: PathBuf,
     output: Option<PathBuf>,
     style: Option<String>,
+    /// Replace `output` if it exists (refused otherwise).
+    #[serde(default)]
+    overwrite: bool,
 }
 
 #[derive(Deserialize)]
@@ -192,10 +196,15 @@ async fn scan_file(b: &Backend, a: ScanFileArgs) -> Result<Value> {
         let dest = Dest::File {
             gzip: gzip_by_name(&out),
             target: out,
+            overwrite: a.overwrite,
         };
         redact(&Source::File(inp), dest, &job).map_err(|e| match e {
             RedactError::SameFile(p) => format!(
                 "the output {} is the input file; choose another `output`",
+                p.display()
+            ),
+            RedactError::Output(OutputError::Exists(p)) => format!(
+                "the output {} already exists; choose another `output` or set `overwrite`",
                 p.display()
             ),
             other => other.to_string(),
@@ -219,7 +228,7 @@ async fn ignore_value(b: &Backend, a: IgnoreArgs) -> Result<Value> {
     let fp = a.fingerprint.to_ascii_lowercase();
     if fp.len() != 64 || !fp.bytes().all(|c| c.is_ascii_hexdigit()) {
         return Err(err(
-            "tftsr.ignoreValue: `fingerprint` must be a SHA-256 hex digest (64 hex digits)",
+            "tftsr.ignoreValue: `fingerprint` must be a fingerprint (64 hex digits)",
         ));
     }
     let path = b

@@ -549,7 +549,7 @@ impl Backend {
             out.extend_from_slice(b",\"source\":\"tftsr\",\"message\":");
             out.extend_from_slice(msg);
             out.extend_from_slice(b",\"data\":{\"fingerprint\":\"");
-            out.extend_from_slice(fingerprint(&value).as_bytes());
+            out.extend_from_slice(engine.fingerprint(&value).as_bytes());
             out.extend_from_slice(b"\",\"type\":");
             out.extend_from_slice(&id_json);
             out.extend_from_slice(format!(",\"version\":{}}}}}", doc.version).as_bytes());
@@ -667,8 +667,12 @@ impl Backend {
         // Reading and compiling fail the same way for the user: one error path for both.
         let built = engine_for(Some(&path));
         match built {
-            Ok(engine) => {
-                write(&self.st.engine, Arc::new(engine));
+            Ok(built) => {
+                tracing::info!(fingerprint_key = ?built.key, trust = ?built.trust, "engine built");
+                if let Some(note) = built.untrusted_note() {
+                    self.client.show_message(MessageType::WARNING, note).await;
+                }
+                write(&self.st.engine, Arc::new(built.engine));
                 tracing::info!(path = %path.display(), "workspace configuration loaded");
                 self.rescan_all();
             }
@@ -772,7 +776,7 @@ fn finding_diagnostic(
         message: message(engine, &f.kind),
         data: Some(json!({
             "type": id,
-            "fingerprint": fingerprint(&value),
+            "fingerprint": engine.fingerprint(&value),
             "version": doc.version,
         })),
         ..Default::default()

@@ -124,11 +124,15 @@ impl LanguageServer for Backend {
             }
         }
         // The engine's configuration must be in place before the first didOpen is scanned.
-        if let Some(path) = self.workspace_config_path(None) {
-            match crate::app::engines::engine_for(Some(&path)) {
-                Ok(engine) => write(&self.st.engine, Arc::new(engine)),
-                Err(e) => lock(&PENDING).push(format!("tftsr: {e} (using the defaults)")),
+        // Built even without a configuration file: the engine carries the fingerprint key.
+        let path = self.workspace_config_path(None);
+        match crate::app::engines::engine_for(path.as_deref()) {
+            Ok(built) => {
+                tracing::info!(fingerprint_key = ?built.key, trust = ?built.trust, "engine built");
+                lock(&PENDING).extend(built.untrusted_note());
+                write(&self.st.engine, Arc::new(built.engine))
             }
+            Err(e) => lock(&PENDING).push(format!("tftsr: {e} (using the defaults)")),
         }
         // From here on tower-lsp's client sends notifications; the direct publish path follows.
         self.st

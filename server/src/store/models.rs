@@ -21,7 +21,8 @@ pub fn validate_severity(s: &str) -> Result<(), StoreError> {
     } else {
         Err(StoreError::Invalid {
             field: "severity",
-            message: format!("`{s}` (expected one of {})", SEVERITIES.join(", ")),
+            // The value is not echoed: say which field was wrong, never what was in it.
+            message: format!("expected one of {}", SEVERITIES.join(", ")),
         })
     }
 }
@@ -33,7 +34,8 @@ pub fn validate_status(s: &str) -> Result<(), StoreError> {
     } else {
         Err(StoreError::Invalid {
             field: "status",
-            message: format!("`{s}` (expected one of {})", STATUSES.join(", ")),
+            // The value is not echoed: say which field was wrong, never what was in it.
+            message: format!("expected one of {}", STATUSES.join(", ")),
         })
     }
 }

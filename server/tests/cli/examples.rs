@@ -16,7 +16,8 @@ fn examples() -> PathBuf {
 fn scan_values(extra: &[&str]) -> (i32, Vec<serde_json::Value>) {
     let dir = tempfile::tempdir().unwrap();
     let out = tftsr(dir.path())
-        .args(["scan", "-f", "jsonl", "--show-values"])
+        // The example's configuration sits beside the log: applied in full only when vouched for.
+        .args(["scan", "-f", "jsonl", "--show-values", "--trust-config"])
         .args(extra)
         .arg(examples().join("app.log"))
         .output()

@@ -5,9 +5,13 @@
 mod support;
 
 mod config;
+mod errors;
 mod examples;
+mod fingerprints;
 mod redact;
+mod redact_files;
 mod redact_memory;
 mod redact_styles;
 mod sarif;
 mod scan;
+mod trust;

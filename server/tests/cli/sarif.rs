@@ -118,7 +118,10 @@ fn sarif_output_validates_and_matches_jsonl() {
             region["byteLength"].as_u64().unwrap(),
             rec["end"].as_u64().unwrap() - rec["start"].as_u64().unwrap()
         );
-        assert_eq!(res["partialFingerprints"]["sha256/v1"], rec["fingerprint"]);
+        assert_eq!(
+            res["partialFingerprints"]["tftsrValueHmac/v1"],
+            rec["fingerprint"]
+        );
         let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
         assert_eq!(uri.replace("%20", " "), rec["path"].as_str().unwrap());
         if res["ruleId"] == "email" {

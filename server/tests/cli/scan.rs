@@ -28,8 +28,9 @@ fn scan_jsonl(dir: &Path, args: &[&str]) -> (i32, Vec<serde_json::Value>, String
     )
 }
 
-/// Checks each record against the file bytes and the position oracle; returns the values found.
-fn check_records(text: &str, records: &[serde_json::Value]) -> Vec<String> {
+/// Checks each record against the file bytes, the position oracle and the fingerprint under the
+/// user key of `data_dir` (created there by the run); returns the values found.
+fn check_records(data_dir: &Path, text: &str, records: &[serde_json::Value]) -> Vec<String> {
     records
         .iter()
         .map(|r| {
@@ -47,10 +48,10 @@ fn check_records(text: &str, records: &[serde_json::Value]) -> Vec<String> {
                     r["end_column"].as_u64().unwrap()
                 )
             );
-            assert_eq!(
-                r["fingerprint"].as_str().unwrap(),
-                sha256_hex(value.as_bytes())
-            );
+            let fp = r["fingerprint"].as_str().unwrap();
+            assert_eq!(fp, user_fingerprint(data_dir, value));
+            // Keyed: not the plain SHA-256 anyone could compute from a guess.
+            assert_ne!(fp, sha256_hex(value.as_bytes()));
             value.to_owned()
         })
         .collect()
@@ -92,7 +93,7 @@ fn jsonl_follows_the_design_contract_exactly() {
         assert_eq!(r["start"].as_u64().unwrap() as usize, *offset);
         assert_eq!(r["end"].as_u64().unwrap() as usize, offset + value.len());
     }
-    let values = check_records(&text, &records);
+    let values = check_records(dir.path(), &text, &records);
     let expected: Vec<String> = planted.iter().map(|p| p.0.clone()).collect();
     assert_eq!(values, expected);
     // After "é café 日本語 😀 contact ": columns count chars, not bytes (nor UTF-16 units).
@@ -226,7 +227,8 @@ fn unknown_type_ids_are_rejected() {
         assert_eq!(out.status.code(), Some(2));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
-            stderr.contains("unknown type `emial`") && stderr.contains(flag),
+            stderr.contains(&format!("{flag}: entry 2 is not a known type id"))
+                && !stderr.contains("emial"),
             "{stderr}"
         );
     }
@@ -246,7 +248,7 @@ fn crlf_lines_have_right_columns_and_no_cr_in_spans() {
     let (code, records, _) = scan_jsonl(dir.path(), &["win.log"]);
     assert_eq!(code, 1);
     assert_eq!(records.len(), planted.len() + 1);
-    let values = check_records(&crlf, &records);
+    let values = check_records(dir.path(), &crlf, &records);
     for v in &values {
         assert!(!v.contains('\r') && !v.contains('\n'), "{v:?}");
     }
@@ -326,7 +328,7 @@ fn a_5mb_single_line_is_scanned_whole() {
         .map(|r| r["start"].as_u64().unwrap() as usize)
         .collect();
     assert_eq!(starts, offsets);
-    check_records(&line, &records);
+    check_records(dir.path(), &line, &records);
     assert!(
         !stderr.contains("in pieces"),
         "5 MB is below the forced-cut size: {stderr}"
@@ -394,7 +396,7 @@ fn stdin_is_scanned_with_dash_or_no_path() {
         let records = parse_jsonl(&out.stdout);
         assert_eq!(records.len(), planted.len());
         assert!(records.iter().all(|r| r["path"] == "<stdin>"));
-        check_records(&text, &records);
+        check_records(dir.path(), &text, &records);
     }
 }
 
@@ -432,7 +434,7 @@ fn directories_are_walked_sorted_honouring_ignore_files() {
         .unwrap()
         .success());
 
-    let (code, records, stderr) = scan_jsonl(dir.path(), &["logs"]);
+    let (code, records, stderr) = scan_jsonl(dir.path(), &["--trust-config", "logs"]);
     assert_eq!(code, 1, "{stderr}");
     let paths: Vec<&str> = records
         .iter()
@@ -443,6 +445,25 @@ fn directories_are_walked_sorted_honouring_ignore_files() {
         ["logs/.env", "logs/a.log", "logs/b/a/z.log", "logs/b/c.log"],
         "sorted, ignores honoured, dotfiles scanned, .git skipped"
     );
+    // Without --trust-config the tree's ignore files do not apply (they came with the logs).
+    let (_, records, stderr) = scan_jsonl(dir.path(), &["logs"]);
+    let paths: Vec<&str> = records
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "logs/.env",
+            "logs/a.log",
+            "logs/b/a/z.log",
+            "logs/b/c.log",
+            "logs/b/x.tmp",
+            "logs/ignored-dir/d.log",
+            "logs/private/e.log"
+        ]
+    );
+    assert!(stderr.contains("2 ignore files"), "{stderr}");
     // Deterministic: the same bytes on every run, whatever the thread scheduling.
     let a = tftsr(dir.path())
         .args(["scan", "-f", "jsonl", "logs"])
@@ -553,11 +574,18 @@ fn configuration_is_discovered_above_the_input_or_given() {
     fs::write(team.join("svc/logs/app.log"), "mail bob@example.com\n").unwrap();
     fs::write(d.join("plain.toml"), "").unwrap();
 
-    let (code, records, _) = scan_jsonl(d, &["team/svc/logs/app.log"]);
+    let (code, records, _) = scan_jsonl(d, &["--trust-config", "team/svc/logs/app.log"]);
     assert_eq!(
         (code, records.len()),
         (0, 0),
         "discovered config disables email"
+    );
+    // Not vouched for (above the logs, not above the current directory): it cannot disable.
+    let (code, records, stderr) = scan_jsonl(d, &["team/svc/logs/app.log"]);
+    assert_eq!((code, records.len()), (1, 1), "{stderr}");
+    assert!(
+        stderr.contains("team/.tftsr.toml (outside the current project"),
+        "{stderr}"
     );
     let (code, records, _) = scan_jsonl(d, &["--config", "plain.toml", "team/svc/logs/app.log"]);
     assert_eq!(

@@ -92,3 +92,12 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(bytes))
 }
+
+/// The fingerprint of `value` under the user key the binary created in `data_dir`
+/// (`fingerprint.key`), computed here with the engine's keyed function.
+pub fn user_fingerprint(data_dir: &Path, value: &str) -> String {
+    let hex_key = std::fs::read_to_string(data_dir.join("fingerprint.key")).expect("user key");
+    let mut key = [0u8; 32];
+    hex::decode_to_slice(hex_key.trim(), &mut key).expect("64 hex digits");
+    tftsr::engine::FingerprintKey::new(key).fingerprint(value)
+}

@@ -376,3 +376,12 @@ pub fn apply_edits(text: &str, edits: &[Value], utf8: bool) -> String {
     }
     out
 }
+
+/// The fingerprint of `value` under the user key the server created in `data_dir`
+/// (`fingerprint.key`), computed with the engine's keyed function.
+pub fn user_fingerprint(data_dir: &Path, value: &str) -> String {
+    let hex_key = std::fs::read_to_string(data_dir.join("fingerprint.key")).expect("user key");
+    let mut key = [0u8; 32];
+    hex::decode_to_slice(hex_key.trim(), &mut key).expect("64 hex digits");
+    tftsr::engine::FingerprintKey::new(key).fingerprint(value)
+}

@@ -48,7 +48,12 @@ fn utf16_by_default_ranges_on_multibyte_line() {
     assert_eq!(d["source"], "tftsr");
     assert_eq!(d["message"], "Email address (email): redact before sharing");
     assert_eq!(d["data"]["type"], "email");
-    assert_eq!(d["data"]["fingerprint"], sha256_hex(EMAIL));
+    // Keyed under the user key the server created in its data dir, not the plain SHA-256.
+    assert_eq!(
+        d["data"]["fingerprint"],
+        user_fingerprint(c.data_dir.path(), EMAIL)
+    );
+    assert_ne!(d["data"]["fingerprint"], sha256_hex(EMAIL));
     assert_eq!(d["data"]["version"], 0);
     for d in &diags {
         assert!(!d.to_string().contains("example"), "value leaked: {d}");
@@ -138,7 +143,7 @@ fn quickfix_then_resolve_and_rescan() {
     assert_eq!(actions[3]["command"]["command"], "tftsr.ignoreValue");
     assert_eq!(
         actions[3]["command"]["arguments"][0]["fingerprint"],
-        sha256_hex(EMAIL)
+        user_fingerprint(c.data_dir.path(), EMAIL)
     );
     assert_eq!(actions[4]["kind"], "source");
     // apply the quickfix like an editor: edit + didChange

@@ -221,7 +221,7 @@ fn validation_errors_are_clear() {
         .unwrap_err();
     assert_eq!(
         e.to_string(),
-        "invalid severity: `urgent` (expected one of critical, high, medium, low)"
+        "invalid severity: expected one of critical, high, medium, low"
     );
     let e = s
         .create_issue(NewIssue {

@@ -176,7 +176,7 @@ fn clear_messages_for_bad_input() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "invalid severity: `urgent` (expected one of critical, high, medium, low)",
+            "invalid severity: expected one of critical, high, medium, low",
         ));
     for args in [
         vec!["issue", "show", "no-such-id"],
