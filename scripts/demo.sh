@@ -7,11 +7,13 @@ bash scripts/setup.sh
 cargo build --release -q -p tftsr
 bin=target/release/tftsr
 out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT
-echo "== tftsr scan examples/app.log"
-"$bin" scan examples/app.log || [ $? -eq 1 ]   # exit 1 = findings, as expected here
+# The example's .tftsr.toml sits beside the log: a configuration that came with the logs applies
+# in full only when vouched for (--trust-config, or --config naming it).
+echo "== tftsr scan --trust-config examples/app.log"
+"$bin" scan --trust-config examples/app.log || [ $? -eq 1 ]   # exit 1 = findings, as expected here
 echo
-echo "== tftsr redact examples/app.log -o <tmp>/app.redacted.log"
-"$bin" redact examples/app.log -o "$out/app.redacted.log"
+echo "== tftsr redact --trust-config examples/app.log -o <tmp>/app.redacted.log"
+"$bin" redact --trust-config examples/app.log -o "$out/app.redacted.log"
 echo
 echo "== first lines of the redacted copy"
 head -n 15 "$out/app.redacted.log"

@@ -556,7 +556,7 @@ fn without_values(message: &str) -> String {
     message.to_owned()
 }
 
-/// Adds a SHA-256 fingerprint to `[allowlist] fingerprints` of a configuration file's text
+/// Adds a fingerprint (64 hex digits) to `[allowlist] fingerprints` of a configuration file's text
 /// (`text` is empty when the file does not exist yet), preserving comments and layout, and
 /// returns the new text, already checked to load. `path` only names the file in errors: the
 /// engine does no I/O (reading and replacing the file is the caller's job).
@@ -573,7 +573,7 @@ pub fn add_allowlisted_fingerprint(
         message: message.to_owned(),
     };
     if fp.len() != 64 || !fp.bytes().all(|c| c.is_ascii_hexdigit()) {
-        return Err(bad("not a SHA-256 fingerprint (64 hex digits)"));
+        return Err(bad("not a fingerprint (64 hex digits)"));
     }
     let mut doc: toml_edit::DocumentMut =
         text.parse()

@@ -6,6 +6,9 @@ E2E_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$E2E_DIR/../.." && pwd)"
 export E2E_FIXTURE="${E2E_FIXTURE:-$E2E_DIR/fixtures/multibyte.json}"
 export E2E_CACHE="${E2E_CACHE:-$HOME/.cache/tftsr-e2e}"
+# Value fingerprints are keyed (HMAC-SHA-256, docs/cli.md "Fingerprints"): a fixed key for the
+# run, so each client checks data.fingerprint against its own HMAC of the value.
+export TFTSR_FINGERPRINT_KEY="${TFTSR_FINGERPRINT_KEY:-e2e0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e}"
 mkdir -p "$E2E_CACHE"
 
 _apt_updated=""

@@ -22,7 +22,7 @@ pub fn discover(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Adds a SHA-256 fingerprint to `[allowlist] fingerprints` of the configuration file at `path`
+/// Adds a fingerprint (see `app::fingerprint`) to `[allowlist] fingerprints` of the configuration file at `path`
 /// (creating the file or the table if needed), preserving the file's comments and layout. Used by
 /// "Ignore this value": the file never holds the value itself. The file is replaced atomically
 /// (temp file in the same directory, then rename), so a crash leaves the old or the new file.
@@ -36,16 +36,17 @@ pub fn add_allowlisted_fingerprint(path: &Path, fingerprint: &str) -> Result<(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(io(e)),
     };
-    let out = crate::engine::config::add_allowlisted_fingerprint(&text, path, fingerprint)?;
-    if out == text {
+    let out_text = crate::engine::config::add_allowlisted_fingerprint(&text, path, fingerprint)?;
+    if out_text == text {
         return Ok(());
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
-    tmp.write_all(out.as_bytes()).map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
+    // Replaced atomically, keeping the file's mode (a new one gets the usual 0644).
+    let existing = std::fs::metadata(path).ok();
+    let out = super::output::AtomicOutput::create(path, 0o644, existing.as_ref(), true)
+        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    let mut w = out.file();
+    w.write_all(out_text.as_bytes()).map_err(io)?;
+    out.commit()
+        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
     Ok(())
 }

@@ -32,7 +32,7 @@ Examples:
 
 Exit status: 0 no findings, 1 findings, 2 an error (e.g. an unreadable file; the other inputs
 are still scanned). Values are never printed unless --show-values is given; JSONL and SARIF carry
-the SHA-256 fingerprint of each value instead.
+the keyed fingerprint (HMAC-SHA-256) of each value instead.
 
 Types: email phone ssn credit_card iban ipv4 ipv6 mac_address hostname url_credentials
 bearer_token jwt api_key password aws_access_key aws_secret_key github_token slack_token

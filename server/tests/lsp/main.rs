@@ -9,3 +9,4 @@ mod basic;
 mod config;
 mod robust;
 mod store;
+mod trust;

@@ -14,6 +14,12 @@ local raw = {} -- last publishDiagnostics params per uri, exactly as the server 
 local function log(...) io.stdout:write(string.format(...) .. '\n') end
 local function check(cond, ...) if not cond then error(string.format(...), 0) end end
 local function plain(s) return (s:gsub('%p', '%%%0')) end
+-- A value's fingerprint as `tftsr fingerprint` prints it (keyed: HMAC-SHA-256 under
+-- TFTSR_FINGERPRINT_KEY, set by lib.sh; Vim strings cannot carry the binary an HMAC needs here).
+local tftsr_bin = os.getenv('TFTSR_BIN') or server_cmd:match('^(%S+)')
+local function fingerprint(value)
+  return (vim.fn.system({ tftsr_bin, 'fingerprint' }, value .. '\n'):gsub('%s+$', ''))
+end
 
 -- the expected buffer after replacing the given findings by their tags
 local function redacted(which)
@@ -80,9 +86,9 @@ local function main()
     local lsp -- the raw LSP diagnostic (vim.diagnostic drops the range)
     for _, d in ipairs(raw[uri].diagnostics) do
       if d.range.start.line == f.line and d.code == f.type and type(d.data) == 'table'
-        and d.data.fingerprint == vim.fn.sha256(f.text) then lsp = d end
+        and d.data.fingerprint == fingerprint(f.text) then lsp = d end
     end
-    check(lsp, 'no raw %s diagnostic on line %d whose data.fingerprint is sha256(value): %s', f.type, f.line,
+    check(lsp, 'no raw %s diagnostic on line %d whose data.fingerprint is the value\'s: %s', f.type, f.line,
       vim.inspect(raw[uri].diagnostics))
     check(hit.severity == f.severity, '%s severity %s, want %s', f.type, hit.severity, f.severity)
     check(hit.source == 'tftsr', 'source %q', tostring(hit.source))
@@ -90,7 +96,8 @@ local function main()
     check(not hit.message:find(f.text, 1, true), 'message leaks the value: %q', hit.message)
     check(hit.message:find(f.label, 1, true), 'message %q does not name %q', hit.message, f.label)
     check(type(lsp.data) == 'table' and lsp.data.type == f.type, 'data.type: %s', vim.inspect(lsp.data))
-    check(lsp.data.fingerprint == vim.fn.sha256(f.text), 'data.fingerprint is not sha256(value)')
+    check(lsp.data.fingerprint == fingerprint(f.text), 'data.fingerprint is not the value\'s')
+    check(lsp.data.fingerprint ~= vim.fn.sha256(f.text), 'data.fingerprint is a plain SHA-256')
     check(not vim.inspect(lsp.data):find(f.text, 1, true), 'data leaks the value')
     -- the raw LSP column must be in UTF-16 code units
     local byte = lines[f.line + 1]:find(f.text, 1, true) - 1

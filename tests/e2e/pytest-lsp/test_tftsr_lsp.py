@@ -8,6 +8,7 @@ client library cannot send (malformed frames, bad params).
 """
 import asyncio
 import hashlib
+import hmac
 import json
 import os
 import pathlib
@@ -23,6 +24,12 @@ from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 FX = json.loads(pathlib.Path(os.environ["E2E_FIXTURE"]).read_text(encoding="utf-8"))
+
+
+def fingerprint(value: str) -> str:
+    """A value's fingerprint: HMAC-SHA-256 under TFTSR_FINGERPRINT_KEY (set by lib.sh)."""
+    key = bytes.fromhex(os.environ["TFTSR_FINGERPRINT_KEY"])
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 LINES, FINDINGS = FX["lines"], FX["findings"]
 TEXT = "\n".join(LINES) + "\n"
 QF = FX["quickfix"]
@@ -213,7 +220,8 @@ async def test_diagnostics_exact(client: LanguageClient):
         assert d.source == "tftsr"
         assert f["label"] in d.message and f["text"] not in d.message, d.message
         assert d.data["type"] == f["type"]
-        assert d.data["fingerprint"] == hashlib.sha256(f["text"].encode()).hexdigest()
+        assert d.data["fingerprint"] == fingerprint(f["text"]), "HMAC-SHA-256 under the run's key"
+        assert d.data["fingerprint"] != hashlib.sha256(f["text"].encode()).hexdigest()
         assert d.data["version"] == 1
         assert f["text"] not in json.dumps(d.data)
 

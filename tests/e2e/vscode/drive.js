@@ -378,7 +378,12 @@ function tftsrCli(args) {
       const toml = path.join(ws, '.tftsr.toml');
       if (!fs.existsSync(toml)) throw new Error('no .tftsr.toml in the workspace');
       const body = fs.readFileSync(toml, 'utf8');
-      const fp = crypto.createHash('sha256').update(IP2).digest('hex');
+      // Keyed (HMAC-SHA-256 under TFTSR_FINGERPRINT_KEY, set by run.sh), never the plain SHA-256.
+      const key = Buffer.from(process.env.TFTSR_FINGERPRINT_KEY, 'hex');
+      const fp = crypto.createHmac('sha256', key).update(IP2).digest('hex');
+      if (body.includes(crypto.createHash('sha256').update(IP2).digest('hex'))) {
+        throw new Error('.tftsr.toml holds the plain SHA-256 of the value');
+      }
       if (!body.includes(fp)) throw new Error(`.tftsr.toml lacks the fingerprint: ${body}`);
       if (body.includes(IP2)) throw new Error('.tftsr.toml holds the value in clear');
       return `fingerprint ${fp.slice(0, 12)}…`;

@@ -110,6 +110,8 @@ export XDG_CONFIG_HOME="$work/xdg" XDG_CACHE_HOME="$work/xdg-cache"
 # TFTSR_DB_ENCRYPT=1: debug builds would otherwise keep a plain SQLite file; this is SQLCipher.
 export TFTSR_DATA_DIR="$work/tftsr-data" TFTSR_DB_KEY="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" TFTSR_DB_ENCRYPT=1
 export TFTSR_SERVER_PATH="$TFTSR_BIN"
+# Keyed value fingerprints (HMAC-SHA-256): a fixed key, so drive.js can check them itself.
+export TFTSR_FINGERPRINT_KEY="${TFTSR_FINGERPRINT_KEY:-e2e0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e}"
 cp "$here/app.log" "$work/ws/app.log"
 # big.log: app.log repeated, for "Scan Large File on Disk…" (scanned on disk, never opened)
 export BIG_REPEAT="${BIG_REPEAT:-2000}"
