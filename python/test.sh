@@ -5,7 +5,7 @@
 # pyspark (PyPI). Builds the wheel with maturin (dev profile by default, reusing the workspace's
 # debug build; TFTSR_PY_PROFILE=release for the shipped profile), checks that it installs into
 # a fresh environment with no Rust toolchain on PATH, then runs pytest.
-# Usage: bash python/test.sh [pytest args…]      (cargo build --all-targets first, or it does)
+# Usage: bash python/test.sh [pytest args…]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -33,8 +33,8 @@ then
   "$venv/bin/python" -m pip install -q "${reqs[@]}"
 fi
 
-[ -x target/debug/tftsr ] && [ -x target/debug/examples/plant_corpus ] \
-  || cargo build --locked -p tftsr --bin tftsr --example plant_corpus
+# Up to date with the sources (a no-op after scripts/test.sh's cargo build).
+cargo build --quiet --locked -p tftsr --bin tftsr --example plant_corpus
 
 # The wheel, built once per change (cargo decides), installed over the previous one.
 rm -rf target/wheels/py-test
