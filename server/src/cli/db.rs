@@ -185,6 +185,10 @@ fn check(json: bool) -> anyhow::Result<i32> {
             .map(|(t, n)| format!("{t} {n}"))
             .collect();
         println!("rows:            {}", counts.join(", "));
+        match &r.audit_first_broken {
+            None => println!("audit chain:     ok"),
+            Some(b) => println!("audit chain:     BROKEN at {b}"),
+        }
         println!("{}", if r.ok { "ok" } else { "PROBLEMS FOUND" });
     }
     Ok(if r.ok { 0 } else { 1 })
@@ -236,9 +240,10 @@ fn rekey(json: bool) -> anyhow::Result<i32> {
 
 fn export(a: ExportArgs) -> anyhow::Result<i32> {
     let s = open_store()?;
-    let v = s.export_json(a.include_values)?;
+    // The exact bytes written, audited (db_export) with their SHA-256.
+    let bytes = s.export_bytes(a.include_values)?;
     match &a.output {
-        None => print_json(&v)?,
+        None => std::io::stdout().lock().write_all(&bytes)?,
         Some(p) => {
             // A backup may hold every original value: private from its first byte, never
             // written into (or over) a file that others can read.
@@ -249,11 +254,8 @@ fn export(a: ExportArgs) -> anyhow::Result<i32> {
                 ),
                 other => other.into(),
             })?;
-            let mut w = std::io::BufWriter::new(out.file());
-            serde_json::to_writer_pretty(&mut w, &v)?;
-            writeln!(w)?;
-            w.flush()?;
-            drop(w);
+            let mut w = out.file();
+            w.write_all(&bytes)?;
             out.commit()?;
             eprintln!("exported to {}", p.display());
         }
