@@ -81,7 +81,7 @@ fn bad_configs_name_line_and_key() {
         ("[[rules]]\nid = \"email\"\nregex = 'a'\n", 2, "rules[0].id", "built-in"),
         ("[[rules]]\nid = \"r\"\nregex = 'x\\d+'\nexamples = [\"ok x1\", \"secret-value-without\"]\n", 4, "rules[0].examples[1]", "does not match its own example #2"),
         ("[[rules]]\nid = \"r\"\nregex = 'x\\d+'\nnegative_examples = [\"x9\"]\n", 4, "rules[0].negative_examples[0]", "matches its negative example"),
-        ("[allowlist]\nfingerprints = [\n \"abc\"]\n", 3, "allowlist.fingerprints[0]", "SHA-256"),
+        ("[allowlist]\nfingerprints = [\n \"abc\"]\n", 3, "allowlist.fingerprints[0]", "64 hex digits"),
         ("[allowlist]\nregexes = ['[']\n", 2, "allowlist.regexes[0]", "invalid regex"),
     ];
     for (text, line, key, msg) in cases {

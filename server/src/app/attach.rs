@@ -152,8 +152,9 @@ fn scan(
             *counts.entry(f.kind.id().to_owned()).or_default() += 1;
             spans.push(NewPiiSpan {
                 pii_type: f.kind.id().to_owned(),
-                start_offset: (chunk.base + f.start as u64) as i64,
-                end_offset: (chunk.base + f.end as u64) as i64,
+                // Offsets into the input's bytes (after gzip; for UTF-16, of its units).
+                start_offset: chunk.stream_offset(f.start) as i64,
+                end_offset: chunk.stream_offset(f.end) as i64,
                 replacement: redactor.replacement(f, value),
                 original_value: value.to_owned(),
             });

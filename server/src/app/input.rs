@@ -140,39 +140,163 @@ impl<R: Read> Read for Tapped<R> {
     }
 }
 
+/// How an input's bytes encode its text (from its first bytes; see [`sniff`]).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8 (or ASCII, or bytes scanned as such).
+    #[default]
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+}
+
+impl Encoding {
+    /// `s` in this encoding (what a replacement is written as).
+    pub fn encode(self, s: &str, out: &mut Vec<u8>) {
+        match self {
+            Encoding::Utf8 => out.extend_from_slice(s.as_bytes()),
+            Encoding::Utf16Le => s.encode_utf16().for_each(|u| out.extend(u.to_le_bytes())),
+            Encoding::Utf16Be => s.encode_utf16().for_each(|u| out.extend(u.to_be_bytes())),
+        }
+    }
+}
+
 /// One piece of the stream, final: its findings will not change whatever follows.
 pub struct Chunk<'a> {
     /// Byte offset of `raw[0]` from the start of the (decoded) stream.
     pub base: u64,
     /// The original bytes.
     pub raw: &'a [u8],
-    /// Same length as `raw`; equal to it when valid UTF-8, else each invalid byte is replaced by
-    /// SUB. Used for positions (line, column) and as the source of values.
+    /// Offset of `text[0]` in the text of the whole stream (equal to `base` for UTF-8 input).
+    pub text_base: u64,
+    /// The text that was scanned, valid UTF-8. For UTF-8 input it has the length (and offsets) of
+    /// `raw`: equal to it, except that each invalid byte is SUB and each NUL a space (NUL runs
+    /// separate values, as padding does). For UTF-16 input it is the decoded text. Used for
+    /// positions (line, column) and as the source of values.
     pub text: &'a str,
-    /// Findings with offsets relative to `raw`, sorted, non-overlapping, kind enabled.
+    /// Findings with offsets relative to `text`, sorted, non-overlapping, kind enabled.
     pub findings: &'a [Finding],
+    pub encoding: Encoding,
+    /// UTF-16 input: the offset in `raw` of each byte of `text`.
+    map: Option<&'a [u32]>,
+}
+
+impl Chunk<'_> {
+    /// The offset in `raw` where text offset `t` (a char boundary, at most `text.len()`) starts.
+    pub fn raw_at(&self, t: usize) -> usize {
+        match self.map {
+            Some(m) if t < m.len() => m[t] as usize,
+            Some(_) => self.raw.len(),
+            None => t,
+        }
+    }
+
+    /// The stream offset (of the input's bytes) where text offset `t` starts.
+    pub fn stream_offset(&self, t: usize) -> u64 {
+        self.base + self.raw_at(t) as u64
+    }
 }
 
 #[derive(Debug, Default, Clone)]
 pub struct StreamStats {
     /// Decoded bytes read.
     pub bytes: u64,
-    /// Invalid UTF-8 sequences (maximal invalid subparts) skipped by the scan.
+    /// Invalid UTF-8 sequences (maximal invalid subparts) skipped by the scan; for UTF-16 input,
+    /// unpaired surrogates.
     pub invalid_sequences: usize,
     /// Times a chunk had to be cut at whitespace because the engine found no safe cut within
     /// `MAX_PENDING` bytes.
     pub forced_cuts: usize,
-    /// The input looked binary (NUL in its first bytes) and `skip_binary` was set: nothing was
-    /// scanned.
+    /// The input is binary (see [`sniff`]) and `skip_binary` was set: nothing was scanned.
     pub binary: bool,
-    /// NUL bytes seen in the first bytes (reported even when the input is processed anyway).
-    pub looks_binary: bool,
+    /// The input was judged binary, whether skipped or scanned.
+    pub detected_binary: bool,
+    /// NUL bytes (or UTF-16 NUL units) seen: scanned as separators.
+    pub nul_bytes: u64,
+    pub encoding: Encoding,
 }
 
 pub struct StreamOptions<'f> {
+    /// Do not scan an input [`sniff`] calls binary (`stats.binary` says it happened).
     pub skip_binary: bool,
     /// Keep a finding only if this says so (`--types`, `--exclude-types`, the configuration).
     pub keep: &'f (dyn Fn(&Kind) -> bool + Sync),
+}
+
+/// What to do with an input [`sniff`] calls binary (`--binary`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum BinaryPolicy {
+    /// Skip it, with a note; the exit status is not affected.
+    Skip,
+    /// Scan (and redact) its text runs as if it were text.
+    Scan,
+    /// Report it as an error (exit 2): a binary input is never passed over silently.
+    #[default]
+    Error,
+}
+
+impl std::str::FromStr for BinaryPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<BinaryPolicy, String> {
+        match s {
+            "skip" => Ok(BinaryPolicy::Skip),
+            "scan" => Ok(BinaryPolicy::Scan),
+            "error" => Ok(BinaryPolicy::Error),
+            _ => Err("expected skip, scan or error".into()),
+        }
+    }
+}
+
+/// What the first bytes of an input say it is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Detected {
+    Text(Encoding),
+    Binary,
+}
+
+/// Judges an input by its first bytes (up to [`BINARY_SNIFF`]):
+/// - a UTF-16 byte order mark, or (without one) a zero byte in nearly every unit, always on the
+///   same side, and almost never on the other: UTF-16 text (mostly-ASCII text without a BOM is
+///   recognised; text mostly outside ASCII needs the BOM);
+/// - no NUL at all: text (invalid UTF-8 is scanned around);
+/// - NUL bytes around text (a log padded with zeros after a crash, a preallocated file): text, if
+///   what is not NUL is text-like (at most 2 % control characters or invalid UTF-8);
+/// - anything else with NUL bytes: binary.
+pub fn sniff(head: &[u8]) -> Detected {
+    if head.starts_with(&[0xFF, 0xFE]) {
+        return Detected::Text(Encoding::Utf16Le);
+    }
+    if head.starts_with(&[0xFE, 0xFF]) {
+        return Detected::Text(Encoding::Utf16Be);
+    }
+    if memchr::memchr(0, head).is_none() {
+        return Detected::Text(Encoding::Utf8);
+    }
+    let units = head.len() / 2;
+    if units >= 2 {
+        let zeros = |side: usize| (0..units).filter(|i| head[2 * i + side] == 0).count();
+        let (even, odd) = (zeros(0), zeros(1));
+        if odd * 10 >= units * 7 && even * 20 <= units {
+            return Detected::Text(Encoding::Utf16Le);
+        }
+        if even * 10 >= units * 7 && odd * 20 <= units {
+            return Detected::Text(Encoding::Utf16Be);
+        }
+    }
+    let rest: Vec<u8> = head.iter().copied().filter(|&b| b != 0).collect();
+    if rest.is_empty() {
+        return Detected::Text(Encoding::Utf8); // all padding so far
+    }
+    let controls = rest
+        .iter()
+        .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)) || b == 0x7f)
+        .count();
+    let invalid: usize = rest.utf8_chunks().map(|c| c.invalid().len()).sum();
+    if (controls + invalid) * 50 <= rest.len() {
+        Detected::Text(Encoding::Utf8)
+    } else {
+        Detected::Binary
+    }
 }
 
 /// Reads `reader` to the end in bounded chunks, scanning each final chunk with `engine` and
@@ -204,11 +328,19 @@ pub fn stream<R: Read + ?Sized>(
                 continue;
             }
             sniffed = true;
-            let head = &buf[..buf.len().min(BINARY_SNIFF)];
-            stats.looks_binary = memchr::memchr(0, head).is_some();
-            if stats.looks_binary && opts.skip_binary {
-                stats.binary = true;
-                return Ok(stats);
+            match sniff(&buf[..buf.len().min(BINARY_SNIFF)]) {
+                Detected::Binary => {
+                    stats.detected_binary = true;
+                    if opts.skip_binary {
+                        stats.binary = true;
+                        return Ok(stats);
+                    }
+                }
+                Detected::Text(Encoding::Utf8) => {}
+                Detected::Text(enc) => {
+                    stats.encoding = enc;
+                    return stream_utf16(reader, engine, opts, buf, eof, stats, on_chunk);
+                }
             }
         }
         if buf.is_empty() {
@@ -230,17 +362,17 @@ pub fn stream<R: Read + ?Sized>(
                 }
                 (up_to, true)
             }
-            Err(_) => {
-                sanitize(&buf, &mut sanitized);
-                (buf.len(), false)
-            }
+            Err(_) => (buf.len(), false),
         };
-        let view_bytes: &[u8] = if valid {
+        // NUL bytes (padding) separate values: the view has a space for each.
+        let has_nul = memchr::memchr(0, &buf[..view_len]).is_some();
+        let view_bytes: &[u8] = if valid && !has_nul {
             &buf[..view_len]
         } else {
+            sanitize(&buf[..view_len], &mut sanitized);
             &sanitized[..view_len]
         };
-        // Both branches are valid UTF-8 by construction (checked above, or built by `sanitize`).
+        // Valid UTF-8 by construction (checked above, or built by `sanitize`).
         let text = match std::str::from_utf8(view_bytes) {
             Ok(t) => t,
             Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
@@ -268,6 +400,9 @@ pub fn stream<R: Read + ?Sized>(
         // so `raw[..safe]` does not split a character either.
         let raw = &buf[..safe];
         let chunk_text = &text[..safe];
+        if has_nul {
+            stats.nul_bytes += memchr::memchr_iter(0, raw).count() as u64;
+        }
         let mut findings = if valid {
             engine.scan(chunk_text)
         } else {
@@ -279,8 +414,11 @@ pub fn stream<R: Read + ?Sized>(
         on_chunk(&Chunk {
             base,
             raw,
+            text_base: base,
             text: chunk_text,
             findings: &findings,
+            encoding: Encoding::Utf8,
+            map: None,
         })?;
         buf.drain(..safe);
         base += safe as u64;
@@ -288,6 +426,165 @@ pub fn stream<R: Read + ?Sized>(
             return Ok(stats);
         }
     }
+}
+
+/// The UTF-16 stream: decoded into UTF-8 text chunk by chunk, scanned, and handed out with the
+/// map from text offsets back to the input's bytes. `buf` holds what was read so far.
+fn stream_utf16<R: Read + ?Sized>(
+    reader: &mut R,
+    engine: &Engine,
+    opts: &StreamOptions<'_>,
+    mut buf: Vec<u8>,
+    mut eof: bool,
+    mut stats: StreamStats,
+    mut on_chunk: impl FnMut(&Chunk<'_>) -> io::Result<()>,
+) -> io::Result<StreamStats> {
+    let big_endian = stats.encoding == Encoding::Utf16Be;
+    let mut text = String::new();
+    let mut map: Vec<u32> = Vec::new();
+    // Bytes of `buf` decoded into `text` so far.
+    let mut decoded = 0usize;
+    // The byte order mark is not text: skipped (and copied through with the bytes around it).
+    if buf.len() >= 2 && matches!((buf[0], buf[1]), (0xFF, 0xFE) | (0xFE, 0xFF)) {
+        decoded = 2;
+    }
+    let (mut base, mut text_base) = (0u64, 0u64);
+    loop {
+        decode_utf16(
+            &buf,
+            &mut decoded,
+            eof,
+            big_endian,
+            &mut text,
+            &mut map,
+            &mut stats,
+        );
+        let mut safe = if eof {
+            text.len()
+        } else {
+            engine.stream_safe_len(&text, false).min(text.len())
+        };
+        if !text.is_char_boundary(safe) {
+            safe = text[..safe].rfind('\n').map_or(0, |i| i + 1);
+        }
+        if safe == 0 && !eof && text.len() >= MAX_PENDING / 2 {
+            safe = forced_cut(&text);
+            stats.forced_cuts += 1;
+        }
+        if safe > 0 || eof {
+            let raw_end = if safe < map.len() {
+                map[safe] as usize
+            } else {
+                decoded
+            };
+            let chunk_text = &text[..safe];
+            let mut findings = engine.scan(chunk_text);
+            retain_sane(&mut findings, chunk_text, opts.keep);
+            on_chunk(&Chunk {
+                base,
+                raw: &buf[..raw_end],
+                text_base,
+                text: chunk_text,
+                findings: &findings,
+                encoding: stats.encoding,
+                map: Some(&map[..safe]),
+            })?;
+            buf.drain(..raw_end);
+            decoded -= raw_end;
+            base += raw_end as u64;
+            text_base += safe as u64;
+            text.drain(..safe);
+            map.drain(..safe);
+            for m in &mut map {
+                *m -= raw_end as u32;
+            }
+            if eof {
+                return Ok(stats);
+            }
+        }
+        let want = (stats.bytes as usize).clamp(FIRST_READ, READ_CHUNK);
+        let n = fill(reader, &mut buf, want)?;
+        stats.bytes += n as u64;
+        eof = n == 0;
+    }
+}
+
+/// Decodes the complete UTF-16 units of `buf[*from..]` into `text` (with the offset in `buf` of
+/// each text byte in `map`), leaving a unit or a surrogate pair cut by the read boundary for the
+/// next round unless `eof`. An unpaired surrogate (or a lone byte at the end) becomes SUB and is
+/// counted; a NUL unit becomes a space (padding separates values).
+fn decode_utf16(
+    buf: &[u8],
+    from: &mut usize,
+    eof: bool,
+    big_endian: bool,
+    text: &mut String,
+    map: &mut Vec<u32>,
+    stats: &mut StreamStats,
+) {
+    let unit = |i: usize| {
+        let b = [buf[i], buf[i + 1]];
+        if big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        }
+    };
+    let mut i = *from;
+    let push = |c: char, at: usize, text: &mut String, map: &mut Vec<u32>| {
+        let n = c.len_utf8();
+        text.push(c);
+        map.extend(std::iter::repeat_n(at as u32, n));
+    };
+    while i + 1 < buf.len() {
+        let u = unit(i);
+        match u {
+            0 => {
+                stats.nul_bytes += 1;
+                push(' ', i, text, map);
+                i += 2;
+            }
+            0xD800..=0xDBFF => {
+                if i + 3 >= buf.len() && !eof {
+                    break; // the pair's second half is still to come
+                }
+                let low = (i + 3 < buf.len()).then(|| unit(i + 2));
+                match low {
+                    Some(l @ 0xDC00..=0xDFFF) => {
+                        let c = 0x10000 + ((u32::from(u) - 0xD800) << 10) + (u32::from(l) - 0xDC00);
+                        push(char::from_u32(c).unwrap_or('\u{1a}'), i, text, map);
+                        i += 4;
+                    }
+                    _ => {
+                        stats.invalid_sequences += 1;
+                        push('\u{1a}', i, text, map);
+                        i += 2;
+                    }
+                }
+            }
+            0xDC00..=0xDFFF => {
+                stats.invalid_sequences += 1;
+                push('\u{1a}', i, text, map);
+                i += 2;
+            }
+            _ => {
+                push(
+                    char::from_u32(u32::from(u)).unwrap_or('\u{1a}'),
+                    i,
+                    text,
+                    map,
+                );
+                i += 2;
+            }
+        }
+    }
+    if eof && i < buf.len() {
+        // A lone byte at the very end: not a unit.
+        stats.invalid_sequences += 1;
+        push('\u{1a}', i, text, map);
+        i = buf.len();
+    }
+    *from = i;
 }
 
 /// Appends what one `read` gives (at most `want` bytes) to `buf`; 0 means end of input. One read,
@@ -306,12 +603,13 @@ fn fill<R: Read + ?Sized>(reader: &mut R, buf: &mut Vec<u8>, want: usize) -> io:
     result
 }
 
-/// Text view of invalid UTF-8: valid runs copied, each invalid byte replaced by SUB.
+/// Text view of bytes with invalid UTF-8 or NUL: valid runs copied with each NUL a space, each
+/// invalid byte replaced by SUB (same length, so the same offsets).
 fn sanitize(bytes: &[u8], out: &mut Vec<u8>) {
     out.clear();
     out.reserve(bytes.len());
     for chunk in bytes.utf8_chunks() {
-        out.extend_from_slice(chunk.valid().as_bytes());
+        out.extend(chunk.valid().bytes().map(|b| if b == 0 { b' ' } else { b }));
         out.extend(std::iter::repeat_n(SUBSTITUTE, chunk.invalid().len()));
     }
 }
@@ -327,7 +625,15 @@ fn scan_valid_runs(engine: &Engine, bytes: &[u8]) -> (Vec<Finding>, usize) {
     for run in bytes.utf8_chunks() {
         let valid = run.valid();
         if !valid.is_empty() {
-            findings.extend(engine.scan(valid).into_iter().map(|mut f| {
+            // NUL separates values here too (see `sanitize`).
+            let spaced;
+            let text = if memchr::memchr(0, valid.as_bytes()).is_some() {
+                spaced = valid.replace('\0', " ");
+                spaced.as_str()
+            } else {
+                valid
+            };
+            findings.extend(engine.scan(text).into_iter().map(|mut f| {
                 f.start += offset;
                 f.end += offset;
                 f
@@ -386,6 +692,7 @@ mod tests {
             skip_binary: false,
             keep: &keep,
         };
+        // Offsets of the input's bytes.
         let mut spans = Vec::new();
         let mut seen = Vec::new();
         // A reader returning 3 bytes at a time exercises split characters and refills.
@@ -400,9 +707,11 @@ mod tests {
         }
         let mut on = |c: &Chunk<'_>| {
             seen.extend_from_slice(c.raw);
-            assert_eq!(c.raw.len(), c.text.len());
+            if c.encoding == Encoding::Utf8 {
+                assert_eq!(c.raw.len(), c.text.len());
+            }
             for f in c.findings {
-                spans.push((c.base + f.start as u64, c.base + f.end as u64));
+                spans.push((c.stream_offset(f.start), c.stream_offset(f.end)));
             }
             Ok(())
         };
@@ -457,6 +766,107 @@ mod tests {
         assert_eq!(seen, data);
         assert_eq!(stats.invalid_sequences, 3);
         assert_eq!(spans, vec![(5, 20), (23, 30)]);
+    }
+
+    fn utf16(text: &str, big_endian: bool, bom: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        if bom {
+            out.extend_from_slice(if big_endian {
+                &[0xFE, 0xFF]
+            } else {
+                &[0xFF, 0xFE]
+            });
+        }
+        let enc = if big_endian {
+            Encoding::Utf16Be
+        } else {
+            Encoding::Utf16Le
+        };
+        enc.encode(text, &mut out);
+        out
+    }
+
+    #[test]
+    fn utf16_is_decoded_with_offsets_of_the_input_bytes() {
+        // An emoji (a surrogate pair) and a NUL unit; 3-byte reads cut units and pairs apart.
+        let text = "é 😀 mail bob@example.com\r\nnext\0alice@example.org\n";
+        for be in [false, true] {
+            for bom in [false, true] {
+                let data = utf16(text, be, bom);
+                let (spans, stats, seen) = collect(&data, true);
+                assert_eq!(seen, data, "raw chunks cover the input");
+                assert_eq!(
+                    stats.encoding,
+                    if be {
+                        Encoding::Utf16Be
+                    } else {
+                        Encoding::Utf16Le
+                    }
+                );
+                assert_eq!(stats.nul_bytes, 1);
+                let values: Vec<String> = spans
+                    .iter()
+                    .map(|&(s, e)| {
+                        let units: Vec<u16> = data[s as usize..e as usize]
+                            .chunks(2)
+                            .map(|c| {
+                                if be {
+                                    u16::from_be_bytes([c[0], c[1]])
+                                } else {
+                                    u16::from_le_bytes([c[0], c[1]])
+                                }
+                            })
+                            .collect();
+                        String::from_utf16(&units).unwrap()
+                    })
+                    .collect();
+                assert_eq!(
+                    values,
+                    ["bob@example.com", "alice@example.org"],
+                    "be={be} bom={bom}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_unpaired_surrogate_is_counted_and_scanned_around() {
+        let mut data = utf16("mail bob@example.com ", false, true);
+        data.extend_from_slice(&0xD800u16.to_le_bytes()); // a high surrogate and no low one
+        data.extend_from_slice(&utf16(" x@y.org\n", false, false));
+        let (spans, stats, _) = collect(&data, true);
+        assert_eq!(stats.invalid_sequences, 1);
+        assert_eq!(spans.len(), 2);
+    }
+
+    #[test]
+    fn sniff_tells_padded_text_utf16_and_binary_apart() {
+        let mut padded = vec![0u8; 4096];
+        padded.extend_from_slice(b"2026-11-29 ERROR user bob@example.com\n");
+        padded.extend(vec![0u8; 3000]);
+        assert_eq!(sniff(&padded), Detected::Text(Encoding::Utf8));
+        assert_eq!(sniff(&[0; 100]), Detected::Text(Encoding::Utf8));
+        assert_eq!(sniff(b"plain text\n"), Detected::Text(Encoding::Utf8));
+        let le = utf16("2026-11-29 ERROR user bob@example.com\n", false, false);
+        assert_eq!(sniff(&le), Detected::Text(Encoding::Utf16Le));
+        let be = utf16("2026-11-29 ERROR user bob@example.com\n", true, false);
+        assert_eq!(sniff(&be), Detected::Text(Encoding::Utf16Be));
+        assert_eq!(
+            sniff(&[0xFF, 0xFE, 0x3D, 0x04]),
+            Detected::Text(Encoding::Utf16Le)
+        );
+        let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0>\0\x01\0\0\0".to_vec();
+        elf.extend((0..2000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
+        assert_eq!(sniff(&elf), Detected::Binary);
+    }
+
+    #[test]
+    fn nul_separates_values_and_keeps_offsets() {
+        let data = b"user=bob@example.com\0\0\0\0alice@example.org\0\0\n";
+        let (spans, stats, seen) = collect(data, false);
+        assert_eq!(seen, data);
+        assert_eq!(stats.nul_bytes, 6);
+        assert_eq!(spans, vec![(5, 20), (24, 41)]);
     }
 
     #[test]

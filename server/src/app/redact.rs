@@ -11,7 +11,7 @@ use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 
 use super::engines::Scanner;
-use super::input::{self, Opened, Source, StreamOptions, StreamStats};
+use super::input::{self, BinaryPolicy, Encoding, Opened, Source, StreamOptions, StreamStats};
 use super::output::{mode_from, AtomicOutput, OutputError};
 use crate::engine::redact::{Redactor, Style};
 
@@ -24,6 +24,8 @@ pub struct RedactJob<'a> {
     /// Also compute the SHA-256 of the decoded input and of the (uncompressed) output, for the
     /// audit log. Costs a pass of hashing over both: off for plain CLI runs.
     pub hashes: bool,
+    /// A binary input: skipped (nothing written), redacted as text, or refused.
+    pub binary: BinaryPolicy,
 }
 
 /// Where the redacted stream goes.
@@ -54,6 +56,8 @@ pub struct RedactReport {
     pub sha_after: Option<String>,
     /// Where the output went: the file's path, or None for a caller's stream.
     pub written_to: Option<PathBuf>,
+    /// A binary input skipped (`BinaryPolicy::Skip`): nothing was written.
+    pub skipped_binary: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +78,8 @@ pub enum RedactError {
     InPlaceStdin,
     #[error("replacing in place needs a regular file: {0} is not one")]
     NotRegular(String),
+    #[error("{0} is a binary file: not redacted (nothing written)")]
+    Binary(String),
 }
 
 /// Redacts `source` into `dest`.
@@ -135,6 +141,10 @@ pub fn redact(
             let mut report = redact_stream(&name, &mut opened, w, job)?;
             w.flush().map_err(RedactError::Write)?;
             report.gzip_in = opened.gzip;
+            if report.skipped_binary {
+                return Ok(report);
+            }
+            report.gzip_in = opened.gzip;
             Ok(report)
         }
         Plan::File {
@@ -163,8 +173,11 @@ pub fn redact(
                 buffered.flush().map_err(RedactError::Write)?;
                 report
             };
-            out.commit()?;
             report.gzip_in = opened.gzip;
+            if report.skipped_binary && !out.is_direct() {
+                return Ok(report); // the temporary file goes, the target stays as it was
+            }
+            out.commit()?;
             report.written_to = Some(target);
             Ok(report)
         }
@@ -193,10 +206,10 @@ fn redact_stream(
     let redactor = Redactor::new(engine, job.style, job.key);
     let keep = |k: &crate::engine::Kind| scanner.keeps(k);
     let opts = StreamOptions {
-        // A named file is redacted even if it has NUL bytes: better than refusing.
-        skip_binary: false,
+        skip_binary: job.binary != BinaryPolicy::Scan,
         keep: &keep,
     };
+    let mut encoded: Vec<u8> = Vec::new();
     let mut report = RedactReport::default();
     let (mut before, mut after) = (Sha256::new(), Sha256::new());
     // A write failure aborts the stream; kept apart so it is reported as the output's fault.
@@ -214,11 +227,18 @@ fn redact_stream(
         };
         let mut write = || -> io::Result<()> {
             for f in chunk.findings {
-                emit(&chunk.raw[pos..f.start])?;
+                emit(&chunk.raw[pos..chunk.raw_at(f.start)])?;
                 let replacement = redactor.replacement(f, &chunk.text[f.start..f.end]);
-                emit(replacement.as_bytes())?;
+                if chunk.encoding == Encoding::Utf8 {
+                    emit(replacement.as_bytes())?;
+                } else {
+                    // In the input's own encoding (UTF-16 stays UTF-16).
+                    encoded.clear();
+                    chunk.encoding.encode(&replacement, &mut encoded);
+                    emit(&encoded)?;
+                }
                 *report.counts.entry(f.kind.id().to_owned()).or_default() += 1;
-                pos = f.end;
+                pos = chunk.raw_at(f.end);
             }
             emit(&chunk.raw[pos..])
         };
@@ -238,6 +258,12 @@ fn redact_stream(
             RedactError::Read { name, source }
         }
     })?;
+    if report.stats.binary {
+        if job.binary == BinaryPolicy::Error {
+            return Err(RedactError::Binary(name.to_owned()));
+        }
+        report.skipped_binary = true;
+    }
     report.findings = report.counts.values().sum();
     if job.hashes {
         report.sha_before = Some(hex::encode(before.finalize()));
@@ -297,6 +323,7 @@ mod tests {
             style: Style::Tag,
             key,
             hashes: true,
+            binary: BinaryPolicy::Error,
         };
         let dest = Dest::File {
             target: output.clone(),

@@ -12,7 +12,7 @@ use anyhow::bail;
 use super::bug::{catch_bug, install_panic_hook};
 use super::select::{report_configs, Selection};
 use crate::app::engines::legacy_fingerprint_warnings;
-use crate::app::input::{Source, MAX_PENDING};
+use crate::app::input::{Encoding, Source, MAX_PENDING};
 use crate::app::keys;
 use crate::app::output::OutputError;
 use crate::app::redact::{gzip_by_name, redact as redact_to, Dest, RedactError, RedactJob};
@@ -61,6 +61,12 @@ pub struct Args {
     #[arg(long)]
     pub force: bool,
 
+    /// A binary input (see docs/cli.md): error (exit 2, nothing written), skip (nothing written),
+    /// or scan (redact its text runs)
+    #[arg(long, value_name = "WHAT", default_value = "error",
+          value_parser = ["skip", "scan", "error"])]
+    pub binary: String,
+
     /// Replacement style
     #[arg(long, short = 's', default_value = "tag", value_name = "STYLE",
           value_parser = ["tag", "mask", "partial", "pseudonym"])]
@@ -102,6 +108,7 @@ fn redact(args: Args) -> anyhow::Result<i32> {
         style,
         key,
         hashes: false,
+        binary: args.binary.parse().map_err(anyhow::Error::msg)?,
     };
     let name = source.display();
     let stdout = io::stdout();
@@ -126,6 +133,10 @@ fn redact(args: Args) -> anyhow::Result<i32> {
         RedactError::NotRegular(n) => {
             anyhow::anyhow!("--in-place needs a regular file: {n} is not one")
         }
+        RedactError::Binary(n) => anyhow::anyhow!(
+            "{n} is a binary file: not redacted, nothing written (--binary scan redacts its \
+             text, --binary skip skips it)"
+        ),
         RedactError::Output(OutputError::Exists(p)) => anyhow::anyhow!(
             "{} already exists: not overwritten (use --force to replace it)",
             p.display()
@@ -173,9 +184,32 @@ fn redact(args: Args) -> anyhow::Result<i32> {
                 MAX_PENDING >> 20
             );
         }
-        if stats.looks_binary {
-            eprintln!("tftsr: note: {name}: looks binary (NUL bytes); redacted as text");
+        if report.skipped_binary {
+            eprintln!("tftsr: note: {name}: binary file skipped (--binary skip): nothing written");
+        } else if stats.detected_binary {
+            eprintln!("tftsr: note: {name}: binary file, its text redacted (--binary scan)");
+        } else if stats.nul_bytes > 0 {
+            eprintln!(
+                "tftsr: note: {name}: {} NUL bytes (padding) copied unchanged; the text between \
+                 them was redacted",
+                stats.nul_bytes
+            );
+        }
+        if stats.encoding != Encoding::Utf8 {
+            eprintln!(
+                "tftsr: note: {name}: {} text, redacted in the same encoding",
+                encoding_name(stats.encoding)
+            );
         }
     }
     Ok(0)
+}
+
+/// How an encoding is named in notes.
+pub fn encoding_name(e: Encoding) -> &'static str {
+    match e {
+        Encoding::Utf8 => "UTF-8",
+        Encoding::Utf16Le => "UTF-16LE",
+        Encoding::Utf16Be => "UTF-16BE",
+    }
 }

@@ -13,10 +13,11 @@ use rayon::prelude::*;
 
 use super::bug::{catch_bug, install_panic_hook};
 use super::output::{path_to_uri, Cursor, Emitter, Format, Record, SarifLog};
+use super::redact::encoding_name;
 use super::select::{report_configs, Selection};
 use super::walk::{self, Item};
 use crate::app::engines::{key_note, legacy_fingerprint_warnings, Engines, TypeFilter};
-use crate::app::input::{self, Source, StreamOptions, MAX_PENDING};
+use crate::app::input::{self, BinaryPolicy, Encoding, Source, StreamOptions, MAX_PENDING};
 use crate::engine::{Engine, Kind};
 
 const EXAMPLES: &str = "\
@@ -72,6 +73,12 @@ pub struct Args {
     #[arg(long)]
     pub show_values: bool,
 
+    /// A binary input (see docs/cli.md): error (exit 2, the default: never passed over
+    /// silently), skip (a note), or scan (its text runs)
+    #[arg(long, value_name = "WHAT", default_value = "error",
+          value_parser = ["skip", "scan", "error"])]
+    pub binary: String,
+
     /// No summary and no notes on stderr (errors are still reported)
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -92,6 +99,7 @@ struct Outcome {
 struct Ctx<'a> {
     format: Format,
     show_values: bool,
+    binary: BinaryPolicy,
     filter: &'a TypeFilter,
 }
 
@@ -144,6 +152,7 @@ fn scan(args: Args) -> anyhow::Result<i32> {
     let ctx = Ctx {
         format: args.format,
         show_values: args.show_values,
+        binary: args.binary.parse().map_err(anyhow::Error::msg)?,
         filter: &engines.filter,
     };
 
@@ -367,7 +376,7 @@ fn scan_source(
     };
     let keep = |k: &Kind| ctx.filter.allows(k) && engine.is_enabled(k);
     let opts = StreamOptions {
-        skip_binary: true,
+        skip_binary: ctx.binary != BinaryPolicy::Scan,
         keep: &keep,
     };
     let mut cursor = Cursor::default();
@@ -376,11 +385,13 @@ fn scan_source(
     let result = input::stream(&mut opened.reader, engine, &opts, |chunk| {
         formatted.clear();
         let text = chunk.text.as_bytes();
+        let tb = chunk.text_base;
         for f in chunk.findings {
-            let start = chunk.base + f.start as u64;
-            let end = chunk.base + f.end as u64;
-            let from = cursor.advance(text, chunk.base, start);
-            let to = cursor.advance(text, chunk.base, end);
+            // Offsets of the input's bytes; lines and columns of its text.
+            let start = chunk.stream_offset(f.start);
+            let end = chunk.stream_offset(f.end);
+            let from = cursor.advance(text, tb, tb + f.start as u64);
+            let to = cursor.advance(text, tb, tb + f.end as u64);
             let record = Record {
                 kind: &f.kind,
                 start,
@@ -395,7 +406,7 @@ fn scan_source(
                 outcome.custom_seen.insert(id.to_string());
             }
         }
-        cursor.advance(text, chunk.base, chunk.base + chunk.raw.len() as u64);
+        cursor.advance(text, tb, tb + text.len() as u64);
         if formatted.is_empty() {
             return Ok(());
         }
@@ -409,9 +420,30 @@ fn scan_source(
     }
     match result {
         Ok(stats) => {
-            if stats.binary {
+            if stats.binary && ctx.binary == BinaryPolicy::Error {
+                // Not passed over silently: a CI gate must not go green on what it did not read.
+                outcome.error = Some(format!(
+                    "{name}: binary file, not scanned (--binary scan scans its text, --binary \
+                     skip skips it)"
+                ));
+            } else if stats.binary {
                 outcome.binary = true;
                 outcome.notes.push(format!("{name}: binary file skipped"));
+            } else if stats.detected_binary {
+                outcome.notes.push(format!(
+                    "{name}: binary file, its text scanned (--binary scan)"
+                ));
+            } else if stats.nul_bytes > 0 {
+                outcome.notes.push(format!(
+                    "{name}: {} NUL bytes (padding): the text between them was scanned",
+                    stats.nul_bytes
+                ));
+            }
+            if stats.encoding != Encoding::Utf8 {
+                outcome.notes.push(format!(
+                    "{name}: {} text, decoded (offsets are of the file's bytes)",
+                    encoding_name(stats.encoding)
+                ));
             }
             if stats.invalid_sequences > 0 {
                 outcome.notes.push(format!(

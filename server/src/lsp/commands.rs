@@ -12,7 +12,7 @@ use tower_lsp_server::ls_types::{ExecuteCommandParams, Uri};
 
 use super::actions::{plan, workspace_edit, Scope};
 use super::{lock, Backend};
-use crate::app::input::Source;
+use crate::app::input::{BinaryPolicy, Source};
 use crate::app::output::OutputError;
 use crate::app::redact::{gzip_by_name, redact, Dest, RedactError, RedactJob};
 use crate::engine::redact::Style;
@@ -192,6 +192,7 @@ async fn scan_file(b: &Backend, a: ScanFileArgs) -> Result<Value> {
             style,
             key,
             hashes: true,
+            binary: BinaryPolicy::Error,
         };
         let dest = Dest::File {
             gzip: gzip_by_name(&out),

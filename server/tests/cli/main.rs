@@ -4,6 +4,7 @@
 #[path = "../common/cli_support.rs"]
 mod support;
 
+mod binary;
 mod config;
 mod errors;
 mod examples;

@@ -336,18 +336,31 @@ fn a_5mb_single_line_is_scanned_whole() {
 }
 
 #[test]
-fn binary_files_are_skipped_with_a_note() {
+fn binary_files_are_reported_skipped_or_scanned_as_asked() {
     let dir = tmp();
     let mut bin = vec![0u8, 1, 2, 3, 0, 0x7f];
     bin.extend_from_slice(b"ELF bob@example.com\n");
     fs::write(dir.path().join("core.bin"), &bin).unwrap();
     fs::write(dir.path().join("ok.log"), "mail alice@example.org\n").unwrap();
+    // By default a binary input is an error: a CI gate must not pass over it silently.
     let (code, records, stderr) = scan_jsonl(dir.path(), &["core.bin", "ok.log"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(records.len(), 1);
+    assert!(
+        stderr.contains("core.bin: binary file, not scanned"),
+        "{stderr}"
+    );
+    let (code, records, stderr) =
+        scan_jsonl(dir.path(), &["--binary", "skip", "core.bin", "ok.log"]);
     assert_eq!(code, 1);
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["path"], "ok.log");
     assert!(stderr.contains("core.bin: binary file skipped"), "{stderr}");
     assert!(stderr.contains("1 binary file skipped"), "{stderr}");
+    let (code, records, _) = scan_jsonl(dir.path(), &["--binary", "scan", "core.bin", "ok.log"]);
+    assert_eq!(code, 1);
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0]["start"], 10, "offsets of the file's bytes");
 }
 
 #[test]

@@ -132,7 +132,9 @@ fn workspace_config_watch_save_errors_and_ignore_value() {
     let cfg_path = root.path().join(".tftsr.toml");
     assert_eq!(r["configPath"], cfg_path.display().to_string());
     let written = std::fs::read_to_string(&cfg_path).unwrap();
-    assert!(written.contains(&sha256_hex("grace@example.com")));
+    // The keyed fingerprint (under the user key in the server's data dir), not a plain SHA-256.
+    assert!(written.contains(&user_fingerprint(c.data_dir.path(), "grace@example.com")));
+    assert!(!written.contains(&sha256_hex("grace@example.com")));
     assert!(
         !written.contains("grace@"),
         "the file must not hold the value"
