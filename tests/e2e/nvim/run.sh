@@ -36,6 +36,12 @@ if [ $rc -eq 0 ]; then
   rc=$?
 fi
 if [ $rc -eq 0 ]; then
+  # doc/tftsr.txt must be a valid help file (:helptags fails on a duplicate tag)
+  cp -r "$REPO_ROOT/doc" "$work/doc"
+  nvim --headless -u NONE -i NONE -n -c "try | helptags $work/doc | catch | echo v:exception | cquit 1 | endtry" -c 'qall!' \
+    && grep -q '^:TftsrReview' "$work/doc/tags" || { echo "FAIL: :helptags on doc/tftsr.txt"; rc=1; }
+fi
+if [ $rc -eq 0 ]; then
   REPO_ROOT="$REPO_ROOT" E2E_WORKDIR="$work/plugin" timeout -k 5 "${E2E_TIMEOUT:-90}" \
     nvim --headless -u NONE -i NONE -n --cmd "set rtp^=$REPO_ROOT" -c "luafile $E2E_DIR/nvim/plugin.lua"
   rc=$?
