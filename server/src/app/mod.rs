@@ -10,12 +10,15 @@
 //! - `output`: atomic file output (temp file, fsync, rename, permissions);
 //! - `attach`: attaching a log to an issue;
 //! - `keys`: opening the store, the secret a redaction style needs;
-//! - `trust`: which parts of a configuration apply (a scanned tree must not weaken its scan).
+//! - `trust`: which parts of a configuration apply (a scanned tree must not weaken its scan);
+//! - `incident`: the incident workflow (attach with the cleaned copy, finalize, status, 5-Whys,
+//!   audit filters and verification).
 
 pub mod attach;
 pub mod config;
 pub mod engines;
 pub mod fingerprint;
+pub mod incident;
 pub mod input;
 pub mod keys;
 pub mod output;

@@ -103,11 +103,13 @@ fn redact(args: Args) -> anyhow::Result<i32> {
     }
     let (scanner, engines) = args.select.scanner_for(&source)?;
     let key = keys::redaction_key(style, || keys::open_store(None))?;
+    // The pseudonym style uses the store's secret: that redaction is audited (hashes, counts).
+    let audited = style == Style::Pseudonym;
     let job = RedactJob {
         scanner: &scanner,
         style,
         key,
-        hashes: false,
+        hashes: audited,
         binary: args.binary.parse().map_err(anyhow::Error::msg)?,
     };
     let name = source.display();
@@ -143,6 +145,16 @@ fn redact(args: Args) -> anyhow::Result<i32> {
         ),
         other => other.into(),
     })?;
+    if audited {
+        if let (Some(before), Some(after)) = (&report.sha_before, &report.sha_after) {
+            let counts = report
+                .counts
+                .iter()
+                .map(|(k, v)| (k.clone(), *v as usize))
+                .collect();
+            keys::open_store(None)?.record_file_redaction(before, after, &counts)?;
+        }
+    }
     let written_to = report
         .written_to
         .as_ref()
