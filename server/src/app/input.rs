@@ -260,7 +260,8 @@ pub enum Detected {
 ///   recognised; text mostly outside ASCII needs the BOM);
 /// - no NUL at all: text (invalid UTF-8 is scanned around);
 /// - NUL bytes around text (a log padded with zeros after a crash, a preallocated file): text, if
-///   what is not NUL is text-like (at most 2 % control characters or invalid UTF-8);
+///   what is not NUL is text-like (at most 10 % control characters or invalid UTF-8: a few
+///   Latin-1 bytes are text, the third or more of a binary's bytes are not);
 /// - anything else with NUL bytes: binary.
 pub fn sniff(head: &[u8]) -> Detected {
     if head.starts_with(&[0xFF, 0xFE]) {
@@ -292,7 +293,8 @@ pub fn sniff(head: &[u8]) -> Detected {
         .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)) || b == 0x7f)
         .count();
     let invalid: usize = rest.utf8_chunks().map(|c| c.invalid().len()).sum();
-    if (controls + invalid) * 50 <= rest.len() {
+    // Text in a legacy 8-bit encoding has a few invalid bytes; a binary has a third or more.
+    if (controls + invalid) * 10 <= rest.len() {
         Detected::Text(Encoding::Utf8)
     } else {
         Detected::Binary
