@@ -5,8 +5,8 @@
 mod engine_plant;
 
 mod api;
+mod catalog;
 mod config;
-mod detectors;
 mod purity;
 mod real_logs;
 mod recall;
