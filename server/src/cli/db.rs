@@ -167,8 +167,13 @@ fn check(json: bool) -> anyhow::Result<i32> {
             r.migrations.last().map_or("none", |s| s.as_str())
         );
         println!(
-            "search index:    {}",
-            if r.fts_ok { "ok" } else { "INCONSISTENT" }
+            "search index:    {}{}",
+            if r.fts_ok { "ok" } else { "INCONSISTENT" },
+            if r.read_only {
+                " (read-only file system: compared with an index rebuilt in memory)"
+            } else {
+                ""
+            }
         );
         let counts: Vec<String> = r
             .row_counts
