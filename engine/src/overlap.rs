@@ -39,39 +39,155 @@ fn by_key(code: u32) -> bool {
     (code as usize) < COUNT && RULES[code as usize].by_key
 }
 
+/// A cluster of more overlapping candidates than this is settled in parts (see
+/// [`Resolver::settle`]).
+const CHAIN_MAX: usize = 4096;
+
 /// Clusters above this size are resolved with the `O(k log k)` path.
 const SMALL: usize = 16;
 
-/// Applies the overlap policy; calls `emit` for each kept candidate in order of start.
-pub fn resolve(all: &mut [Cand], mut emit: impl FnMut(Cand)) {
-    all.sort_unstable_by(|a, b| {
-        a.start
-            .cmp(&b.start)
-            .then(b.end.cmp(&a.end))
-            .then(a.code.cmp(&b.code))
-    });
-    count(all.len());
-    let mut i = 0;
-    let mut taken: Vec<Cand> = Vec::new();
-    while i < all.len() {
-        let mut j = i + 1;
-        let mut end = all[i].end;
-        while j < all.len() && all[j].start < end {
-            end = end.max(all[j].end);
-            j += 1;
+/// Applies the overlap policy to candidates as they come, in bounded memory: the detectors
+/// [`push`](Resolver::push) candidates and say how far the text is final
+/// ([`flush`](Resolver::flush)); every cluster that nothing still to come can touch is resolved
+/// and its findings handed to `emit`, in order of start. Pending candidates are re-sorted only
+/// when their number has doubled, so the cost stays `O(n log n)`, and memory holds the clusters
+/// still open (bounded by the longest candidate), not every candidate of the text.
+pub struct Resolver<'e> {
+    pending: Vec<Cand>,
+    /// Candidates of custom rules (found by their own pass), sorted by start; merged in as the
+    /// detectors' flush point passes them.
+    custom: Vec<Cand>,
+    custom_next: usize,
+    /// Flush only once `pending` is this long (doubling).
+    flush_at: usize,
+    /// Everything before this was settled: no candidate may start before it any more.
+    settled: usize,
+    /// End of the last finding emitted: a candidate starting before it is dropped (only a
+    /// chain of overlapping candidates longer than [`CHAIN_MAX`] is ever cut so).
+    floor: usize,
+    taken: Vec<Cand>,
+    emit: &'e mut dyn FnMut(Cand),
+}
+
+impl<'e> Resolver<'e> {
+    pub fn new(mut custom: Vec<Cand>, emit: &'e mut dyn FnMut(Cand)) -> Resolver<'e> {
+        custom.sort_unstable_by_key(|c| c.start);
+        Resolver {
+            pending: Vec::new(),
+            custom,
+            custom_next: 0,
+            flush_at: 256,
+            settled: 0,
+            floor: 0,
+            taken: Vec::new(),
+            emit,
         }
-        if j == i + 1 {
-            emit(all[i]);
-        } else {
-            taken.clear();
-            resolve_cluster(&all[i..j], &mut taken);
-            taken.sort_unstable_by_key(|c| c.start);
-            for c in &taken {
-                emit(*c);
-            }
-        }
-        i = j;
     }
+
+    #[inline]
+    pub fn push(&mut self, c: Cand) {
+        debug_assert!(
+            c.start >= self.settled,
+            "a candidate at {} after settling up to {}: a detector looks back further than LOOKBACK",
+            c.start,
+            self.settled
+        );
+        self.pending.push(c);
+    }
+
+    /// Never flush before `finish` (tests compare the two ways).
+    #[cfg(test)]
+    pub fn without_flushing(mut self) -> Self {
+        self.flush_at = usize::MAX;
+        self
+    }
+
+    /// Every candidate still to come starts at or after `t`: resolve and emit what that
+    /// settles (when enough is pending to be worth a sort).
+    #[inline]
+    pub fn flush(&mut self, t: usize) {
+        if self.pending.len() >= self.flush_at {
+            self.settle(t);
+        }
+    }
+
+    /// Resolves and emits everything.
+    pub fn finish(mut self) {
+        self.settle(usize::MAX);
+    }
+
+    fn settle(&mut self, t: usize) {
+        self.settled = self.settled.max(t.min(usize::MAX - 1));
+        while self.custom_next < self.custom.len() && self.custom[self.custom_next].start < t {
+            self.pending.push(self.custom[self.custom_next]);
+            self.custom_next += 1;
+        }
+        let all = &mut self.pending;
+        count(all.len());
+        all.sort_unstable_by(|a, b| {
+            a.start
+                .cmp(&b.start)
+                .then(b.end.cmp(&a.end))
+                .then(a.code.cmp(&b.code))
+        });
+        if all.first().is_some_and(|c| c.start < self.floor) {
+            let floor = self.floor;
+            all.retain(|c| c.start >= floor);
+        }
+        let mut i = 0;
+        while i < all.len() {
+            let mut j = i + 1;
+            let mut end = all[i].end;
+            while j < all.len() && all[j].start < end {
+                end = end.max(all[j].end);
+                j += 1;
+            }
+            // Clusters are disjoint and sorted: the first one still open ends the settled part.
+            if end > t {
+                if j - i > CHAIN_MAX {
+                    // A chain of this many overlapping candidates is no real text (`-@a.co`
+                    // repeated): settle the part of it that ends before `t` on its own, so
+                    // memory stays bounded; what overlaps it later is dropped.
+                    let (done, open): (Vec<Cand>, Vec<Cand>) =
+                        all[i..j].iter().partition(|c| c.end <= t);
+                    self.taken.clear();
+                    resolve_cluster(&done, &mut self.taken);
+                    self.taken.sort_unstable_by_key(|c| c.start);
+                    for c in &self.taken {
+                        (self.emit)(*c);
+                        self.floor = self.floor.max(c.end);
+                    }
+                    let floor = self.floor;
+                    all.splice(i..j, open.into_iter().filter(|c| c.start >= floor));
+                }
+                break;
+            }
+            if j == i + 1 {
+                (self.emit)(all[i]);
+                self.floor = all[i].end;
+            } else {
+                self.taken.clear();
+                resolve_cluster(&all[i..j], &mut self.taken);
+                self.taken.sort_unstable_by_key(|c| c.start);
+                for c in &self.taken {
+                    (self.emit)(*c);
+                    self.floor = self.floor.max(c.end);
+                }
+            }
+            i = j;
+        }
+        all.drain(..i);
+        self.flush_at = (2 * all.len()).max(256);
+    }
+}
+
+/// Applies the overlap policy to all candidates at once; calls `emit` for each kept candidate
+/// in order of start.
+#[cfg(test)]
+pub fn resolve(all: &mut [Cand], mut emit: impl FnMut(Cand)) {
+    let mut r = Resolver::new(Vec::new(), &mut emit);
+    r.pending.extend_from_slice(all);
+    r.finish();
 }
 
 /// One cluster (sorted by start, then longer first). Appends the kept candidates to `taken`.

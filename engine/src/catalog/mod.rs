@@ -24,6 +24,7 @@ mod credential;
 mod network;
 mod pii;
 mod provider;
+pub mod stress;
 
 use std::fmt;
 use std::ops::Range;

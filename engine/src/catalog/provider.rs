@@ -59,7 +59,7 @@ pub(super) const RULES: &[Rule] = &[
         tag: "[GitHubToken]",
         keywords: &["ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"],
         partial: Partial::Prefix(&["github_pat_", "ghp_", "gho_", "ghs_", "ghu_", "ghr_"]),
-        checks: "`ghp_`, `gho_`, `ghs_`, `ghu_`, `ghr_` + ≥ 36 alphanumerics, `github_pat_` + ≥ 22",
+        checks: "`ghp_`, `gho_`, `ghs_`, `ghu_`, `ghr_` + ≥ 36 alphanumerics; `github_pat_` + 82 word characters",
         examples: &["token «ghp_16C7e42F292c6912E7710c838347Ae178B4a» ok"],
         negatives: &["ghp_short ghp_****"],
         ..TOKEN

@@ -7,10 +7,17 @@ use std::sync::LazyLock;
 use base64::Engine as _;
 
 use super::{alnum, at, before, count, fqdn_end, run, token_char, Scan, Slot};
-use super::{PEM_MAX, VALUE_MAX};
+use super::{PEM_MAX, TOKEN_MAX, VALUE_MAX};
 use crate::catalog::{Detect, RULES};
 use crate::types::PiiType;
 use crate::validate::is_placeholder;
+
+/// The longest URL scheme (`git+ssh`, `postgresql`): a finding starting at the scheme (a Slack
+/// webhook) must start within the resolver's look-back.
+const URL_SCHEME_MAX: usize = 32;
+
+/// User, password and host of a URL are looked for in at most this many bytes after `://`.
+const URL_AUTH_MAX: usize = 4096;
 
 /// Key names are compared on at most this many trailing bytes of the key.
 const KEY_MAX: usize = 32;
@@ -114,7 +121,7 @@ pub(super) struct PemMemo {
     begin: Search,
 }
 
-impl Scan<'_> {
+impl Scan<'_, '_> {
     pub(super) fn url(&mut self, colon: usize) {
         let b = self.b;
         // scheme
@@ -124,30 +131,36 @@ impl Scan<'_> {
             ss -= 1;
         }
         count(colon - ss);
+        // (A finding may start at the scheme: keep it within the resolver's look-back.)
+        ss = ss.max(colon.saturating_sub(URL_SCHEME_MAX));
+        while ss < colon && !b[ss].is_ascii_alphabetic() {
+            ss += 1;
+        }
         if colon - ss < 2 || !b[ss].is_ascii_alphabetic() {
             return;
         }
         let scheme = &b[ss..colon];
         let auth_s = colon + 3;
-        let auth_e = run(b, auth_s, |c| {
-            !matches!(
-                c,
-                b'/' | b'?'
-                    | b'#'
-                    | b' '
-                    | b'\t'
-                    | b'\r'
-                    | b'\n'
-                    | b'"'
-                    | b'\''
-                    | b'<'
-                    | b'>'
-                    | b'`'
-                    | b','
-                    | b';'
-                    | b'|'
-            ) && c >= 0x20
-        });
+        let auth_e = auth_s
+            + run(&b[auth_s..b.len().min(auth_s + URL_AUTH_MAX)], 0, |c| {
+                !matches!(
+                    c,
+                    b'/' | b'?'
+                        | b'#'
+                        | b' '
+                        | b'\t'
+                        | b'\r'
+                        | b'\n'
+                        | b'"'
+                        | b'\''
+                        | b'<'
+                        | b'>'
+                        | b'`'
+                        | b','
+                        | b';'
+                        | b'|'
+                ) && c >= 0x20
+            });
         let auth = &b[auth_s..auth_e];
         count(auth.len());
         let host_s = match memchr::memrchr(b'@', auth) {
@@ -177,7 +190,7 @@ impl Scan<'_> {
                     && b[e..].starts_with(b"/services/")
                 {
                     let pe = run(b, e, |c| alnum(c) || matches!(c, b'/' | b'_' | b'-'));
-                    if pe > e + 20 {
+                    if pe > e + 20 && pe - ss <= VALUE_MAX {
                         self.push(PiiType::SlackToken, ss, pe);
                     }
                     return;
@@ -200,7 +213,7 @@ impl Scan<'_> {
         });
         let te = run(b, te, |c| c == b'=');
         let v = &b[ts..te];
-        if token_char(at(b, te)) || v.len() < 12 || is_placeholder(v) {
+        if token_char(at(b, te)) || v.len() < 12 || v.len() > TOKEN_MAX || is_placeholder(v) {
             return;
         }
         count(v.len());
@@ -227,7 +240,7 @@ impl Scan<'_> {
         }
         let s_e = self.run_memo(Slot::JwtSignature, p_e + 1);
         let nx = at(b, s_e);
-        if nx == b'.' || nx == b'=' || nx == b'/' || nx == b'+' {
+        if nx == b'.' || nx == b'=' || nx == b'/' || nx == b'+' || s_e - s > TOKEN_MAX {
             return;
         }
         count(h_e - s);

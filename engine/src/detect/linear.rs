@@ -7,74 +7,12 @@
 //! is scanned at 64 KiB and 1 MiB, and its work must grow at most linearly (within 10 %) and
 //! stay under a fixed budget per byte.
 
-use crate::catalog::{Family, RULES};
+use crate::catalog::stress::{repeat_to, units};
+use crate::catalog::Family;
 use crate::Engine;
-
-/// What follows a keyword in the generated units: nothing, assignment syntaxes, quotes,
-/// brackets, the delimiters of token prefixes, and a character of the value classes.
-const SUFFIXES: &[&str] = &[
-    "", "=", "=\"", "='", "=[", "=<", "={", "=(", ": ", ":\"", "\":\"", "\": \"", " = ", "=>",
-    ":=", "_", "-", ".", "/", " ", "a", "1", "=x.", "=a ", "x", "@a.co", "=\\\"", "\n", "=\"a\n",
-];
-
-/// Family-wide pieces that no single keyword spells: digit groups, dotted and coloned shapes.
-fn extra_units(f: Family) -> &'static [&'static str] {
-    match f {
-        Family::Pii => &[
-            "1234 ", "1234-", "123-45-", "+1 ", "+44 ", "(555) ", "1-", "AB12",
-        ],
-        Family::Network => &[
-            "1.", "1.2.", "a.", "a-", "::", "a:", "1:", "ab:", "00:1a:", "x.com ",
-        ],
-        Family::Credential => &[
-            "eyJ",
-            "eyJhbGciOiJIUzI1NiJ9.",
-            "Bearer ",
-            "a://",
-            "a://b:c@",
-        ],
-        Family::ProviderToken => &["AKIA", "AIza", "gh", "xox"],
-    }
-}
 
 /// Work units per input byte that no input may exceed (the normal-log figure is about 2).
 const BUDGET_PER_BYTE: f64 = 64.0;
-
-fn units(f: Family) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut all_kw = String::new();
-    for r in RULES.iter().filter(|r| r.family == f) {
-        for k in r.keywords {
-            all_kw.push_str(k);
-            for s in SUFFIXES {
-                out.push(format!("{k}{s}"));
-            }
-            // Quoted JSON key forms.
-            out.push(format!("\"{k}\": \""));
-        }
-    }
-    out.extend(extra_units(f).iter().map(|s| (*s).to_owned()));
-    // Everything of the family at once (interleavings: `AIza-eyJ-…`).
-    let joined: String = out.concat();
-    out.push(all_kw);
-    out.push(joined);
-    out.sort();
-    out.dedup();
-    out
-}
-
-fn repeat_to(unit: &str, n: usize) -> String {
-    let mut s = String::with_capacity(n + unit.len());
-    while s.len() < n {
-        s.push_str(unit);
-    }
-    let mut cut = n;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    s.truncate(cut);
-    s
-}
 
 fn work(eng: &Engine, text: &str) -> u64 {
     eng.scan_counting(text).1

@@ -32,7 +32,7 @@ mod simd;
 mod linear;
 
 use crate::catalog::COUNT;
-use crate::overlap::Cand;
+use crate::overlap::{Cand, Resolver};
 use crate::types::PiiType;
 
 pub use network::fqdn_end;
@@ -40,6 +40,15 @@ pub use network::fqdn_end;
 /// PEM blocks longer than this are not keys (bounds how far `stream_safe_len` and `scan_range`
 /// must look, and what a streaming consumer has to buffer).
 pub const PEM_MAX: usize = 64 * 1024;
+
+/// How far before the event that finds it a candidate may start (an e-mail's local part, a
+/// host name's first label, a URL's scheme): what lets the resolver settle findings as the scan
+/// goes.
+pub const LOOKBACK: usize = 72;
+
+/// Tokens without a length of their own (bearer tokens, JWTs) are at most this long, like PEM
+/// blocks: longer runs are data, and an open candidate bounds what the resolver must hold.
+pub const TOKEN_MAX: usize = 64 * 1024;
 
 /// Values found by their key name are at most this long (longer runs are data, not a secret).
 pub const VALUE_MAX: usize = 512;
@@ -264,8 +273,9 @@ impl Detectors {
         Detectors
     }
 
-    /// Appends every candidate in `text` to `out` (unsorted, possibly overlapping).
-    pub fn scan(&self, text: &str, en: &Enabled, out: &mut Vec<Cand>) {
+    /// Hands every candidate in `text` to `out`, flushing it as the scan goes (see
+    /// [`Resolver`]); the caller finishes it.
+    pub fn scan(&self, text: &str, en: &Enabled, out: &mut Resolver<'_>) {
         Scan::new(text.as_bytes(), en, out).main_loop();
     }
 }
@@ -278,16 +288,17 @@ pub fn open_quote_at_end(line: &str) -> bool {
         return false;
     }
     let en = Enabled([true; COUNT]);
-    let mut out = Vec::new();
+    let mut sink = |_| {};
+    let mut out = Resolver::new(Vec::new(), &mut sink);
     let mut s = Scan::new(b, &en, &mut out);
     s.main_loop();
     s.open_quote
 }
 
-struct Scan<'a> {
+struct Scan<'a, 'r> {
     b: &'a [u8],
     en: &'a Enabled,
-    out: &'a mut Vec<Cand>,
+    out: &'a mut Resolver<'r>,
     /// Start of the current 64-byte block and its mask of host-name bytes (`[A-Za-z0-9.-]`),
     /// so a host name's extent is found with one bit scan instead of a byte loop.
     blk_base: usize,
@@ -298,10 +309,12 @@ struct Scan<'a> {
     next: [Next; NEXT_BYTES.len()],
     /// A quoted value was still open where the text ended (see [`open_quote_at_end`]).
     open_quote: bool,
+    /// End of the last e-mail address found.
+    email_end: usize,
 }
 
-impl<'a> Scan<'a> {
-    fn new(b: &'a [u8], en: &'a Enabled, out: &'a mut Vec<Cand>) -> Scan<'a> {
+impl<'a, 'r> Scan<'a, 'r> {
+    fn new(b: &'a [u8], en: &'a Enabled, out: &'a mut Resolver<'r>) -> Scan<'a, 'r> {
         Scan {
             b,
             en,
@@ -313,6 +326,7 @@ impl<'a> Scan<'a> {
             pem: credential::PemMemo::default(),
             next: [Next { from: 1, found: 0 }; NEXT_BYTES.len()],
             open_quote: false,
+            email_end: 0,
         }
     }
 
@@ -479,6 +493,10 @@ impl<'a> Scan<'a> {
                 self.special(base + p);
             }
             prev_word = (w >> 63) & 1 == 1;
+            // Every candidate of a later event starts at most LOOKBACK bytes before that
+            // event, which lies past this block: what ends before `base - LOOKBACK + 64` is
+            // settled.
+            self.out.flush((base + 64).saturating_sub(LOOKBACK));
             base += 64;
         }
     }

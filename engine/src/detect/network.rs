@@ -5,7 +5,7 @@ use super::{alnum, at, before, count, glued, glued_next, run, Scan};
 use crate::types::PiiType;
 use crate::validate::is_tld;
 
-impl Scan<'_> {
+impl Scan<'_, '_> {
     pub(super) fn ipv4_at(&mut self, s: usize) {
         let b = self.b;
         let p = before(b, s);

@@ -6,7 +6,7 @@ use super::{alnum, at, before, count, fqdn_end, glued, glued_next, run, Scan};
 use crate::types::PiiType;
 use crate::validate::{card_brand_ok, iban_len, iban_mod97_ok, luhn_ok, ssn_ok};
 
-impl Scan<'_> {
+impl Scan<'_, '_> {
     pub(super) fn numeric(&mut self, ws: usize, we: usize) {
         let b = self.b;
         let wl = we - ws;
@@ -236,6 +236,9 @@ impl Scan<'_> {
             ls -= 1;
         }
         count(a - ls);
+        // Two addresses never share characters: a local part starts after the last address
+        // (`-@a.co-@a.co` is not a chain of overlapping ones).
+        ls = ls.max(self.email_end.min(a));
         while ls < a && matches!(b[ls], b'.' | b'-' | b'+') {
             ls += 1;
         }
@@ -260,6 +263,7 @@ impl Scan<'_> {
             self.push(PiiType::Hostname, a + 1, e);
         } else {
             self.push(PiiType::Email, ls, e);
+            self.email_end = e;
         }
     }
 }

@@ -8,7 +8,10 @@ use crate::types::PiiType;
 /// Slack tokens are at most this long after their `xox?-` prefix.
 const SLACK_MAX: usize = 255;
 
-impl Scan<'_> {
+/// Other provider tokens without a fixed length are at most this long.
+const PROVIDER_MAX: usize = 255;
+
+impl Scan<'_, '_> {
     pub(super) fn aws_key(&mut self, s: usize, we: usize) {
         let b = self.b;
         if we - s == 20
@@ -35,6 +38,9 @@ impl Scan<'_> {
             return;
         }
         let v = &b[s..e];
+        if v.len() > PROVIDER_MAX {
+            return;
+        }
         let ok = if let Some(rest) = v.strip_prefix(b"github_pat_") {
             // `github_pat_` + 82 word characters (22 + `_` + 59 as GitHub issues them).
             rest.len() == 82
@@ -77,7 +83,7 @@ impl Scan<'_> {
             return;
         };
         let e = run(b, s + pre, alnum);
-        if e - s - pre >= 16 && at(b, e) != b'_' {
+        if e - s - pre >= 16 && e - s <= PROVIDER_MAX && at(b, e) != b'_' {
             self.push(PiiType::StripeKey, s, e);
         }
     }

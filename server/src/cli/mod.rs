@@ -11,6 +11,7 @@ pub mod lsp;
 pub mod output;
 pub mod redact;
 pub mod scan;
+pub mod types;
 pub mod walk;
 
 #[derive(Parser, Debug)]
@@ -43,6 +44,8 @@ pub enum Command {
     Db(db::Command),
     /// Run the language server on stdio
     Lsp(lsp::Args),
+    /// The built-in finding types: id, family, severity, tag, label
+    Types(types::Args),
 }
 
 /// Entry point: parses arguments, runs the command, maps errors to exit status 2.
@@ -62,6 +65,7 @@ pub fn main() -> i32 {
         Command::Audit(a) => audit::run(a),
         Command::Db(c) => db::run(c),
         Command::Lsp(a) => lsp::run(a),
+        Command::Types(a) => types::run(a),
     };
     match result {
         Ok(code) => code,
