@@ -53,7 +53,7 @@ pub struct ExportArgs {
 
 /// Opens the store the way every CLI command does: data dir, default encryption rule, env/key file.
 pub fn open_store() -> anyhow::Result<Store> {
-    Ok(Store::open_default()?)
+    Ok(crate::app::keys::open_store(None)?)
 }
 
 fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
