@@ -9,7 +9,9 @@ mod corpus;
 
 mod api;
 mod attach_kill;
+mod audit_chain;
 mod cli;
+mod cli_workflow;
 mod concurrency;
 mod crypto;
 mod damage;
@@ -17,3 +19,4 @@ mod failures;
 mod rekey_kill;
 mod schema;
 mod smoke;
+mod workflow;
