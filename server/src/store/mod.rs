@@ -18,7 +18,9 @@ pub mod migrate;
 mod models;
 mod ops;
 
-pub use conn::{data_dir, key_file_for, Encryption, KeySource, DB_FILE_NAME, KEY_FILE_NAME};
+pub use conn::{
+    data_dir, init_sqlite, key_file_for, Encryption, KeySource, DB_FILE_NAME, KEY_FILE_NAME,
+};
 pub use error::{Result, StoreError};
 pub use models::*;
 pub use ops::{

@@ -26,6 +26,9 @@ pub fn plain_opts(db: &Path) -> OpenOptions {
 
 /// A raw rusqlite connection, keyed if `key` is given (to look at the file behind the API's back).
 pub fn raw_conn(db: &Path, key: Option<&str>) -> rusqlite::Connection {
+    // Another thread may be opening its first store right now: SQLite must be fully initialised
+    // before any connection, whoever opens it.
+    tftsr::store::init_sqlite().unwrap();
     let c = rusqlite::Connection::open(db).unwrap();
     if let Some(k) = key {
         c.pragma_update(None, "key", k).unwrap();

@@ -10,5 +10,6 @@ mod cli;
 mod concurrency;
 mod crypto;
 mod failures;
+mod first_open;
 mod schema;
 mod smoke;
