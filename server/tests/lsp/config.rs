@@ -85,9 +85,7 @@ fn settings_cap_severity_and_pull() {
         "workspace/didChangeConfiguration",
         json!({"settings": {"tftsr": {"redactionStyle": "shred", "maxDiagnostics": 2}}}),
     );
-    let m = c
-        .wait_notification(TIMEOUT, |m| m["method"] == "window/showMessage")
-        .expect("bad value reported");
+    let m = c.wait_notification(|m| m["method"] == "window/showMessage");
     assert!(m["params"]["message"]
         .as_str()
         .unwrap()
@@ -157,9 +155,7 @@ fn workspace_config_watch_save_errors_and_ignore_value() {
         "textDocument/didSave",
         json!({"textDocument": {"uri": file_uri(&cfg_path)}}),
     );
-    let m = c
-        .wait_notification(TIMEOUT, |m| m["method"] == "window/showMessage")
-        .expect("config error shown");
+    let m = c.wait_notification(|m| m["method"] == "window/showMessage");
     assert_eq!(m["params"]["type"], 1);
     assert!(m["params"]["message"]
         .as_str()
@@ -196,11 +192,9 @@ fn progress_on_a_long_first_scan() {
     }
     text.push_str("tail ivan@example.com\n");
     c.open(uri, "log", &text);
-    let begin = c
-        .wait_notification(TIMEOUT, |m| {
-            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin"
-        })
-        .expect("progress begin");
+    let begin = c.wait_notification(|m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin"
+    });
     let token = begin["params"]["token"].clone();
     assert!(c
         .server_requests
@@ -208,12 +202,11 @@ fn progress_on_a_long_first_scan() {
         .any(|m| m == "window/workDoneProgress/create"));
     let d = c.wait_diagnostics(uri, |d| !d.is_empty());
     assert_eq!(d.len(), 1000 + 1, "capped at maxDiagnostics + summary");
-    c.wait_notification(TIMEOUT, |m| {
+    c.wait_notification(|m| {
         m["method"] == "$/progress"
             && m["params"]["token"] == token
             && m["params"]["value"]["kind"] == "end"
-    })
-    .expect("progress end");
+    });
     assert_eq!(c.shutdown_exit().0, 0);
 }
 

@@ -126,9 +126,7 @@ fn out_of_range_edit_is_rejected_and_document_kept() {
             {"range": {"start": {"line": 40, "character": 0}, "end": {"line": 41, "character": 0}}, "text": "MORESECRET"}
         ]}),
     );
-    let msg = c
-        .wait_notification(TIMEOUT, |m| m["method"] == "window/showMessage")
-        .expect("user told about the rejected edit");
+    let msg = c.wait_notification(|m| m["method"] == "window/showMessage");
     assert_eq!(msg["params"]["type"], 1);
     assert!(!msg.to_string().contains("SECRET"));
     let state = c.request("tftsr/documentText", json!({"uri": uri}));
@@ -171,24 +169,18 @@ fn malformed_messages_get_errors_and_server_lives() {
     c.initialize(caps_nvim07(), Value::Null, None);
     // not JSON at all
     c.send_raw(b"{this is not json");
-    let err = c
-        .wait_notification(TIMEOUT, |m| m.get("error").is_some() && m["id"].is_null())
-        .expect("parse error response");
+    let err = c.wait_notification(|m| m.get("error").is_some() && m["id"].is_null());
     assert_eq!(err["error"]["code"], -32700);
     // valid JSON that is no JSON-RPC message: invalid request, with its id
     c.send(&json!({"id": 77, "hello": "world"}));
-    let err = c
-        .wait_notification(TIMEOUT, |m| m["id"] == 77)
-        .expect("invalid request response");
+    let err = c.wait_notification(|m| m["id"] == 77);
     assert_eq!(err["error"]["code"], -32600);
     // a garbled header (no Content-Length): parse error, and the stream resynchronises
     {
         let garbage = b"X-Nonsense\r\n\r\n";
         c.send_raw_unframed(garbage);
     }
-    let err = c
-        .wait_notification(TIMEOUT, |m| m.get("error").is_some() && m["id"].is_null())
-        .expect("parse error for the bad header");
+    let err = c.wait_notification(|m| m.get("error").is_some() && m["id"].is_null());
     assert_eq!(err["error"]["code"], -32700);
     // a request with wrong params
     let r = c.request_full("textDocument/codeAction", json!({"textDocument": 3}));
