@@ -21,3 +21,19 @@ pub fn scrub(cmd: &mut std::process::Command) -> &mut std::process::Command {
     }
     cmd
 }
+
+/// The tests' documents and workspaces live in temp dirs, and `tftsr` looks for `.tftsr.toml` in a
+/// directory and all its ancestors: a stray one in the temp dir or above it (someone's
+/// `/tmp/.tftsr.toml`) would silently change what every test sees. Fail clearly instead.
+pub fn assert_no_config_above_temp() {
+    let tmp = std::env::temp_dir();
+    for d in tmp.ancestors() {
+        let p = d.join(".tftsr.toml");
+        assert!(
+            !p.exists(),
+            "{} exists: tftsr would read it for every test's temp workspace (configurations are \
+             looked up in the ancestors too); move it away to run the tests",
+            p.display()
+        );
+    }
+}

@@ -21,6 +21,7 @@ pub fn tftsr(data_dir: &Path) -> Command {
 
 /// [`tftsr`] as a `std::process::Command`, for [`progress::output`] and `spawn`.
 pub fn tftsr_std(data_dir: &Path) -> std::process::Command {
+    child_env::assert_no_config_above_temp();
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("tftsr"));
     child_env::scrub(&mut cmd)
         .env("TFTSR_DATA_DIR", data_dir)

@@ -67,6 +67,7 @@ impl Client {
     }
 
     pub fn spawn_program(program: &str, args: &[&str], envs: &[(&str, &Path)]) -> Client {
+        child_env::assert_no_config_above_temp();
         let data_dir = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(program);
         child_env::scrub(&mut cmd).env("TFTSR_DATA_DIR", data_dir.path());
@@ -113,6 +114,12 @@ impl Client {
             stderr_reader: Some(stderr_reader),
             data_dir,
         }
+    }
+
+    /// A `file://` URI for a document of this test alone (in the client's own temp dir; nothing
+    /// is written there unless the test does), instead of a fixed path that tests would share.
+    pub fn doc_uri(&self, name: &str) -> String {
+        format!("file://{}/docs/{name}", self.data_dir.path().display())
     }
 
     pub fn send_raw(&mut self, body: &[u8]) {

@@ -37,7 +37,7 @@ fn settings_cap_severity_and_pull() {
         json!({"tftsr": {"maxDiagnostics": 5, "severity": {"ipv4": "error"}, "bogus": 1}}),
         None,
     );
-    let uri = "file:///tmp/tftsr-cfg/ssh.log";
+    let uri = &c.doc_uri("ssh.log");
     let text = corpus("OpenSSH_2k.log", 60);
     let n = full_scan(&text).len();
     assert!(n > 5, "{n}");
@@ -184,7 +184,7 @@ fn workspace_config_watch_save_errors_and_ignore_value() {
 fn progress_on_a_long_first_scan() {
     let mut c = Client::spawn(&[]);
     c.initialize(caps_nvim07(), Value::Null, None);
-    let uri = "file:///tmp/tftsr-big/big.log";
+    let uri = &c.doc_uri("big.log");
     let chunk = corpus("Hadoop_2k.log", 2000);
     let mut text = String::new();
     while text.len() < 5 * 1024 * 1024 {
@@ -261,8 +261,8 @@ fn scan_file_writes_a_redacted_copy() {
 fn globs_decide_what_is_scanned_and_close_clears() {
     let mut c = Client::spawn(&[]);
     c.initialize(caps_nvim07(), Value::Null, None);
-    let txt = "file:///tmp/tftsr-globs/notes.txt";
-    let rotated = "file:///tmp/tftsr-globs/app.log.3";
+    let txt = &c.doc_uri("notes.txt");
+    let rotated = &c.doc_uri("app.log.3");
     let body = "contact mallory@example.com\n";
     c.open(txt, "plaintext", body);
     c.open(rotated, "plaintext", body);

@@ -28,6 +28,7 @@ now_ms() { date +%s%3N; }
 t_start=$(now_ms)
 fail_setup() { echo "vscode e2e: setup failed: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 trap 'fail_setup "command failed at line $LINENO"' ERR
+( source "$here/../lib.sh" && no_stray_config ) || fail_setup "a stray .tftsr.toml above the temp dir"
 
 # code-server pins its Node major: 4.100.3 (VS Code 1.100.3) is the newest that runs on Node 20.
 CS_VERSION="${CS_VERSION:-4.100.3}"
