@@ -196,3 +196,38 @@ pub fn wait_output(mut child: Child, what: &str) -> std::process::Output {
         stderr: err.join().unwrap(),
     }
 }
+
+/// Waits for `child` to exit (while it makes progress) and returns its status and the CPU time
+/// it used in all: the yardstick for killing later runs of the same work part-way.
+pub fn wait_measuring_cpu(child: &mut Child, what: &str) -> (ExitStatus, Duration) {
+    let pid = child.id();
+    let mut cpu = Duration::ZERO;
+    let status = Progress::new(pid, what)
+        .until(
+            || 0,
+            || {
+                // Read before reaping: a zombie's /proc entry still holds its final CPU time.
+                cpu = cpu_time(pid).unwrap_or(cpu).max(cpu);
+                child.try_wait().expect("try_wait")
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    (status, cpu)
+}
+
+/// Lets `child` run until it has used `at` of CPU time, or exits; `true` if it exited first.
+/// Kill points measured in the child's own CPU time fall in the same places of its work however
+/// loaded the machine is, unlike wall-clock sleeps.
+pub fn run_until_cpu(child: &mut Child, at: Duration) -> bool {
+    let pid = child.id();
+    Progress::new(pid, format!("the child to use {at:?} of CPU"))
+        .until(
+            || 0,
+            || match child.try_wait().expect("try_wait") {
+                Some(_) => Some(true),
+                None if cpu_time(pid).is_some_and(|t| t >= at) => Some(false),
+                None => None,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+}

@@ -3,8 +3,6 @@
 
 #[path = "../../../tests/common/child_env.rs"]
 pub mod child_env;
-#[path = "../../../tests/common/corpus.rs"]
-pub mod corpus;
 #[path = "../../../tests/common/progress.rs"]
 pub mod progress;
 

@@ -4,6 +4,7 @@
 #[path = "../common/lsp_client.rs"]
 mod lsp_client;
 
+mod attach_parity;
 mod basic;
 mod config;
 mod robust;

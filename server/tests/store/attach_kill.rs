@@ -11,14 +11,13 @@
 use crate::helpers;
 
 use std::path::Path;
-use std::time::Duration;
 
 use helpers::*;
 use tftsr::store::Store;
 
 /// Real OpenSSH log lines (loghub) with an e-mail address planted on every `every`-th line.
 fn build_log(path: &Path, copies: usize, every: usize) -> usize {
-    let src = corpus::loghub_file("OpenSSH_2k.log");
+    let src = crate::corpus::loghub_file("OpenSSH_2k.log");
     let mut out = String::new();
     let mut planted = 0;
     for c in 0..copies {
@@ -141,35 +140,15 @@ fn kill_9_during_large_attaches_leaves_all_or_nothing() {
     let log = dir.path().join("big.log");
     build_log(&log, 8, 1); // ~16,000 findings, ~2 MB
     let id = new_issue(&data);
-    // One whole attach first: how much CPU time it takes (read until it exits; ticks of 10 ms).
+    // One whole attach first: how much CPU time it takes.
     let mut whole = spawn_attach(&data, &id, &log);
-    let mut cpu = Duration::ZERO;
-    let status = progress::Progress::new(whole.id(), "a whole attach")
-        .until(
-            || 0,
-            || {
-                cpu = progress::cpu_time(whole.id()).unwrap_or(cpu).max(cpu);
-                whole.try_wait().unwrap()
-            },
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, cpu) = progress::wait_measuring_cpu(&mut whole, "a whole attach");
     assert!(status.success(), "the uninterrupted attach failed");
     assert_eq!(assert_all_or_nothing(&db_in(&data)).0, 1);
     let mut killed_mid = 0;
     for percent in [5u32, 20, 35, 50, 65, 80] {
-        let at = cpu * percent / 100;
         let mut child = spawn_attach(&data, &id, &log);
-        let pid = child.id();
-        let finished = progress::Progress::new(pid, format!("the attach to reach {at:?} of CPU"))
-            .until(
-                || 0,
-                || match child.try_wait().unwrap() {
-                    Some(_) => Some(true),
-                    None if progress::cpu_time(pid).is_some_and(|t| t >= at) => Some(false),
-                    None => None,
-                },
-            )
-            .unwrap_or_else(|e| panic!("{e}"));
+        let finished = progress::run_until_cpu(&mut child, cpu * percent / 100);
         let _ = child.kill(); // SIGKILL
         let status = child.wait().unwrap();
         if !finished && !status.success() {
