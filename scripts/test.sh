@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of TFTSR: Rust unit + integration tests (engine, CLI, store, language server over
-# stdio), the editor end-to-end tests (Neovim, Emacs, pytest-lsp profiles, VS Code via
-# code-server), and the VS Code extension's lint/typecheck/unit tests/packaging.
+# stdio), the Python package and its Spark job (python/test.sh), the editor end-to-end tests
+# (Neovim, Emacs, pytest-lsp profiles, VS Code via code-server), and the VS Code extension's
+# lint/typecheck/unit tests/packaging.
 # Installs what it needs (apt/pip/npm, idempotently). Exit non-zero on any failure.
 # Usage: scripts/test.sh            everything
 #        TFTSR_SKIP_VSCODE=1 scripts/test.sh   everything but the browser-driven VS Code run
@@ -9,15 +10,20 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 bash scripts/setup.sh || exit 2
-# The SARIF test validates against the official schema with Python's jsonschema.
-if ! python3 -c 'import jsonschema' 2>/dev/null; then
-  python3 -m pip install -q jsonschema 2>/dev/null || {
-    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+# pip_or_apt MODULE PIP_PACKAGE [APT_PACKAGE]: import MODULE, installing it if it is missing
+pip_or_apt() {
+  python3 -c "import $1" 2>/dev/null && return 0
+  python3 -m pip install -q "$2" 2>/dev/null || if [ -n "${3:-}" ]; then
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
     $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-      --no-install-recommends python3-jsonschema >/dev/null
-  }
-  python3 -c 'import jsonschema' || { echo "test.sh: cannot install python3 jsonschema" >&2; exit 2; }
-fi
+      --no-install-recommends "$3" >/dev/null
+  fi
+  python3 -c "import $1" || { echo "test.sh: cannot install the python module $1" >&2; return 1; }
+}
+# The SARIF test validates against the official schema with Python's jsonschema.
+pip_or_apt jsonschema jsonschema python3-jsonschema || exit 2
+# The store tests tamper with tftsr.db through an independent SQLCipher client.
+pip_or_apt sqlcipher3 sqlcipher3-binary || exit 2
 
 pass=0; fail=0; failed=()
 step() {  # step NAME CMD... : run one suite, record the outcome, keep going
@@ -66,6 +72,7 @@ cargo_tests() {
 
 step "cargo build" cargo build --all-targets --locked
 step "cargo test" cargo_tests
+step "python package + Spark job (python/tests)" bash python/test.sh
 export TFTSR_BIN="$root/target/debug/tftsr"
 export SERVER_CMD="$TFTSR_BIN lsp"
 clients=(nvim emacs pytest-lsp)

@@ -9,6 +9,7 @@ mod corpus;
 
 mod api;
 mod attach_kill;
+mod audit_chain;
 mod cli;
 mod concurrency;
 mod crypto;
@@ -18,3 +19,4 @@ mod first_open;
 mod rekey_kill;
 mod schema;
 mod smoke;
+mod workflow;
