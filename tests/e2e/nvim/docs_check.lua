@@ -5,11 +5,7 @@ local fx = vim.fn.json_decode(table.concat(vim.fn.readfile(assert(os.getenv('E2E
 local ok, err = pcall(function()
   local buf = vim.api.nvim_get_current_buf()
   assert(vim.bo[buf].filetype == 'log', 'snippet did not set filetype log: ' .. vim.bo[buf].filetype)
-  local function server() -- the snippet starts the client itself: watch it once it is there
-    local c = vim.lsp.buf_get_clients(buf)[next(vim.lsp.buf_get_clients(buf)) or 0]
-    return c and c.rpc and c.rpc.pid
-  end
-  progress.wait(server, function() return #vim.diagnostic.get(buf) == #fx.findings end,
+  progress.wait(function() return #vim.diagnostic.get(buf) == #fx.findings end,
     #fx.findings .. ' diagnostics through the snippet')
   local clients = vim.lsp.buf_get_clients(buf)
   local names = {}
@@ -21,9 +17,6 @@ local ok, err = pcall(function()
   io.stdout:write(('docs snippet (nvim 0.7): attached as %s, %d diagnostics\n'):format(names[1], #fx.findings))
 end)
 if not ok then io.stdout:write('FAIL (docs snippet): ' .. tostring(err) .. '\n') end
-local pids = {}
-for _, c in ipairs(vim.lsp.get_active_clients()) do table.insert(pids, c.rpc.pid) end
 vim.lsp.stop_client(vim.lsp.get_active_clients())
-pcall(progress.wait, function() return pids[1] end,
-  function() return #vim.lsp.get_active_clients() == 0 end, 'the server to stop')
+pcall(progress.wait, function() return #vim.lsp.get_active_clients() == 0 end, 'the server to stop')
 vim.cmd(ok and 'qall!' or 'cquit 1')

@@ -47,17 +47,16 @@ local function main()
   check(client_id, 'start_client failed')
   check(vim.lsp.buf_attach_client(bufnr, client_id), 'buf_attach_client failed')
   local client = vim.lsp.get_client_by_id(client_id)
-  local server = progress.pid_of(client)
   local function request(method, params)
     local done, err, result
     client.request(method, params, function(e, r) done, err, result = true, e, r end, bufnr)
-    progress.wait(server, function() return done or client.is_stopped() end, method .. ' response')
+    progress.wait(function() return done or client.is_stopped() end, method .. ' response')
     check(done, '%s: the server stopped before answering', method)
     check(not err, '%s failed: %s', method, vim.inspect(err))
     return result
   end
   local function wait_diags(n, what)
-    progress.wait(server, function() return #vim.diagnostic.get(bufnr) == n or client.is_stopped() end,
+    progress.wait(function() return #vim.diagnostic.get(bufnr) == n or client.is_stopped() end,
       string.format('%d diagnostics (%s)', n, what))
     check(not client.is_stopped(), 'server exited (check SERVER_CMD and its stderr)')
     check(#vim.diagnostic.get(bufnr) == n, '%s: want %d diagnostics, got %d: %s', what, n,
@@ -175,7 +174,7 @@ local function main()
   log('saved file is redacted: %s', table.concat(disk, ' / '))
 
   client.stop()
-  progress.wait(server, function() return client.is_stopped() end, 'the server to stop')
+  progress.wait(function() return client.is_stopped() end, 'the server to stop')
   log('PASS in %.0f ms', (vim.loop.hrtime() - t0) / 1e6)
 end
 

@@ -43,7 +43,7 @@ if [ $rc -eq 0 ]; then
     && grep -q '^:TftsrReview' "$work/doc/tags" || { echo "FAIL: :helptags on doc/tftsr.txt"; rc=1; }
 fi
 if [ $rc -eq 0 ]; then
-  REPO_ROOT="$REPO_ROOT" E2E_WORKDIR="$work/plugin" timeout -k 5 "${E2E_TIMEOUT:-90}" \
+  REPO_ROOT="$REPO_ROOT" E2E_WORKDIR="$work/plugin" python3 "$E2E_DIR/watchdog.py" nvim \
     nvim --headless -u NONE -i NONE -n --cmd "set rtp^=$REPO_ROOT" -c "luafile $E2E_DIR/nvim/plugin.lua"
   rc=$?
 fi
@@ -61,7 +61,7 @@ if [ $rc -eq 0 ] && [ -z "$nvim_new" ]; then
 fi
 if [ $rc -eq 0 ]; then
   echo "--- $("$nvim_new" --version | head -1) ($nvim_new)"
-  REPO_ROOT="$REPO_ROOT" E2E_WORKDIR="$work/plugin-new" timeout -k 5 "${E2E_TIMEOUT:-90}" \
+  REPO_ROOT="$REPO_ROOT" E2E_WORKDIR="$work/plugin-new" python3 "$E2E_DIR/watchdog.py" nvim \
     "$nvim_new" --headless -u NONE -i NONE -n --cmd "set rtp^=$REPO_ROOT" -c "luafile $E2E_DIR/nvim/plugin.lua"
   rc=$?
 fi
@@ -71,7 +71,7 @@ if [ $rc -eq 0 ]; then
   echo '# project root' > "$work/lspconfig/.tftsr.toml"
   path_with_tftsr "$work/bin"  # lsp/tftsr.lua runs `tftsr lsp` from PATH
   # `filetype on` sources ftdetect/*.vim from the runtimepath (-u NONE alone does not)
-  (cd "$work/lspconfig" && E2E_LOG="$work/lspconfig/app.log" timeout -k 5 "${E2E_TIMEOUT:-90}" \
+  (cd "$work/lspconfig" && E2E_LOG="$work/lspconfig/app.log" python3 "$E2E_DIR/watchdog.py" nvim \
     "$nvim_new" --headless -u NONE -i NONE -n --cmd "set rtp^=$REPO_ROOT" --cmd 'filetype on' \
       -c "luafile $E2E_DIR/nvim/lsp_config.lua")
   rc=$?
