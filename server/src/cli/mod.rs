@@ -14,6 +14,7 @@ pub mod output;
 pub mod redact;
 pub mod scan;
 pub mod select;
+pub mod types;
 pub mod walk;
 pub mod why;
 
@@ -52,6 +53,8 @@ pub enum Command {
     Lsp(lsp::Args),
     /// Print the fingerprint of values read from stdin (for allowlists)
     Fingerprint(fingerprint::Args),
+    /// The built-in finding types: id, family, severity, tag, label
+    Types(types::Args),
 }
 
 /// Entry point: parses arguments, runs the command, maps errors to exit status 2.
@@ -83,6 +86,7 @@ pub fn main() -> i32 {
         Command::Db(c) => db::run(c),
         Command::Lsp(a) => lsp::run(a),
         Command::Fingerprint(a) => fingerprint::run(a),
+        Command::Types(a) => types::run(a),
     };
     match result {
         Ok(code) => code,
