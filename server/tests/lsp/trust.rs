@@ -27,16 +27,14 @@ fn diagnostics_with_config(mode: u32, warned: bool) -> (Vec<Value>, Option<Value
     let uri = format!("file://{}/app.log", root.display());
     c.open(&uri, "log", &text);
     let diags = c.wait_diagnostics(&uri, |_| true);
-    let warning = warned
-        .then(|| {
-            c.wait_notification(TIMEOUT, |m| {
-                m["method"] == "window/showMessage"
-                    && m["params"]["message"]
-                        .as_str()
-                        .is_some_and(|s| s.contains(".tftsr.toml"))
-            })
+    let warning = warned.then(|| {
+        c.wait_notification(|m| {
+            m["method"] == "window/showMessage"
+                && m["params"]["message"]
+                    .as_str()
+                    .is_some_and(|s| s.contains(".tftsr.toml"))
         })
-        .flatten();
+    });
     c.shutdown_exit();
     (diags, warning)
 }
