@@ -211,7 +211,7 @@ pub struct StreamStats {
     pub binary: bool,
     /// The input was judged binary, whether skipped or scanned.
     pub detected_binary: bool,
-    /// NUL bytes (or UTF-16 NUL units) seen: scanned as separators.
+    /// NUL bytes (or UTF-16 NUL units) in padding runs (see [`PADDING`]): scanned as spaces.
     pub nul_bytes: u64,
     pub encoding: Encoding,
 }
@@ -273,14 +273,20 @@ pub fn sniff(head: &[u8]) -> Detected {
     if memchr::memchr(0, head).is_none() {
         return Detected::Text(Encoding::Utf8);
     }
-    let units = head.len() / 2;
-    if units >= 2 {
-        let zeros = |side: usize| (0..units).filter(|i| head[2 * i + side] == 0).count();
-        let (even, odd) = (zeros(0), zeros(1));
-        if odd * 10 >= units * 7 && even * 20 <= units {
+    // Units that are not NUL (a NUL unit is padding, whatever the byte order).
+    let units: Vec<(u8, u8)> = head
+        .chunks_exact(2)
+        .map(|u| (u[0], u[1]))
+        .filter(|&u| u != (0, 0))
+        .collect();
+    if units.len() >= 2 {
+        let n = units.len();
+        let even = units.iter().filter(|u| u.0 == 0).count();
+        let odd = units.iter().filter(|u| u.1 == 0).count();
+        if odd * 10 >= n * 7 && even * 20 <= n {
             return Detected::Text(Encoding::Utf16Le);
         }
-        if even * 10 >= units * 7 && odd * 20 <= units {
+        if even * 10 >= n * 7 && odd * 20 <= n {
             return Detected::Text(Encoding::Utf16Be);
         }
     }
@@ -366,9 +372,9 @@ pub fn stream<R: Read + ?Sized>(
             }
             Err(_) => (buf.len(), false),
         };
-        // NUL bytes (padding) separate values: the view has a space for each.
-        let has_nul = memchr::memchr(0, &buf[..view_len]).is_some();
-        let view_bytes: &[u8] = if valid && !has_nul {
+        // NUL padding separates values: the view has a space for each of its bytes.
+        let padded = has_padding(&buf[..view_len]);
+        let view_bytes: &[u8] = if valid && !padded {
             &buf[..view_len]
         } else {
             sanitize(&buf[..view_len], &mut sanitized);
@@ -402,8 +408,8 @@ pub fn stream<R: Read + ?Sized>(
         // so `raw[..safe]` does not split a character either.
         let raw = &buf[..safe];
         let chunk_text = &text[..safe];
-        if has_nul {
-            stats.nul_bytes += memchr::memchr_iter(0, raw).count() as u64;
+        if padded {
+            stats.nul_bytes += sanitize(raw, &mut Vec::new());
         }
         let mut findings = if valid {
             engine.scan(chunk_text)
@@ -542,9 +548,25 @@ fn decode_utf16(
         let u = unit(i);
         match u {
             0 => {
-                stats.nul_bytes += 1;
-                push(' ', i, text, map);
-                i += 2;
+                // A run of NUL units: padding (spaces) if long enough, else text.
+                let mut end = i;
+                while end + 1 < buf.len() && unit(end) == 0 {
+                    end += 2;
+                }
+                let run = (end - i) / 2;
+                if run < PADDING && end + 1 >= buf.len() && !eof {
+                    break; // the run may go on in the next read
+                }
+                let c = if run >= PADDING {
+                    stats.nul_bytes += run as u64;
+                    ' '
+                } else {
+                    '\0'
+                };
+                for k in 0..run {
+                    push(c, i + 2 * k, text, map);
+                }
+                i = end;
             }
             0xD800..=0xDBFF => {
                 if i + 3 >= buf.len() && !eof {
@@ -605,28 +627,61 @@ fn fill<R: Read + ?Sized>(reader: &mut R, buf: &mut Vec<u8>, want: usize) -> io:
     result
 }
 
-/// Text view of bytes with invalid UTF-8 or NUL: valid runs copied with each NUL a space, each
-/// invalid byte replaced by SUB (same length, so the same offsets).
-fn sanitize(bytes: &[u8], out: &mut Vec<u8>) {
+/// A run of at least this many NUL bytes is padding (a crash, a preallocated file): it separates
+/// values, as a space would. A shorter run is part of the text around it (a NUL inside a value
+/// is redacted with the value).
+const PADDING: usize = 8;
+
+fn has_padding(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, &[0; PADDING]).is_some()
+}
+
+/// Appends `bytes` with each padding run (see [`PADDING`]) as spaces; returns the padding bytes.
+fn push_unpadded(bytes: &[u8], out: &mut Vec<u8>) -> u64 {
+    let mut padding = 0;
+    let mut i = 0;
+    while let Some(k) = memchr::memchr(0, &bytes[i..]) {
+        let start = i + k;
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b != 0)
+            .map_or(bytes.len(), |n| start + n);
+        out.extend_from_slice(&bytes[i..start]);
+        if end - start >= PADDING {
+            out.extend(std::iter::repeat_n(b' ', end - start));
+            padding += (end - start) as u64;
+        } else {
+            out.extend_from_slice(&bytes[start..end]);
+        }
+        i = end;
+    }
+    out.extend_from_slice(&bytes[i..]);
+    padding
+}
+
+/// Text view of bytes with invalid UTF-8 or NUL padding: valid runs copied with padding as
+/// spaces, each invalid byte replaced by SUB (same length, so the same offsets). Returns the
+/// padding bytes.
+fn sanitize(bytes: &[u8], out: &mut Vec<u8>) -> u64 {
     out.clear();
     out.reserve(bytes.len());
+    let mut padding = 0;
     for chunk in bytes.utf8_chunks() {
-        out.extend(chunk.valid().bytes().map(|b| if b == 0 { b' ' } else { b }));
+        padding += push_unpadded(chunk.valid().as_bytes(), out);
         out.extend(std::iter::repeat_n(SUBSTITUTE, chunk.invalid().len()));
     }
+    padding
 }
 
 /// Scans bytes that are not all valid UTF-8 with `Engine::scan_bytes`: invalid bytes stand as
 /// SUB in the view the engine scans (the same view as `sanitize`'s), so a value with an invalid
 /// byte inside is one finding whose span covers it, and nothing of it survives redaction.
 /// Returns the findings and the number of invalid sequences.
-/// NUL bytes separate values here too (see `sanitize`): they are scanned as spaces.
+/// NUL padding separates values here too (see `sanitize`): it is scanned as spaces.
 fn scan_with_invalid_bytes(engine: &Engine, bytes: &[u8]) -> (Vec<Finding>, usize) {
-    let r = if memchr::memchr(0, bytes).is_some() {
-        let spaced: Vec<u8> = bytes
-            .iter()
-            .map(|&b| if b == 0 { b' ' } else { b })
-            .collect();
+    let r = if has_padding(bytes) {
+        let mut spaced = Vec::with_capacity(bytes.len());
+        push_unpadded(bytes, &mut spaced);
         engine.scan_bytes(&spaced)
     } else {
         engine.scan_bytes(bytes)
@@ -776,7 +831,7 @@ mod tests {
     #[test]
     fn utf16_is_decoded_with_offsets_of_the_input_bytes() {
         // An emoji (a surrogate pair) and a NUL unit; 3-byte reads cut units and pairs apart.
-        let text = "é 😀 mail bob@example.com\r\nnext\0alice@example.org\n";
+        let text = "é 😀 mail bob@example.com\r\nnext\0\0\0\0\0\0\0\0\0\0alice@example.org\n";
         for be in [false, true] {
             for bom in [false, true] {
                 let data = utf16(text, be, bom);
@@ -790,7 +845,7 @@ mod tests {
                         Encoding::Utf16Le
                     }
                 );
-                assert_eq!(stats.nul_bytes, 1);
+                assert_eq!(stats.nul_bytes, 10);
                 let values: Vec<String> = spans
                     .iter()
                     .map(|&(s, e)| {
@@ -848,12 +903,17 @@ mod tests {
     }
 
     #[test]
-    fn nul_separates_values_and_keeps_offsets() {
-        let data = b"user=bob@example.com\0\0\0\0alice@example.org\0\0\n";
+    fn nul_padding_separates_values_and_keeps_offsets() {
+        let data = b"user=bob@example.com\0\0\0\0\0\0\0\0alice@example.org\0\0\0\0\0\0\0\0\0\n";
         let (spans, stats, seen) = collect(data, false);
         assert_eq!(seen, data);
-        assert_eq!(stats.nul_bytes, 6);
-        assert_eq!(spans, vec![(5, 20), (24, 41)]);
+        assert_eq!(stats.nul_bytes, 17);
+        assert_eq!(spans, vec![(5, 20), (28, 45)]);
+        // A lone NUL is not padding: inside a value, it is redacted with it.
+        let data = b"login password=Zq9!\0que-planted-78 user=bob\n";
+        let (spans, stats, _) = collect(data, false);
+        assert_eq!(stats.nul_bytes, 0);
+        assert_eq!(spans, vec![(15, 34)]);
     }
 
     #[test]
