@@ -7,6 +7,7 @@ mod support;
 mod config;
 mod examples;
 mod redact;
+mod redact_jsonl;
 mod redact_memory;
 mod redact_styles;
 mod sarif;
