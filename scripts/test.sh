@@ -12,6 +12,8 @@ root="$PWD"
 bash scripts/setup.sh || exit 2
 # The SARIF test validates against the official schema with Python's jsonschema.
 python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema || exit 2
+# The store tests tamper with tftsr.db through an independent SQLCipher client.
+python3 -c 'import sqlcipher3' 2>/dev/null || python3 -m pip install -q sqlcipher3-binary || exit 2
 
 pass=0; fail=0; failed=()
 step() {  # step NAME CMD... : run one suite, record the outcome, keep going
