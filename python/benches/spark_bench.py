@@ -224,11 +224,12 @@ def main() -> None:
                                   "--output", str(work / "tiny-out")], env=env, cwd=work)
         c1, w1, _ = run_measured([sys.executable, str(job), "--master", "local[1]", "--input", str(data),
                                   "--output", str(work / "spark-out")], env=env, cwd=work)
-        spark_job = {"cpu_s": c1 - c0, "wall_s": w1 - w0, "startup_cpu_s": c0, "startup_wall_s": w0,
-                     "mb_per_core_s": mb / (c1 - c0)}
-        print(f"Spark job (redact_logs.py, file rows, local[1], all processes, startup subtracted): "
-              f"{spark_job['mb_per_core_s']:.1f} MB/s per core (cpu {c1 - c0:.2f} s; wall {w1 - w0:.2f} s; "
-              f"startup cpu {c0:.1f} s, wall {w0:.1f} s)")
+        # Wall time, not CPU: the JVM and the Python workers are not reaped by the driver, so
+        # getrusage(RUSAGE_CHILDREN) does not see their CPU. Meaningful on a quiet machine only.
+        spark_job = {"wall_s": w1 - w0, "startup_wall_s": w0, "mb_per_s_one_core_wall": mb / (w1 - w0)}
+        print(f"Spark job (redact_logs.py, file rows, local[1], wall, startup subtracted): "
+              f"{spark_job['mb_per_s_one_core_wall']:.1f} MB/s on one core (wall {w1 - w0:.2f} s; "
+              f"startup wall {w0:.1f} s; quiet machine only)")
         same = all(
             (work / "spark-out" / p.relative_to(data)).read_bytes() == (out / p.relative_to(data)).read_bytes()
             for p in files
@@ -250,8 +251,8 @@ def main() -> None:
               f"(×{side['tftsr_mb_per_core_s'] / side['presidio_mb_per_core_s']:.0f})")
 
         ratio_call = call["mb_per_core_s"] / cli["mb_per_core_s"]
-        ratio_job = spark_job["mb_per_core_s"] / cli["mb_per_core_s"]
-        print(f"inside Spark vs CLI per core: engine call {ratio_call:.0%}, whole job {ratio_job:.0%} (target ≥ 50 %)")
+        print(f"inside Spark vs CLI per core: engine call {ratio_call:.0%} (target ≥ 50 %); whole job: compare "
+              f"its one-core wall rate with the CLI's wall rate {mb / cli['wall_s']:.1f} MB/s")
         versions = {"tftsr": tftsr.__version__}
         for m in ["pyspark", "pyarrow", "presidio_analyzer", "spacy"]:
             try:
