@@ -117,9 +117,12 @@ def inner_job(args) -> None:
             p_cpu = 0.0
             if presidio:
                 t2 = time.thread_time()
-                for text in col.to_pylist():
-                    res = an.analyze(text or "", language="en")
-                    anon.anonymize(text or "", res)
+                # Spark's strings are unchecked bytes (the corpus has invalid UTF-8 on purpose).
+                raw = pa.Array.from_buffers(pa.binary(), len(col), col.buffers(), col.null_count, col.offset)
+                for b in raw.to_pylist():
+                    text = (b or b"").decode("utf-8", "replace")
+                    res = an.analyze(text, language="en")
+                    anon.anonymize(text, res)
                 p_cpu = time.thread_time() - t2
             assert len(red) == len(col)
             yield pa.RecordBatch.from_pydict(
