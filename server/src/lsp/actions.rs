@@ -72,7 +72,7 @@ pub fn plan(
             before.update(chunk.as_bytes());
         }
     }
-    for f in doc.findings.iter().filter(|f| scope.matches(f)) {
+    for f in doc.findings().iter().filter(|f| scope.matches(f)) {
         let value = doc.value(f);
         let replacement = redactor.replacement(f, &value);
         if hashes {
@@ -239,14 +239,14 @@ pub async fn code_actions(b: &Backend, p: &CodeActionParams) -> Result<CodeActio
             }));
         }
     }
-    if want_fix_all && !doc.findings.is_empty() {
+    if want_fix_all && !doc.findings().is_empty() {
         out.push(bulk(
             "Redact all PII in file".into(),
             CodeActionKind::new(FIX_ALL_KIND),
             Scope::All,
         ));
     }
-    if want_source && (only.is_some() || !under.is_empty() || !doc.findings.is_empty()) {
+    if want_source && (only.is_some() || !under.is_empty() || !doc.findings().is_empty()) {
         out.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: "Attach log to issue…".into(),
             kind: Some(CodeActionKind::SOURCE),

@@ -115,10 +115,10 @@ fn document_stats(b: &Backend, a: UriArgs) -> Result<Value> {
         .get(&a.uri)
         .ok_or_else(|| err("tftsr.documentStats: document is not open"))?;
     let mut by_type: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in &doc.findings {
+    for f in doc.findings() {
         *by_type.entry(f.kind.id()).or_insert(0) += 1;
     }
-    Ok(json!({"findings": doc.findings.len(), "byType": by_type}))
+    Ok(json!({"findings": doc.findings().len(), "byType": by_type}))
 }
 
 async fn redact_document(b: &Backend, a: RedactArgs) -> Result<Value> {

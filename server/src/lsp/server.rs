@@ -60,7 +60,7 @@ impl Backend {
             "sha256": hex::encode(h.finalize()),
             "version": doc.version,
             "bytes": doc.rope.len_bytes(),
-            "findings": doc.findings.len(),
+            "findings": doc.findings().len(),
         }))
     }
 

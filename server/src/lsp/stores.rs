@@ -264,7 +264,7 @@ impl Backend {
             docs.get(&a.uri).map(|doc| {
                 let text = doc.rope.to_string();
                 let spans: Vec<NewPiiSpan> = doc
-                    .findings
+                    .findings()
                     .iter()
                     .map(|f| NewPiiSpan {
                         pii_type: f.kind.id().to_owned(),

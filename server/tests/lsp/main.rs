@@ -1,10 +1,14 @@
 //! The language server, one binary: the real `tftsr lsp` over stdio (documents, diagnostics,
-//! code actions, configuration, robustness, the store).
+//! code actions, configuration, robustness, the store) and the document model it runs.
 
+#[path = "../../../tests/common/engine_plant.rs"]
+mod engine_plant;
 #[path = "../common/lsp_client.rs"]
 mod lsp_client;
 
 mod basic;
 mod config;
+mod edit_model;
+mod incremental;
 mod robust;
 mod store;
