@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{ExecuteCommandParams, Uri};
 
-use super::actions::{plan, workspace_edit, Scope};
+use super::actions::{plan_fresh, workspace_edit, PlanError, Scope};
 use super::{lock, Backend};
 use crate::engine::redact::Style;
 
@@ -129,15 +129,14 @@ async fn redact_document(b: &Backend, a: RedactArgs) -> Result<Value> {
         Some(t) => Scope::Types(t),
         None => Scope::All,
     };
-    let engine = b.engine();
-    let enc = b.enc();
-    let plan = {
-        let docs = lock(&b.st.docs);
-        let doc = docs
-            .get(&a.uri)
-            .ok_or_else(|| err("tftsr.redactDocument: document is not open"))?;
-        plan(doc, &engine, style, key, enc, &scope, true)
-    };
+    // Always a fresh full scan of the text the edit applies to: the command the user runs to
+    // clean a log must not depend on how far the rescans of recent edits have got.
+    let (plan, _version) = plan_fresh(b, &a.uri, style, key, &scope, true)
+        .await
+        .map_err(|e| match e {
+            PlanError::NotOpen => err("tftsr.redactDocument: document is not open"),
+            e => failed(format!("tftsr.redactDocument: {e}")),
+        })?;
     let count = plan.count();
     if count == 0 {
         return Ok(json!({"applied": true, "redactions": 0}));

@@ -259,23 +259,29 @@ impl Backend {
         let engine = self.engine();
         // The pii_spans' `replacement` is what the tag style would write.
         let redactor = Redactor::new(&engine, Style::Tag, [0; 32]);
-        let from_doc = {
-            let docs = lock(&self.st.docs);
-            docs.get(&a.uri).map(|doc| {
-                let text = doc.rope.to_string();
-                let spans: Vec<NewPiiSpan> = doc
-                    .findings()
-                    .iter()
-                    .map(|f| NewPiiSpan {
-                        pii_type: f.kind.id().to_owned(),
-                        start_offset: f.start as i64,
-                        end_offset: f.end as i64,
-                        original_value: f.value(&text).to_owned(),
-                        replacement: redactor.replacement(f, f.value(&text)),
-                    })
-                    .collect();
-                (text, spans)
-            })
+        // An open document is attached as the server holds it, with a fresh full scan of that
+        // very text (the index may lag behind edits being rescanned).
+        let eng = engine.clone();
+        let from_doc = match super::actions::fresh(self, &a.uri, move |rope, findings| {
+            let redactor = Redactor::new(&eng, Style::Tag, [0; 32]);
+            let text = rope.to_string();
+            let spans: Vec<NewPiiSpan> = findings
+                .iter()
+                .map(|f| NewPiiSpan {
+                    pii_type: f.kind.id().to_owned(),
+                    start_offset: f.start as i64,
+                    end_offset: f.end as i64,
+                    original_value: f.value(&text).to_owned(),
+                    replacement: redactor.replacement(f, f.value(&text)),
+                })
+                .collect();
+            (text, spans)
+        })
+        .await
+        {
+            Ok((x, _version)) => Some(x),
+            Err(super::actions::PlanError::NotOpen) => None,
+            Err(e) => return Err(failed(format!("tftsr.attachToIssue: {e}"))),
         };
         let (text, spans) = match from_doc {
             Some(x) => x,

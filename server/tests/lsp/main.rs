@@ -12,3 +12,4 @@ mod edit_model;
 mod incremental;
 mod robust;
 mod store;
+mod typing;
