@@ -628,11 +628,23 @@ impl Backend {
         let Some(section) = Settings::section(value) else {
             return;
         };
-        let (new, errors) = Settings::from_json(section);
-        for e in &errors {
-            tracing::warn!("{e}");
-            self.client.show_message(MessageType::WARNING, e).await;
-        }
+        let new = match Settings::from_json(section, &settings::TypeIds::of(&self.engine())) {
+            Ok(s) => s,
+            Err(errors) => {
+                // Rejected whole, as the CLI rejects a bad flag: the settings in force stay.
+                // The messages name keys, never values.
+                for e in &errors {
+                    tracing::error!("{e}");
+                }
+                tracing::error!("settings rejected; the previous settings stay in force");
+                let msg = format!(
+                    "{}\ntftsr: settings not applied; the previous settings stay in force",
+                    errors.join("\n")
+                );
+                self.client.show_message(MessageType::ERROR, msg).await;
+                return;
+            }
+        };
         if let (Some(reload), Some(level)) = (&self.st.log_reload, &new.log_level) {
             reload(level);
         }

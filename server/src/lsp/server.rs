@@ -10,7 +10,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{LanguageServer, LspService};
 
 use super::position::Encoding;
-use super::settings::Settings;
+use super::settings::{Settings, TypeIds};
 use super::{actions, commands, lock, write, Backend, Caps, LogReload};
 use crate::engine::Config;
 
@@ -113,17 +113,8 @@ impl LanguageServer for Backend {
             .filter(|u| u.scheme().as_str() == "file")
             .and_then(|u| u.to_file_path().map(|p| p.into_owned()));
         write(&self.st.root, root);
-        if let Some(opts) = &params.initialization_options {
-            if let Some(section) = Settings::section(opts) {
-                let (s, errors) = Settings::from_json(section);
-                if let (Some(reload), Some(level)) = (&self.st.log_reload, &s.log_level) {
-                    reload(level);
-                }
-                write(&self.st.settings, Arc::new(s));
-                lock(&PENDING).extend(errors);
-            }
-        }
-        // The engine's configuration must be in place before the first didOpen is scanned.
+        // The engine's configuration must be in place before the first didOpen is scanned, and
+        // before the settings, which may name its custom rules.
         if let Some(path) = self.workspace_config_path(None) {
             if path.is_file() {
                 match crate::app::config::load(&path)
@@ -132,6 +123,23 @@ impl LanguageServer for Backend {
                 {
                     Ok(engine) => write(&self.st.engine, Arc::new(engine)),
                     Err(e) => lock(&PENDING).push(format!("tftsr: {e} (using the defaults)")),
+                }
+            }
+        }
+        if let Some(opts) = &params.initialization_options {
+            if let Some(section) = Settings::section(opts) {
+                match Settings::from_json(section, &TypeIds::of(&self.engine())) {
+                    Ok(s) => {
+                        if let (Some(reload), Some(level)) = (&self.st.log_reload, &s.log_level) {
+                            reload(level);
+                        }
+                        write(&self.st.settings, Arc::new(s));
+                    }
+                    Err(errors) => lock(&PENDING).extend(
+                        errors
+                            .into_iter()
+                            .chain(["tftsr: settings rejected; using the defaults".to_owned()]),
+                    ),
                 }
             }
         }
@@ -179,9 +187,14 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         let pending: Vec<String> = std::mem::take(&mut *lock(&PENDING));
-        for m in pending {
-            tracing::warn!("{m}");
-            self.client.show_message(MessageType::WARNING, m).await;
+        if !pending.is_empty() {
+            // Messages name files, lines and keys, never values.
+            for m in &pending {
+                tracing::error!("{m}");
+            }
+            self.client
+                .show_message(MessageType::ERROR, pending.join("\n"))
+                .await;
         }
         if self.caps().watch_registration {
             let opts = DidChangeWatchedFilesRegistrationOptions {
