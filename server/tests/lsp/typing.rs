@@ -117,11 +117,7 @@ fn type_once(gap_ms: u64, debounce: Option<u64>, seed: u64, keys: usize) -> (usi
     if let Some(d) = debounce {
         settings["debounceMs"] = json!(d);
     }
-    // `TFTSR_TYPING_BIN`: another build to compare (e.g. one from before the fix).
-    let mut c = match std::env::var("TFTSR_TYPING_BIN") {
-        Ok(b) => Client::spawn_program(&b, &["lsp"], &[]),
-        Err(_) => Client::spawn(&[]),
-    };
+    let mut c = Client::spawn(&[]);
     c.initialize(caps_nvim07(), json!({ "tftsr": settings }), None);
     let uri = format!("file:///tmp/tftsr-typing/{gap_ms}-{seed}.log");
     let mut text = log_300();
