@@ -20,6 +20,7 @@ import {
   issueItem,
   OPEN_STATUSES,
   plural,
+  refusalReason,
   ScanFileResult,
   scanReportMarkdown,
   SearchHit,
@@ -589,10 +590,33 @@ class TftsrExtension {
       return;
     }
     const name = path.basename(file.fsPath);
-    const res = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `TFTSR: scanning ${name}…` },
-      () => this.exec<ScanFileResult>('tftsr.scanFile', { path: file.fsPath }),
-    );
+    // The server keeps file commands inside the workspace unless the user confirmed: picking the
+    // file in this dialog is that confirmation (the copy goes beside it). It never replaces an
+    // existing copy unless the user says so.
+    const args: Record<string, unknown> = { path: file.fsPath, allowOutsideWorkspace: true };
+    const scan = () =>
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `TFTSR: scanning ${name}…` },
+        () => this.exec<ScanFileResult>('tftsr.scanFile', args),
+      );
+    let res: ScanFileResult;
+    try {
+      res = await scan();
+    } catch (e) {
+      if (refusalReason(e) !== 'outputExists') {
+        throw e;
+      }
+      const replace = await vscode.window.showWarningMessage(
+        `TFTSR: the redacted copy of ${name} already exists. Replace it?`,
+        { modal: true },
+        'Replace',
+      );
+      if (replace !== 'Replace') {
+        return;
+      }
+      args.overwrite = true;
+      res = await scan();
+    }
     const report = vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${slug(name)}-report.md` });
     await this.showMarkdown(report, scanReportMarkdown(res));
     const a = await vscode.window.showInformationMessage(

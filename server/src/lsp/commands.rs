@@ -11,6 +11,8 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{ExecuteCommandParams, Uri};
 
 use super::actions::{plan_fresh, workspace_edit, PlanError, Scope};
+use super::scanfile::FileError;
+use super::workspace::Refusal;
 use super::{lock, Backend};
 use crate::engine::redact::Style;
 
@@ -53,10 +55,47 @@ fn arg<T: DeserializeOwned>(p: &ExecuteCommandParams) -> Result<T> {
     })
 }
 
-fn parse_style(s: Option<&str>, default: Style) -> Result<Style> {
+/// `style` of a command: names the field, never echoes what was sent.
+fn parse_style(cmd: &str, s: Option<&str>, default: Style) -> Result<Style> {
     match s {
         None => Ok(default),
-        Some(s) => s.parse().map_err(err),
+        Some(s) => s.parse().map_err(|_| {
+            err(format!(
+                "{cmd}: `style` must be tag, mask, partial or pseudonym (unknown redaction style)"
+            ))
+        }),
+    }
+}
+
+/// The refusal of a path argument, with `data.reason` for the client to act on (ask the user,
+/// then send the command again with the flag).
+fn refused(cmd: &str, field: &str, why: Refusal) -> Error {
+    let (reason, message) = match why {
+        Refusal::Outside => (
+            "outsideWorkspace",
+            format!(
+                "{cmd}: `{field}` is outside the workspace folders; send `allowOutsideWorkspace: \
+                 true` once the user has confirmed"
+            ),
+        ),
+        Refusal::Missing => (
+            "missing",
+            format!("{cmd}: `{field}` does not exist (nor its directory)"),
+        ),
+    };
+    Error {
+        code: ErrorCode::InvalidParams,
+        message: message.into(),
+        data: Some(json!({"reason": reason, "field": field})),
+    }
+}
+
+fn exists(cmd: &str) -> Error {
+    Error {
+        code: ErrorCode::InvalidParams,
+        message: format!("{cmd}: `output` already exists; send `overwrite: true` to replace it")
+            .into(),
+        data: Some(json!({"reason": "outputExists", "field": "output"})),
     }
 }
 
@@ -68,10 +107,17 @@ struct RedactArgs {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ScanFileArgs {
     path: PathBuf,
     output: Option<PathBuf>,
     style: Option<String>,
+    /// Replace an existing `output` (refused otherwise).
+    #[serde(default)]
+    overwrite: bool,
+    /// `path`/`output` may be outside the workspace folders (the user confirmed).
+    #[serde(default)]
+    allow_outside_workspace: bool,
 }
 
 #[derive(Deserialize)]
@@ -86,7 +132,16 @@ struct UriArgs {
 }
 
 pub async fn execute(b: &Backend, p: ExecuteCommandParams) -> Result<Value> {
-    tracing::info!(command = %p.command, "executeCommand");
+    // Only our own command names are logged: an unknown one is whatever the client sent.
+    let known = super::server::COMMANDS.contains(&p.command.as_str());
+    tracing::info!(
+        command = if known {
+            p.command.as_str()
+        } else {
+            "(unknown)"
+        },
+        "executeCommand"
+    );
     match p.command.as_str() {
         "tftsr.redactDocument" => redact_document(b, arg(&p)?).await,
         "tftsr.scanFile" => scan_file(b, arg(&p)?).await,
@@ -97,7 +152,10 @@ pub async fn execute(b: &Backend, p: ExecuteCommandParams) -> Result<Value> {
         "tftsr.searchIssues" => b.search_issues(arg(&p)?).await,
         "tftsr.getIssue" => b.get_issue(arg(&p)?).await,
         "tftsr.attachToIssue" => b.attach_to_issue(arg(&p)?).await,
-        other => Err(err(format!("unknown command `{other}`"))),
+        // The name is not echoed either: whatever the client sent stays out of the reply.
+        _ => Err(err(
+            "unknown command (the server's executeCommandProvider lists its commands)",
+        )),
     }
 }
 
@@ -123,7 +181,11 @@ fn document_stats(b: &Backend, a: UriArgs) -> Result<Value> {
 
 async fn redact_document(b: &Backend, a: RedactArgs) -> Result<Value> {
     let settings = b.settings();
-    let style = parse_style(a.style.as_deref(), settings.redaction_style)?;
+    let style = parse_style(
+        "tftsr.redactDocument",
+        a.style.as_deref(),
+        settings.redaction_style,
+    )?;
     let key = b.key_for(style).await.map_err(failed)?;
     let scope = match a.types {
         Some(t) => Scope::Types(t),
@@ -172,26 +234,44 @@ pub fn default_output(path: &Path) -> PathBuf {
 }
 
 async fn scan_file(b: &Backend, a: ScanFileArgs) -> Result<Value> {
+    const CMD: &str = "tftsr.scanFile";
     let settings = b.settings();
-    let style = parse_style(a.style.as_deref(), settings.redaction_style)?;
+    let style = parse_style(CMD, a.style.as_deref(), settings.redaction_style)?;
+    let folders = b.folders();
+    let allow = a.allow_outside_workspace;
+    let input = folders
+        .check(&a.path, allow)
+        .map_err(|r| refused(CMD, "path", r))?;
+    let output_arg = a.output.unwrap_or_else(|| default_output(&a.path));
+    let output = folders
+        .check(&output_arg, allow)
+        .map_err(|r| refused(CMD, "output", r))?;
+    if output == input {
+        return Err(err(format!("{CMD}: `output` is the input file (`path`)")));
+    }
+    if !a.overwrite && output.symlink_metadata().is_ok() {
+        return Err(exists(CMD));
+    }
     let key = b.key_for(style).await.map_err(failed)?;
-    let input = a.path;
-    let output = a.output.unwrap_or_else(|| default_output(&input));
     let engine = b.engine();
     let keep = b.keep_filter();
-    let (inp, out) = (input.clone(), output.clone());
+    let (inp, out, overwrite) = (input.clone(), output.clone(), a.overwrite);
     let res = tokio::task::spawn_blocking(move || {
-        super::scanfile::redact_file(&engine, &keep, style, key, &inp, &out)
+        super::scanfile::redact_file(&engine, &keep, style, key, &inp, &out, overwrite)
     })
     .await
-    .map_err(|e| failed(format!("tftsr.scanFile: {e}")))?
-    .map_err(|e| failed(format!("tftsr.scanFile: {e}")))?;
+    .map_err(|_| failed(format!("{CMD}: the redaction task failed")))?
+    .map_err(|e| match e {
+        // Created meanwhile (the check above is not atomic, the final rename is).
+        FileError::Exists => exists(CMD),
+        e => failed(format!("{CMD}: {e}")),
+    })?;
     if let Some(uri) = Uri::from_file_path(&input) {
         let _ = b.audit_file_redaction(&uri, &res, style).await;
     }
     Ok(json!({
-        "input": input,
-        "output": output,
+        "input": a.path,
+        "output": output_arg,
         "findings": res.findings,
         "byType": res.by_type,
     }))

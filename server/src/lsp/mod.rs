@@ -20,6 +20,7 @@ mod server;
 pub mod settings;
 mod stores;
 mod transport;
+pub mod workspace;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -85,6 +86,8 @@ pub struct State {
     pub enc: RwLock<Encoding>,
     pub caps: RwLock<Caps>,
     pub root: RwLock<Option<PathBuf>>,
+    /// Every workspace folder: file commands stay inside them (see `workspace.rs`).
+    pub folders: RwLock<workspace::Folders>,
     /// Where the workspace `.tftsr.toml` is (or would be written).
     pub config_path: RwLock<Option<PathBuf>>,
     pub store: stores::StoreSlot,
@@ -157,6 +160,7 @@ impl Backend {
                 enc: RwLock::new(Encoding::Utf16),
                 caps: RwLock::new(Caps::default()),
                 root: RwLock::new(None),
+                folders: RwLock::new(workspace::Folders::default()),
                 config_path: RwLock::new(None),
                 store: stores::StoreSlot::default(),
                 shutdown: AtomicBool::new(false),
@@ -180,6 +184,9 @@ impl Backend {
     }
     pub fn caps(&self) -> Caps {
         read(&self.st.caps)
+    }
+    pub fn folders(&self) -> workspace::Folders {
+        read(&self.st.folders)
     }
 
     pub fn is_tracked(&self, uri: &Uri, language_id: &str) -> bool {

@@ -10,20 +10,17 @@ use crate::cli::input::{stream, StreamOptions};
 use crate::engine::redact::{Redactor, Style};
 use crate::engine::{Engine, Finding};
 
+/// Errors name the command's fields (`path`, `output`), not the paths they held.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("cannot write {path}: {source}")]
-    Write {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("the output {0} is the input file; choose another `output`")]
-    SameFile(String),
+    #[error("cannot read `path`: {0}")]
+    Read(std::io::Error),
+    #[error("cannot write `output`: {0}")]
+    Write(std::io::Error),
+    #[error("`output` is the input file (`path`); choose another `output`")]
+    SameFile,
+    #[error("`output` already exists")]
+    Exists,
 }
 
 pub struct FileRedaction {
@@ -45,20 +42,14 @@ pub fn redact_file(
     key: [u8; 32],
     input: &Path,
     output: &Path,
+    overwrite: bool,
 ) -> Result<FileRedaction, FileError> {
-    let disp = |p: &Path| p.display().to_string();
-    let rerr = |source| FileError::Read {
-        path: disp(input),
-        source,
-    };
-    let werr = |source| FileError::Write {
-        path: disp(output),
-        source,
-    };
+    let rerr = FileError::Read;
+    let werr = FileError::Write;
     let mut file = std::fs::File::open(input).map_err(rerr)?;
     if let (Ok(a), Ok(b)) = (input.canonicalize(), output.canonicalize()) {
         if a == b {
-            return Err(FileError::SameFile(disp(output)));
+            return Err(FileError::SameFile);
         }
     }
     let dir = output
@@ -112,7 +103,16 @@ pub fn redact_file(
             }
         }
     };
-    tmp.persist(output).map_err(|e| werr(e.error))?;
+    if overwrite {
+        tmp.persist(output).map_err(|e| werr(e.error))?;
+    } else {
+        // Atomic: an `output` created since the caller checked is not replaced either.
+        tmp.persist_noclobber(output)
+            .map_err(|e| match e.error.kind() {
+                std::io::ErrorKind::AlreadyExists => FileError::Exists,
+                _ => werr(e.error),
+            })?;
+    }
     Ok(FileRedaction {
         findings: count,
         by_type,
@@ -150,7 +150,16 @@ mod tests {
         std::fs::write(&input, &text).unwrap();
         let engine = Engine::with_defaults();
         let key = [7; 32];
-        let res = redact_file(&engine, &|_, _| true, Style::Tag, key, &input, &output).unwrap();
+        let res = redact_file(
+            &engine,
+            &|_, _| true,
+            Style::Tag,
+            key,
+            &input,
+            &output,
+            false,
+        )
+        .unwrap();
         let findings = engine.scan(&text);
         let want = apply(
             &text,

@@ -11,7 +11,7 @@ use tower_lsp_server::{LanguageServer, LspService};
 
 use super::position::Encoding;
 use super::settings::{Settings, TypeIds};
-use super::{actions, commands, lock, write, Backend, Caps, LogReload};
+use super::{actions, commands, lock, workspace, write, Backend, Caps, LogReload};
 use crate::engine::Config;
 
 pub const COMMANDS: [&str; 9] = [
@@ -113,6 +113,12 @@ impl LanguageServer for Backend {
             .filter(|u| u.scheme().as_str() == "file")
             .and_then(|u| u.to_file_path().map(|p| p.into_owned()));
         write(&self.st.root, root);
+        #[allow(deprecated)]
+        let folders = match &params.workspace_folders {
+            Some(f) if !f.is_empty() => workspace::Folders::from_uris(f.iter().map(|f| &f.uri)),
+            _ => workspace::Folders::from_uris(params.root_uri.iter()),
+        };
+        write(&self.st.folders, folders);
         // The engine's configuration must be in place before the first didOpen is scanned, and
         // before the settings, which may name its custom rules.
         if let Some(path) = self.workspace_config_path(None) {
@@ -171,6 +177,13 @@ impl LanguageServer for Backend {
                         work_done_progress_options: Default::default(),
                     },
                 )),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
                 execute_command_provider: Some(ExecuteCommandOptions {
                     commands: COMMANDS.iter().map(|c| c.to_string()).collect(),
                     work_done_progress_options: Default::default(),
@@ -229,6 +242,17 @@ impl LanguageServer for Backend {
             Some(v) if v.as_object().is_some_and(|o| !o.is_empty()) => self.apply_settings(v).await,
             _ => self.pull_configuration().await,
         }
+    }
+
+    async fn did_change_workspace_folders(&self, p: DidChangeWorkspaceFoldersParams) {
+        let mut folders = self.folders();
+        folders.change(&p.event.added, &p.event.removed);
+        tracing::info!(
+            added = p.event.added.len(),
+            removed = p.event.removed.len(),
+            "workspace folders changed"
+        );
+        write(&self.st.folders, folders);
     }
 
     async fn did_change_watched_files(&self, p: DidChangeWatchedFilesParams) {

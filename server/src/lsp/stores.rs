@@ -20,6 +20,7 @@ use super::{file_name, lock, uri_hash, Backend};
 use crate::engine::redact::{Redactor, Style};
 use crate::store::{
     AuditAction, IssueDetail, IssueFilter, NewIssue, NewLogFile, NewPiiSpan, OpenOptions, Store,
+    StoreError, SEVERITIES, STATUSES,
 };
 
 #[derive(Default)]
@@ -79,8 +80,8 @@ impl Backend {
         let store = self.store().await.map_err(failed)?;
         tokio::task::spawn_blocking(move || f(&store))
             .await
-            .map_err(|e| failed(format!("{what}: {e}")))?
-            .map_err(|e| failed(format!("{what}: {e}")))
+            .map_err(|_| failed(format!("{what}: the store task failed")))?
+            .map_err(|e| store_error(what, &e))
     }
 
     /// The secret of the pseudonym style (kept in the store), cached once read.
@@ -203,6 +204,7 @@ impl Backend {
     }
 
     pub async fn create_issue(&self, a: CreateArgs) -> Result<Value> {
+        one_of("tftsr.createIssue", "severity", &a.severity, &SEVERITIES)?;
         let new = NewIssue {
             title: a.title,
             severity: a.severity,
@@ -219,6 +221,9 @@ impl Backend {
     }
 
     pub async fn list_issues(&self, a: ListArgs) -> Result<Value> {
+        if let Some(st) = &a.status {
+            one_of("tftsr.listIssues", "status", st, &STATUSES)?;
+        }
         let filter = IssueFilter {
             status: a.status,
             limit: a.limit.unwrap_or(0),
@@ -286,19 +291,33 @@ impl Backend {
         let (text, spans) = match from_doc {
             Some(x) => x,
             None => {
-                // Not open: a file on disk.
+                // Not open: a file on disk, inside the workspace unless the user confirmed.
                 let path = a
                     .uri
                     .to_file_path()
                     .filter(|_| a.uri.scheme().as_str() == "file")
                     .ok_or_else(|| err("tftsr.attachToIssue: the document is not open"))?
                     .into_owned();
+                let path = self
+                    .folders()
+                    .check(&path, a.allow_outside_workspace)
+                    .map_err(|r| match r {
+                        super::workspace::Refusal::Outside => tower_lsp_server::jsonrpc::Error {
+                            code: tower_lsp_server::jsonrpc::ErrorCode::InvalidParams,
+                            message: "tftsr.attachToIssue: `uri` is neither open nor inside the \
+                                      workspace folders; send `allowOutsideWorkspace: true` once \
+                                      the user has confirmed"
+                                .into(),
+                            data: Some(json!({"reason": "outsideWorkspace", "field": "uri"})),
+                        },
+                        super::workspace::Refusal::Missing => {
+                            err("tftsr.attachToIssue: `uri` is neither open nor an existing file")
+                        }
+                    })?;
                 let text = tokio::task::spawn_blocking(move || std::fs::read_to_string(&path))
                     .await
-                    .map_err(|e| failed(e.to_string()))?
-                    .map_err(|e| {
-                        failed(format!("tftsr.attachToIssue: cannot read the file: {e}"))
-                    })?;
+                    .map_err(|_| failed("tftsr.attachToIssue: the read task failed"))?
+                    .map_err(|e| failed(format!("tftsr.attachToIssue: cannot read `uri`: {e}")))?;
                 let keep = self.keep_filter();
                 let spans = engine
                     .scan(&text)
@@ -346,6 +365,48 @@ impl Backend {
     }
 }
 
+/// A store error as a command's reply: the store's message names paths, ids and SQLite's own
+/// diagnostics, but a few echo what the caller sent (`invalid severity: \`…\``, `no issue with
+/// id \`…\``); those are told by the field they concern instead.
+fn store_error(what: &str, e: &StoreError) -> tower_lsp_server::jsonrpc::Error {
+    match e {
+        StoreError::Invalid { field, message } => {
+            // "`<value>` (expected one of …)": keep only what was expected.
+            let expected = message
+                .find("(expected")
+                .map(|i| format!(" {}", &message[i..]))
+                .unwrap_or_default();
+            let why = if message.contains('`') {
+                expected
+            } else {
+                format!(": {message}")
+            };
+            err(format!("{what}: invalid `{field}`{why}"))
+        }
+        StoreError::NotFound { entity, .. } => {
+            err(format!("{what}: no {entity} with the given id"))
+        }
+        StoreError::Db { context, source } => failed(format!(
+            "{what}: database error while {context} ({:?})",
+            source.sqlite_error_code()
+        )),
+        e => failed(format!("{what}: {e}")),
+    }
+}
+
+/// A value of a closed list (severity, status), checked before the store sees it so the reply
+/// names the field and the list, never the value.
+fn one_of(what: &str, field: &str, v: &str, list: &[&str]) -> Result<()> {
+    if list.contains(&v) {
+        Ok(())
+    } else {
+        Err(err(format!(
+            "{what}: `{field}` must be one of {}",
+            list.join(", ")
+        )))
+    }
+}
+
 #[derive(Deserialize)]
 pub struct CreateArgs {
     title: String,
@@ -377,6 +438,9 @@ pub struct AttachArgs {
     uri: Uri,
     #[serde(rename = "issueId")]
     issue_id: String,
+    /// A file that is not open may be read from outside the workspace folders.
+    #[serde(rename = "allowOutsideWorkspace", default)]
+    allow_outside_workspace: bool,
 }
 
 /// A readable summary of an issue for the editor (values never appear: logs are listed by

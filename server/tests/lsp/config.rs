@@ -323,7 +323,7 @@ fn scan_file_writes_a_redacted_copy() {
     );
     std::fs::write(&input, &text).unwrap();
     let mut c = Client::spawn(&[]);
-    c.initialize(caps_nvim07(), Value::Null, None);
+    c.initialize(caps_nvim07(), Value::Null, Some(dir.path()));
     let r = c.request(
         "workspace/executeCommand",
         json!({"command": "tftsr.scanFile", "arguments": [{"path": input}]}),
@@ -354,7 +354,7 @@ fn scan_file_writes_a_redacted_copy() {
     assert!(r["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("cannot read"));
+        .contains("cannot read `path`"));
     let (code, log) = c.shutdown_exit();
     assert_eq!(code, 0);
     assert!(!log.contains("hunter2xyz"));

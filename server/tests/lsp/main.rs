@@ -7,6 +7,7 @@ mod engine_plant;
 mod lsp_client;
 
 mod basic;
+mod commands;
 mod config;
 mod edit_model;
 mod incremental;
