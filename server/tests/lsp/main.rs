@@ -10,6 +10,7 @@ mod basic;
 mod commands;
 mod config;
 mod edit_model;
+mod edits;
 mod incremental;
 mod robust;
 mod store;
