@@ -112,7 +112,7 @@ impl Dirty {
         if first < last {
             let s = v[first].start.min(r.start);
             let e = v[last - 1].end.max(r.end);
-            v.splice(first..last, [s..e]);
+            v.splice(first..last, std::iter::once(s..e));
         } else {
             v.insert(first, r);
         }
@@ -681,6 +681,7 @@ pub fn merge(doc: &mut Doc, res: ScanResult) -> Merged {
 }
 
 #[cfg(test)]
+#[allow(clippy::single_range_in_vec_init)] // lists of ranges, one long
 mod tests {
     use super::*;
     use crate::engine::PiiType;

@@ -64,7 +64,10 @@ fn log_300() -> String {
 }
 
 /// (type, start, end) of `tftsr scan` on the text, as LSP ranges (UTF-16).
-fn cli_scan(text: &str) -> BTreeSet<(String, (u32, u32), (u32, u32))> {
+/// (type id, start (line, character), end (line, character)) of each finding.
+type Spans = BTreeSet<(String, (u32, u32), (u32, u32))>;
+
+fn cli_scan(text: &str) -> Spans {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("typed.log");
     std::fs::write(&path, text).unwrap();
@@ -92,7 +95,7 @@ fn cli_scan(text: &str) -> BTreeSet<(String, (u32, u32), (u32, u32))> {
         .collect()
 }
 
-fn published(diags: &[Value]) -> BTreeSet<(String, (u32, u32), (u32, u32))> {
+fn published(diags: &[Value]) -> Spans {
     let p = |v: &Value| {
         (
             v["line"].as_u64().unwrap() as u32,
