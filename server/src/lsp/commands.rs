@@ -11,9 +11,11 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{ExecuteCommandParams, Uri};
 
 use super::actions::{plan_fresh, workspace_edit, PlanError, Scope};
-use super::scanfile::FileError;
 use super::workspace::Refusal;
 use super::{lock, Backend};
+use crate::app::input::Source;
+use crate::app::output::OutputError;
+use crate::app::redact::{gzip_by_name, redact, Dest, RedactError, RedactJob};
 use crate::engine::redact::Style;
 
 pub fn err(msg: impl Into<String>) -> Error {
@@ -88,6 +90,34 @@ fn refused(cmd: &str, field: &str, why: Refusal) -> Error {
         message: message.into(),
         data: Some(json!({"reason": reason, "field": field})),
     }
+}
+
+/// A redaction error as a reply: the app's messages name the files; here the fields do.
+fn redact_error(cmd: &str, e: RedactError) -> Error {
+    let msg = match e {
+        // Created meanwhile (the check before is not atomic, the final rename is).
+        RedactError::Output(OutputError::Exists(_)) => return exists(cmd),
+        RedactError::SameFile(_) => {
+            return err(format!("{cmd}: `output` is the input file (`path`)"))
+        }
+        RedactError::Open { source, .. } => format!("cannot read `path`: {source}"),
+        RedactError::Decompress { source, .. } => format!("cannot decompress `path`: {source}"),
+        RedactError::Read { source, .. } => format!("read error in `path`: {source}"),
+        RedactError::Write(source) => format!("cannot write `output`: {source}"),
+        RedactError::Output(o) => match o {
+            OutputError::NotAFileName(_) => "`output` is not a file name".to_owned(),
+            OutputError::Create { source, .. } => {
+                format!("cannot create a temporary file beside `output`: {source}")
+            }
+            OutputError::Write { source, .. } => format!("cannot write `output`: {source}"),
+            OutputError::Replace { source, .. } => format!("cannot replace `output`: {source}"),
+            OutputError::Exists(_) => unreachable!("handled above"),
+        },
+        RedactError::InPlaceStdin | RedactError::NotRegular(_) => {
+            "`path` is not a regular file".to_owned()
+        }
+    };
+    failed(format!("{cmd}: {msg}"))
 }
 
 fn exists(cmd: &str) -> Error {
@@ -253,19 +283,26 @@ async fn scan_file(b: &Backend, a: ScanFileArgs) -> Result<Value> {
         return Err(exists(CMD));
     }
     let key = b.key_for(style).await.map_err(failed)?;
-    let engine = b.engine();
-    let keep = b.keep_filter();
+    let scanner = b.scanner();
     let (inp, out, overwrite) = (input.clone(), output.clone(), a.overwrite);
     let res = tokio::task::spawn_blocking(move || {
-        super::scanfile::redact_file(&engine, &keep, style, key, &inp, &out, overwrite)
+        let job = RedactJob {
+            scanner: &scanner,
+            style,
+            key,
+            hashes: true,
+        };
+        let gzip = gzip_by_name(&out);
+        let dest = if overwrite {
+            Dest::File { gzip, target: out }
+        } else {
+            Dest::NewFile { gzip, target: out }
+        };
+        redact(&Source::File(inp), dest, &job)
     })
     .await
     .map_err(|_| failed(format!("{CMD}: the redaction task failed")))?
-    .map_err(|e| match e {
-        // Created meanwhile (the check above is not atomic, the final rename is).
-        FileError::Exists => exists(CMD),
-        e => failed(format!("{CMD}: {e}")),
-    })?;
+    .map_err(|e| redact_error(CMD, e))?;
     if let Some(uri) = Uri::from_file_path(&input) {
         let _ = b.audit_file_redaction(&uri, &res, style).await;
     }
@@ -273,7 +310,7 @@ async fn scan_file(b: &Backend, a: ScanFileArgs) -> Result<Value> {
         "input": a.path,
         "output": output_arg,
         "findings": res.findings,
-        "byType": res.by_type,
+        "byType": res.counts,
     }))
 }
 

@@ -23,6 +23,13 @@ pub enum StoreError {
     )]
     EncryptedButEncryptionOff { path: PathBuf },
 
+    #[error(
+        "{path} {looks}: it looks like a store that lost its content (a crash, a full disk or a \
+         failed copy), not a new one; it was left untouched. Restore it from a backup, or move it \
+         away to start a new store"
+    )]
+    Damaged { path: PathBuf, looks: String },
+
     #[error("{path} is corrupt ({detail}); it was left untouched, restore it from a backup")]
     Corrupt { path: PathBuf, detail: String },
 
@@ -70,6 +77,13 @@ pub enum StoreError {
 
     #[error("no {entity} with id `{id}`")]
     NotFound { entity: &'static str, id: String },
+
+    #[error("`{prefix}` is ambiguous: several {entity} ids start with it ({candidates}); type more of the id")]
+    AmbiguousId {
+        entity: &'static str,
+        prefix: String,
+        candidates: String,
+    },
 
     #[error("invalid {field}: {message}")]
     Invalid {

@@ -8,6 +8,7 @@ mod engine_plant;
 #[path = "../common/lsp_client.rs"]
 mod lsp_client;
 
+mod attach_parity;
 mod basic;
 mod commands;
 mod config;

@@ -34,7 +34,7 @@ fn the_new_user_walkthrough() {
     assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 7);
 
     // A log made of real Hadoop lines (loghub) plus a planted address.
-    let src = std::fs::read_to_string("/work/shared/corpus/loghub/Hadoop_2k.log").unwrap();
+    let src = crate::corpus::loghub_file("Hadoop_2k.log");
     let mut text: String = src.lines().take(300).collect::<Vec<_>>().join("\n");
     text.push_str("\ncheckout failed for customer jane.doe@shop.example.com\n");
     let log = dir.path().join("app.log");
@@ -128,7 +128,8 @@ fn the_new_user_walkthrough() {
     );
     assert_eq!(check["ok"], true);
     assert_eq!(check["cipher"]["kdf_iter"], 256000);
-    assert_eq!(check["migrations"].as_array().unwrap().len(), 10);
+    assert_eq!(check["migrations"].as_array().unwrap().len(), 12);
+    assert_eq!(check["audit_chain_ok"], true);
 
     let exp = json(
         &tftsr(&data)
