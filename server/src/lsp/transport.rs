@@ -417,10 +417,29 @@ where
     });
     let mut handlers = tokio::task::JoinSet::new();
     let mut input = FrameReader::new(input);
-    // The user hears of a broken stream once (every error is answered and logged).
+    // The user hears of a broken stream once (every error is answered and logged), and not
+    // before `initialize` has been answered (nothing may reach a client before that).
     let mut told = false;
+    let mut owe_notice = false;
+    // Ready at the previous turn too: a message has been read since `initialize` was handled,
+    // so its response has reached the client (which sends nothing before it has it).
+    let mut was_ready = false;
     let end = loop {
         while handlers.try_join_next().is_some() {}
+        let now_ready = service.client_ready();
+        let may_notify = now_ready && was_ready;
+        was_ready = now_ready;
+        if owe_notice && may_notify {
+            owe_notice = false;
+            let note = serde_json::json!({
+                "jsonrpc": "2.0",
+                "method": "window/showMessage",
+                "params": {"type": 1, "message": "tftsr: a message from the editor could not be read (broken Content-Length framing); it was skipped and the server reads on. If diagnostics look wrong, reopen the file."},
+            });
+            if let Some(b) = frame(&note) {
+                let _ = out_tx.send(b);
+            }
+        }
         let incoming = match input.next().await {
             Frame::Eof => break End::Eof,
             Frame::Body(body) => {
@@ -469,14 +488,7 @@ where
         if let Incoming::Invalid(_, e) = &incoming {
             if !told && e.code == ErrorCode::ParseError {
                 told = true;
-                let note = serde_json::json!({
-                    "jsonrpc": "2.0",
-                    "method": "window/showMessage",
-                    "params": {"type": 1, "message": "tftsr: a message from the editor could not be read (broken Content-Length framing); it was skipped and the server reads on. If diagnostics look wrong, reopen the file."},
-                });
-                if let Some(b) = frame(&note) {
-                    let _ = out_tx.send(b);
-                }
+                owe_notice = true;
             }
         }
         match incoming {
