@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 pub mod audit;
 pub mod bug;
+pub mod confirm;
 pub mod db;
 pub mod issue;
 pub mod lsp;
@@ -12,7 +13,9 @@ pub mod output;
 pub mod redact;
 pub mod scan;
 pub mod select;
+pub mod types;
 pub mod walk;
+pub mod why;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -37,13 +40,18 @@ pub enum Command {
     /// Incidents in the encrypted store: new, list, show, update, search, attach, delete
     #[command(subcommand)]
     Issue(issue::Command),
-    /// The audit trail of the store
+    /// The 5-Whys of an incident: add, list, edit, move, delete
+    #[command(subcommand)]
+    Why(why::Command),
+    /// The audit trail of the store (filters; `verify` checks its hash chain)
     Audit(audit::Args),
     /// The store itself: path, check, encrypt, rekey, export
     #[command(subcommand)]
     Db(db::Command),
     /// Run the language server on stdio
     Lsp(lsp::Args),
+    /// The built-in finding types: id, family, severity, tag, label
+    Types(types::Args),
 }
 
 /// Entry point: parses arguments, runs the command, maps errors to exit status 2.
@@ -60,9 +68,11 @@ pub fn main() -> i32 {
         Command::Scan(a) => scan::run(a),
         Command::Redact(a) => redact::run(a),
         Command::Issue(c) => issue::run(c),
+        Command::Why(c) => why::run(c),
         Command::Audit(a) => audit::run(a),
         Command::Db(c) => db::run(c),
         Command::Lsp(a) => lsp::run(a),
+        Command::Types(a) => types::run(a),
     };
     match result {
         Ok(code) => code,

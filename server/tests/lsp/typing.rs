@@ -35,18 +35,29 @@ fn env_or(name: &str, default: usize) -> usize {
 /// 300 real OpenSSH lines (they hold IPs and hosts already), each with a planted e-mail and
 /// another planted value, every third with one more: about 900 findings, as in the issue.
 fn log_300() -> String {
-    use tftsr::engine::PiiType::*;
+    use tftsr::engine::PiiType;
     let real = lsp_client::corpus::loghub_file("OpenSSH_2k.log");
     let mut r = Rng(300);
     let mut text = String::new();
     for (i, line) in real.lines().take(300).enumerate() {
         let mut line = line.to_owned();
         let mut kinds = vec![
-            Email,
-            *r.pick(&[Ipv4, Password, Jwt, CreditCard, GithubToken]),
+            PiiType::Email,
+            *r.pick(&[
+                PiiType::Ipv4,
+                PiiType::Password,
+                PiiType::Jwt,
+                PiiType::CreditCard,
+                PiiType::GithubToken,
+            ]),
         ];
         if i % 3 == 0 {
-            kinds.push(*r.pick(&[Ipv6, ApiKey, Iban, MacAddress]));
+            kinds.push(*r.pick(&[
+                PiiType::Ipv6,
+                PiiType::ApiKey,
+                PiiType::Iban,
+                PiiType::MacAddress,
+            ]));
         }
         for ty in kinds {
             let p = engine_plant::plant(&mut r, ty);
