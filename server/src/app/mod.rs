@@ -7,6 +7,7 @@
 //! - `config`: `.tftsr.toml` files (discover, load, add an allowlist fingerprint);
 //! - `fingerprint`: the key of value fingerprints (environment, workspace, user);
 //! - `redact`: redacting an input into a stream or an atomically written file;
+//! - `jsonl`: redacting fields of JSON lines (the log-shipper filter);
 //! - `output`: atomic file output (temp file, fsync, rename, permissions);
 //! - `attach`: attaching a log to an issue;
 //! - `keys`: opening the store, the secret a redaction style needs;
@@ -20,6 +21,7 @@ pub mod engines;
 pub mod fingerprint;
 pub mod incident;
 pub mod input;
+pub mod jsonl;
 pub mod keys;
 pub mod output;
 pub mod redact;

@@ -12,6 +12,7 @@ mod fingerprints;
 mod redact;
 mod redact_bytes;
 mod redact_files;
+mod redact_jsonl;
 mod redact_memory;
 mod redact_styles;
 mod sarif;
