@@ -3,10 +3,18 @@
 
 #[path = "../../../tests/common/engine_plant.rs"]
 mod engine_plant;
+#[path = "../../../tests/common/fuzz_engine.rs"]
+mod fuzz_engine;
+#[path = "../../../tests/common/fuzz_replay.rs"]
+mod fuzz_replay;
+#[path = "../../../tests/common/planted_text.rs"]
+mod planted_text;
 
 mod api;
 mod config;
 mod detectors;
+mod fuzz_targets;
+mod properties;
 mod purity;
 mod real_logs;
 mod recall;

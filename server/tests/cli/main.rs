@@ -3,9 +3,21 @@
 
 #[path = "../common/cli_support.rs"]
 mod support;
+#[path = "../../../tests/common/engine_plant.rs"]
+mod engine_plant;
+#[path = "../../../tests/common/fuzz_engine.rs"]
+mod fuzz_engine;
+#[path = "../../../tests/common/fuzz_replay.rs"]
+mod fuzz_replay;
+#[path = "../../../tests/common/fuzz_server.rs"]
+mod fuzz_server;
+#[path = "../../../tests/common/planted_text.rs"]
+mod planted_text;
 
 mod config;
 mod examples;
+mod fuzz_targets;
+mod properties;
 mod redact;
 mod redact_memory;
 mod redact_styles;

@@ -3,8 +3,20 @@
 
 #[path = "../common/lsp_client.rs"]
 mod lsp_client;
+#[path = "../../../tests/common/engine_plant.rs"]
+mod engine_plant;
+#[path = "../../../tests/common/fuzz_engine.rs"]
+mod fuzz_engine;
+#[path = "../../../tests/common/fuzz_replay.rs"]
+mod fuzz_replay;
+#[path = "../../../tests/common/fuzz_server.rs"]
+mod fuzz_server;
+#[path = "../../../tests/common/planted_text.rs"]
+mod planted_text;
 
 mod basic;
 mod config;
+mod fuzz_targets;
+mod properties;
 mod robust;
 mod store;
