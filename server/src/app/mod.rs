@@ -1,5 +1,19 @@
 //! The use-case layer: synchronous operations that the CLI and the language server both need,
 //! written once here. No clap, LSP or tokio types: callers translate their arguments in and the
 //! results out.
+//!
+//! - `input`: opening an input (file, stdin, gzip) and scanning it as a stream of chunks;
+//! - `engines`: which configuration and engine scan an input, and the type filter;
+//! - `config`: `.tftsr.toml` files (discover, load, add an allowlist fingerprint);
+//! - `redact`: redacting an input into a stream or an atomically written file;
+//! - `output`: atomic file output (temp file, fsync, rename, permissions);
+//! - `attach`: attaching a log to an issue;
+//! - `keys`: opening the store, the secret a redaction style needs.
 
+pub mod attach;
 pub mod config;
+pub mod engines;
+pub mod input;
+pub mod keys;
+pub mod output;
+pub mod redact;

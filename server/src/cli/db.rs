@@ -53,7 +53,7 @@ pub struct ExportArgs {
 
 /// Opens the store the way every CLI command does: data dir, default encryption rule, env/key file.
 pub fn open_store() -> anyhow::Result<Store> {
-    Ok(Store::open_default()?)
+    Ok(crate::app::keys::open_store(None)?)
 }
 
 fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -167,8 +167,13 @@ fn check(json: bool) -> anyhow::Result<i32> {
             r.migrations.last().map_or("none", |s| s.as_str())
         );
         println!(
-            "search index:    {}",
-            if r.fts_ok { "ok" } else { "INCONSISTENT" }
+            "search index:    {}{}",
+            if r.fts_ok { "ok" } else { "INCONSISTENT" },
+            if r.read_only {
+                " (read-only file system: compared with an index rebuilt in memory)"
+            } else {
+                ""
+            }
         );
         let counts: Vec<String> = r
             .row_counts

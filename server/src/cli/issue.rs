@@ -1,16 +1,16 @@
 //! `tftsr issue …`: incidents in the store, and logs attached to them.
 
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-
-use anyhow::Context;
-use sha2::{Digest, Sha256};
+use std::convert::Infallible;
+use std::io::Write;
+use std::path::PathBuf;
 
 use super::db::open_store;
-use crate::engine::redact::{Redactor, Style};
-use crate::engine::Engine;
-use crate::store::{Issue, IssueFilter, IssueUpdate, NewIssue, NewLogFile, NewPiiSpan};
+use super::select::Selection;
+use crate::app::attach::{self, AttachInput, AttachJob};
+use crate::app::input::Source;
+use crate::app::keys;
+use crate::engine::redact::Style;
+use crate::store::{Issue, IssueFilter, IssueUpdate, NewIssue};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
@@ -117,6 +117,8 @@ pub struct AttachArgs {
     /// Replacement style recorded with each finding: tag, mask, partial or pseudonym
     #[arg(long, default_value = "tag")]
     pub style: Style,
+    #[command(flatten)]
+    pub select: Selection,
     #[arg(long)]
     pub json: bool,
 }
@@ -294,108 +296,46 @@ fn print_line(i: &Issue) {
     );
 }
 
-fn mime_for(path: &Path) -> &'static str {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-    {
-        Some(e) if e == "gz" => "application/gzip",
-        Some(e) if e == "json" || e == "jsonl" || e == "ndjson" => "application/json",
-        Some(e) if e == "xml" => "application/xml",
-        _ => "text/plain",
-    }
-}
-
 fn attach(a: AttachArgs) -> anyhow::Result<i32> {
-    let raw =
-        std::fs::read(&a.file).with_context(|| format!("cannot read {}", a.file.display()))?;
-    let is_gz = raw.starts_with(&[0x1f, 0x8b]);
-    let text_bytes = if is_gz {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .with_context(|| format!("cannot decompress {}", a.file.display()))?;
-        out
-    } else {
-        raw.clone()
-    };
-    let abs = std::fs::canonicalize(&a.file).unwrap_or_else(|_| a.file.clone());
-    let dir = abs.parent().unwrap_or_else(|| Path::new("."));
-    let engine = match crate::app::config::discover(dir) {
-        Some(p) => Engine::new(crate::app::config::load(&p)?)?,
-        None => Engine::with_defaults(),
-    };
+    let (scanner, _config) = a.select.scanner_for(&Source::File(a.file.clone()))?;
     let s = open_store()?;
-    // Fail on an unknown id before the (possibly long) scan.
-    s.get_issue(&a.id)?;
-    let secret = if a.style == Style::Pseudonym {
-        s.pseudonym_secret()?
-    } else {
-        [0u8; 32]
+    let key = keys::redaction_key(a.style, || Ok::<_, Infallible>(&s))?;
+    let job = AttachJob {
+        scanner: &scanner,
+        style: a.style,
+        key,
     };
-    let scan = engine.scan_bytes(&text_bytes);
-    let redactor = Redactor::new(&engine, a.style, secret);
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    let spans: Vec<NewPiiSpan> = scan
-        .findings
-        .iter()
-        .map(|f| {
-            let value = String::from_utf8_lossy(&text_bytes[f.start..f.end]).into_owned();
-            *counts.entry(f.kind.id().to_owned()).or_default() += 1;
-            NewPiiSpan {
-                pii_type: f.kind.id().to_owned(),
-                start_offset: f.start as i64,
-                end_offset: f.end as i64,
-                replacement: redactor.replacement(f, &value),
-                original_value: value,
-            }
-        })
-        .collect();
-    let n = spans.len();
-    let file_name = a
-        .file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| a.file.display().to_string());
-    let lf = s.attach_log(
-        &a.id,
-        NewLogFile {
-            file_name,
-            file_path: abs.display().to_string(),
-            content_hash: hex::encode(Sha256::digest(&raw)),
-            file_size: raw.len() as i64,
-            mime_type: Some(mime_for(&a.file).into()),
-            spans,
-        },
-    )?;
+    let done = attach::attach(&s, &a.id, AttachInput::File(&a.file), &job)?;
+    let lf = &done.log_file;
+    let invalid = done.stats.invalid_sequences;
     if a.json {
         print_json(&serde_json::json!({
             "log_file": lf,
-            "findings": n,
-            "counts": counts,
-            "invalid_utf8_sequences": scan.invalid_sequences,
+            "findings": done.findings,
+            "counts": done.counts,
+            "invalid_utf8_sequences": invalid,
         }))?;
     } else {
-        let c: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let c: Vec<String> = done
+            .counts
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         println!(
             "attached {} to {}: {} finding(s){}{}",
             lf.file_name,
             a.id,
-            n,
+            done.findings,
             if c.is_empty() {
                 String::new()
             } else {
                 format!(" ({})", c.join(", "))
             },
-            if is_gz { " [gzip]" } else { "" }
+            if done.gzip { " [gzip]" } else { "" }
         );
         println!("log file id: {}", lf.id);
-        if scan.invalid_sequences > 0 {
-            eprintln!(
-                "note: {} invalid UTF-8 sequence(s) were skipped while scanning",
-                scan.invalid_sequences
-            );
+        if invalid > 0 {
+            eprintln!("note: {invalid} invalid UTF-8 sequence(s) were skipped while scanning");
         }
     }
     Ok(0)

@@ -1,16 +1,17 @@
-//! The `tftsr` command line: thin translation from arguments to engine/store/server calls.
+//! The `tftsr` command line: thin translation from arguments to the operations of `app` (and the
+//! store and server), and from their results to output.
 
 use clap::{Parser, Subcommand};
 
 pub mod audit;
+pub mod bug;
 pub mod db;
-pub mod engines;
-pub mod input;
 pub mod issue;
 pub mod lsp;
 pub mod output;
 pub mod redact;
 pub mod scan;
+pub mod select;
 pub mod walk;
 
 #[derive(Parser, Debug)]

@@ -11,10 +11,12 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::engines::{clean_ids, Engines};
-use super::input::{self, Source, StreamOptions, MAX_PENDING};
+use super::bug::{catch_bug, install_panic_hook};
 use super::output::{path_to_uri, Cursor, Emitter, Format, Record, SarifLog};
+use super::select::Selection;
 use super::walk::{self, Item};
+use crate::app::engines::{Engines, TypeFilter};
+use crate::app::input::{self, Source, StreamOptions, MAX_PENDING};
 use crate::engine::{Engine, Kind};
 
 const EXAMPLES: &str = "\
@@ -63,17 +65,8 @@ pub struct Args {
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// Report only these types (comma-separated ids)
-    #[arg(long, short = 't', value_delimiter = ',', value_name = "TYPE,…")]
-    pub types: Vec<String>,
-
-    /// Do not report these types (comma-separated ids)
-    #[arg(long, short = 'x', value_delimiter = ',', value_name = "TYPE,…")]
-    pub exclude_types: Vec<String>,
-
-    /// Configuration file (default: the nearest .tftsr.toml above each input, else built-ins)
-    #[arg(long, short = 'c', value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub select: Selection,
 
     /// Print the matched values (off by default: the output may then itself be sensitive)
     #[arg(long)]
@@ -99,7 +92,7 @@ struct Outcome {
 struct Ctx<'a> {
     format: Format,
     show_values: bool,
-    filter: &'a super::engines::TypeFilter,
+    filter: &'a TypeFilter,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -117,7 +110,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 }
 
 fn scan(args: Args) -> anyhow::Result<i32> {
-    input::install_panic_hook();
+    install_panic_hook();
     let mut paths = args.paths.clone();
     if paths.is_empty() {
         if io::stdin().is_terminal() {
@@ -130,7 +123,7 @@ fn scan(args: Args) -> anyhow::Result<i32> {
     }
     let items = walk::expand(&paths);
 
-    let mut engines = Engines::new(args.config.clone());
+    let mut engines = Engines::new(args.select.config.clone());
     let mut config_of: Vec<Option<PathBuf>> = Vec::with_capacity(items.len());
     for item in &items {
         let cfg = match item {
@@ -140,7 +133,7 @@ fn scan(args: Args) -> anyhow::Result<i32> {
         engines.load(&cfg)?;
         config_of.push(cfg);
     }
-    engines.set_filter(&clean_ids(&args.types), &clean_ids(&args.exclude_types))?;
+    engines.set_filter(args.select.filter(), Selection::FIELDS)?;
     let mut engine_of: Vec<Arc<Engine>> = Vec::with_capacity(items.len());
     for cfg in &config_of {
         engine_of.push(engines.engine(cfg)?);
@@ -202,7 +195,7 @@ fn scan(args: Args) -> anyhow::Result<i32> {
                     // Streamed input (stdin may be `tail -f`): show findings as they come.
                     out.flush()
                 };
-                match input::catch_bug(&source.display(), || {
+                match catch_bug(&source.display(), || {
                     scan_source(source, &engine_of[i], &ctx, &mut sink)
                 }) {
                     Ok(r) => r?,
@@ -294,7 +287,7 @@ fn flush_batch(
                 buf.extend_from_slice(bytes);
                 Ok(())
             };
-            let scanned = input::catch_bug(&source.display(), || {
+            let scanned = catch_bug(&source.display(), || {
                 scan_source(source, &engine_of[i], ctx, &mut sink)
             });
             match scanned {
@@ -334,11 +327,7 @@ fn scan_source(
 ) -> io::Result<Outcome> {
     let mut outcome = Outcome::default();
     let name = source.display();
-    let opened = match source {
-        Source::Stdin => input::open_stdin(),
-        Source::File(p) => input::open_path(p),
-    };
-    let mut opened = match opened {
+    let mut opened = match source.open() {
         Ok(o) => o,
         Err(e) => {
             outcome.error = Some(format!("{name}: cannot read: {e}"));

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use ignore::WalkBuilder;
 
-use super::input::Source;
+use crate::app::input::Source;
 use crate::engine::Config;
 
 /// Name of the TFTSR-specific ignore file (gitignore syntax), honoured in every walked directory.

@@ -12,6 +12,8 @@ use tower_lsp_server::ls_types::{ExecuteCommandParams, Uri};
 
 use super::actions::{plan, workspace_edit, Scope};
 use super::{lock, Backend};
+use crate::app::input::Source;
+use crate::app::redact::{gzip_by_name, redact, Dest, RedactError, RedactJob};
 use crate::engine::redact::Style;
 
 pub fn err(msg: impl Into<String>) -> Error {
@@ -178,11 +180,26 @@ async fn scan_file(b: &Backend, a: ScanFileArgs) -> Result<Value> {
     let key = b.key_for(style).await.map_err(failed)?;
     let input = a.path;
     let output = a.output.unwrap_or_else(|| default_output(&input));
-    let engine = b.engine();
-    let keep = b.keep_filter();
+    let scanner = b.scanner();
     let (inp, out) = (input.clone(), output.clone());
     let res = tokio::task::spawn_blocking(move || {
-        super::scanfile::redact_file(&engine, &keep, style, key, &inp, &out)
+        let job = RedactJob {
+            scanner: &scanner,
+            style,
+            key,
+            hashes: true,
+        };
+        let dest = Dest::File {
+            gzip: gzip_by_name(&out),
+            target: out,
+        };
+        redact(&Source::File(inp), dest, &job).map_err(|e| match e {
+            RedactError::SameFile(p) => format!(
+                "the output {} is the input file; choose another `output`",
+                p.display()
+            ),
+            other => other.to_string(),
+        })
     })
     .await
     .map_err(|e| failed(format!("tftsr.scanFile: {e}")))?
@@ -194,7 +211,7 @@ async fn scan_file(b: &Backend, a: ScanFileArgs) -> Result<Value> {
         "input": input,
         "output": output,
         "findings": res.findings,
-        "byType": res.by_type,
+        "byType": res.counts,
     }))
 }
 

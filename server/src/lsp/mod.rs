@@ -7,6 +7,8 @@
 //! - `settings`: the `tftsr` settings section;
 //! - `server`: the `LanguageServer` implementation; `actions`, `commands`: code actions and
 //!   `workspace/executeCommand`; `stores`: lazy access to the encrypted store.
+//! - the operations shared with the CLI (redact a file, attach a log, build the engine, keys) are
+//!   `crate::app`'s: the server only translates arguments and results.
 //!
 //! Never log document text, matched values or keys: URIs, versions, counts and type ids only.
 
@@ -15,7 +17,6 @@ mod commands;
 pub mod document;
 mod ordered;
 pub mod position;
-mod scanfile;
 mod server;
 pub mod settings;
 mod stores;
@@ -37,7 +38,8 @@ use tower_lsp_server::ls_types::{
 use tower_lsp_server::ls_types::{NumberOrString, Range};
 use tower_lsp_server::Client;
 
-use crate::engine::{fingerprint, Config, Engine, EngineError, Finding, Kind, Severity};
+use crate::app::engines::{engine_for, Scanner, TypeFilter};
+use crate::engine::{fingerprint, Config, Engine, Finding, Kind, Severity};
 use document::{Doc, JobKind, ScanJob};
 use position::Encoding;
 use settings::Settings;
@@ -328,14 +330,23 @@ impl Backend {
         }
     }
 
-    /// Findings the settings let through (the engine already applies `.tftsr.toml`: its enabled
-    /// types and allowlists).
-    fn keep_filter(&self) -> impl Fn(&Finding, &str) -> bool + Send + Sync + 'static {
-        let engine = self.engine();
+    /// What the server finds: the workspace configuration's engine and the settings' type filter
+    /// (the engine already applies `.tftsr.toml`: its enabled types and allowlists).
+    pub fn scanner(&self) -> Scanner {
         let settings = self.settings();
-        move |f: &Finding, _value: &str| {
-            engine.is_enabled(&f.kind) && settings.type_enabled(&f.kind)
-        }
+        Scanner::new(
+            self.engine(),
+            TypeFilter::new(
+                settings.enabled_types.clone(),
+                settings.disabled_types.clone(),
+            ),
+        )
+    }
+
+    /// Findings the settings let through ([`Backend::scanner`]'s filter).
+    fn keep_filter(&self) -> impl Fn(&Finding, &str) -> bool + Send + Sync + 'static {
+        let scanner = self.scanner();
+        move |f: &Finding, _value: &str| scanner.keeps(&f.kind)
     }
 
     async fn run_scan(&self, uri: Uri, gen: u64) {
@@ -654,12 +665,7 @@ impl Backend {
             return;
         };
         // Reading and compiling fail the same way for the user: one error path for both.
-        let built = if path.is_file() {
-            crate::app::config::load(&path).map_err(EngineError::from)
-        } else {
-            Ok(Config::default())
-        }
-        .and_then(Engine::new);
+        let built = engine_for(Some(&path));
         match built {
             Ok(engine) => {
                 write(&self.st.engine, Arc::new(engine));

@@ -125,14 +125,9 @@ impl LanguageServer for Backend {
         }
         // The engine's configuration must be in place before the first didOpen is scanned.
         if let Some(path) = self.workspace_config_path(None) {
-            if path.is_file() {
-                match crate::app::config::load(&path)
-                    .map_err(|e| e.to_string())
-                    .and_then(|c| crate::engine::Engine::new(c).map_err(|e| e.to_string()))
-                {
-                    Ok(engine) => write(&self.st.engine, Arc::new(engine)),
-                    Err(e) => lock(&PENDING).push(format!("tftsr: {e} (using the defaults)")),
-                }
+            match crate::app::engines::engine_for(Some(&path)) {
+                Ok(engine) => write(&self.st.engine, Arc::new(engine)),
+                Err(e) => lock(&PENDING).push(format!("tftsr: {e} (using the defaults)")),
             }
         }
         // From here on tower-lsp's client sends notifications; the direct publish path follows.

@@ -5,62 +5,52 @@
 //! Every store call runs on the blocking pool.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::Uri;
 
 use super::actions::{Plan, Scope};
 use super::commands::{err, failed};
-use super::scanfile::FileRedaction;
 use super::{file_name, lock, uri_hash, Backend};
-use crate::engine::redact::{Redactor, Style};
-use crate::store::{
-    AuditAction, IssueDetail, IssueFilter, NewIssue, NewLogFile, NewPiiSpan, OpenOptions, Store,
-};
+use crate::app::attach::{self, AttachInput, AttachJob};
+use crate::app::keys;
+use crate::app::redact::RedactReport;
+use crate::engine::redact::Style;
+use crate::store::{AuditAction, IssueDetail, IssueFilter, NewIssue, Store};
 
 #[derive(Default)]
 pub struct StoreSlot {
     store: Mutex<Option<Arc<Store>>>,
-    pseudonym: Mutex<Option<[u8; 32]>>,
     /// Serializes opening (one KDF at a time, not one per concurrent command).
-    opening: tokio::sync::Mutex<()>,
+    opening: Mutex<()>,
 }
 
 impl StoreSlot {
     /// Forgets the opened store (the database path changed).
     pub fn reset(&self) {
         *lock(&self.store) = None;
-        *lock(&self.pseudonym) = None;
     }
-}
 
-impl Backend {
-    /// The open store, opening it on first use. Failures are not cached: the next command
-    /// tries again (the user may have fixed the key file meanwhile).
-    pub async fn store(&self) -> std::result::Result<Arc<Store>, String> {
-        if let Some(s) = lock(&self.st.store.store).clone() {
+    /// The open store, opening it on first use. Blocking: call it on the blocking pool.
+    /// Failures are not cached: the next command tries again (the user may have fixed the key
+    /// file meanwhile).
+    fn get_blocking(&self, db_path: Option<PathBuf>) -> std::result::Result<Arc<Store>, String> {
+        if let Some(s) = lock(&self.store).clone() {
             return Ok(s);
         }
-        let _guard = self.st.store.opening.lock().await;
-        if let Some(s) = lock(&self.st.store.store).clone() {
+        let _guard = lock(&self.opening);
+        if let Some(s) = lock(&self.store).clone() {
             return Ok(s);
         }
-        let opts = OpenOptions {
-            db_path: self.settings().database_path.clone(),
-            ..Default::default()
-        };
-        let opened = tokio::task::spawn_blocking(move || Store::open(&opts))
-            .await
-            .map_err(|e| format!("cannot open the store: {e}"))?;
-        match opened {
+        match keys::open_store(db_path) {
             Ok(s) => {
                 let s = Arc::new(s);
                 tracing::info!(path = %s.path().display(), "store opened");
-                *lock(&self.st.store.store) = Some(s.clone());
+                *lock(&self.store) = Some(s.clone());
                 Ok(s)
             }
             Err(e) => {
@@ -69,43 +59,45 @@ impl Backend {
             }
         }
     }
+}
+
+impl Backend {
+    /// The open store, opening it on first use (see `StoreSlot::get_blocking`).
+    pub async fn store(&self) -> std::result::Result<Arc<Store>, String> {
+        if let Some(s) = lock(&self.st.store.store).clone() {
+            return Ok(s);
+        }
+        let st = self.st.clone();
+        let db_path = self.settings().database_path.clone();
+        tokio::task::spawn_blocking(move || st.store.get_blocking(db_path))
+            .await
+            .map_err(|e| format!("cannot open the store: {e}"))?
+    }
 
     /// Runs a blocking store operation; maps failures to clear JSON-RPC errors.
-    async fn with_store<T: Send + 'static>(
+    async fn with_store<T: Send + 'static, E: std::fmt::Display>(
         &self,
         what: &'static str,
-        f: impl FnOnce(&Store) -> crate::store::Result<T> + Send + 'static,
+        f: impl FnOnce(&Store) -> std::result::Result<T, E> + Send + 'static,
     ) -> Result<T> {
         let store = self.store().await.map_err(failed)?;
-        tokio::task::spawn_blocking(move || f(&store))
+        tokio::task::spawn_blocking(move || f(&store).map_err(|e| e.to_string()))
             .await
             .map_err(|e| failed(format!("{what}: {e}")))?
             .map_err(|e| failed(format!("{what}: {e}")))
     }
 
-    /// The secret of the pseudonym style (kept in the store), cached once read.
-    pub async fn pseudonym_key(&self) -> std::result::Result<[u8; 32], String> {
-        if let Some(k) = *lock(&self.st.store.pseudonym) {
-            return Ok(k);
-        }
-        let store = self.store().await?;
-        let key = tokio::task::spawn_blocking(move || store.pseudonym_secret())
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| format!("cannot read the pseudonym secret: {e}"))?;
-        *lock(&self.st.store.pseudonym) = Some(key);
-        Ok(key)
-    }
-
-    /// The key a redaction in `style` needs: the store's pseudonym secret for `pseudonym`, zeros
-    /// (unused) for the other styles, so the store is opened only when it must be.
+    /// The key a redaction in `style` needs (`app::keys::redaction_key`): the store is opened
+    /// only for the pseudonym style.
     pub async fn key_for(&self, style: Style) -> std::result::Result<[u8; 32], String> {
-        if style != Style::Pseudonym {
-            return Ok([0; 32]);
-        }
-        self.pseudonym_key()
-            .await
-            .map_err(|e| format!("cannot use the pseudonym style: {e}"))
+        let st = self.st.clone();
+        let db_path = self.settings().database_path.clone();
+        tokio::task::spawn_blocking(move || {
+            keys::redaction_key(style, || st.store.get_blocking(db_path))
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("cannot use the pseudonym style: {e}"))
     }
 
     /// Records a redaction done through the server (`log_redact`). The entity is the attached
@@ -147,7 +139,7 @@ impl Backend {
     pub fn audit_file_redaction(
         &self,
         uri: &Uri,
-        res: &FileRedaction,
+        res: &RedactReport,
         style: Style,
     ) -> tokio::task::JoinHandle<()> {
         let details = json!({
@@ -155,10 +147,10 @@ impl Backend {
             "via": "scan_file",
             "style": style,
             "redactions": res.findings,
-            "counts": res.by_type,
+            "counts": res.counts,
             "before_sha256": res.sha_before,
             "after_sha256": res.sha_after,
-            "invalid_utf8_sequences": res.invalid_sequences,
+            "invalid_utf8_sequences": res.stats.invalid_sequences,
         });
         self.spawn_audit(uri, None, details, None)
     }
@@ -254,88 +246,64 @@ impl Backend {
     }
 
     /// Stores the document (its findings with their original values, in the encrypted store;
-    /// the content hash) as a log file of an issue.
+    /// the content hash) as a log file of an issue, with `app::attach`'s policy: the document's
+    /// text as the editor has it if it is open, else the file on disk; the replacement of the
+    /// `style` argument, else of the `redactionStyle` setting.
     pub async fn attach_to_issue(&self, a: AttachArgs) -> Result<Value> {
-        let engine = self.engine();
-        // The pii_spans' `replacement` is what the tag style would write.
-        let redactor = Redactor::new(&engine, Style::Tag, [0; 32]);
-        let from_doc = {
-            let docs = lock(&self.st.docs);
-            docs.get(&a.uri).map(|doc| {
-                let text = doc.rope.to_string();
-                let spans: Vec<NewPiiSpan> = doc
-                    .findings
-                    .iter()
-                    .map(|f| NewPiiSpan {
-                        pii_type: f.kind.id().to_owned(),
-                        start_offset: f.start as i64,
-                        end_offset: f.end as i64,
-                        original_value: f.value(&text).to_owned(),
-                        replacement: redactor.replacement(f, f.value(&text)),
-                    })
-                    .collect();
-                (text, spans)
-            })
+        let style = match a.style.as_deref() {
+            None => self.settings().redaction_style,
+            Some(s) => s.parse().map_err(err)?,
         };
-        let (text, spans) = match from_doc {
-            Some(x) => x,
-            None => {
-                // Not open: a file on disk.
-                let path = a
-                    .uri
-                    .to_file_path()
-                    .filter(|_| a.uri.scheme().as_str() == "file")
-                    .ok_or_else(|| err("tftsr.attachToIssue: the document is not open"))?
-                    .into_owned();
-                let text = tokio::task::spawn_blocking(move || std::fs::read_to_string(&path))
-                    .await
-                    .map_err(|e| failed(e.to_string()))?
-                    .map_err(|e| {
-                        failed(format!("tftsr.attachToIssue: cannot read the file: {e}"))
-                    })?;
-                let keep = self.keep_filter();
-                let spans = engine
-                    .scan(&text)
-                    .into_iter()
-                    .filter(|f| keep(f, f.value(&text)))
-                    .map(|f| NewPiiSpan {
-                        pii_type: f.kind.id().to_owned(),
-                        start_offset: f.start as i64,
-                        end_offset: f.end as i64,
-                        original_value: f.value(&text).to_owned(),
-                        replacement: redactor.replacement(&f, f.value(&text)),
-                    })
-                    .collect();
-                (text, spans)
-            }
+        let key = self.key_for(style).await.map_err(failed)?;
+        let scanner = self.scanner();
+        let file = a
+            .uri
+            .to_file_path()
+            .filter(|_| a.uri.scheme().as_str() == "file")
+            .map(|p| p.into_owned());
+        let path = file
+            .as_ref()
+            .map_or_else(|| a.uri.as_str().to_owned(), |p| p.display().to_string());
+        let text = lock(&self.st.docs).get(&a.uri).map(|d| d.rope.to_string());
+        let source = match (text, file) {
+            (Some(text), _) => Ok(text),
+            (None, Some(file)) => Err(file),
+            (None, None) => return Err(err("tftsr.attachToIssue: the document is not open")),
         };
-        let hash = hex::encode(Sha256::digest(text.as_bytes()));
-        let findings = spans.len();
-        let file_path = match a.uri.to_file_path() {
-            Some(p) if a.uri.scheme().as_str() == "file" => p.display().to_string(),
-            _ => a.uri.as_str().to_owned(),
-        };
-        let log = NewLogFile {
-            file_name: file_name(&a.uri),
-            file_path,
-            content_hash: hash.clone(),
-            file_size: text.len() as i64,
-            mime_type: Some("text/plain".into()),
-            spans,
-        };
+        let name = file_name(&a.uri);
         let issue_id = a.issue_id.clone();
-        let lf = self
-            .with_store("tftsr.attachToIssue", move |s| s.attach_log(&issue_id, log))
+        let done = self
+            .with_store("tftsr.attachToIssue", move |s| {
+                let job = AttachJob {
+                    scanner: &scanner,
+                    style,
+                    key,
+                };
+                let input = match &source {
+                    Ok(text) => AttachInput::Text {
+                        name,
+                        path,
+                        bytes: text.as_bytes(),
+                    },
+                    Err(file) => AttachInput::File(file),
+                };
+                attach::attach(s, &issue_id, input, &job)
+            })
             .await?;
+        let lf = done.log_file;
         if let Some(doc) = lock(&self.st.docs).get_mut(&a.uri) {
             doc.attached_log_file = Some(lf.id.clone());
         }
-        tracing::info!(uri = a.uri.as_str(), findings, "log attached to issue");
+        tracing::info!(
+            uri = a.uri.as_str(),
+            findings = done.findings,
+            "log attached to issue"
+        );
         Ok(json!({
             "logFileId": lf.id,
             "issueId": lf.issue_id,
-            "findings": findings,
-            "contentHash": hash,
+            "findings": done.findings,
+            "contentHash": lf.content_hash,
         }))
     }
 }
@@ -371,6 +339,7 @@ pub struct AttachArgs {
     uri: Uri,
     #[serde(rename = "issueId")]
     issue_id: String,
+    style: Option<String>,
 }
 
 /// A readable summary of an issue for the editor (values never appear: logs are listed by

@@ -87,44 +87,79 @@ pub fn key_file_for(db: &Path) -> PathBuf {
 #[derive(Debug, PartialEq, Eq)]
 pub enum FileState {
     Missing,
-    /// Exists with zero bytes (SQLite treats it as a new database).
+    /// Exists with zero bytes. SQLite would treat it as a new database; we never create one that
+    /// way (a new store is built under a temporary name and linked into place complete), so this is
+    /// a store that lost its content, and it is refused.
     Empty,
+    /// Non-empty, but its first page (or the whole file, if shorter) is all zero bytes: neither an
+    /// SQLite header nor a SQLCipher salt (16 random bytes) starts with that; refused as damaged.
+    Zeroed {
+        len: u64,
+    },
     Plain,
     /// Non-empty and not starting with the SQLite header: encrypted, or not a database at all.
     Opaque,
 }
 
+/// How many leading bytes `file_state` looks at: one page, enough to tell zeros from a header.
+const HEAD_LEN: usize = 4096;
+
 pub fn file_state(path: &Path) -> Result<FileState> {
+    let io = |source| StoreError::Io {
+        what: "cannot read",
+        path: path.into(),
+        source,
+    };
     let mut f = match fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileState::Missing),
-        Err(source) => {
-            return Err(StoreError::Io {
-                what: "cannot read",
-                path: path.into(),
-                source,
-            })
-        }
+        Err(source) => return Err(io(source)),
     };
-    let mut head = [0u8; 16];
+    let mut head = vec![0u8; HEAD_LEN];
     let mut n = 0;
     while n < head.len() {
         match f.read(&mut head[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
-            Err(source) => {
-                return Err(StoreError::Io {
-                    what: "cannot read",
-                    path: path.into(),
-                    source,
-                })
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(source) => return Err(io(source)),
         }
     }
-    Ok(match n {
-        0 => FileState::Empty,
-        16 if &head == SQLITE_MAGIC => FileState::Plain,
-        _ => FileState::Opaque,
+    let head = &head[..n];
+    Ok(if n == 0 {
+        FileState::Empty
+    } else if head.iter().all(|&b| b == 0) {
+        let len = f.metadata().map_err(io)?.len();
+        FileState::Zeroed { len }
+    } else if head.starts_with(SQLITE_MAGIC) {
+        FileState::Plain
+    } else {
+        FileState::Opaque
+    })
+}
+
+/// The refusal for a database file that lost its content (`Empty`, `Zeroed`), saying what it
+/// looks like and whether its key file is there (then it certainly held a store).
+pub fn damaged(path: &Path, state: &FileState) -> Option<StoreError> {
+    let looks = match state {
+        FileState::Empty => "is empty (0 bytes)".to_string(),
+        FileState::Zeroed { len } if *len as usize <= HEAD_LEN => {
+            format!("is all zero bytes ({len} bytes)")
+        }
+        FileState::Zeroed { len } => {
+            format!("starts with a page of zero bytes ({len} bytes in all)")
+        }
+        _ => return None,
+    };
+    let kf = key_file_for(path);
+    let beside = if kf.exists() {
+        format!(" although its key file {} exists", kf.display())
+    } else {
+        String::new()
+    };
+    Some(StoreError::Damaged {
+        path: path.into(),
+        looks: format!("{looks}{beside}"),
     })
 }
 
@@ -234,7 +269,10 @@ fn create_key_file(kf: &Path) -> Result<String> {
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| io("cannot write key file", e))?;
     match tmp.persist_noclobber(kf) {
-        Ok(_) => Ok(key),
+        Ok(_) => {
+            sync_dir(kf)?;
+            Ok(key)
+        }
         Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
             // Another process won the race: use its key.
             read_key_file(kf)?.ok_or_else(|| StoreError::KeyFile {
@@ -244,6 +282,21 @@ fn create_key_file(kf: &Path) -> Result<String> {
         }
         Err(e) => Err(io("cannot create key file", e.error)),
     }
+}
+
+/// Fsyncs the directory holding `path`, so a rename or a new file in it survives a power loss.
+pub fn sync_dir(path: &Path) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| StoreError::Io {
+            what: "cannot sync directory",
+            path: dir.into(),
+            source,
+        })
 }
 
 pub fn map_create_err(path: &Path, e: std::io::Error) -> StoreError {

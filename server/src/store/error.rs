@@ -23,6 +23,13 @@ pub enum StoreError {
     )]
     EncryptedButEncryptionOff { path: PathBuf },
 
+    #[error(
+        "{path} {looks}: it looks like a store that lost its content (a crash, a full disk or a \
+         failed copy), not a new one; it was left untouched. Restore it from a backup, or move it \
+         away to start a new store"
+    )]
+    Damaged { path: PathBuf, looks: String },
+
     #[error("{path} is corrupt ({detail}); it was left untouched, restore it from a backup")]
     Corrupt { path: PathBuf, detail: String },
 

@@ -1,7 +1,6 @@
 //! Whole-database operations behind `tftsr db`: check, export, encrypt, rekey.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{types::ValueRef, Connection};
@@ -10,7 +9,8 @@ use serde_json::{json, Map, Value};
 
 use super::conn::{self, map_sqlite, Encryption, FileState, KeySource};
 use super::error::{Result, StoreError};
-use super::{migrate, OpenOptions, Store, PSEUDONYM_SECRET_KEY};
+use super::settings::PSEUDONYM_SECRET_KEY;
+use super::{migrate, OpenOptions, Store};
 
 /// The data tables, parents before children (the order an import would need).
 pub const TABLES: [&str; 9] = [
@@ -52,6 +52,14 @@ pub struct CheckReport {
     pub migrations: Vec<String>,
     /// FTS5 index consistent with `issues`.
     pub fts_ok: bool,
+    /// How the search index was checked: `integrity-check` (FTS5's own check, in place) or, on a
+    /// store opened read-only (where that check, being a write statement, cannot run),
+    /// `compared-with-rebuild` (every indexed token compared with an index rebuilt from `issues`
+    /// in a temporary in-memory table). Either way a read-only file system is never reported as
+    /// an inconsistent index.
+    pub fts_method: &'static str,
+    /// Opened from a read-only file system (or directory).
+    pub read_only: bool,
     pub row_counts: Vec<(String, i64)>,
     pub ok: bool,
 }
@@ -105,10 +113,54 @@ fn row_counts(c: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
         .collect()
 }
 
-fn fts_integrity(c: &Connection) -> bool {
-    // rank = 1: also compare the index against the content table (catches missed triggers).
-    c.execute_batch("INSERT INTO issues_fts(issues_fts, rank) VALUES ('integrity-check', 1)")
-        .is_ok()
+/// FTS5's own check, comparing the index with the content table (rank = 1: catches missed
+/// triggers). `Ok(false)` = inconsistent; a failure for another reason (read-only, busy) is an
+/// error, never "inconsistent".
+fn fts_integrity(c: &Connection) -> rusqlite::Result<bool> {
+    match c.execute_batch("INSERT INTO issues_fts(issues_fts, rank) VALUES ('integrity-check', 1)")
+    {
+        Ok(()) => Ok(true),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseCorrupt) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The search-index check for a connection that cannot write the database: rebuild the index of
+/// `issues` in a temporary in-memory FTS5 table (same columns, same tokenizer) and compare every
+/// (term, row, column, offset) of the two through `fts5vocab`. Only the `temp` schema is written.
+fn fts_compare_with_rebuild(c: &Connection) -> rusqlite::Result<bool> {
+    c.execute_batch(
+        "PRAGMA temp_store = MEMORY;
+         DROP TABLE IF EXISTS temp.tftsr_fts_want;
+         DROP TABLE IF EXISTS temp.tftsr_vocab_have;
+         DROP TABLE IF EXISTS temp.tftsr_vocab_want;
+         CREATE VIRTUAL TABLE temp.tftsr_fts_want USING fts5(id UNINDEXED, title, description);
+         INSERT INTO temp.tftsr_fts_want(rowid, id, title, description)
+             SELECT rowid, id, title, description FROM main.issues;
+         CREATE VIRTUAL TABLE temp.tftsr_vocab_have USING fts5vocab(main, issues_fts, instance);
+         CREATE VIRTUAL TABLE temp.tftsr_vocab_want USING fts5vocab(temp, tftsr_fts_want, instance);",
+    )?;
+    let differ: rusqlite::Result<i64> = c.query_row(
+        "SELECT count(*) FROM (
+             SELECT * FROM (SELECT term, doc, col, offset FROM temp.tftsr_vocab_have
+                            EXCEPT SELECT term, doc, col, offset FROM temp.tftsr_vocab_want)
+             UNION ALL
+             SELECT * FROM (SELECT term, doc, col, offset FROM temp.tftsr_vocab_want
+                            EXCEPT SELECT term, doc, col, offset FROM temp.tftsr_vocab_have))",
+        [],
+        |r| r.get(0),
+    );
+    let _ = c.execute_batch(
+        "DROP TABLE IF EXISTS temp.tftsr_vocab_have;
+         DROP TABLE IF EXISTS temp.tftsr_vocab_want;
+         DROP TABLE IF EXISTS temp.tftsr_fts_want;",
+    );
+    match differ {
+        Ok(n) => Ok(n == 0),
+        // A damaged index structure: inconsistent, not a failure of the check.
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseCorrupt) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 impl Store {
@@ -125,7 +177,18 @@ impl Store {
             Vec::new()
         };
         let migrations = migrate::applied(&c).map_err(e("reading _migrations"))?;
-        let fts_ok = fts_integrity(&c);
+        let (fts_ok, fts_method) = if self.read_only {
+            (fts_compare_with_rebuild(&c), "compared-with-rebuild")
+        } else {
+            match fts_integrity(&c) {
+                // Writable when opened, not now (a file system remounted read-only meanwhile).
+                Err(err) if err.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => {
+                    (fts_compare_with_rebuild(&c), "compared-with-rebuild")
+                }
+                other => (other, "integrity-check"),
+            }
+        };
+        let fts_ok = fts_ok.map_err(e("checking the search index"))?;
         let row_counts = row_counts(&c).map_err(e("counting rows"))?;
         let all_migrations = migrate::MIGRATIONS
             .iter()
@@ -144,6 +207,8 @@ impl Store {
             cipher,
             migrations,
             fts_ok,
+            fts_method,
+            read_only: self.read_only,
             row_counts,
             ok,
         })
@@ -231,7 +296,10 @@ pub fn encrypt_plain(path: &Path, key: Option<&str>, keep_backup: bool) -> Resul
                 ),
             })
         }
-        FileState::Missing | FileState::Empty => {
+        st @ (FileState::Empty | FileState::Zeroed { .. }) => {
+            return Err(conn::damaged(path, &st).expect("empty or zeroed is damaged"))
+        }
+        FileState::Missing => {
             return Err(StoreError::NotFound {
                 entity: "database",
                 id: path.display().to_string(),
@@ -339,7 +407,8 @@ fn verify_copy(tmp: &Path, key: &str, counts: &[(String, i64)]) -> Result<()> {
     conn::enable_wal(&c, tmp)?;
     let ic = query_strings(&c, "PRAGMA integrity_check").map_err(e("checking integrity"))?;
     let now = row_counts(&c).map_err(e("counting rows"))?;
-    if ic != ["ok"] || now != counts || !fts_integrity(&c) {
+    let fts_ok = fts_integrity(&c).map_err(e("checking the search index"))?;
+    if ic != ["ok"] || now != counts || !fts_ok {
         return Err(StoreError::Corrupt {
             path: tmp.into(),
             detail: "the encrypted copy did not verify".into(),
@@ -347,115 +416,4 @@ fn verify_copy(tmp: &Path, key: &str, counts: &[(String, i64)]) -> Result<()> {
     }
     c.close()
         .map_err(|(_, err)| map_sqlite(tmp, "closing the encrypted copy", err))
-}
-
-/// What `rekey` did.
-#[derive(Clone, Debug, Serialize)]
-pub struct RekeyReport {
-    pub path: PathBuf,
-    pub key_source: KeySource,
-}
-
-fn new_key_path(kf: &Path) -> PathBuf {
-    kf.with_extension("new")
-}
-
-impl Store {
-    /// Re-encrypts the database under a new key with `PRAGMA rekey` (one transaction in SQLCipher:
-    /// the file holds the old key or the new one, never a mix). With a key file, a fresh random key
-    /// is written to `.dbkey.new` first and renamed over `.dbkey` after the rekey commits; `open`
-    /// finishes that rename if a crash fell in between. With an env/explicit key, `new_key` is
-    /// required and the caller must use it from now on.
-    pub fn rekey(&self, new_key: Option<&str>) -> Result<RekeyReport> {
-        if self.encryption != Encryption::On {
-            return Err(StoreError::Invalid {
-                field: "database",
-                message: "is not encrypted; use `tftsr db encrypt` first".into(),
-            });
-        }
-        let c = self.conn();
-        let e = |ctx| move |err| map_sqlite(&self.path, ctx, err);
-        match (&self.key_source, new_key) {
-            (KeySource::File(kf), None) => {
-                let mut raw = [0u8; 32];
-                getrandom::fill(&mut raw).map_err(|_| StoreError::Invalid {
-                    field: "key",
-                    message: "the OS random source failed".into(),
-                })?;
-                let key = hex::encode(raw);
-                let staged = new_key_path(kf);
-                write_private(&staged, &key)?;
-                c.pragma_update(None, "rekey", &key)
-                    .map_err(e("re-encrypting with the new key"))?;
-                fs::rename(&staged, kf).map_err(|source| StoreError::Io {
-                    what: "cannot install the new key file",
-                    path: kf.clone(),
-                    source,
-                })?;
-            }
-            (_, Some(k)) if !k.is_empty() => {
-                c.pragma_update(None, "rekey", k)
-                    .map_err(e("re-encrypting with the new key"))?;
-                if let KeySource::File(kf) = &self.key_source {
-                    write_private(&new_key_path(kf), k)?;
-                    fs::rename(new_key_path(kf), kf).map_err(|source| StoreError::Io {
-                        what: "cannot install the new key file",
-                        path: kf.clone(),
-                        source,
-                    })?;
-                }
-            }
-            _ => {
-                return Err(StoreError::Invalid {
-                    field: "new key",
-                    message:
-                        "the key comes from TFTSR_DB_KEY: give the new one in TFTSR_DB_NEW_KEY"
-                            .into(),
-                })
-            }
-        }
-        // Prove the new key reads the file before reporting success.
-        c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .map_err(e("verifying the new key"))?;
-        Ok(RekeyReport {
-            path: self.path.clone(),
-            key_source: self.key_source.clone(),
-        })
-    }
-}
-
-/// Writes `text` to `path` with mode 0600 (truncating), fsynced.
-fn write_private(path: &Path, text: &str) -> Result<()> {
-    let mut o = fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    let io = |source| StoreError::Io {
-        what: "cannot write key file",
-        path: path.into(),
-        source,
-    };
-    let mut f = o.open(path).map_err(io)?;
-    f.write_all(text.as_bytes())
-        .and_then(|_| f.write_all(b"\n"))
-        .and_then(|_| f.sync_all())
-        .map_err(io)
-}
-
-/// If a rekey crashed between committing and installing the key file, `.dbkey.new` holds the key
-/// that opens the database: use it and finish the rename.
-pub(crate) fn recover_staged_key(kf: &Path) -> Option<String> {
-    let staged = new_key_path(kf);
-    let text = fs::read_to_string(&staged).ok()?;
-    let k = text.trim();
-    (!k.is_empty()).then(|| k.to_owned())
-}
-
-pub(crate) fn finish_staged_key(kf: &Path) {
-    let _ = fs::rename(new_key_path(kf), kf);
 }

@@ -14,6 +14,7 @@ mod fuzz_server;
 #[path = "../../../tests/common/planted_text.rs"]
 mod planted_text;
 
+mod attach_parity;
 mod basic;
 mod config;
 mod fuzz_targets;

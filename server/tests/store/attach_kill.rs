@@ -16,9 +16,7 @@ use tftsr::store::Store;
 
 /// Real OpenSSH log lines (loghub) with an e-mail address planted on every `every`-th line.
 fn build_log(path: &Path, copies: usize, every: usize) -> usize {
-    let src = std::fs::read_to_string("/work/shared/corpus/loghub/OpenSSH_2k.log")
-        .or_else(|_| std::fs::read_to_string("../../shared/corpus/loghub/OpenSSH_2k.log"))
-        .expect("loghub corpus");
+    let src = crate::corpus::loghub_file("OpenSSH_2k.log");
     let mut out = String::new();
     let mut planted = 0;
     for c in 0..copies {

@@ -34,7 +34,7 @@ fn the_new_user_walkthrough() {
     assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 7);
 
     // A log made of real Hadoop lines (loghub) plus a planted address.
-    let src = std::fs::read_to_string("/work/shared/corpus/loghub/Hadoop_2k.log").unwrap();
+    let src = crate::corpus::loghub_file("Hadoop_2k.log");
     let mut text: String = src.lines().take(300).collect::<Vec<_>>().join("\n");
     text.push_str("\ncheckout failed for customer jane.doe@shop.example.com\n");
     let log = dir.path().join("app.log");

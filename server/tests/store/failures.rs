@@ -122,6 +122,22 @@ fn disk_full_during_attach_rolls_back_and_keeps_the_store() {
 
 /// A read-only place holding a store: (guard, dir). tmpfs remounted ro as root, else chmod 0500.
 fn read_only_store() -> (Box<dyn std::any::Any>, PathBuf) {
+    read_only_store_with(|_| {})
+}
+
+/// Drops every search-index entry of every issue behind the store's back (the content stays):
+/// an index that no longer matches `issues`.
+fn break_search_index(db: &Path) {
+    let c = raw_conn(db, Some(KEY));
+    c.execute_batch(
+        "INSERT INTO issues_fts(issues_fts, rowid, id, title, description)
+         SELECT 'delete', rowid, id, title, description FROM issues",
+    )
+    .unwrap();
+}
+
+/// Like `read_only_store`, with `prepare` run on the database before it becomes read-only.
+fn read_only_store_with(prepare: impl FnOnce(&Path)) -> (Box<dyn std::any::Any>, PathBuf) {
     if let Some(fs) = Tmpfs::mount("8m") {
         let db = fs.path().join("tftsr.db");
         let s = Store::open(&enc_opts(&db)).unwrap();
@@ -132,6 +148,7 @@ fn read_only_store() -> (Box<dyn std::any::Any>, PathBuf) {
         })
         .unwrap();
         drop(s);
+        prepare(&db);
         assert!(fs.remount_ro(), "remount ro");
         let p = fs.path().to_path_buf();
         return (Box::new(fs), p);
@@ -147,6 +164,7 @@ fn read_only_store() -> (Box<dyn std::any::Any>, PathBuf) {
     })
     .unwrap();
     drop(s);
+    prepare(&db);
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o500)).unwrap();
     let p = dir.path().to_path_buf();
     (Box::new(dir), p)
@@ -200,4 +218,74 @@ fn read_only_directory_gives_a_clear_error_and_changes_nothing() {
     let e = Store::open(&enc_opts(&fresh)).err().unwrap();
     assert!(matches!(e, StoreError::ReadOnly { .. }), "{e:?}");
     assert!(!fresh.exists());
+}
+
+fn db_check_json(dir: &Path) -> (i32, serde_json::Value) {
+    let out = tftsr(dir)
+        .env("TFTSR_DB_KEY", KEY)
+        .args(["db", "check", "--json"])
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), v)
+}
+
+#[test]
+fn db_check_on_a_read_only_file_system_tells_it_from_an_inconsistent_index() {
+    // A healthy store on a read-only file system: every check passes, the index included.
+    let (_guard, dir) = read_only_store();
+    let before = sha256_file(&dir.join("tftsr.db"));
+    tftsr(&dir)
+        .env("TFTSR_DB_KEY", KEY)
+        .args(["db", "check"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "search index:    ok (read-only file system",
+        ));
+    let (code, v) = db_check_json(&dir);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["read_only"], true);
+    assert_eq!(v["fts_ok"], true);
+    assert_eq!(v["fts_method"], "compared-with-rebuild");
+    assert_eq!(sha256_file(&dir.join("tftsr.db")), before);
+
+    // A really inconsistent index on a read-only file system is still found.
+    let (_guard2, dir2) = read_only_store_with(break_search_index);
+    let (code, v) = db_check_json(&dir2);
+    assert_eq!(
+        (code, &v["fts_ok"], &v["ok"]),
+        (1, &false.into(), &false.into()),
+        "{v}"
+    );
+    tftsr(&dir2)
+        .env("TFTSR_DB_KEY", KEY)
+        .args(["db", "check"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("search index:    INCONSISTENT"));
+
+    // And on a writable store FTS5's own check finds it too.
+    let d3 = tempfile::tempdir().unwrap();
+    let db3 = d3.path().join("tftsr.db");
+    let s = Store::open(&enc_opts(&db3)).unwrap();
+    s.create_issue(NewIssue {
+        title: "indexed then lost".into(),
+        severity: "low".into(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(s.check().unwrap().fts_ok);
+    break_search_index(&db3);
+    let r = s.check().unwrap();
+    assert_eq!(
+        (r.fts_ok, r.ok, r.fts_method),
+        (false, false, "integrity-check")
+    );
 }

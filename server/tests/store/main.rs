@@ -4,11 +4,16 @@
 #[path = "../common/store_helpers.rs"]
 mod helpers;
 
+#[path = "../../../tests/common/corpus.rs"]
+mod corpus;
+
 mod api;
 mod attach_kill;
 mod cli;
 mod concurrency;
 mod crypto;
+mod damage;
 mod failures;
+mod rekey_kill;
 mod schema;
 mod smoke;

@@ -1,5 +1,5 @@
-//! Reading inputs for `scan` and `redact`: files, stdin and gzip streams, fed to the engine in
-//! bounded chunks so a multi-GB log never has to fit in memory.
+//! Reading inputs for `scan`, `redact` and `attach` (CLI and server alike): files, stdin and gzip
+//! streams, fed to the engine in bounded chunks so a multi-GB log never has to fit in memory.
 //!
 //! The engine wants `&str`; logs are bytes and sometimes not valid UTF-8. Each chunk is handed to
 //! the engine as text when it is valid (zero copy) and run by valid run when it is not, so
@@ -8,8 +8,10 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use flate2::bufread::MultiGzDecoder;
+use sha2::{Digest, Sha256};
 
 use crate::engine::{Engine, Finding, Kind};
 
@@ -82,6 +84,60 @@ pub fn open_path(path: &Path) -> io::Result<Opened> {
 
 pub fn open_stdin() -> io::Result<Opened> {
     decode(io::stdin())
+}
+
+impl Source {
+    /// Opens the input, decompressing gzip.
+    pub fn open(&self) -> io::Result<Opened> {
+        match self {
+            Source::Stdin => open_stdin(),
+            Source::File(p) => open_path(p),
+        }
+    }
+
+    /// Opens the input like [`Source::open`], and also hashes and counts the bytes as they are
+    /// read *before* decompression (what `attach` records as the file's hash and size).
+    pub fn open_tapped(&self) -> io::Result<(Opened, RawTap)> {
+        let tap = RawTap::default();
+        let opened = match self {
+            Source::Stdin => decode(Tapped {
+                inner: io::stdin(),
+                tap: tap.clone(),
+            })?,
+            Source::File(p) => decode(Tapped {
+                inner: File::open(p)?,
+                tap: tap.clone(),
+            })?,
+        };
+        Ok((opened, tap))
+    }
+}
+
+/// SHA-256 and length of the raw bytes read through a [`Source::open_tapped`] reader.
+#[derive(Clone, Default)]
+pub struct RawTap(Arc<Mutex<(Sha256, u64)>>);
+
+impl RawTap {
+    /// (SHA-256 hex, byte count) of everything read so far.
+    pub fn finish(&self) -> (String, u64) {
+        let g = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        (hex::encode(g.0.clone().finalize()), g.1)
+    }
+}
+
+struct Tapped<R> {
+    inner: R,
+    tap: RawTap,
+}
+
+impl<R: Read> Read for Tapped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut g = self.tap.0.lock().unwrap_or_else(|p| p.into_inner());
+        g.0.update(&buf[..n]);
+        g.1 += n as u64;
+        Ok(n)
+    }
 }
 
 /// One piece of the stream, final: its findings will not change whatever follows.
@@ -316,24 +372,6 @@ fn retain_sane(findings: &mut Vec<Finding>, text: &str, keep: &(dyn Fn(&Kind) ->
         }
         ok
     });
-}
-
-/// Replaces the default panic message (which may quote the text being scanned, e.g. "byte index
-/// 5 is not a char boundary … of `<text>`") with one that names only the code location: a bug
-/// must not print the values we are protecting.
-pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        let at = info
-            .location()
-            .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
-        eprintln!("tftsr: internal error{at} (a bug: please report it)");
-    }));
-}
-
-/// Runs `f`, turning a panic (a bug) into an error message naming `name` but not any content.
-pub fn catch_bug<T>(name: &str, f: impl FnOnce() -> T) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .map_err(|_| format!("{name}: internal error while scanning (a bug: please report it)"))
 }
 
 #[cfg(test)]

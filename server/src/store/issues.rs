@@ -1,0 +1,336 @@
+//! `issues` and their full-text index `issues_fts`: create, list, get (with children), update,
+//! delete (cascading), search.
+
+use rusqlite::{params, Connection, Row};
+use serde_json::json;
+
+use super::error::{Result, StoreError};
+use super::models::{
+    validate_severity, validate_status, AiConversation, AuditAction, Issue, IssueDetail,
+    IssueFilter, IssueUpdate, LogFile, NewIssue, ResolutionStep, SearchHit,
+};
+use super::rows::{json_col, qualified, FromRow};
+use super::{new_id, now_text, Store};
+
+impl FromRow for Issue {
+    const COLS: &'static str = "id, title, description, severity, status, category, source, \
+                                created_at, updated_at, resolved_at, assigned_to, tags";
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Issue {
+            id: r.get(0)?,
+            title: r.get(1)?,
+            description: r.get(2)?,
+            severity: r.get(3)?,
+            status: r.get(4)?,
+            category: r.get(5)?,
+            source: r.get(6)?,
+            created_at: r.get(7)?,
+            updated_at: r.get(8)?,
+            resolved_at: r.get(9)?,
+            assigned_to: r.get(10)?,
+            tags: json_col::<Vec<String>>(r, 11)?.unwrap_or_default(),
+        })
+    }
+}
+
+/// The `tags` column: a JSON array as TEXT (the seed's choice).
+fn tags_text(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
+}
+
+/// Quotes user text for FTS5 MATCH: every whitespace-separated word becomes a string literal
+/// (so `AND`, `-`, `:`, `"`, `*`, `(` are just characters), the words are ANDed, and the last one
+/// matches as a prefix so a half-typed word already finds something.
+pub fn fts_query(user: &str) -> Option<String> {
+    // NUL ends an FTS5 string early ("unterminated string"): control characters become spaces.
+    let cleaned: String = user
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let words: Vec<String> = cleaned
+        .split_whitespace()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let mut q = words.join(" ");
+    q.push('*');
+    Some(q)
+}
+
+impl Store {
+    /// The issue `id`, read on `c` (inside the caller's transaction when it is one).
+    pub(crate) fn issue_in(&self, c: &Connection, id: &str) -> Result<Issue> {
+        self.select_by_id(c, "issues", "issue", id, "reading an issue")
+    }
+
+    pub fn create_issue(&self, new: NewIssue) -> Result<Issue> {
+        if new.title.trim().is_empty() {
+            return Err(StoreError::Invalid {
+                field: "title",
+                message: "must not be empty".into(),
+            });
+        }
+        validate_severity(&new.severity)?;
+        let now = now_text();
+        let issue = Issue {
+            id: new_id(),
+            title: new.title,
+            description: new.description,
+            severity: new.severity,
+            status: "open".into(),
+            category: new.category,
+            source: new.source,
+            created_at: now.clone(),
+            updated_at: now,
+            resolved_at: None,
+            assigned_to: new.assigned_to,
+            tags: new.tags,
+        };
+        let mut c = self.conn();
+        let tx = self.write_tx(&mut c)?;
+        tx.execute(
+            &format!(
+                "INSERT INTO issues ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                Issue::COLS
+            ),
+            params![
+                issue.id,
+                issue.title,
+                issue.description,
+                issue.severity,
+                issue.status,
+                issue.category,
+                issue.source,
+                issue.created_at,
+                issue.updated_at,
+                issue.resolved_at,
+                issue.assigned_to,
+                tags_text(&issue.tags),
+            ],
+        )
+        .map_err(self.err("creating an issue"))?;
+        self.insert_audit(
+            &tx,
+            AuditAction::IssueCreate,
+            &issue.id,
+            &json!({"severity": issue.severity, "tag_count": issue.tags.len()}),
+        )?;
+        tx.commit().map_err(self.err("committing an issue"))?;
+        Ok(issue)
+    }
+
+    /// Issues, newest first, optionally of one status; `limit` 0 = all.
+    pub fn list_issues(&self, filter: &IssueFilter) -> Result<Vec<Issue>> {
+        if let Some(s) = &filter.status {
+            validate_status(s)?;
+        }
+        let limit = if filter.limit == 0 {
+            -1
+        } else {
+            filter.limit as i64
+        };
+        self.select(
+            &self.conn(),
+            "issues",
+            "WHERE (?1 IS NULL OR status = ?1) ORDER BY created_at DESC, id DESC LIMIT ?2",
+            params![filter.status, limit],
+            "listing issues",
+        )
+    }
+
+    pub fn get_issue(&self, id: &str) -> Result<IssueDetail> {
+        let c = self.conn();
+        let issue = self.issue_in(&c, id)?;
+        let log_files = self.select::<LogFile, _>(
+            &c,
+            "log_files",
+            "WHERE issue_id = ?1 ORDER BY uploaded_at, id",
+            [id],
+            "reading log files",
+        )?;
+        let resolution_steps = self.select::<ResolutionStep, _>(
+            &c,
+            "resolution_steps",
+            "WHERE issue_id = ?1 ORDER BY step_order, id",
+            [id],
+            "reading resolution steps",
+        )?;
+        let conversations = self.select::<AiConversation, _>(
+            &c,
+            "ai_conversations",
+            "WHERE issue_id = ?1 ORDER BY created_at, id",
+            [id],
+            "reading conversations",
+        )?;
+        Ok(IssueDetail {
+            issue,
+            log_files,
+            resolution_steps,
+            conversations,
+        })
+    }
+
+    /// Applies a partial update. Any change sets `updated_at`; becoming `resolved` sets
+    /// `resolved_at`, going back to `open`/`investigating` clears it (`closed` keeps it).
+    pub fn update_issue(&self, id: &str, upd: IssueUpdate) -> Result<Issue> {
+        let fields = upd.fields();
+        if fields.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "update",
+                message: "nothing to update".into(),
+            });
+        }
+        if let Some(s) = &upd.severity {
+            validate_severity(s)?;
+        }
+        if let Some(s) = &upd.status {
+            validate_status(s)?;
+        }
+        if let Some(t) = &upd.title {
+            if t.trim().is_empty() {
+                return Err(StoreError::Invalid {
+                    field: "title",
+                    message: "must not be empty".into(),
+                });
+            }
+        }
+        let mut c = self.conn();
+        let tx = self.write_tx(&mut c)?;
+        let mut i = self.issue_in(&tx, id)?;
+        let old_status = i.status.clone();
+        let now = now_text();
+        if let Some(v) = upd.title {
+            i.title = v;
+        }
+        if let Some(v) = upd.severity {
+            i.severity = v;
+        }
+        if let Some(v) = upd.description {
+            i.description = v;
+        }
+        if let Some(v) = upd.category {
+            i.category = v;
+        }
+        if let Some(v) = upd.source {
+            i.source = v;
+        }
+        if let Some(v) = upd.assigned_to {
+            i.assigned_to = v;
+        }
+        if let Some(v) = upd.tags {
+            i.tags = v;
+        }
+        if let Some(v) = upd.status {
+            if v != old_status {
+                match v.as_str() {
+                    "resolved" => i.resolved_at = Some(now.clone()),
+                    "open" | "investigating" => i.resolved_at = None,
+                    _ => {}
+                }
+            }
+            i.status = v;
+        }
+        i.updated_at = now;
+        tx.execute(
+            "UPDATE issues SET title=?2, description=?3, severity=?4, status=?5, category=?6,
+             source=?7, updated_at=?8, resolved_at=?9, assigned_to=?10, tags=?11 WHERE id=?1",
+            params![
+                i.id,
+                i.title,
+                i.description,
+                i.severity,
+                i.status,
+                i.category,
+                i.source,
+                i.updated_at,
+                i.resolved_at,
+                i.assigned_to,
+                tags_text(&i.tags),
+            ],
+        )
+        .map_err(self.err("updating an issue"))?;
+        let mut details = json!({ "fields": fields });
+        if old_status != i.status {
+            details["from_status"] = json!(old_status);
+            details["to_status"] = json!(i.status);
+        }
+        self.insert_audit(&tx, AuditAction::IssueUpdate, id, &details)?;
+        tx.commit().map_err(self.err("committing an update"))?;
+        Ok(i)
+    }
+
+    /// Deletes an issue and (by cascade) its logs, spans, steps, conversations and documents.
+    /// The audit entry stays: the audit log is never deleted from.
+    pub fn delete_issue(&self, id: &str) -> Result<()> {
+        let mut c = self.conn();
+        let tx = self.write_tx(&mut c)?;
+        self.issue_in(&tx, id)?;
+        let logs: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM log_files WHERE issue_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(self.err("counting log files"))?;
+        tx.execute("DELETE FROM issues WHERE id = ?1", [id])
+            .map_err(self.err("deleting an issue"))?;
+        self.insert_audit(
+            &tx,
+            AuditAction::IssueDelete,
+            id,
+            &json!({"log_files": logs}),
+        )?;
+        tx.commit().map_err(self.err("committing a delete"))
+    }
+
+    /// Full-text search over titles and descriptions, best first (FTS5 bm25, titles weigh more).
+    /// The query is plain words (quoted for FTS5, so no input is a syntax error); `limit` 0 = 50.
+    pub fn search_issues(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let Some(q) = fts_query(query) else {
+            return Ok(Vec::new());
+        };
+        let limit = if limit == 0 { 50 } else { limit as i64 };
+        let cols = qualified(Issue::COLS, "i");
+        // Rank first, then build snippets for the top rows only: snippet() per match would cost
+        // as much as the whole search on a common word.
+        let sql = format!(
+            "WITH top(rid, score) AS (
+                 SELECT rowid, bm25(issues_fts, 0.0, 4.0, 1.0) FROM issues_fts
+                 WHERE issues_fts MATCH ?1 ORDER BY 2 LIMIT ?2)
+             SELECT {cols}, snippet(issues_fts, -1, '[', ']', '…', 12), top.score
+             FROM top
+             JOIN issues_fts ON issues_fts.rowid = top.rid AND issues_fts MATCH ?1
+             JOIN issues i ON i.rowid = top.rid
+             ORDER BY top.score, i.id DESC"
+        );
+        self.query_all(&self.conn(), &sql, params![q, limit], "searching", |r| {
+            Ok(SearchHit {
+                issue: Issue::from_row(r)?,
+                snippet: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+                rank: r.get(13)?,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_query_quotes_every_word_and_prefixes_the_last() {
+        let cases: [(&str, Option<&str>); 6] = [
+            ("checkout", Some("\"checkout\"*")),
+            ("checkout timeout", Some("\"checkout\" \"timeout\"*")),
+            ("say \"hi\"", Some("\"say\" \"\"\"hi\"\"\"*")),
+            ("AND OR NOT", Some("\"AND\" \"OR\" \"NOT\"*")),
+            ("a\u{0}b", Some("\"a\" \"b\"*")),
+            ("  \t ", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(fts_query(input).as_deref(), want, "{input:?}");
+        }
+    }
+}
