@@ -19,7 +19,10 @@ pub fn inputs(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
             assert!(kind == "regressions", "{} is missing", dir.display());
             continue;
         };
-        let mut files: Vec<PathBuf> = rd.map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect();
+        let mut files: Vec<PathBuf> = rd
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .collect();
         files.sort();
         for f in files {
             let bytes = std::fs::read(&f).unwrap();
@@ -39,6 +42,9 @@ pub fn replay(target: &str, check: impl Fn(&[u8]) + std::panic::RefUnwindSafe) -
             failed.push(path.display().to_string());
         }
     }
-    assert!(failed.is_empty(), "fuzz target {target}: inputs that break its invariants: {failed:#?}");
+    assert!(
+        failed.is_empty(),
+        "fuzz target {target}: inputs that break its invariants: {failed:#?}"
+    );
     all.len()
 }

@@ -70,7 +70,11 @@ impl Recipe {
         for (i, l) in out.iter().enumerate() {
             s.push_str(l);
             if i + 1 < out.len() || self.final_newline {
-                let end = self.ends.get(i % self.ends.len().max(1)).copied().unwrap_or(0);
+                let end = self
+                    .ends
+                    .get(i % self.ends.len().max(1))
+                    .copied()
+                    .unwrap_or(0);
                 s.push_str(match end {
                     1 => "\r\n",
                     2 => "\r",
@@ -89,16 +93,21 @@ pub fn recipe(max_lines: usize, max_plants: usize) -> impl Strategy<Value = Reci
         any::<u64>(),
         1..=max_lines,
         prop::collection::vec(0..PiiType::ALL.len() + 3, 0..=max_plants),
-        prop::collection::vec(prop_oneof![6 => Just(0u8), 2 => Just(1u8), 1 => Just(2u8)], 1..4),
+        prop::collection::vec(
+            prop_oneof![6 => Just(0u8), 2 => Just(1u8), 1 => Just(2u8)],
+            1..4,
+        ),
         prop::collection::vec(0..MULTIBYTE.len(), 0..4),
         any::<bool>(),
     )
-        .prop_map(|(seed, lines, plants, ends, multibyte, final_newline)| Recipe {
-            seed,
-            lines,
-            plants,
-            ends,
-            multibyte,
-            final_newline,
-        })
+        .prop_map(
+            |(seed, lines, plants, ends, multibyte, final_newline)| Recipe {
+                seed,
+                lines,
+                plants,
+                ends,
+                multibyte,
+                final_newline,
+            },
+        )
 }

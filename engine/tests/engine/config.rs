@@ -149,7 +149,10 @@ fn a_value_of_the_wrong_type_is_named_by_its_key_never_quoted() {
             "unknown value, expected one of `error`, `warning`",
         ),
         (
-            format!("[[rules]]\nid = \"r\"\nregex = \"x\"\nexamples = [\"x\", {}]\n", 41),
+            format!(
+                "[[rules]]\nid = \"r\"\nregex = \"x\"\nexamples = [\"x\", {}]\n",
+                41
+            ),
             4,
             "rules[0].examples",
             "invalid type: integer, expected a string",

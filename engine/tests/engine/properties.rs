@@ -56,7 +56,11 @@ fn assert_same_as_whole(text: &str, reads: &[usize]) {
     let e = engine();
     let whole = e.scan(text);
     assert_findings(text, &whole, "whole scan");
-    assert_eq!(streamed_scan(e, text, reads), whole, "streamed in reads of {reads:?}");
+    assert_eq!(
+        streamed_scan(e, text, reads),
+        whole,
+        "streamed in reads of {reads:?}"
+    );
 }
 
 proptest! {

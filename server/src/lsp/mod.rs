@@ -795,7 +795,11 @@ pub fn run_stdio(log_reload: Option<LogReload>) -> anyhow::Result<i32> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let code = rt.block_on(serve_io(tokio::io::stdin(), tokio::io::stdout(), log_reload));
+    let code = rt.block_on(serve_io(
+        tokio::io::stdin(),
+        tokio::io::stdout(),
+        log_reload,
+    ));
     // Scans still running on the blocking pool have nobody to report to: don't wait for them.
     rt.shutdown_timeout(Duration::from_millis(100));
     Ok(code)

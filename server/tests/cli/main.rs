@@ -1,8 +1,8 @@
 //! The `tftsr` command line, one binary: the real binary on real loghub lines (scan, redact and
 //! its styles, SARIF, the bundled example, bounded memory), and configuration files on disk.
 
-#[path = "../common/cli_support.rs"]
-mod support;
+// Planted values for the property tests; it loads the corpus locator a second time.
+#[allow(clippy::duplicate_mod)]
 #[path = "../../../tests/common/engine_plant.rs"]
 mod engine_plant;
 #[path = "../../../tests/common/fuzz_engine.rs"]
@@ -13,6 +13,8 @@ mod fuzz_replay;
 mod fuzz_server;
 #[path = "../../../tests/common/planted_text.rs"]
 mod planted_text;
+#[path = "../common/cli_support.rs"]
+mod support;
 
 mod config;
 mod examples;

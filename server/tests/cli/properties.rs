@@ -1,11 +1,11 @@
 //! Properties of the CLI's input path on real loghub lines with planted values (proptest):
-//! the chunked reading (`cli::input::stream`, reads of any size, split characters, the engine's
+//! the chunked reading (`app::input::stream`, reads of any size, split characters, the engine's
 //! `stream_safe_len` cuts) finds exactly what a scan of the whole text finds, plain or gzip.
 
 use std::io::{self, Read, Write};
 
 use proptest::prelude::*;
-use tftsr::cli::input::{decode, stream, StreamOptions};
+use tftsr::app::input::{decode, stream, StreamOptions};
 use tftsr::engine::Kind;
 
 use crate::fuzz_engine::engine;
@@ -40,7 +40,11 @@ fn streamed(reader: &mut dyn Read) -> Vec<(u64, u64, Kind)> {
     let mut spans = Vec::new();
     let stats = stream(reader, engine(), &opts, |c| {
         for f in c.findings {
-            spans.push((c.base + f.start as u64, c.base + f.end as u64, f.kind.clone()));
+            spans.push((
+                c.base + f.start as u64,
+                c.base + f.end as u64,
+                f.kind.clone(),
+            ));
         }
         Ok(())
     })

@@ -60,5 +60,8 @@ fn transport_seeds_and_regressions_hold_the_invariants_on_the_real_server() {
             failed.push(format!("{} ({status})", path.display()));
         }
     }
-    assert!(failed.is_empty(), "sessions that break the invariants: {failed:#?}");
+    assert!(
+        failed.is_empty(),
+        "sessions that break the invariants: {failed:#?}"
+    );
 }

@@ -1,8 +1,8 @@
 //! The language server, one binary: the real `tftsr lsp` over stdio (documents, diagnostics,
 //! code actions, configuration, robustness, the store).
 
-#[path = "../common/lsp_client.rs"]
-mod lsp_client;
+// Planted values for the property tests; it loads the corpus locator a second time.
+#[allow(clippy::duplicate_mod)]
 #[path = "../../../tests/common/engine_plant.rs"]
 mod engine_plant;
 #[path = "../../../tests/common/fuzz_engine.rs"]
@@ -11,6 +11,8 @@ mod fuzz_engine;
 mod fuzz_replay;
 #[path = "../../../tests/common/fuzz_server.rs"]
 mod fuzz_server;
+#[path = "../common/lsp_client.rs"]
+mod lsp_client;
 #[path = "../../../tests/common/planted_text.rs"]
 mod planted_text;
 
