@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of TFTSR: Rust unit + integration tests (engine, CLI, store, language server over
-# stdio), the editor end-to-end tests (Neovim, Emacs, pytest-lsp profiles, VS Code via
-# code-server), and the VS Code extension's lint/typecheck/unit tests/packaging.
+# stdio), the Python package and its Spark job (python/test.sh), the editor end-to-end tests
+# (Neovim, Emacs, pytest-lsp profiles, VS Code via code-server), and the VS Code extension's
+# lint/typecheck/unit tests/packaging.
 # Installs what it needs (apt/pip/npm, idempotently). Exit non-zero on any failure.
 # Usage: scripts/test.sh            everything
 #        TFTSR_SKIP_VSCODE=1 scripts/test.sh   everything but the browser-driven VS Code run
@@ -11,6 +12,8 @@ root="$PWD"
 bash scripts/setup.sh || exit 2
 # The SARIF test validates against the official schema with Python's jsonschema.
 python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema || exit 2
+# The store tests tamper with tftsr.db through an independent SQLCipher client.
+python3 -c 'import sqlcipher3' 2>/dev/null || python3 -m pip install -q sqlcipher3-binary || exit 2
 
 pass=0; fail=0; failed=()
 step() {  # step NAME CMD... : run one suite, record the outcome, keep going
@@ -23,6 +26,7 @@ step() {  # step NAME CMD... : run one suite, record the outcome, keep going
 
 step "cargo build" cargo build --all-targets --locked
 step "cargo test" cargo test --workspace --locked
+step "python package + Spark job (python/tests)" bash python/test.sh
 export TFTSR_BIN="$root/target/debug/tftsr"
 export SERVER_CMD="$TFTSR_BIN lsp"
 clients=(nvim emacs pytest-lsp)

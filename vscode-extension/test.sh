@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The extension's checks: ESLint, tsc --noEmit, unit tests (node:test), `vsce package`, and, when
-# a tftsr binary is at hand, a platform-specific .vsix whose bundled binary the lookup finds.
+# The extension's checks: ESLint, tsc --noEmit, unit tests (node:test; with a tftsr binary at hand
+# they also check package.json's finding types against it), `vsce package`, and, when a tftsr
+# binary is at hand, a platform-specific .vsix whose bundled binary the lookup finds.
 # Exit status non-zero on any failure; the last line is "N passed, N failed".
 # Env: TFTSR_BIN (default ../target/debug/tftsr when built).
 set -uo pipefail
@@ -23,6 +24,11 @@ if [ ! -f node_modules/.tftsr-lock ] || ! cmp -s package-lock.json node_modules/
   npm ci --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
   cp package-lock.json node_modules/.tftsr-lock
 fi
+
+# The binary the unit tests check package.json's finding types against (test/findingTypes.test.ts).
+bin="${TFTSR_BIN:-../target/debug/tftsr}"
+[ -e "$bin" ] && bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+export TFTSR_BIN="$bin"
 
 step "eslint" npx eslint --max-warnings 0 src test scripts eslint.config.mjs
 step "tsc --noEmit" npx tsc -p . --noEmit
@@ -52,7 +58,6 @@ vsix_ok() {  # the generic .vsix: bundle + manifest, no sources, no node_modules
 }
 step "vsce package -> tftsr.vsix" vsix_ok
 
-bin="${TFTSR_BIN:-../target/debug/tftsr}"
 bundled_ok() {  # platform .vsix: the unpacked extension finds and runs its own binary
   local target; target=$(node -p 'process.platform + "-" + process.arch')
   local v="$PWD/tftsr-$target.vsix" d; d=$(mktemp -d)

@@ -2,31 +2,6 @@
 // No `vscode` import: unit-tested under plain Node with a fake configuration getter.
 import { expandUserPath } from './serverBinary';
 
-/** Finding type ids (DESIGN.md); also the enum of the type settings in package.json. */
-export const FINDING_TYPES = [
-  'email',
-  'phone',
-  'ssn',
-  'credit_card',
-  'iban',
-  'ipv4',
-  'ipv6',
-  'mac_address',
-  'hostname',
-  'url_credentials',
-  'bearer_token',
-  'jwt',
-  'api_key',
-  'password',
-  'aws_access_key',
-  'aws_secret_key',
-  'github_token',
-  'slack_token',
-  'stripe_key',
-  'google_api_key',
-  'private_key',
-] as const;
-
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
 export interface ServerSettings {

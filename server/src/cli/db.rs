@@ -181,6 +181,10 @@ fn check(json: bool) -> anyhow::Result<i32> {
             .map(|(t, n)| format!("{t} {n}"))
             .collect();
         println!("rows:            {}", counts.join(", "));
+        match &r.audit_first_broken {
+            None => println!("audit chain:     ok"),
+            Some(b) => println!("audit chain:     BROKEN at {b}"),
+        }
         println!("{}", if r.ok { "ok" } else { "PROBLEMS FOUND" });
     }
     Ok(if r.ok { 0 } else { 1 })
@@ -232,9 +236,10 @@ fn rekey(json: bool) -> anyhow::Result<i32> {
 
 fn export(a: ExportArgs) -> anyhow::Result<i32> {
     let s = open_store()?;
-    let v = s.export_json(a.include_values)?;
+    // The exact bytes written, audited (db_export) with their SHA-256.
+    let bytes = s.export_bytes(a.include_values)?;
     match &a.output {
-        None => print_json(&v)?,
+        None => std::io::stdout().lock().write_all(&bytes)?,
         Some(p) => {
             let mut o = std::fs::OpenOptions::new();
             o.write(true).create(true).truncate(true);
@@ -246,8 +251,7 @@ fn export(a: ExportArgs) -> anyhow::Result<i32> {
             let mut f = o
                 .open(p)
                 .with_context(|| format!("cannot create {}", p.display()))?;
-            serde_json::to_writer_pretty(&mut f, &v)?;
-            writeln!(f)?;
+            f.write_all(&bytes)?;
             f.sync_all()?;
             eprintln!("exported to {}", p.display());
         }

@@ -159,6 +159,7 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
             let v = s.list_issues(&IssueFilter {
                 status: a.status,
                 limit: a.limit,
+                ..Default::default()
             })?;
             if a.json {
                 print_json(&v)?;

@@ -214,6 +214,7 @@ impl Backend {
         let filter = IssueFilter {
             status: a.status,
             limit: a.limit.unwrap_or(0),
+            ..Default::default()
         };
         let issues = self
             .with_store("tftsr.listIssues", move |s| s.list_issues(&filter))

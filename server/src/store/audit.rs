@@ -3,13 +3,133 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::error::{Result, StoreError};
-use super::models::{AuditAction, AuditEntry, Counts};
+use super::models::{AuditAction, AuditEntry, AuditFilter, AuditVerification, BrokenLink, Counts};
 use super::rows::{json_col, FromRow};
-use super::{new_id, now_text, Store};
+use super::{ids::Entity, new_id, now_text, Store};
+
+/// The `prev_hash` of the first link.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// An audit row exactly as stored (`details` as its TEXT, not re-serialized), for hashing.
+struct RawAudit([Option<String>; 7]);
+
+const RAW_SQL: &str = "SELECT id, timestamp, action, entity_type, entity_id, user_id, details \
+                       FROM audit_log";
+
+fn raw_from_row(r: &Row<'_>) -> rusqlite::Result<RawAudit> {
+    Ok(RawAudit([
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ]))
+}
+
+/// One link: SHA-256 over the previous link's hash, a newline, and the row's canonical content
+/// (a JSON array of its seven columns in schema order, NULL as null).
+fn link_hash(prev: &str, row: &RawAudit) -> String {
+    let canonical = serde_json::to_string(&row.0).unwrap_or_default();
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(canonical.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Appends the link for audit row `audit_id` (inside the caller's transaction).
+fn append_link(c: &Connection, audit_id: &str) -> rusqlite::Result<()> {
+    let (seq, prev): (i64, String) = c
+        .query_row(
+            "SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((0, GENESIS.into()));
+    let row = c.query_row(
+        &format!("{RAW_SQL} WHERE id = ?1"),
+        [audit_id],
+        raw_from_row,
+    )?;
+    c.execute(
+        "INSERT INTO audit_chain (seq, audit_id, prev_hash, hash) VALUES (?1, ?2, ?3, ?4)",
+        params![seq + 1, audit_id, prev, link_hash(&prev, &row)],
+    )?;
+    Ok(())
+}
+
+/// Migration 011: chains the entries written before the chain existed, oldest first.
+pub(crate) fn chain_existing(c: &Connection) -> rusqlite::Result<()> {
+    let ids: Vec<String> = {
+        let mut st = c.prepare(
+            "SELECT id FROM audit_log WHERE id NOT IN (SELECT audit_id FROM audit_chain)
+             ORDER BY timestamp, rowid",
+        )?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for id in ids {
+        append_link(c, &id)?;
+    }
+    Ok(())
+}
+
+/// Parses `AuditFilter::since` into the seed's timestamp text (UTC) to compare with.
+fn since_text(since: &str) -> Result<String> {
+    let bad = || StoreError::Invalid {
+        field: "since",
+        message: "expected YYYY-MM-DD, YYYY-MM-DD HH:MM:SS (UTC), or a span like 30m, 12h, 7d"
+            .into(),
+    };
+    let s = since.trim();
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if let Some(unit) = s.chars().last().filter(|c| "smhdw".contains(*c)) {
+        let n = &s[..s.len() - 1];
+        if digits(n) {
+            let n: i64 = n.parse().map_err(|_| bad())?;
+            let secs = match unit {
+                's' => 1,
+                'm' => 60,
+                'h' => 3600,
+                'd' => 86_400,
+                _ => 7 * 86_400,
+            };
+            let t = time::OffsetDateTime::now_utc()
+                - time::Duration::seconds(n.checked_mul(secs).ok_or_else(bad)?);
+            let fmt =
+                time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+            return t.format(&fmt).map_err(|_| bad());
+        }
+    }
+    let shape = |t: &str, pat: &str| {
+        t.len() == pat.len()
+            && t.bytes().zip(pat.bytes()).all(|(c, p)| {
+                if p == b'9' {
+                    c.is_ascii_digit()
+                } else {
+                    c == p
+                }
+            })
+    };
+    let t = s.replace('T', " ").trim_end_matches('Z').to_string();
+    if shape(&t, "9999-99-99") {
+        Ok(format!("{t} 00:00:00"))
+    } else if shape(&t, "9999-99-99 99:99:99") {
+        Ok(t)
+    } else if shape(&t, "9999-99-99 99:99") {
+        Ok(format!("{t}:00"))
+    } else {
+        Err(bad())
+    }
+}
 
 impl FromRow for AuditEntry {
     const COLS: &'static str = "id, timestamp, action, entity_type, entity_id, user_id, details";
@@ -123,6 +243,7 @@ impl Store {
             ],
         )
         .map_err(self.err("writing the audit log"))?;
+        append_link(tx, &e.id).map_err(self.err("chaining the audit log"))?;
         Ok(e)
     }
 
@@ -163,12 +284,166 @@ impl Store {
             "reading the audit log",
         )
     }
+
+    /// Audit entries matching `filter`, newest first. An issue filter takes an id or a unique
+    /// prefix; the id of a deleted issue still finds its entries.
+    pub fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let c = self.conn();
+        let issue = match &filter.issue_id {
+            None => None,
+            Some(p) => Some(match self.resolve_in(&c, Entity::Issue, p) {
+                Ok(id) => id,
+                // Deleted issues stay in the audit: match their id as given.
+                Err(StoreError::NotFound { .. }) => p.trim().to_ascii_lowercase(),
+                Err(e) => return Err(e),
+            }),
+        };
+        let since = filter.since.as_deref().map(since_text).transpose()?;
+        let limit = if filter.limit == 0 {
+            -1
+        } else {
+            filter.limit as i64
+        };
+        self.select(
+            &c,
+            "audit_log",
+            "WHERE (?1 IS NULL OR entity_id = ?1 OR json_extract(details, '$.issue_id') = ?1
+                    OR (entity_type = 'log_file'
+                        AND entity_id IN (SELECT id FROM log_files WHERE issue_id = ?1))
+                    OR (entity_type = 'document'
+                        AND entity_id IN (SELECT id FROM documents WHERE issue_id = ?1))
+                    OR (entity_type = 'resolution_step'
+                        AND entity_id IN (SELECT id FROM resolution_steps WHERE issue_id = ?1))
+                    OR (entity_type = 'conversation'
+                        AND entity_id IN (SELECT id FROM ai_conversations WHERE issue_id = ?1)))
+               AND (?2 IS NULL OR action = ?2)
+               AND (?3 IS NULL OR timestamp >= ?3)
+             ORDER BY timestamp DESC, id DESC LIMIT ?4",
+            params![issue, filter.action.map(|a| a.as_str()), since, limit],
+            "reading the audit log",
+        )
+    }
+
+    /// Walks the audit chain from the first link and names the first one that does not hold:
+    /// an edited entry (or link), a deleted entry or link, links reordered or inserted, or an
+    /// entry written behind the store's back (in no link). Read-only.
+    pub fn verify_audit(&self) -> Result<AuditVerification> {
+        let c = self.conn();
+        let what = "verifying the audit chain";
+        let links: Vec<(i64, String, String, String)> = self.query_all(
+            &c,
+            "SELECT seq, audit_id, prev_hash, hash FROM audit_chain ORDER BY seq",
+            [],
+            what,
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        let entries: i64 = c
+            .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+            .map_err(self.err(what))?;
+        let mut prev = GENESIS.to_string();
+        let mut broken = None;
+        let mut checked = 0;
+        let mut row_of = c
+            .prepare_cached(&format!("{RAW_SQL} WHERE id = ?1"))
+            .map_err(self.err(what))?;
+        for (i, (seq, audit_id, prev_hash, hash)) in links.iter().enumerate() {
+            let at = |problem: String| {
+                Some(BrokenLink {
+                    seq: Some(*seq),
+                    audit_id: Some(audit_id.clone()),
+                    problem,
+                })
+            };
+            let expected = i as i64 + 1;
+            if *seq != expected {
+                broken = Some(BrokenLink {
+                    seq: Some(expected),
+                    audit_id: None,
+                    problem: format!(
+                        "missing: the chain goes from link {} to link {seq} (a link was deleted)",
+                        expected - 1
+                    ),
+                });
+                break;
+            }
+            if *prev_hash != prev {
+                broken = at(format!(
+                    "does not follow link {} (links were removed, inserted or reordered)",
+                    seq - 1
+                ));
+                break;
+            }
+            let row = row_of
+                .query_row([audit_id], raw_from_row)
+                .optional()
+                .map_err(self.err(what))?;
+            let Some(row) = row else {
+                broken = at("its audit entry was deleted".into());
+                break;
+            };
+            if link_hash(prev_hash, &row) != *hash {
+                broken = at("the audit entry (or its link) was edited".into());
+                break;
+            }
+            prev = hash.clone();
+            checked += 1;
+        }
+        if broken.is_none() {
+            let stray: Option<String> = c
+                .query_row(
+                    "SELECT id FROM audit_log WHERE id NOT IN (SELECT audit_id FROM audit_chain)
+                     ORDER BY timestamp, rowid LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(self.err(what))?;
+            broken = stray.map(|id| BrokenLink {
+                seq: None,
+                audit_id: Some(id),
+                problem: "is in no link of the chain (written behind the store's back)".into(),
+            });
+        }
+        Ok(AuditVerification {
+            ok: broken.is_none(),
+            links: checked,
+            entries,
+            head: links.last().map(|l| l.3.clone()),
+            first_broken: broken,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn since_takes_dates_times_and_spans() {
+        assert_eq!(since_text("2026-03-01").unwrap(), "2026-03-01 00:00:00");
+        assert_eq!(
+            since_text("2026-03-01T12:30:00Z").unwrap(),
+            "2026-03-01 12:30:00"
+        );
+        assert_eq!(
+            since_text("2026-03-01 12:30").unwrap(),
+            "2026-03-01 12:30:00"
+        );
+        let d = since_text("7d").unwrap();
+        assert_eq!(d.len(), 19);
+        assert!(d < now_text());
+        for bad in [
+            "",
+            "yesterday",
+            "7x",
+            "2026-3-1",
+            "d",
+            "99999999999999999999d",
+        ] {
+            assert!(since_text(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn audit_details_allow_counts_ids_and_hashes_only() {

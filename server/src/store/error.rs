@@ -78,6 +78,13 @@ pub enum StoreError {
     #[error("no {entity} with id `{id}`")]
     NotFound { entity: &'static str, id: String },
 
+    #[error("`{prefix}` is ambiguous: several {entity} ids start with it ({candidates}); type more of the id")]
+    AmbiguousId {
+        entity: &'static str,
+        prefix: String,
+        candidates: String,
+    },
+
     #[error("invalid {field}: {message}")]
     Invalid {
         field: &'static str,

@@ -10,7 +10,7 @@ use super::models::{
     IssueFilter, IssueUpdate, LogFile, NewIssue, ResolutionStep, SearchHit,
 };
 use super::rows::{json_col, qualified, FromRow};
-use super::{new_id, now_text, Store};
+use super::{ids::Entity, new_id, now_text, Store};
 
 impl FromRow for Issue {
     const COLS: &'static str = "id, title, description, severity, status, category, source, \
@@ -36,6 +36,29 @@ impl FromRow for Issue {
 /// The `tags` column: a JSON array as TEXT (the seed's choice).
 fn tags_text(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
+}
+
+/// Tags are trimmed, de-duplicated (first occurrence kept) and must be short single-line words
+/// without commas (the CLI's list separator).
+fn clean_tags(tags: Vec<String>) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        let t = t.trim().to_string();
+        if t.is_empty()
+            || t.chars().count() > 64
+            || t.contains(',')
+            || t.chars().any(char::is_control)
+        {
+            return Err(StoreError::Invalid {
+                field: "tag",
+                message: "tags are 1 to 64 characters, with no comma or control character".into(),
+            });
+        }
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    Ok(out)
 }
 
 /// Quotes user text for FTS5 MATCH: every whitespace-separated word becomes a string literal
@@ -73,6 +96,7 @@ impl Store {
             });
         }
         validate_severity(&new.severity)?;
+        let tags = clean_tags(new.tags)?;
         let now = now_text();
         let issue = Issue {
             id: new_id(),
@@ -86,7 +110,7 @@ impl Store {
             updated_at: now,
             resolved_at: None,
             assigned_to: new.assigned_to,
-            tags: new.tags,
+            tags,
         };
         let mut c = self.conn();
         let tx = self.write_tx(&mut c)?;
@@ -121,10 +145,14 @@ impl Store {
         Ok(issue)
     }
 
-    /// Issues, newest first, optionally of one status; `limit` 0 = all.
+    /// Issues, newest first, filtered by status, severity and tag (each optional); `limit` 0 =
+    /// all.
     pub fn list_issues(&self, filter: &IssueFilter) -> Result<Vec<Issue>> {
         if let Some(s) = &filter.status {
             validate_status(s)?;
+        }
+        if let Some(s) = &filter.severity {
+            validate_severity(s)?;
         }
         let limit = if filter.limit == 0 {
             -1
@@ -134,14 +162,23 @@ impl Store {
         self.select(
             &self.conn(),
             "issues",
-            "WHERE (?1 IS NULL OR status = ?1) ORDER BY created_at DESC, id DESC LIMIT ?2",
-            params![filter.status, limit],
+            "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR severity = ?2)
+               AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(issues.tags) WHERE value = ?3))
+             ORDER BY created_at DESC, id DESC LIMIT ?4",
+            params![
+                filter.status,
+                filter.severity,
+                filter.tag.as_deref().map(str::trim),
+                limit
+            ],
             "listing issues",
         )
     }
 
+    /// An issue with its logs, 5-Whys and conversations; `id` may be a unique prefix.
     pub fn get_issue(&self, id: &str) -> Result<IssueDetail> {
         let c = self.conn();
+        let id = &self.resolve_in(&c, Entity::Issue, id)?;
         let issue = self.issue_in(&c, id)?;
         let log_files = self.select::<LogFile, _>(
             &c,
@@ -196,8 +233,10 @@ impl Store {
                 });
             }
         }
+        let tags = upd.tags.map(clean_tags).transpose()?;
         let mut c = self.conn();
         let tx = self.write_tx(&mut c)?;
+        let id = &self.resolve_in(&tx, Entity::Issue, id)?;
         let mut i = self.issue_in(&tx, id)?;
         let old_status = i.status.clone();
         let now = now_text();
@@ -219,7 +258,7 @@ impl Store {
         if let Some(v) = upd.assigned_to {
             i.assigned_to = v;
         }
-        if let Some(v) = upd.tags {
+        if let Some(v) = tags {
             i.tags = v;
         }
         if let Some(v) = upd.status {
@@ -266,6 +305,7 @@ impl Store {
     pub fn delete_issue(&self, id: &str) -> Result<()> {
         let mut c = self.conn();
         let tx = self.write_tx(&mut c)?;
+        let id = &self.resolve_in(&tx, Entity::Issue, id)?;
         self.issue_in(&tx, id)?;
         let logs: i64 = tx
             .query_row(
@@ -283,6 +323,54 @@ impl Store {
             &json!({"log_files": logs}),
         )?;
         tx.commit().map_err(self.err("committing a delete"))
+    }
+
+    /// Moves an issue along its lifecycle (open → investigating → resolved → closed; reopening
+    /// is allowed): `update_issue` with the status alone, so `resolved_at` follows the same rule.
+    pub fn set_issue_status(&self, id: &str, status: &str) -> Result<Issue> {
+        self.update_issue(
+            id,
+            IssueUpdate {
+                status: Some(status.into()),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Adds tags (those already there are kept once).
+    pub fn add_tags(&self, id: &str, tags: &[String]) -> Result<Issue> {
+        let add = clean_tags(tags.to_vec())?;
+        self.edit_tags(id, |t| t.extend(add))
+    }
+
+    /// Removes tags (absent ones are ignored).
+    pub fn remove_tags(&self, id: &str, tags: &[String]) -> Result<Issue> {
+        let gone: Vec<String> = tags.iter().map(|t| t.trim().to_string()).collect();
+        self.edit_tags(id, |t| t.retain(|x| !gone.contains(x)))
+    }
+
+    fn edit_tags(&self, id: &str, f: impl FnOnce(&mut Vec<String>)) -> Result<Issue> {
+        // Read and write under one lock, so a concurrent tag edit is not lost.
+        let mut c = self.conn();
+        let tx = self.write_tx(&mut c)?;
+        let id = self.resolve_in(&tx, Entity::Issue, id)?;
+        let mut tags = self.issue_in(&tx, &id)?.tags;
+        f(&mut tags);
+        let tags = clean_tags(tags)?;
+        tx.execute(
+            "UPDATE issues SET tags = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, tags_text(&tags), now_text()],
+        )
+        .map_err(self.err("updating tags"))?;
+        self.insert_audit(
+            &tx,
+            AuditAction::IssueUpdate,
+            &id,
+            &json!({"fields": ["tags"], "tag_count": tags.len()}),
+        )?;
+        let i = self.issue_in(&tx, &id)?;
+        tx.commit().map_err(self.err("committing tags"))?;
+        Ok(i)
     }
 
     /// Full-text search over titles and descriptions, best first (FTS5 bm25, titles weigh more).

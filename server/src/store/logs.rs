@@ -1,16 +1,60 @@
-//! `log_files` and their findings `pii_spans`: attach (all or nothing), read, record the
-//! redaction, finalize it (forget the original values).
+//! `log_files` and their findings `pii_spans`: attach (all or nothing), read, review, store the
+//! cleaned copy (which marks the log redacted), finalize (forget the original values); and the
+//! per-log workflow state in `log_state` (migration 012).
 
 use std::collections::BTreeMap;
+use std::io::{Read, Write};
 
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, MAIN_DB};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use super::audit::{check_hash, safe_counts};
 use super::error::{Result, StoreError};
-use super::models::{AuditAction, Counts, LogFile, NewLogFile, PiiSpan};
+use super::models::{
+    AttachOptions, AuditAction, Counts, FinalizeReport, LogFile, LogStatus, NewLogFile, PiiSpan,
+};
 use super::rows::FromRow;
-use super::{new_id, now_text, test_hooks, Store};
+use super::{ids::Entity, new_id, now_text, test_hooks, Store};
+
+impl FromRow for LogStatus {
+    const COLS: &'static str = "l.id, l.issue_id, l.file_name, s.reviewed_at IS NOT NULL, \
+        s.accepted, s.rejected, coalesce(l.redacted, 0) != 0, s.finalized_at IS NOT NULL, \
+        coalesce(s.values_kept, 1) != 0, \
+        (SELECT count(*) FROM pii_spans p WHERE p.log_file_id = l.id), \
+        (SELECT count(*) FROM pii_spans p WHERE p.log_file_id = l.id AND p.original_value != ''), \
+        s.cleaned_sha256, s.cleaned_size";
+    fn from_row(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(LogStatus {
+            log_file_id: r.get(0)?,
+            issue_id: r.get(1)?,
+            file_name: r.get(2)?,
+            reviewed: r.get(3)?,
+            accepted: r.get(4)?,
+            rejected: r.get(5)?,
+            redacted: r.get(6)?,
+            finalized: r.get(7)?,
+            values_kept: r.get(8)?,
+            span_count: r.get(9)?,
+            values_present: r.get(10)?,
+            cleaned_sha256: r.get(11)?,
+            cleaned_size: r.get(12)?,
+        })
+    }
+}
+
+/// `log_files l LEFT JOIN log_state s`: a log without a state row has the defaults.
+const STATUS_FROM: &str = "log_files l LEFT JOIN log_state s ON s.log_file_id = l.id";
+
+/// Makes sure the log has a `log_state` row (defaults) so a column of it can be updated.
+fn ensure_state(c: &Connection, log_file_id: &str) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO log_state (log_file_id, updated_at) VALUES (?1, ?2)
+         ON CONFLICT(log_file_id) DO NOTHING",
+        params![log_file_id, now_text()],
+    )
+    .map(|_| ())
+}
 
 impl FromRow for LogFile {
     const COLS: &'static str = "id, issue_id, file_name, file_path, file_size, mime_type, \
@@ -50,6 +94,22 @@ impl Store {
     /// Stores an attached log and its findings with a `log_attach` audit entry, in one transaction:
     /// either all of it is there afterwards or none of it.
     pub fn attach_log(&self, issue_id: &str, log: NewLogFile) -> Result<LogFile> {
+        self.attach_log_with(issue_id, log, &AttachOptions::default())
+    }
+
+    /// `attach_log` with options: `keep_values: false` never stores an original value (every
+    /// `original_value` is `''` from the start) and records the log as finalized.
+    pub fn attach_log_with(
+        &self,
+        issue_id: &str,
+        mut log: NewLogFile,
+        opts: &AttachOptions,
+    ) -> Result<LogFile> {
+        if !opts.keep_values {
+            for s in &mut log.spans {
+                s.original_value = String::new();
+            }
+        }
         check_hash("content_hash", &log.content_hash)?;
         if log.file_name.is_empty() {
             return Err(StoreError::Invalid {
@@ -79,7 +139,8 @@ impl Store {
         let mut counts: Counts = BTreeMap::new();
         let mut c = self.conn();
         let tx = self.write_tx(&mut c)?;
-        self.issue_in(&tx, issue_id)?;
+        let mut lf = lf;
+        lf.issue_id = self.resolve_in(&tx, Entity::Issue, issue_id)?;
         tx.execute(
             &format!(
                 "INSERT INTO log_files ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,0)",
@@ -129,32 +190,246 @@ impl Store {
                 "file_size": lf.file_size,
                 "span_count": log.spans.len(),
                 "counts": safe_counts(&counts),
+                "originals_kept": opts.keep_values,
             }),
         )?;
+        if !opts.keep_values {
+            tx.execute(
+                "INSERT INTO log_state (log_file_id, values_kept, finalized_at, updated_at)
+                 VALUES (?1, 0, ?2, ?2)",
+                params![lf.id, now_text()],
+            )
+            .map_err(self.err("storing a log's state"))?;
+        }
         tx.commit()
             .map_err(self.err("committing an attached log"))?;
         Ok(lf)
     }
 
+    /// A log file by id (or unique prefix).
     pub fn get_log_file(&self, id: &str) -> Result<LogFile> {
-        self.select_by_id(
-            &self.conn(),
-            "log_files",
-            "log file",
-            id,
-            "reading a log file",
+        let c = self.conn();
+        let id = self.resolve_in(&c, Entity::LogFile, id)?;
+        self.select_by_id(&c, "log_files", "log file", &id, "reading a log file")
+    }
+
+    /// The findings stored for a log file, in file order. An unknown id has none.
+    pub fn pii_spans(&self, log_file_id: &str) -> Result<Vec<PiiSpan>> {
+        let c = self.conn();
+        let id = match self.resolve_in(&c, Entity::LogFile, log_file_id) {
+            Ok(id) => id,
+            Err(StoreError::NotFound { .. }) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        self.select(
+            &c,
+            "pii_spans",
+            "WHERE log_file_id = ?1 ORDER BY start_offset, id",
+            [id],
+            "reading findings",
         )
     }
 
-    /// The findings stored for a log file, in file order.
-    pub fn pii_spans(&self, log_file_id: &str) -> Result<Vec<PiiSpan>> {
+    /// Where one log stands (reviewed, redacted, finalized …).
+    pub fn log_status(&self, log_file_id: &str) -> Result<LogStatus> {
+        let c = self.conn();
+        let id = self.resolve_in(&c, Entity::LogFile, log_file_id)?;
+        self.select::<LogStatus, _>(
+            &c,
+            STATUS_FROM,
+            "WHERE l.id = ?1",
+            [&id],
+            "reading a log's state",
+        )?
+        .pop()
+        .ok_or(StoreError::NotFound {
+            entity: "log file",
+            id,
+        })
+    }
+
+    /// Where each log of an issue stands, in attach order.
+    pub fn log_statuses(&self, issue_id: &str) -> Result<Vec<LogStatus>> {
+        let c = self.conn();
+        let id = self.resolve_in(&c, Entity::Issue, issue_id)?;
         self.select(
-            &self.conn(),
-            "pii_spans",
-            "WHERE log_file_id = ?1 ORDER BY start_offset, id",
-            [log_file_id],
-            "reading findings",
+            &c,
+            STATUS_FROM,
+            "WHERE l.issue_id = ?1 ORDER BY l.uploaded_at, l.id",
+            [&id],
+            "reading log states",
         )
+    }
+
+    /// Records that a person reviewed a log's findings: how many were accepted (to be redacted)
+    /// and rejected (left as they are). Counts only, audited as `log_review`.
+    pub fn record_review(
+        &self,
+        log_file_id: &str,
+        accepted: u64,
+        rejected: u64,
+    ) -> Result<LogStatus> {
+        {
+            let mut c = self.conn();
+            let tx = self.write_tx(&mut c)?;
+            let lf: LogFile = {
+                let id = self.resolve_in(&tx, Entity::LogFile, log_file_id)?;
+                self.select_by_id(&tx, "log_files", "log file", &id, "reading a log file")?
+            };
+            ensure_state(&tx, &lf.id).map_err(self.err("storing a log's state"))?;
+            tx.execute(
+                "UPDATE log_state SET reviewed_at = ?2, accepted = ?3, rejected = ?4, updated_at = ?2
+                 WHERE log_file_id = ?1",
+                params![lf.id, now_text(), accepted as i64, rejected as i64],
+            )
+            .map_err(self.err("storing a review"))?;
+            self.insert_audit(
+                &tx,
+                AuditAction::LogReview,
+                &lf.id,
+                &json!({"issue_id": lf.issue_id, "accepted": accepted, "rejected": rejected}),
+            )?;
+            tx.commit().map_err(self.err("committing a review"))?;
+        }
+        self.log_status(log_file_id)
+    }
+
+    /// Stores a log's cleaned copy — the bytes that will be shared — inside the encrypted store,
+    /// streamed from `cleaned` (exactly `size` bytes, never all in memory), with its SHA-256, and
+    /// marks the log redacted (`log_files.redacted = 1`), audited as `log_redact` with the
+    /// before/after hashes and the per-type counts of what was replaced; one transaction. A
+    /// later call replaces the copy.
+    pub fn store_cleaned_log(
+        &self,
+        log_file_id: &str,
+        cleaned: &mut dyn Read,
+        size: u64,
+        counts: &Counts,
+    ) -> Result<LogStatus> {
+        let size_i = i64::try_from(size).map_err(|_| StoreError::Invalid {
+            field: "cleaned size",
+            message: "too large".into(),
+        })?;
+        {
+            let mut c = self.conn();
+            let tx = self.write_tx(&mut c)?;
+            let lf: LogFile = {
+                let id = self.resolve_in(&tx, Entity::LogFile, log_file_id)?;
+                self.select_by_id(&tx, "log_files", "log file", &id, "reading a log file")?
+            };
+            ensure_state(&tx, &lf.id).map_err(self.err("storing a log's state"))?;
+            tx.execute(
+                "UPDATE log_state SET cleaned = zeroblob(?2), cleaned_size = ?2, updated_at = ?3
+                 WHERE log_file_id = ?1",
+                params![lf.id, size_i, now_text()],
+            )
+            .map_err(self.err("storing a cleaned copy"))?;
+            let rowid: i64 = tx
+                .query_row(
+                    "SELECT rowid FROM log_state WHERE log_file_id = ?1",
+                    [&lf.id],
+                    |r| r.get(0),
+                )
+                .map_err(self.err("storing a cleaned copy"))?;
+            let mut hasher = Sha256::new();
+            {
+                let mut blob = tx
+                    .blob_open(MAIN_DB, c"log_state", c"cleaned", rowid, false)
+                    .map_err(self.err("storing a cleaned copy"))?;
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut written: u64 = 0;
+                loop {
+                    let n = match cleaned.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(source) => {
+                            return Err(StoreError::Io {
+                                what: "cannot read the cleaned copy for",
+                                path: self.path.clone(),
+                                source,
+                            })
+                        }
+                    };
+                    if written + n as u64 > size {
+                        return Err(StoreError::Invalid {
+                            field: "cleaned copy",
+                            message: format!("is longer than the {size} bytes announced"),
+                        });
+                    }
+                    blob.write_all(&buf[..n])
+                        .map_err(|_| StoreError::DiskFull {
+                            path: self.path.clone(),
+                        })?;
+                    hasher.update(&buf[..n]);
+                    written += n as u64;
+                }
+                if written != size {
+                    return Err(StoreError::Invalid {
+                        field: "cleaned copy",
+                        message: format!("ended after {written} of the {size} bytes announced"),
+                    });
+                }
+            }
+            let after = hex::encode(hasher.finalize());
+            tx.execute(
+                "UPDATE log_state SET cleaned_sha256 = ?2 WHERE log_file_id = ?1",
+                params![lf.id, after],
+            )
+            .map_err(self.err("storing a cleaned copy"))?;
+            tx.execute("UPDATE log_files SET redacted = 1 WHERE id = ?1", [&lf.id])
+                .map_err(self.err("marking a log redacted"))?;
+            self.insert_audit(
+                &tx,
+                AuditAction::LogRedact,
+                &lf.id,
+                &json!({
+                    "issue_id": lf.issue_id,
+                    "before_sha256": lf.content_hash,
+                    "after_sha256": after,
+                    "cleaned_size": size,
+                    "counts": safe_counts(counts),
+                }),
+            )?;
+            tx.commit().map_err(self.err("committing a cleaned copy"))?;
+        }
+        self.log_status(log_file_id)
+    }
+
+    /// Streams a log's cleaned copy into `out`; returns its size. A log without one is an error
+    /// naming it.
+    pub fn read_cleaned_log(&self, log_file_id: &str, out: &mut dyn Write) -> Result<u64> {
+        let c = self.conn();
+        let id = self.resolve_in(&c, Entity::LogFile, log_file_id)?;
+        let rowid: Option<i64> = c
+            .query_row(
+                "SELECT rowid FROM log_state WHERE log_file_id = ?1 AND cleaned IS NOT NULL",
+                [&id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err("reading a cleaned copy"))?;
+        let Some(rowid) = rowid else {
+            return Err(StoreError::Invalid {
+                field: "log file",
+                message: format!("{id} has no cleaned copy yet (it was not redacted)"),
+            });
+        };
+        let mut blob = c
+            .blob_open(MAIN_DB, c"log_state", c"cleaned", rowid, true)
+            .map_err(self.err("reading a cleaned copy"))?;
+        std::io::copy(&mut blob, out).map_err(|source| StoreError::Io {
+            what: "cannot copy the cleaned log out of",
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// A log's cleaned copy as bytes (for small logs; `read_cleaned_log` streams).
+    pub fn cleaned_log(&self, log_file_id: &str) -> Result<Vec<u8>> {
+        let mut v = Vec::new();
+        self.read_cleaned_log(log_file_id, &mut v)?;
+        Ok(v)
     }
 
     /// Marks a log redacted and records the before/after hashes and per-type counts (`log_redact`).
@@ -169,18 +444,12 @@ impl Store {
         check_hash("after_sha256", after_sha256)?;
         let mut c = self.conn();
         let tx = self.write_tx(&mut c)?;
-        let n = tx
-            .execute(
-                "UPDATE log_files SET redacted = 1 WHERE id = ?1",
-                [log_file_id],
-            )
-            .map_err(self.err("marking a log redacted"))?;
-        if n == 0 {
-            return Err(StoreError::NotFound {
-                entity: "log file",
-                id: log_file_id.into(),
-            });
-        }
+        let log_file_id = &self.resolve_in(&tx, Entity::LogFile, log_file_id)?;
+        tx.execute(
+            "UPDATE log_files SET redacted = 1 WHERE id = ?1",
+            [log_file_id],
+        )
+        .map_err(self.err("marking a log redacted"))?;
         self.insert_audit(
             &tx,
             AuditAction::LogRedact,
@@ -199,42 +468,82 @@ impl Store {
     pub fn finalize_redaction(&self, log_file_id: &str) -> Result<()> {
         let mut c = self.conn();
         let tx = self.write_tx(&mut c)?;
-        let redacted: Option<Option<i64>> = tx
+        let id = self.resolve_in(&tx, Entity::LogFile, log_file_id)?;
+        self.finalize_in(&tx, &id)?;
+        tx.commit().map_err(self.err("committing a finalization"))
+    }
+
+    /// Finalizes every log of an issue in one transaction: all of them or, if one is not redacted
+    /// yet, none (the error names it).
+    pub fn finalize_issue(&self, issue_id: &str) -> Result<FinalizeReport> {
+        let mut c = self.conn();
+        let tx = self.write_tx(&mut c)?;
+        let issue_id = self.resolve_in(&tx, Entity::Issue, issue_id)?;
+        let logs: Vec<LogFile> = self.select(
+            &tx,
+            "log_files",
+            "WHERE issue_id = ?1 ORDER BY uploaded_at, id",
+            [&issue_id],
+            "reading log files",
+        )?;
+        let mut out = Vec::new();
+        for l in logs {
+            let n = self.finalize_in(&tx, &l.id)?;
+            out.push((l.id, n));
+        }
+        tx.commit().map_err(self.err("committing a finalization"))?;
+        Ok(FinalizeReport {
+            issue_id,
+            logs: out,
+        })
+    }
+
+    fn finalize_in(&self, tx: &Connection, log_file_id: &str) -> Result<i64> {
+        let row: Option<(Option<i64>, String)> = tx
             .query_row(
-                "SELECT redacted FROM log_files WHERE id = ?1",
+                "SELECT redacted, issue_id FROM log_files WHERE id = ?1",
                 [log_file_id],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
             .map_err(self.err("reading a log file"))?;
-        match redacted {
+        let issue_id = match row {
             None => {
                 return Err(StoreError::NotFound {
                     entity: "log file",
                     id: log_file_id.into(),
                 })
             }
-            Some(Some(1)) => {}
+            Some((Some(1), issue_id)) => issue_id,
             Some(_) => {
                 return Err(StoreError::Invalid {
                     field: "log file",
-                    message: "is not redacted yet; record the redaction before finalizing it"
-                        .into(),
+                    message: format!(
+                        "{log_file_id} is not redacted yet; store its cleaned copy (or record the \
+                         redaction) before finalizing it"
+                    ),
                 })
             }
-        }
+        };
         let n = tx
             .execute(
                 "UPDATE pii_spans SET original_value = '' WHERE log_file_id = ?1",
                 [log_file_id],
             )
             .map_err(self.err("clearing original values"))?;
+        ensure_state(tx, log_file_id).map_err(self.err("storing a log's state"))?;
+        tx.execute(
+            "UPDATE log_state SET finalized_at = coalesce(finalized_at, ?2), updated_at = ?2
+             WHERE log_file_id = ?1",
+            params![log_file_id, now_text()],
+        )
+        .map_err(self.err("storing a log's state"))?;
         self.insert_audit(
-            &tx,
+            tx,
             AuditAction::RedactionFinalize,
             log_file_id,
-            &json!({"spans_cleared": n}),
+            &json!({"issue_id": issue_id, "spans_cleared": n}),
         )?;
-        tx.commit().map_err(self.err("committing a finalization"))
+        Ok(n as i64)
     }
 }

@@ -1,5 +1,6 @@
-//! The ten migrations of `seed/DATABASE.md`, embedded in the binary, applied in order, each in its
-//! own transaction, recorded in `_migrations (name, applied_at)`.
+//! The ten migrations of `seed/DATABASE.md` and ours after them (011 the audit chain, 012 the
+//! per-log workflow state; both add tables of their own), embedded in the binary, applied in
+//! order, each in its own transaction, recorded in `_migrations (name, applied_at)`.
 
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use super::conn::map_sqlite;
 use super::error::{Result, StoreError};
 
 /// (name, SQL) in application order. Names are the file stems and are what `_migrations` records.
-pub const MIGRATIONS: [(&str, &str); 10] = [
+pub const MIGRATIONS: [(&str, &str); 12] = [
     (
         "001_issues",
         include_str!("../../../migrations/001_issues.sql"),
@@ -50,7 +51,18 @@ pub const MIGRATIONS: [(&str, &str); 10] = [
         "010_issues_fts",
         include_str!("../../../migrations/010_issues_fts.sql"),
     ),
+    (
+        "011_audit_chain",
+        include_str!("../../../migrations/011_audit_chain.sql"),
+    ),
+    (
+        "012_log_state",
+        include_str!("../../../migrations/012_log_state.sql"),
+    ),
 ];
+
+/// How many of `MIGRATIONS` are the seed's (the rest are ours, each adding tables of its own).
+pub const SEED_MIGRATIONS: usize = 10;
 
 const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS _migrations (
     name TEXT PRIMARY KEY,
@@ -130,11 +142,15 @@ pub fn apply(conn: &mut Connection, path: &Path) -> Result<Vec<&'static str>> {
         if present {
             continue; // dropping `tx` rolls back the no-op
         }
-        tx.execute_batch(sql)
-            .map_err(|e| match map_sqlite(path, "", e) {
-                StoreError::Db { source, .. } => StoreError::Migration { name, source },
-                other => other,
-            })?;
+        let as_migration = |e| match map_sqlite(path, "", e) {
+            StoreError::Db { source, .. } => StoreError::Migration { name, source },
+            other => other,
+        };
+        tx.execute_batch(sql).map_err(as_migration)?;
+        if name == "011_audit_chain" {
+            // Chain the entries written before the chain existed, oldest first.
+            super::audit::chain_existing(&tx).map_err(as_migration)?;
+        }
         tx.execute(
             "INSERT INTO _migrations (name, applied_at) VALUES (?1, ?2)",
             rusqlite::params![name, super::now_text()],

@@ -20,6 +20,7 @@ mod conn;
 mod conversations;
 mod documents;
 mod error;
+mod ids;
 mod issues;
 mod logs;
 pub mod migrate;
@@ -33,6 +34,7 @@ mod steps;
 
 pub use conn::{data_dir, key_file_for, Encryption, KeySource, DB_FILE_NAME, KEY_FILE_NAME};
 pub use error::{Result, StoreError};
+pub use ids::Entity;
 pub use issues::fts_query;
 pub use models::*;
 pub use ops::{cipher_settings, encrypt_plain, CheckReport, CipherSettings, EncryptReport, TABLES};

@@ -204,10 +204,13 @@ impl IssueUpdate {
     }
 }
 
-/// Which issues `list_issues` returns (newest first).
+/// Which issues `list_issues` returns (newest first). Every filter given must hold.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct IssueFilter {
     pub status: Option<String>,
+    pub severity: Option<String>,
+    /// Issues carrying this tag (exact match).
+    pub tag: Option<String>,
     /// 0 = no limit.
     pub limit: usize,
 }
@@ -244,7 +247,8 @@ pub struct NewLogFile {
     pub spans: Vec<NewPiiSpan>,
 }
 
-/// The audit vocabulary of DESIGN.md ("Store"); the entity each refers to is in brackets there.
+/// The audit vocabulary: DESIGN.md's ("Store") and the actions the incident workflow added; the
+/// entity each refers to is `entity_type()`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
@@ -258,10 +262,28 @@ pub enum AuditAction {
     DocumentCreate,
     SettingsChange,
     AiSend,
+    /// A person reviewed a log's findings (accepted / rejected counts).
+    LogReview,
+    DocumentUpdate,
+    DocumentDelete,
+    /// 5-Whys steps (`resolution_steps`).
+    WhyAdd,
+    WhyUpdate,
+    WhyDelete,
+    ConversationCreate,
+    ConversationDelete,
+    /// `tftsr db export` (with or without the original values).
+    DbExport,
+    /// `tftsr db encrypt`.
+    DbEncrypt,
+    /// `tftsr db rekey`.
+    DbRekey,
+    /// A file redacted outside an issue with a store-held secret (the pseudonym style).
+    RedactFile,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 10] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::IssueCreate,
         AuditAction::IssueUpdate,
         AuditAction::IssueDelete,
@@ -272,6 +294,18 @@ impl AuditAction {
         AuditAction::DocumentCreate,
         AuditAction::SettingsChange,
         AuditAction::AiSend,
+        AuditAction::LogReview,
+        AuditAction::DocumentUpdate,
+        AuditAction::DocumentDelete,
+        AuditAction::WhyAdd,
+        AuditAction::WhyUpdate,
+        AuditAction::WhyDelete,
+        AuditAction::ConversationCreate,
+        AuditAction::ConversationDelete,
+        AuditAction::DbExport,
+        AuditAction::DbEncrypt,
+        AuditAction::DbRekey,
+        AuditAction::RedactFile,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -286,10 +320,22 @@ impl AuditAction {
             AuditAction::DocumentCreate => "document_create",
             AuditAction::SettingsChange => "settings_change",
             AuditAction::AiSend => "ai_send",
+            AuditAction::LogReview => "log_review",
+            AuditAction::DocumentUpdate => "document_update",
+            AuditAction::DocumentDelete => "document_delete",
+            AuditAction::WhyAdd => "why_add",
+            AuditAction::WhyUpdate => "why_update",
+            AuditAction::WhyDelete => "why_delete",
+            AuditAction::ConversationCreate => "conversation_create",
+            AuditAction::ConversationDelete => "conversation_delete",
+            AuditAction::DbExport => "db_export",
+            AuditAction::DbEncrypt => "db_encrypt",
+            AuditAction::DbRekey => "db_rekey",
+            AuditAction::RedactFile => "redact_file",
         }
     }
 
-    /// The entity type this action is about (DESIGN.md).
+    /// The entity type this action is about (DESIGN.md's, and the workflow's additions).
     pub fn entity_type(self) -> &'static str {
         match self {
             AuditAction::IssueCreate
@@ -299,9 +345,18 @@ impl AuditAction {
             AuditAction::LogAttach
             | AuditAction::LogRedact
             | AuditAction::RedactionFinalize
-            | AuditAction::ExportRedacted => "log_file",
-            AuditAction::DocumentCreate => "document",
+            | AuditAction::ExportRedacted
+            | AuditAction::LogReview => "log_file",
+            AuditAction::DocumentCreate
+            | AuditAction::DocumentUpdate
+            | AuditAction::DocumentDelete => "document",
             AuditAction::SettingsChange => "setting",
+            AuditAction::WhyAdd | AuditAction::WhyUpdate | AuditAction::WhyDelete => {
+                "resolution_step"
+            }
+            AuditAction::ConversationCreate | AuditAction::ConversationDelete => "conversation",
+            AuditAction::DbExport | AuditAction::DbEncrypt | AuditAction::DbRekey => "database",
+            AuditAction::RedactFile => "file",
         }
     }
 }
@@ -328,3 +383,199 @@ impl FromStr for AuditAction {
 
 /// Per-type finding counts, e.g. `{"email": 3}` (used in audit details).
 pub type Counts = BTreeMap<String, usize>;
+
+/// Which audit entries `audit_entries` returns (newest first). Every filter given must hold.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct AuditFilter {
+    /// Entries about this issue (an id or unique prefix; a deleted issue's id still matches):
+    /// the issue itself and its logs, documents, steps and conversations.
+    pub issue_id: Option<String>,
+    pub action: Option<AuditAction>,
+    /// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` (UTC), or a span back from now: `30m`, `12h`, `7d`.
+    pub since: Option<String>,
+    /// 0 = no limit.
+    pub limit: usize,
+}
+
+/// The first link of the audit chain that does not hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokenLink {
+    /// Position in the chain (1 = the oldest entry); `None` for an entry that is in no link.
+    pub seq: Option<i64>,
+    pub audit_id: Option<String>,
+    pub problem: String,
+}
+
+impl fmt::Display for BrokenLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.seq, &self.audit_id) {
+            (Some(n), Some(id)) => write!(f, "link {n} (audit entry {id}): {}", self.problem),
+            (Some(n), None) => write!(f, "link {n}: {}", self.problem),
+            (None, Some(id)) => write!(f, "audit entry {id}: {}", self.problem),
+            (None, None) => f.write_str(&self.problem),
+        }
+    }
+}
+
+/// What `verify_audit` found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditVerification {
+    pub ok: bool,
+    /// Links checked (= audit entries when the chain holds).
+    pub links: i64,
+    pub entries: i64,
+    /// The newest link's hash: note it somewhere else to detect a later rewrite of the tail.
+    pub head: Option<String>,
+    pub first_broken: Option<BrokenLink>,
+}
+
+/// Where a 5-Whys answer's evidence is: lines of an attached log, or a finding by fingerprint.
+/// Stored in `resolution_steps.evidence` as `log:<log_file_id>:<first>-<last>` or
+/// `finding:<sha256 hex>` — a reference, never a value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Evidence {
+    Log {
+        log_file_id: String,
+        first_line: u64,
+        last_line: u64,
+    },
+    Finding {
+        fingerprint: String,
+    },
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Evidence::Log {
+                log_file_id,
+                first_line,
+                last_line,
+            } => write!(f, "log:{log_file_id}:{first_line}-{last_line}"),
+            Evidence::Finding { fingerprint } => write!(f, "finding:{fingerprint}"),
+        }
+    }
+}
+
+impl FromStr for Evidence {
+    type Err = StoreError;
+    /// `log:<id or prefix>:<line>` or `…:<first>-<last>`, or `finding:<sha256 hex>`.
+    fn from_str(s: &str) -> Result<Self, StoreError> {
+        let bad = |m: &str| StoreError::Invalid {
+            field: "evidence",
+            message: format!(
+                "{m} (expected log:<log file id>:<first line>-<last line> or finding:<fingerprint>)"
+            ),
+        };
+        if let Some(fp) = s.strip_prefix("finding:") {
+            let ok = fp.len() == 64
+                && fp
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+            return if ok {
+                Ok(Evidence::Finding {
+                    fingerprint: fp.into(),
+                })
+            } else {
+                Err(bad("a fingerprint is 64 lowercase hex digits"))
+            };
+        }
+        let Some(rest) = s.strip_prefix("log:") else {
+            return Err(bad("not a reference"));
+        };
+        let (id, lines) = rest.rsplit_once(':').ok_or_else(|| bad("no line range"))?;
+        let (a, b) = lines.split_once('-').unwrap_or((lines, lines));
+        let (Ok(first_line), Ok(last_line)) = (a.parse::<u64>(), b.parse::<u64>()) else {
+            return Err(bad("the line range is not numbers"));
+        };
+        if first_line == 0 || last_line < first_line {
+            return Err(bad(
+                "lines are 1-based and the range must not run backwards",
+            ));
+        }
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+            return Err(bad("the log file id is not an id"));
+        }
+        Ok(Evidence::Log {
+            log_file_id: id.to_ascii_lowercase(),
+            first_line,
+            last_line,
+        })
+    }
+}
+
+/// A new 5-Whys step; it goes after the last one.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct NewWhy {
+    pub question: String,
+    pub answer: Option<String>,
+    pub evidence: Option<Evidence>,
+}
+
+/// A partial edit of a step: `None` leaves a field; `Some(None)` clears answer or evidence.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct WhyUpdate {
+    pub question: Option<String>,
+    pub answer: Option<Option<String>>,
+    pub evidence: Option<Option<Evidence>>,
+}
+
+/// A partial edit of a document.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct DocumentUpdate {
+    pub title: Option<String>,
+    pub content_md: Option<String>,
+}
+
+/// A conversation with its messages in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationDetail {
+    pub conversation: AiConversation,
+    pub messages: Vec<AiMessage>,
+}
+
+/// How `attach_log_with` stores a log.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AttachOptions {
+    /// Keep the findings' original values until the redaction is finalized (`true`, the
+    /// default), or never store them (`original_value` is `''` from the start and the log is
+    /// recorded as finalized).
+    pub keep_values: bool,
+}
+
+impl Default for AttachOptions {
+    fn default() -> Self {
+        AttachOptions { keep_values: true }
+    }
+}
+
+/// Where a log stands in the workflow: reviewed → redacted (its cleaned copy stored) → finalized
+/// (no original value left). From `log_files`, `pii_spans` and the `log_state` table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogStatus {
+    pub log_file_id: String,
+    pub issue_id: String,
+    pub file_name: String,
+    pub reviewed: bool,
+    pub accepted: Option<i64>,
+    pub rejected: Option<i64>,
+    /// `log_files.redacted`.
+    pub redacted: bool,
+    pub finalized: bool,
+    /// Whether original values were kept at attach time.
+    pub values_kept: bool,
+    /// Findings stored for the log, and how many of them still hold their original value.
+    pub span_count: i64,
+    pub values_present: i64,
+    pub cleaned_sha256: Option<String>,
+    pub cleaned_size: Option<i64>,
+}
+
+/// What `finalize_issue` cleared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinalizeReport {
+    pub issue_id: String,
+    /// (log file id, original values cleared)
+    pub logs: Vec<(String, i64)>,
+}

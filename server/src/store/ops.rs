@@ -7,13 +7,17 @@ use rusqlite::{types::ValueRef, Connection};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::conn::{self, map_sqlite, Encryption, FileState, KeySource};
+use sha2::{Digest, Sha256};
+
+use super::conn::{self, map_sqlite, Encryption, FileState, KeySource, DB_FILE_NAME};
 use super::error::{Result, StoreError};
+use super::models::{AuditAction, BrokenLink};
 use super::settings::PSEUDONYM_SECRET_KEY;
 use super::{migrate, OpenOptions, Store};
 
-/// The data tables, parents before children (the order an import would need).
-pub const TABLES: [&str; 9] = [
+/// The data tables, parents before children (the order an import would need): the seed's nine
+/// (its tenth, `issues_fts`, is an index) and ours, `audit_chain` (011) and `log_state` (012).
+pub const TABLES: [&str; 11] = [
     "issues",
     "log_files",
     "pii_spans",
@@ -23,6 +27,8 @@ pub const TABLES: [&str; 9] = [
     "documents",
     "audit_log",
     "settings",
+    "audit_chain",
+    "log_state",
 ];
 
 /// SQLCipher's own view of the cipher settings of an open connection.
@@ -61,6 +67,9 @@ pub struct CheckReport {
     /// Opened from a read-only file system (or directory).
     pub read_only: bool,
     pub row_counts: Vec<(String, i64)>,
+    /// The audit chain (`verify_audit`): holds, or its first broken link.
+    pub audit_chain_ok: bool,
+    pub audit_first_broken: Option<BrokenLink>,
     pub ok: bool,
 }
 
@@ -166,6 +175,7 @@ fn fts_compare_with_rebuild(c: &Connection) -> rusqlite::Result<bool> {
 impl Store {
     /// `PRAGMA integrity_check`, SQLCipher's settings and page HMACs, migrations, FTS consistency.
     pub fn check(&self) -> Result<CheckReport> {
+        let chain = self.verify_audit()?;
         let c = self.conn();
         let e = |ctx| move |err| map_sqlite(&self.path, ctx, err);
         let integrity_check =
@@ -197,6 +207,7 @@ impl Store {
             && cipher_integrity_check.is_empty()
             && all_migrations
             && fts_ok
+            && chain.ok
             && (self.encryption == Encryption::Off || cipher.is_some());
         Ok(CheckReport {
             path: self.path.clone(),
@@ -210,6 +221,8 @@ impl Store {
             fts_method,
             read_only: self.read_only,
             row_counts,
+            audit_chain_ok: chain.ok,
+            audit_first_broken: chain.first_broken,
             ok,
         })
     }
@@ -217,7 +230,48 @@ impl Store {
     /// Every row of every table as JSON (for backup), read in one snapshot. Without
     /// `include_values`, `pii_spans.original_value` is exported as `''` and the pseudonym secret
     /// is left out, so an export does not carry what the store protects.
+    ///
+    /// Audited as `db_export` (with `includes_values`); an export with values from a store that
+    /// cannot write its audit (read-only) is refused rather than left unrecorded.
     pub fn export_json(&self, include_values: bool) -> Result<Value> {
+        let v = self.export_value(include_values)?;
+        self.audit_export(include_values, None, &v)?;
+        Ok(v)
+    }
+
+    /// `export_json` serialized (pretty JSON and a newline): the exact bytes to write, audited with
+    /// their SHA-256.
+    pub fn export_bytes(&self, include_values: bool) -> Result<Vec<u8>> {
+        let v = self.export_value(include_values)?;
+        let mut bytes = serde_json::to_vec_pretty(&v).map_err(|_| StoreError::Invalid {
+            field: "export",
+            message: "could not be serialized".into(),
+        })?;
+        bytes.push(b'\n');
+        let sha = hex::encode(Sha256::digest(&bytes));
+        self.audit_export(include_values, Some(&sha), &v)?;
+        Ok(bytes)
+    }
+
+    fn audit_export(&self, include_values: bool, sha256: Option<&str>, v: &Value) -> Result<()> {
+        let rows: Map<String, Value> = v["tables"]
+            .as_object()
+            .map(|t| {
+                t.iter()
+                    .map(|(k, rows)| (k.clone(), json!(rows.as_array().map_or(0, Vec::len))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let details = json!({"includes_values": include_values, "sha256": sha256, "rows": rows});
+        match self.audit(AuditAction::DbExport, "database", DB_FILE_NAME, details) {
+            Ok(_) => Ok(()),
+            // Nothing protected leaves without values: a read-only store may still export.
+            Err(StoreError::ReadOnly { .. }) if !include_values => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn export_value(&self, include_values: bool) -> Result<Value> {
         let mut c = self.conn();
         let tx = c
             .transaction()
@@ -372,6 +426,13 @@ pub fn encrypt_plain(path: &Path, key: Option<&str>, keep_backup: bool) -> Resul
                 detail: "row counts differ after encryption".into(),
             });
         }
+        drop(c);
+        s.audit(
+            AuditAction::DbEncrypt,
+            "database",
+            DB_FILE_NAME,
+            json!({"backup_kept": keep_backup}),
+        )?;
         Ok(())
     });
     if let Err(e) = verified {

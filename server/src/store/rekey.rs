@@ -16,8 +16,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::conn::{self, map_sqlite, Encryption, KeySource};
+use super::conn::{self, map_sqlite, Encryption, KeySource, DB_FILE_NAME};
 use super::error::{Result, StoreError};
+use super::models::AuditAction;
 use super::{test_hooks, Store};
 
 /// What `rekey` did.
@@ -238,6 +239,17 @@ impl Store {
         }
         // Prove the new key reads the file before reporting success.
         prove("verifying the new key")?;
+        drop(c);
+        let source = match &self.key_source {
+            KeySource::File(_) => "key_file",
+            _ => "env",
+        };
+        self.audit(
+            AuditAction::DbRekey,
+            "database",
+            DB_FILE_NAME,
+            serde_json::json!({"key_source": source}),
+        )?;
         Ok(RekeyReport {
             path: self.path.clone(),
             key_source: self.key_source.clone(),

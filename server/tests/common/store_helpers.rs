@@ -69,3 +69,58 @@ pub fn all_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Runs `sql` against `db` through an independent SQLCipher client (Python `sqlcipher3`, its own
+/// SQLCipher build), keyed with `key`. `None` when that client is not installed here (CI must
+/// have it: scripts/test.sh installs it, so under CI its absence fails the test).
+pub fn independent_sqlcipher(db: &Path, key: &str, sql: &str) -> Option<String> {
+    const SCRIPT: &str = r#"
+import sys
+try:
+    import sqlcipher3
+except ImportError:
+    sys.exit(97)
+db, key, sql = sys.argv[1], sys.argv[2], sys.stdin.read()
+c = sqlcipher3.connect(db)
+c.execute("PRAGMA key = '%s'" % key.replace("'", "''"))
+out = []
+for stmt in [s for s in sql.split(";\n") if s.strip()]:
+    for row in c.execute(stmt):
+        out.append("|".join("" if v is None else str(v) for v in row))
+c.commit()
+c.close()
+print("\n".join(out))
+"#;
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(db)
+        .arg(key)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(sql.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    if out.status.code() == Some(97) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python sqlcipher3 is missing under CI (scripts/test.sh installs sqlcipher3-binary)"
+        );
+        eprintln!("SKIPPED: python sqlcipher3 not installed (pip install sqlcipher3-binary)");
+        return None;
+    }
+    assert!(
+        out.status.success(),
+        "independent client failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}

@@ -104,7 +104,7 @@ fn two_processes_writing_concurrently_lose_nothing() {
     );
     assert_eq!(
         s.applied_migrations().unwrap().len(),
-        10,
+        12,
         "each migration applied once"
     );
     let r = s.check().unwrap();

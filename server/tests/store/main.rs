@@ -9,6 +9,7 @@ mod corpus;
 
 mod api;
 mod attach_kill;
+mod audit_chain;
 mod cli;
 mod concurrency;
 mod crypto;
@@ -17,3 +18,4 @@ mod failures;
 mod rekey_kill;
 mod schema;
 mod smoke;
+mod workflow;

@@ -1,5 +1,6 @@
 //! The schema on disk equals seed/DATABASE.md, column for column: the expectations below are typed
-//! in from the seed, not derived from our migrations.
+//! in from the seed, not derived from our migrations. Our two additions (011 `audit_chain`, 012
+//! `log_state`) are tables of their own, checked here too, so the seed's ten stay as designed.
 
 use crate::helpers;
 
@@ -130,6 +131,36 @@ fn seed_tables() -> Vec<(&'static str, Vec<Col>)> {
     ]
 }
 
+/// Ours, beside the seed's: 011 and 012.
+fn our_tables() -> Vec<(&'static str, Vec<Col>)> {
+    vec![
+        (
+            "audit_chain",
+            vec![
+                ("seq", "INTEGER", false, None, true),
+                ("audit_id", "TEXT", true, None, false),
+                ("prev_hash", "TEXT", true, None, false),
+                ("hash", "TEXT", true, None, false),
+            ],
+        ),
+        (
+            "log_state",
+            vec![
+                ("log_file_id", "TEXT", false, None, true),
+                ("reviewed_at", "TEXT", false, None, false),
+                ("accepted", "INTEGER", false, None, false),
+                ("rejected", "INTEGER", false, None, false),
+                ("cleaned_sha256", "TEXT", false, None, false),
+                ("cleaned_size", "INTEGER", false, None, false),
+                ("cleaned", "BLOB", false, None, false),
+                ("values_kept", "INTEGER", true, Some("1"), false),
+                ("finalized_at", "TEXT", false, None, false),
+                ("updated_at", "TEXT", true, None, false),
+            ],
+        ),
+    ]
+}
+
 /// (table, from, to table, to column, on_delete) per the seed: every FK cascades.
 fn seed_fks() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
     vec![
@@ -139,11 +170,13 @@ fn seed_fks() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
         ("ai_messages", "conversation_id", "ai_conversations", "id"),
         ("resolution_steps", "issue_id", "issues", "id"),
         ("documents", "issue_id", "issues", "id"),
+        // Ours: a log's workflow state goes with the log (the audit chain has no FK on purpose).
+        ("log_state", "log_file_id", "log_files", "id"),
     ]
 }
 
 fn check_schema(c: &rusqlite::Connection) {
-    for (table, want) in seed_tables() {
+    for (table, want) in seed_tables().into_iter().chain(our_tables()) {
         let mut st = c.prepare(&format!("PRAGMA table_info({table})")).unwrap();
         let got: Vec<(String, String, bool, Option<String>, bool)> = st
             .query_map([], |r| {
@@ -165,7 +198,7 @@ fn check_schema(c: &rusqlite::Connection) {
         assert_eq!(got, want, "columns of {table}");
     }
     let mut all_fks = Vec::new();
-    for (table, _) in seed_tables() {
+    for (table, _) in seed_tables().into_iter().chain(our_tables()) {
         let mut st = c
             .prepare(&format!("PRAGMA foreign_key_list({table})"))
             .unwrap();
@@ -231,7 +264,7 @@ fn check_schema(c: &rusqlite::Connection) {
         triggers,
         ["issues_fts_ad", "issues_fts_ai", "issues_fts_au"]
     );
-    // No table beyond the seed's (FTS5 shadow tables aside).
+    // No table beyond the seed's and our two (FTS5 shadow tables aside).
     let mut st = c
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'issues_fts%' ORDER BY name")
         .unwrap();
@@ -240,7 +273,11 @@ fn check_schema(c: &rusqlite::Connection) {
         .unwrap()
         .map(|r| r.unwrap())
         .collect();
-    let mut want: Vec<String> = seed_tables().iter().map(|(t, _)| t.to_string()).collect();
+    let mut want: Vec<String> = seed_tables()
+        .iter()
+        .chain(our_tables().iter())
+        .map(|(t, _)| t.to_string())
+        .collect();
     tables.sort();
     want.sort();
     assert_eq!(tables, want);
@@ -277,7 +314,9 @@ fn plain_schema_equals_the_seed_and_migrations_are_recorded_once() {
             "007_documents",
             "008_audit_log",
             "009_settings",
-            "010_issues_fts"
+            "010_issues_fts",
+            "011_audit_chain",
+            "012_log_state"
         ]
     );
     drop(s);
@@ -303,7 +342,7 @@ fn plain_schema_equals_the_seed_and_migrations_are_recorded_once() {
     let n: i64 = raw_conn(&db, None)
         .query_row("SELECT count(*) FROM _migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(n, 10);
+    assert_eq!(n, 12);
 }
 
 #[test]
@@ -314,7 +353,7 @@ fn a_database_with_an_unknown_migration_is_refused_untouched() {
     {
         let c = raw_conn(&db, Some(KEY));
         c.execute(
-            "INSERT INTO _migrations (name, applied_at) VALUES ('011_from_the_future', '2030-01-01 00:00:00')",
+            "INSERT INTO _migrations (name, applied_at) VALUES ('099_from_the_future', '2030-01-01 00:00:00')",
             [],
         )
         .unwrap();
@@ -323,10 +362,10 @@ fn a_database_with_an_unknown_migration_is_refused_untouched() {
     let before = sha256_file(&db);
     let err = Store::open(&enc_opts(&db)).err().expect("must refuse");
     assert!(
-        matches!(err, StoreError::UnknownMigration { ref name, .. } if name == "011_from_the_future"),
+        matches!(err, StoreError::UnknownMigration { ref name, .. } if name == "099_from_the_future"),
         "{err}"
     );
-    assert!(err.to_string().contains("011_from_the_future"));
+    assert!(err.to_string().contains("099_from_the_future"));
     assert!(err.to_string().contains("refusing"));
     assert_eq!(sha256_file(&db), before);
 }
@@ -355,13 +394,13 @@ fn a_partially_migrated_database_is_completed() {
         c.execute_batch(
             "DROP TRIGGER issues_fts_ai; DROP TRIGGER issues_fts_ad; DROP TRIGGER issues_fts_au;
              DROP TABLE issues_fts; DROP TABLE settings; DROP TABLE audit_log; DROP TABLE documents;
-             DROP TABLE resolution_steps;
+             DROP TABLE resolution_steps; DROP TABLE audit_chain; DROP TABLE log_state;
              DELETE FROM _migrations WHERE name >= '006';",
         )
         .unwrap();
     }
     let s = Store::open(&plain_opts(&db)).unwrap();
-    assert_eq!(s.applied_migrations().unwrap().len(), 10);
+    assert_eq!(s.applied_migrations().unwrap().len(), 12);
     drop(s);
     check_schema(&raw_conn(&db, None));
 }
