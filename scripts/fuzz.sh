@@ -2,7 +2,8 @@
 # Runs every cargo-fuzz target (fuzz/fuzz_targets/) and prints, per target, the executions,
 # coverage (libFuzzer's `cov`: edges, and `ft`: features) and crashes.
 #
-# Usage: scripts/fuzz.sh smoke [SECONDS]       each target SECONDS (default 12), for CI
+# Usage: scripts/fuzz.sh smoke                 every target a fixed number of inputs from a fixed
+#                                               seed (deterministic, ~10 s each), for CI
 #        scripts/fuzz.sh long HOURS [TARGET...] HOURS CPU-hours in all, split evenly over the
 #                                               targets, FUZZ_JOBS (default 2) at a time, niced
 #        scripts/fuzz.sh run TARGET SECONDS     one target
@@ -13,7 +14,8 @@
 # the only part of cargo-fuzz that wants nightly; RUSTC_BOOTSTRAP=1 is set for any -Z flag a
 # newer cargo-fuzz may add), a C++ compiler (libfuzzer-sys builds libFuzzer), python3 (the seed
 # corpora). `cargo fuzz` is used when installed (`cargo install cargo-fuzz`); without it the
-# same instrumentation flags are passed to `cargo build` directly, so CI needs no install.
+# same instrumentation flags are passed to `cargo build` directly, so CI needs no install
+# (FUZZ_NO_CARGO_FUZZ=1 takes that path even where cargo-fuzz is installed).
 #
 # The targets are built once (one cargo build for all of them) into fuzz/target (or
 # $FUZZ_TARGET_DIR) and reused. Corpora grow in fuzz/corpus/<target> (not committed), seeded
@@ -51,7 +53,7 @@ build() {
   local t0=$SECONDS
   echo "fuzz: building ${#targets[@]} targets ($triple, release + debug assertions, no sanitizer)"
   export RUSTC_BOOTSTRAP=1
-  if cargo fuzz --version >/dev/null 2>&1; then
+  if [ "${FUZZ_NO_CARGO_FUZZ:-0}" != 1 ] && cargo fuzz --version >/dev/null 2>&1; then
     (cd "$root" && cargo fuzz build -s none --codegen-units 16 --target-dir "$target_dir") || return 1
   else
     # What `cargo fuzz build -s none` passes (cargo-fuzz 0.13).
@@ -60,7 +62,9 @@ build() {
       -Cllvm-args=-sanitizer-coverage-trace-compares -Cllvm-args=-sanitizer-coverage-stack-depth
       -Cllvm-args=-simplifycfg-branch-fold-threshold=0 --cfg fuzzing -Cdebug-assertions
       -Coverflow-checks -Ccodegen-units=16"
-    RUSTFLAGS="$(echo $flags)" cargo build --manifest-path "$fuzz/Cargo.toml" --release --locked \
+    # Not --locked: fuzz/Cargo.lock pins libfuzzer-sys; a dependency the project adds later is
+    # resolved on the way (and the lock file updated) instead of failing the build.
+    RUSTFLAGS="$(echo $flags)" cargo build --manifest-path "$fuzz/Cargo.toml" --release \
       --target "$triple" --target-dir "$target_dir" --bins || return 1
   fi
   echo "fuzz: built in $((SECONDS - t0)) s"
@@ -73,10 +77,25 @@ seeds() {
 results=()
 crashed=0
 
-# run TARGET SECONDS: one libFuzzer run; appends a result line.
+# Smoke runs are deterministic: a fixed seed, a fixed number of inputs, a fresh corpus from the
+# seeds only. Per target about 10 s on a quiet 2-core machine; -max_total_time is only a guard.
+smoke_runs() {
+  case "$1" in
+    scan) echo 30000 ;;
+    redact) echo 6000 ;;
+    config) echo 15000 ;;
+    position) echo 3000 ;;
+    lsp_document) echo 4000 ;;
+    lsp_transport) echo 4000 ;;
+    gzip_input) echo 15000 ;;
+  esac
+}
+
+# run TARGET SECONDS [LIBFUZZER-OPTION...]: one libFuzzer run; appends a result line.
 run() {
   local t="$1" secs="$2"
-  local corpus="$fuzz/corpus/$t" art="$fuzz/artifacts/$t" log
+  shift 2
+  local corpus="${CORPUS_ROOT:-$fuzz/corpus}/$t" art="$fuzz/artifacts/$t" log
   mkdir -p "$corpus" "$art"
   log="$(mktemp)"
   local before
@@ -86,11 +105,12 @@ run() {
   cpu_file="$(mktemp)"
   # libFuzzer's -max_total_time is wall time; the CPU time it got is measured here (on a busy
   # machine, niced, they differ).
-  { TIMEFORMAT='%U %S'; time ${NICE:-} "$bin_dir/$t" "$corpus" "$fuzz/seeds/$t" "$fuzz/corpus-seeds/$t" \
+  { TIMEFORMAT='%R %U %S'; time ${NICE:-} "$bin_dir/$t" "$corpus" "$fuzz/seeds/$t" "$fuzz/corpus-seeds/$t" \
     -max_total_time="$secs" -max_len="$(max_len "$t")" -timeout=20 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$art/" "${d[@]}" >"$log" 2>&1; rc=$?; } 2>"$cpu_file"
-  local cpu
-  cpu=$(awk '{printf "%d", $1 + $2}' "$cpu_file"); rm -f "$cpu_file"
+    -print_final_stats=1 -artifact_prefix="$art/" "${d[@]}" "$@" >"$log" 2>&1; rc=$?; } 2>"$cpu_file"
+  local wall cpu
+  wall=$(awk '{printf "%d", $1}' "$cpu_file")
+  cpu=$(awk '{printf "%d", $2 + $3}' "$cpu_file"); rm -f "$cpu_file"
   local execs cov ft corp
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
@@ -104,7 +124,7 @@ run() {
     echo "fuzz: $t FAILED (exit $rc); its log:"
     grep -E 'panicked|ERROR|SUMMARY|Test unit written|Base64' "$log" | head -20
   fi
-  results+=("$(printf '%-14s %7ss %7ss %12s %8s %8s %7s %8s' "$t" "$secs" "$cpu" "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$new")")
+  results+=("$(printf '%-14s %7ss %7ss %12s %8s %8s %7s %8s' "$t" "$wall" "$cpu" "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$new")")
   rm -f "$log"
 }
 
@@ -120,9 +140,10 @@ case "$mode" in
   build) build ;;
   seeds) seeds ;;
   smoke)
-    secs="${2:-12}"
     build && seeds || exit 2
-    for t in "${targets[@]}"; do run "$t" "$secs"; done
+    CORPUS_ROOT="$(mktemp -d)"
+    for t in "${targets[@]}"; do run "$t" 120 -seed=1 -runs="$(smoke_runs "$t")"; done
+    rm -rf "$CORPUS_ROOT"
     report
     ;;
   run)
@@ -156,6 +177,6 @@ case "$mode" in
     rm -rf "$tmp"
     report
     ;;
-  *) echo "usage: $0 smoke [SECONDS] | long HOURS [TARGET...] | run TARGET SECONDS | build | seeds" >&2; exit 2 ;;
+  *) echo "usage: $0 smoke | long HOURS [TARGET...] | run TARGET SECONDS | build | seeds" >&2; exit 2 ;;
 esac
 [ "$crashed" -eq 0 ]
