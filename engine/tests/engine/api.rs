@@ -372,3 +372,28 @@ fn fragment_fuzz_keeps_the_contract() {
         let _ = eng.stream_safe_len(&text, false);
     }
 }
+
+/// Found by the `scan` fuzz target: a line inside a key starting `-----END` but not an END line
+/// (`-----ENDAIzord]`) made `scan_range` and `stream_safe_len` take the block for closed, so a
+/// partial rescan of the lines after it (and a streamed chunk cut there) missed the key that a
+/// full scan finds. Only `-----END ` (as the detector reads it) closes a block.
+#[test]
+fn a_bare_end_marker_inside_a_key_does_not_close_it() {
+    let eng = Engine::with_defaults();
+    let t = "2026-11-28T09:14:0 dump:\n-----BEGIN RSA PRIVATE KEY-----\nPO+ynbdrZRzead6/wJ9kFZJSqF\n\
+             -----ENDAIzord]\nj59fhZ5R1Py4oJe2JbmPTuSgR7cMyhiFXiQ2hz\nT/pLjHX2JiCLhKcIhP6Br1iQFeOUh\n\
+             -----END RSA PRIVATE KEY-----\nafter\n";
+    let whole = eng.scan(t);
+    assert!(
+        whole.iter().any(|f| f.kind.id() == "private_key"),
+        "{whole:?}"
+    );
+    let at = t.find("j59f").unwrap();
+    let (range, part) = eng.scan_range(t, at..at + 4);
+    assert_eq!(part, whole, "{range:?}");
+    let cut = eng.stream_safe_len(&t[..at + 10], false);
+    assert!(
+        cut <= t.find("-----BEGIN").unwrap(),
+        "cut {cut} inside the open block"
+    );
+}
