@@ -9,6 +9,8 @@
 #        scripts/fuzz.sh run TARGET SECONDS     one target
 #        scripts/fuzz.sh build                  build the targets only
 #        scripts/fuzz.sh seeds                  (re)build the seed corpora only
+# Knobs: FUZZ_JOBS (long: targets at a time, 2), FUZZ_NICE (long: niceness, 19), FUZZ_NO_BUILD=1
+# (reuse the targets as built), FUZZ_TARGET_DIR, FUZZ_NO_CARGO_FUZZ=1 (see below).
 #
 # Needs: a Rust toolchain (stable works: the targets are built without a sanitizer, which is
 # the only part of cargo-fuzz that wants nightly; RUSTC_BOOTSTRAP=1 is set for any -Z flag a
@@ -51,6 +53,10 @@ dict() {
 
 build() {
   local t0=$SECONDS
+  if [ "${FUZZ_NO_BUILD:-0}" = 1 ]; then
+    echo "fuzz: FUZZ_NO_BUILD=1: using the targets already built in $bin_dir"
+    return 0
+  fi
   echo "fuzz: building ${#targets[@]} targets ($triple, release + debug assertions, no sanitizer)"
   export RUSTC_BOOTSTRAP=1
   if [ "${FUZZ_NO_CARGO_FUZZ:-0}" != 1 ] && cargo fuzz --version >/dev/null 2>&1; then
@@ -159,7 +165,7 @@ case "$mode" in
     build && seeds || exit 2
     per=$(python3 -c "print(max(1, int(float('$hours') * 3600 / ${#targets[@]})))")
     jobs="${FUZZ_JOBS:-2}"
-    NICE="nice -n 19"
+    NICE="nice -n ${FUZZ_NICE:-19}"
     echo "fuzz: long run, $hours CPU-hours: ${#targets[@]} targets x $per s, $jobs at a time"
     # Each target in its own background shell; results come back through files.
     tmp="$(mktemp -d)"

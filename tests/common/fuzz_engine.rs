@@ -82,7 +82,8 @@ fn floor_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// Target `scan`: `scan_bytes` on arbitrary bytes; on valid UTF-8 also `scan` (equal, and
+/// Target `scan`: `scan_bytes` on arbitrary bytes (equal to a scan of the SUB view: every invalid
+/// byte as 0x1A); on valid UTF-8 also `scan` (equal, and
 /// the same when the text is moved by a few line breaks: block alignment must not matter),
 /// the streaming cut (`stream_safe_len`: scanning both sides of it equals the whole scan) and
 /// `scan_range` (its findings are exactly the whole scan's inside the widened range, and no
@@ -91,14 +92,27 @@ pub fn check_scan(data: &[u8]) {
     let e = engine();
     let bs = e.scan_bytes(data);
     assert_well_formed(data.len(), &bs.findings, "scan_bytes");
-    for f in &bs.findings {
-        assert!(
-            std::str::from_utf8(&data[f.start..f.end]).is_ok(),
-            "scan_bytes: {f:?} covers invalid UTF-8"
-        );
-    }
     let Ok(text) = std::str::from_utf8(data) else {
-        assert!(bs.invalid_sequences > 0, "invalid UTF-8 not counted");
+        // The contract: each byte of an invalid sequence stands as SUB (0x1A) in a view of the
+        // same length, scanned whole (a value with an invalid byte inside is one value).
+        let mut view = String::with_capacity(data.len());
+        let mut sequences = 0;
+        for chunk in data.utf8_chunks() {
+            view.push_str(chunk.valid());
+            if !chunk.invalid().is_empty() {
+                sequences += 1;
+                view.extend(std::iter::repeat_n('\u{1a}', chunk.invalid().len()));
+            }
+        }
+        assert_eq!(
+            bs.invalid_sequences, sequences,
+            "invalid sequences miscounted"
+        );
+        assert_eq!(
+            bs.findings,
+            e.scan(&view),
+            "scan_bytes differs from a scan of the SUB view"
+        );
         return;
     };
     assert_eq!(bs.invalid_sequences, 0);

@@ -11,9 +11,11 @@ mod fuzz_replay;
 mod planted_text;
 
 mod api;
+mod bytes;
+mod catalog;
 mod config;
-mod detectors;
 mod fuzz_targets;
+mod memory;
 mod properties;
 mod purity;
 mod real_logs;
