@@ -274,14 +274,13 @@ struct Pending {
 }
 
 fn run_pending(doc: &mut Doc, engine: &Engine, p: Pending) {
-    let (pos, epoch) = (p.job.log_pos, p.job.epoch);
     let res = p.job.run(engine, &|_, _| true);
-    merge(doc, pos, epoch, p.full, res);
+    merge(doc, res);
 }
 
 fn take(doc: &mut Doc) -> Option<Pending> {
     ScanJob::take(doc).map(|job| {
-        let full = matches!(job.kind, tftsr::lsp::document::JobKind::Full(_));
+        let full = job.is_full();
         Pending { job, full }
     })
 }
@@ -303,13 +302,13 @@ fn settle(doc: &mut Doc, engine: &Engine, pending: &mut Vec<Pending>, reference:
         "the document's text differs from the edits applied to a string"
     );
     let full = engine.scan(reference);
-    assert_findings(reference, &doc.findings, "document findings");
-    if doc.findings != full {
-        let lost = full.iter().filter(|f| !doc.findings.contains(f)).count();
-        let extra = doc.findings.iter().filter(|f| !full.contains(f)).count();
+    assert_findings(reference, doc.findings(), "document findings");
+    if doc.findings() != full {
+        let lost = full.iter().filter(|f| !doc.findings().contains(f)).count();
+        let extra = doc.findings().iter().filter(|f| !full.contains(f)).count();
         panic!(
             "after edits and rescans the document has {} findings, a full scan {} ({lost} lost, {extra} stale)",
-            doc.findings.len(),
+            doc.findings().len(),
             full.len()
         );
     }
@@ -401,7 +400,7 @@ pub fn check_document(data: &[u8]) {
             3 | 4 => {
                 if let Some(p) = take(&mut doc) {
                     if trace {
-                        eprintln!("scan taken (full: {}, log_pos {})", p.full, p.job.log_pos);
+                        eprintln!("scan taken (full: {}, job {})", p.full, p.job.id);
                     }
                     pending.push(p);
                 }
@@ -410,7 +409,7 @@ pub fn check_document(data: &[u8]) {
                 if !pending.is_empty() {
                     let p = pending.remove(c.below(pending.len()));
                     if trace {
-                        eprintln!("scan merged (full: {}, log_pos {})", p.full, p.job.log_pos);
+                        eprintln!("scan merged (full: {}, job {})", p.full, p.job.id);
                     }
                     run_pending(&mut doc, engine, p);
                 }
@@ -419,15 +418,12 @@ pub fn check_document(data: &[u8]) {
                 if trace {
                     eprintln!(
                         "configuration change or settle; findings {:?}",
-                        doc.findings
+                        doc.findings()
                     );
                 }
                 if c.byte() & 7 == 0 {
                     // What `Backend::rescan_all` does on a configuration change.
-                    doc.needs_full = true;
-                    doc.epoch += 1;
-                    doc.dirty = None;
-                    doc.findings.clear();
+                    doc.new_epoch();
                 } else {
                     settle(&mut doc, engine, &mut pending, &reference);
                 }

@@ -22,6 +22,7 @@ mod fuzz_targets;
 mod properties;
 mod redact;
 mod redact_bytes;
+mod redact_jsonl;
 mod redact_memory;
 mod redact_styles;
 mod sarif;

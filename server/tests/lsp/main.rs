@@ -1,7 +1,7 @@
 //! The language server, one binary: the real `tftsr lsp` over stdio (documents, diagnostics,
-//! code actions, configuration, robustness, the store).
+//! code actions, configuration, robustness, the store) and the document model it runs.
 
-// Planted values for the property tests; it loads the corpus locator a second time.
+// (it brings its own copy of the corpus locator, as lsp_client does)
 #[allow(clippy::duplicate_mod)]
 #[path = "../../../tests/common/engine_plant.rs"]
 mod engine_plant;
@@ -18,8 +18,13 @@ mod planted_text;
 
 mod attach_parity;
 mod basic;
+mod commands;
 mod config;
+mod edit_model;
+mod edits;
 mod fuzz_targets;
+mod incremental;
 mod properties;
 mod robust;
 mod store;
+mod typing;
