@@ -339,7 +339,10 @@ fn bench_audit_chain() {
         runs.push(t.elapsed());
         assert!(v.ok && v.links == n as i64);
     }
-    println!("audit chain ({n} entries, written in {:.1} s):", load.as_secs_f64());
+    println!(
+        "audit chain ({n} entries, written in {:.1} s):",
+        load.as_secs_f64()
+    );
     println!(
         "  one audited write (setting + audit row + link) median {}",
         ms(median(writes))
