@@ -1,7 +1,7 @@
 //! The `LanguageServer` implementation: lifecycle, configuration, code actions, commands.
 //! Document notifications never reach it: `Ordered` applies them on arrival.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -27,9 +27,6 @@ pub const COMMANDS: [&str; 9] = [
 ];
 
 pub const FIX_ALL_KIND: &str = "source.fixAll.tftsr";
-
-/// Settings errors found during `initialize`, shown once the client can receive messages.
-static PENDING: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 pub fn build_service(
     log_reload: Option<LogReload>,
@@ -120,14 +117,16 @@ impl LanguageServer for Backend {
                     reload(level);
                 }
                 write(&self.st.settings, Arc::new(s));
-                lock(&PENDING).extend(errors);
+                lock(&self.st.pending_messages).extend(errors);
             }
         }
         // The engine's configuration must be in place before the first didOpen is scanned.
         if let Some(path) = self.workspace_config_path(None) {
             match crate::app::engines::engine_for(Some(&path)) {
                 Ok(engine) => write(&self.st.engine, Arc::new(engine)),
-                Err(e) => lock(&PENDING).push(format!("tftsr: {e} (using the defaults)")),
+                Err(e) => {
+                    lock(&self.st.pending_messages).push(format!("tftsr: {e} (using the defaults)"))
+                }
             }
         }
         // From here on tower-lsp's client sends notifications; the direct publish path follows.
@@ -173,7 +172,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        let pending: Vec<String> = std::mem::take(&mut *lock(&PENDING));
+        let pending: Vec<String> = std::mem::take(&mut *lock(&self.st.pending_messages));
         for m in pending {
             tracing::warn!("{m}");
             self.client.show_message(MessageType::WARNING, m).await;
