@@ -6,11 +6,18 @@
 //! A target that exists and is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written
 //! into as it is: renaming a file over a device would replace the device for everyone. A target
 //! that is a link to a file replaces the file and keeps the link.
+//!
+//! SIGINT, SIGTERM and SIGHUP (Ctrl-C, `kill`, a closed terminal) would end the process without
+//! running destructors, leaving the temporary file behind (tens of MB for a big log): every
+//! temporary file is registered while it exists, and the first output installs a handler that
+//! removes the registered files and then ends the process as the signal would have. A signal the
+//! process ignores (`nohup`) stays ignored.
 
 use std::fs::{self, File, Metadata};
 use std::io;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, Once};
 
 /// A file being written, to be renamed onto its target when complete (or, for a device or a
 /// FIFO, the target itself, opened for writing).
@@ -18,6 +25,83 @@ pub struct AtomicOutput {
     out: Out,
     target: PathBuf,
     overwrite: bool,
+    /// The temporary file's entry in the signal cleanup registry.
+    pending: Pending,
+}
+
+/// Temporary files that exist right now, removed by the signal handler.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A path registered in [`PENDING`] until dropped (the temporary file is then gone or renamed).
+struct Pending(Option<PathBuf>);
+
+impl Pending {
+    fn register(path: &Path) -> Pending {
+        install_signal_cleanup();
+        pending().push(path.to_owned());
+        Pending(Some(path.to_owned()))
+    }
+
+    /// Removes the entry from a registry the caller holds locked.
+    fn release_in(&mut self, registry: &mut Vec<PathBuf>) {
+        if let Some(p) = self.0.take() {
+            if let Some(i) = registry.iter().rposition(|q| *q == p) {
+                registry.swap_remove(i);
+            }
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            let mut registry = pending();
+            self.release_in(&mut registry);
+        }
+    }
+}
+
+/// Installs (once per process) the handler thread for SIGINT, SIGTERM and SIGHUP: it removes
+/// every registered temporary file, then re-raises the signal with its default action, so the
+/// parent sees the process end by that signal as before. Holding the registry's lock while
+/// removing keeps a commit (which renames under the same lock) all or nothing.
+fn install_signal_cleanup() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let wanted: Vec<i32> = [SIGINT, SIGTERM, SIGHUP]
+            .into_iter()
+            .filter(|&s| !is_ignored(s))
+            .collect();
+        let Ok(mut signals) = signal_hook::iterator::Signals::new(&wanted) else {
+            return; // no handler: the temp file may stay behind, the target is still intact
+        };
+        let _ = std::thread::Builder::new()
+            .name("tftsr-signals".into())
+            .spawn(move || {
+                if let Some(sig) = signals.forever().next() {
+                    let registry = pending();
+                    for p in registry.iter() {
+                        let _ = fs::remove_file(p);
+                    }
+                    let _ = signal_hook::low_level::emulate_default_handler(sig);
+                    // Not reached for these signals; keep the registry locked regardless.
+                    std::process::exit(128 + sig);
+                }
+            });
+    });
+}
+
+/// Whether `sig` is ignored now (inherited from `nohup` or a shell's `trap '' HUP`).
+fn is_ignored(sig: i32) -> bool {
+    let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: a null new action only queries the current one into `old`.
+    let rc = unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) };
+    rc == 0 && old.sa_sigaction == libc::SIG_IGN
 }
 
 enum Out {
@@ -79,6 +163,7 @@ impl AtomicOutput {
                     out: Out::Direct(file),
                     target: target.to_owned(),
                     overwrite: true,
+                    pending: Pending(None),
                 });
             }
             Ok(_) if !overwrite => return Err(OutputError::Exists(target.to_owned())),
@@ -102,10 +187,12 @@ impl AtomicOutput {
                 dir: dir.to_owned(),
                 source,
             })?;
+        let pending = Pending::register(tmp.path());
         let out = AtomicOutput {
             out: Out::Temp(tmp),
             target: target.to_owned(),
             overwrite: overwrite || replacing.is_some(),
+            pending,
         };
         if let Some(meta) = replacing {
             let file = out.file();
@@ -145,6 +232,7 @@ impl AtomicOutput {
 
     /// Syncs the data, renames the file onto the target, syncs the directory.
     pub fn commit(self) -> Result<(), OutputError> {
+        let mut registered = self.pending;
         let tmp = match self.out {
             Out::Temp(t) => t,
             Out::Direct(_) => return Ok(()),
@@ -156,10 +244,19 @@ impl AtomicOutput {
                 source,
             })?;
         let target = self.target;
-        let persisted = if self.overwrite {
-            tmp.persist(&target).map(|_| ())
-        } else {
-            tmp.persist_noclobber(&target).map(|_| ())
+        // Under the registry's lock: a signal now waits for the rename and finds nothing to
+        // remove, or came first and the file is gone (the target untouched either way).
+        let persisted = {
+            let mut registry = pending();
+            let persisted = if self.overwrite {
+                tmp.persist(&target).map(|_| ())
+            } else {
+                tmp.persist_noclobber(&target).map(|_| ())
+            };
+            if persisted.is_ok() {
+                registered.release_in(&mut registry);
+            }
+            persisted
         };
         persisted.map_err(|e| match e.error.kind() {
             io::ErrorKind::AlreadyExists => OutputError::Exists(target.clone()),

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use flate2::write::GzEncoder;
@@ -97,6 +98,15 @@ pub fn redact(
         Source::File(p) => Some(fs::metadata(p).map_err(open_err)?),
         Source::Stdin => None,
     };
+    // A device (`/dev/zero`, `/dev/urandom`, a disk) or a socket named as the input never ends
+    // or is not a log: refused. Streaming is asked for through stdin (`tftsr redact < dev`); a
+    // FIFO named on the command line (`<(zcat old.gz)`) is such a stream and is read.
+    if let Some(m) = &meta {
+        let t = m.file_type();
+        if !(t.is_file() || t.is_fifo()) {
+            return Err(RedactError::NotRegular(name));
+        }
+    }
     // Checked before opening: an input that is a FIFO must not be consumed for nothing.
     let plan = match dest {
         Dest::Writer(w) => Plan::Writer(w),
@@ -273,10 +283,40 @@ fn redact_stream(
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
     match (fs::metadata(a), fs::metadata(b)) {
         (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
         _ => false,
+    }
+}
+
+/// Why an input may not be replaced in place, checked before [`redact`] with `Dest::InPlace`.
+#[derive(Debug, thiserror::Error)]
+pub enum InPlaceRefusal {
+    /// Replacing the file gives this name a new file; the other names keep the old one, with
+    /// every value in it. Redacting "the file" would then be a lie.
+    #[error(
+        "{name} has {links} hard links: replacing it in place would redact it under this name only, the other {others} would still hold every value"
+    )]
+    HardLinks {
+        name: String,
+        links: u64,
+        others: String,
+    },
+}
+
+/// Refuses `--in-place` on a file with several hard links unless `force`.
+pub fn check_in_place(path: &Path, force: bool) -> Result<(), InPlaceRefusal> {
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() && m.nlink() > 1 && !force => Err(InPlaceRefusal::HardLinks {
+            name: path.display().to_string(),
+            links: m.nlink(),
+            others: if m.nlink() == 2 {
+                "name".to_owned()
+            } else {
+                format!("{} names", m.nlink() - 1)
+            },
+        }),
+        _ => Ok(()),
     }
 }
 

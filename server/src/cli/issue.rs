@@ -1,5 +1,6 @@
 //! `tftsr issue …`: incidents in the store, and logs attached to them.
 
+use super::escape::{name, text};
 use std::convert::Infallible;
 use std::io::Write;
 use std::path::PathBuf;
@@ -187,7 +188,7 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
                 print_json(&i)?;
             } else {
                 println!("{}", i.id);
-                eprintln!("created issue {} [{}] {}", i.id, i.severity, i.title);
+                eprintln!("created issue {} [{}] {}", i.id, i.severity, name(&i.title));
             }
         }
         Command::List(a) => {
@@ -218,7 +219,7 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
                 print_json(&v)?;
             } else {
                 let i = &d.issue;
-                println!("{}  {}", i.id, i.title);
+                println!("{}  {}", i.id, name(&i.title));
                 println!("  severity: {}   status: {}", i.severity, i.status);
                 println!("  created:  {}   updated: {}", i.created_at, i.updated_at);
                 if let Some(r) = &i.resolved_at {
@@ -230,14 +231,14 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
                     ("assigned", &i.assigned_to),
                 ] {
                     if let Some(v) = v {
-                        println!("  {k}: {v}");
+                        println!("  {k}: {}", name(v));
                     }
                 }
                 if !i.tags.is_empty() {
-                    println!("  tags: {}", i.tags.join(", "));
+                    println!("  tags: {}", name(&i.tags.join(", ")));
                 }
                 if let Some(desc) = &i.description {
-                    println!("\n{desc}\n");
+                    println!("\n{}\n", text(desc));
                 }
                 println!("log files ({}):", d.log_files.len());
                 for (l, st) in d.log_files.iter().zip(&states) {
@@ -252,7 +253,7 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
                     println!(
                         "  {}  {}  {} bytes  {} findings  [{}]  sha256 {}",
                         l.id,
-                        l.file_name,
+                        name(&l.file_name),
                         l.file_size.unwrap_or(0),
                         st.span_count,
                         if state.is_empty() {
@@ -269,11 +270,11 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
                         println!(
                             "  {}. {} — {}",
                             st.step_order,
-                            st.why_question,
-                            st.answer.as_deref().unwrap_or("?")
+                            name(&st.why_question),
+                            name(st.answer.as_deref().unwrap_or("?"))
                         );
                         if let Some(e) = &st.evidence {
-                            println!("     evidence: {e}");
+                            println!("     evidence: {}", name(e));
                         }
                     }
                 }
@@ -316,9 +317,13 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
                 for h in &hits {
                     println!(
                         "{}  {:>7.2}  [{}/{}] {}",
-                        h.issue.id, h.rank, h.issue.severity, h.issue.status, h.issue.title
+                        h.issue.id,
+                        h.rank,
+                        h.issue.severity,
+                        h.issue.status,
+                        name(&h.issue.title)
                     );
-                    println!("    {}", h.snippet.replace('\n', " "));
+                    println!("    {}", name(&h.snippet.replace('\n', " ")));
                 }
             }
         }
@@ -383,7 +388,11 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
 fn print_line(i: &Issue) {
     println!(
         "{}  {:<8} {:<13} {}  {}",
-        i.id, i.severity, i.status, i.created_at, i.title
+        i.id,
+        i.severity,
+        i.status,
+        i.created_at,
+        name(&i.title)
     );
 }
 
@@ -423,7 +432,7 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
             .collect();
         println!(
             "attached {} to {}: {} finding(s){}{}",
-            lf.file_name,
+            name(&lf.file_name),
             lf.issue_id,
             done.findings,
             if c.is_empty() {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod bug;
 pub mod confirm;
 pub mod db;
+pub mod escape;
 pub mod fingerprint;
 pub mod issue;
 pub mod lsp;
@@ -92,7 +93,8 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("tftsr: error: {}", chain(&e));
+            // Error messages name files and issues: escaped, a name cannot drive the terminal.
+            eprintln!("tftsr: error: {}", escape::text(&chain(&e)));
             2
         }
     }

@@ -111,7 +111,7 @@ impl Emitter<'_> {
                 write!(
                     out,
                     "{}:{}:{}: {}: {} ({})",
-                    self.path,
+                    super::escape::name(&self.path),
                     r.from.line,
                     r.from.column,
                     r.kind.id(),

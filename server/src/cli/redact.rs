@@ -15,7 +15,9 @@ use crate::app::engines::legacy_fingerprint_warnings;
 use crate::app::input::{Encoding, Source, MAX_PENDING};
 use crate::app::keys;
 use crate::app::output::OutputError;
-use crate::app::redact::{gzip_by_name, redact as redact_to, Dest, RedactError, RedactJob};
+use crate::app::redact::{
+    check_in_place, gzip_by_name, redact as redact_to, Dest, RedactError, RedactJob,
+};
 use crate::engine::redact::Style;
 
 const EXAMPLES: &str = "\
@@ -58,7 +60,8 @@ pub struct Args {
     #[arg(long, short = 'i')]
     pub in_place: bool,
 
-    /// Overwrite OUT if it exists (refused otherwise)
+    /// Overwrite OUT if it exists (refused otherwise); with --in-place, replace a file that has
+    /// other hard links (they keep the unredacted content)
     #[arg(long)]
     pub force: bool,
 
@@ -132,10 +135,19 @@ fn redact(args: Args) -> anyhow::Result<i32> {
         binary: args.binary.parse().map_err(anyhow::Error::msg)?,
     };
     let name = source.display();
+    // For the summary and notes (a name cannot drive the terminal).
+    let shown = super::escape::name(&name).into_owned();
     let stdout = io::stdout();
     let mut w = BufWriter::with_capacity(256 << 10, stdout.lock());
     let dest = match (&args.output, args.in_place) {
-        (_, true) => Dest::InPlace,
+        (_, true) => {
+            if let Source::File(p) = &source {
+                check_in_place(p, args.force).map_err(|e| {
+                    anyhow::anyhow!("{e}; nothing changed (--force replaces it anyway)")
+                })?;
+            }
+            Dest::InPlace
+        }
         (Some(out), _) if out.as_os_str() != "-" => Dest::File {
             target: out.clone(),
             gzip: gzip_by_name(out),
@@ -151,9 +163,13 @@ fn redact(args: Args) -> anyhow::Result<i32> {
         RedactError::InPlaceStdin => {
             anyhow::anyhow!("--in-place needs a file, not stdin")
         }
-        RedactError::NotRegular(n) => {
+        RedactError::NotRegular(n) if args.in_place => {
             anyhow::anyhow!("--in-place needs a regular file: {n} is not one")
         }
+        RedactError::NotRegular(n) => anyhow::anyhow!(
+            "{n} is a device, not a log file: not redacted (an endless input such as /dev/zero \
+             would run forever; to redact a stream, pipe it into stdin: tftsr redact < {n})"
+        ),
         RedactError::Binary(n) => anyhow::anyhow!(
             "{n} is a binary file: not redacted, nothing written (--binary scan redacts its \
              text, --binary skip skips it)"
@@ -174,10 +190,10 @@ fn redact(args: Args) -> anyhow::Result<i32> {
             keys::open_store(None)?.record_file_redaction(before, after, &counts)?;
         }
     }
-    let written_to = report
-        .written_to
-        .as_ref()
-        .map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+    let written_to = report.written_to.as_ref().map_or_else(
+        || "stdout".to_owned(),
+        |p| super::escape::name(&p.display().to_string()).into_owned(),
+    );
 
     if !args.quiet {
         for w in legacy_fingerprint_warnings(&scanner.engine) {
@@ -196,39 +212,39 @@ fn redact(args: Args) -> anyhow::Result<i32> {
             format!(" ({})", by_type.join(", "))
         };
         eprintln!(
-            "tftsr: redacted {total} value{}{detail} from {name} into {written_to} (style {})",
+            "tftsr: redacted {total} value{}{detail} from {shown} into {written_to} (style {})",
             if total == 1 { "" } else { "s" },
             args.style
         );
         let stats = &report.stats;
         if stats.invalid_sequences > 0 {
             eprintln!(
-                "tftsr: note: {name}: {} invalid UTF-8 sequences skipped (copied unchanged)",
+                "tftsr: note: {shown}: {} invalid UTF-8 sequences skipped (copied unchanged)",
                 stats.invalid_sequences
             );
         }
         if stats.forced_cuts > 0 {
             eprintln!(
-                "tftsr: note: {name}: {} stretches over {} MiB without a line break were scanned \
+                "tftsr: note: {shown}: {} stretches over {} MiB without a line break were scanned \
                  in pieces; a value across a cut may have been missed",
                 stats.forced_cuts,
                 MAX_PENDING >> 20
             );
         }
         if report.skipped_binary {
-            eprintln!("tftsr: note: {name}: binary file skipped (--binary skip): nothing written");
+            eprintln!("tftsr: note: {shown}: binary file skipped (--binary skip): nothing written");
         } else if stats.detected_binary {
-            eprintln!("tftsr: note: {name}: binary file, its text redacted (--binary scan)");
+            eprintln!("tftsr: note: {shown}: binary file, its text redacted (--binary scan)");
         } else if stats.nul_bytes > 0 {
             eprintln!(
-                "tftsr: note: {name}: {} NUL bytes (padding) copied unchanged; the text between \
+                "tftsr: note: {shown}: {} NUL bytes (padding) copied unchanged; the text between \
                  them was redacted",
                 stats.nul_bytes
             );
         }
         if stats.encoding != Encoding::Utf8 {
             eprintln!(
-                "tftsr: note: {name}: {} text, redacted in the same encoding",
+                "tftsr: note: {shown}: {} text, redacted in the same encoding",
                 encoding_name(stats.encoding)
             );
         }

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -52,6 +53,10 @@ const DIRECT_GZ_BYTES: u64 = 4 << 20;
 /// A batch is flushed when it has this many inputs or this many bytes.
 const BATCH_ITEMS: usize = 512;
 const BATCH_BYTES: u64 = 256 << 20;
+/// What a batch may hold of formatted findings in all, waiting for their turn: memory follows the
+/// input's window, never the number of findings (a 100 KB `.gz` can expand to tens of millions).
+/// An input whose findings overflow it is scanned again on its own, streamed, when its turn comes.
+const BATCH_OUTPUT_BYTES: u64 = 16 << 20;
 
 #[derive(clap::Args, Debug)]
 #[command(
@@ -203,25 +208,7 @@ fn scan(args: Args) -> anyhow::Result<i32> {
                 &mut totals,
             )?;
             batch_bytes = 0;
-            let outcome = {
-                let mut sink = |bytes: &[u8]| -> io::Result<()> {
-                    match sarif.as_mut() {
-                        Some(s) => s.results(&mut out, bytes)?,
-                        None => out.write_all(bytes)?,
-                    }
-                    // Streamed input (stdin may be `tail -f`): show findings as they come.
-                    out.flush()
-                };
-                match catch_bug(&source.display(), || {
-                    scan_source(source, &engine_of[i], &ctx, &mut sink)
-                }) {
-                    Ok(r) => r?,
-                    Err(bug) => Outcome {
-                        error: Some(bug),
-                        ..Outcome::default()
-                    },
-                }
-            };
+            let outcome = scan_direct(source, &engine_of[i], &ctx, &mut out, &mut sarif)?;
             totals.add(outcome);
         } else {
             batch.push(i);
@@ -287,6 +274,33 @@ fn scan(args: Args) -> anyhow::Result<i32> {
     })
 }
 
+/// Scans one input straight to the output, findings printed as they come.
+fn scan_direct(
+    source: &Source,
+    engine: &Engine,
+    ctx: &Ctx<'_>,
+    out: &mut dyn Write,
+    sarif: &mut Option<SarifLog>,
+) -> io::Result<Outcome> {
+    let mut sink = |bytes: &[u8]| -> io::Result<()> {
+        match sarif.as_mut() {
+            Some(s) => s.results(&mut *out, bytes)?,
+            None => out.write_all(bytes)?,
+        }
+        // Streamed input (stdin may be `tail -f`): show findings as they come.
+        out.flush()
+    };
+    match catch_bug(&source.display(), || {
+        scan_source(source, engine, ctx, &mut sink)
+    }) {
+        Ok(r) => r,
+        Err(bug) => Ok(Outcome {
+            error: Some(bug),
+            ..Outcome::default()
+        }),
+    }
+}
+
 fn is_direct(source: &Source, size: Option<u64>) -> bool {
     match source {
         Source::Stdin => true,
@@ -311,37 +325,57 @@ fn flush_batch(
     if batch.is_empty() {
         return Ok(());
     }
-    let outcomes: Vec<io::Result<Outcome>> = batch
+    let held = AtomicU64::new(0);
+    let outcomes: Vec<io::Result<Option<Outcome>>> = batch
         .par_iter()
         .map(|&i| {
             let Item::Input { source, .. } = &items[i] else {
                 unreachable!("only inputs are batched")
             };
             let mut buf = Vec::new();
+            let mut overflowed = false;
             let mut sink = |bytes: &[u8]| -> io::Result<()> {
+                let n = bytes.len() as u64;
+                if held.fetch_add(n, Ordering::Relaxed) + n > BATCH_OUTPUT_BYTES {
+                    held.fetch_sub(n, Ordering::Relaxed);
+                    overflowed = true;
+                    return Err(io::Error::other("batch output budget exceeded"));
+                }
                 buf.extend_from_slice(bytes);
                 Ok(())
             };
             let scanned = catch_bug(&source.display(), || {
                 scan_source(source, &engine_of[i], ctx, &mut sink)
             });
+            if overflowed {
+                // Rescanned on its own, streamed: what it held goes back to the batch.
+                held.fetch_sub(buf.len() as u64, Ordering::Relaxed);
+                return Ok(None);
+            }
             match scanned {
                 Ok(r) => {
                     let mut outcome = r?;
                     outcome.out = buf;
-                    Ok(outcome)
+                    Ok(Some(outcome))
                 }
                 // Half a file's findings would look like all of them: drop them, report the error.
-                Err(bug) => Ok(Outcome {
+                Err(bug) => Ok(Some(Outcome {
                     error: Some(bug),
                     ..Outcome::default()
-                }),
+                })),
             }
         })
         .collect();
-    batch.clear();
-    for outcome in outcomes {
-        let mut outcome = outcome?;
+    for (outcome, &i) in outcomes.into_iter().zip(batch.iter()) {
+        let mut outcome = match outcome? {
+            Some(o) => o,
+            None => {
+                let Item::Input { source, .. } = &items[i] else {
+                    unreachable!("only inputs are batched")
+                };
+                scan_direct(source, &engine_of[i], ctx, out, sarif)?
+            }
+        };
         let bytes = std::mem::take(&mut outcome.out);
         match sarif.as_mut() {
             Some(s) => s.results(out, &bytes)?,
@@ -349,6 +383,7 @@ fn flush_batch(
         }
         totals.add(outcome);
     }
+    batch.clear();
     Ok(())
 }
 
@@ -491,7 +526,7 @@ struct Totals {
 
 impl Totals {
     fn report_error(&mut self, msg: String) {
-        eprintln!("tftsr: error: {msg}");
+        eprintln!("tftsr: error: {}", super::escape::text(&msg));
         self.errors.push(msg);
     }
 
@@ -512,7 +547,7 @@ impl Totals {
         self.custom_seen.extend(o.custom_seen);
         if !self.quiet {
             for note in &o.notes {
-                eprintln!("tftsr: note: {note}");
+                eprintln!("tftsr: note: {}", super::escape::text(note));
             }
         }
         if let Some(e) = o.error {

@@ -70,7 +70,7 @@ pub fn report_configs(engines: &Engines) {
     for (path, trust) in used {
         eprintln!(
             "tftsr: configuration: {} ({})",
-            path.display(),
+            super::escape::name(&path.display().to_string()),
             trust.describe()
         );
     }

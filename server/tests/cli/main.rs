@@ -19,6 +19,7 @@ mod support;
 mod binary;
 mod config;
 mod errors;
+mod escaping;
 mod examples;
 mod fingerprints;
 mod fuzz_targets;
