@@ -1,13 +1,17 @@
 //! The one object argument every command takes, parsed so that an error names the command and
 //! the field, never a value that was sent.
 
+use std::sync::Arc;
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::Result;
 
 use crate::engine::redact::Style;
 use crate::lsp::command::Command;
-use crate::lsp::protocol::err;
+use crate::lsp::protocol::{err, failed};
+use crate::lsp::session::Session;
+use crate::lsp::storage;
 
 /// The command's one object argument.
 pub fn arg<T: DeserializeOwned>(cmd: Command, arguments: &[Value]) -> Result<T> {
@@ -55,6 +59,18 @@ pub fn parse_style(cmd: Command, s: Option<&str>, default: Style) -> Result<Styl
             ))
         }),
     }
+}
+
+/// A command's `style` argument (else the `redactionStyle` setting) and the key a redaction in
+/// that style needs: what every command that redacts starts with.
+pub async fn style_and_key(
+    s: &Arc<Session>,
+    cmd: Command,
+    style: Option<&str>,
+) -> Result<(Style, [u8; 32])> {
+    let style = parse_style(cmd, style, s.settings().redaction_style)?;
+    let key = storage::key_for(s, style).await.map_err(failed)?;
+    Ok((style, key))
 }
 
 #[cfg(test)]

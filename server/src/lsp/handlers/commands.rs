@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{ExecuteCommandParams, Uri};
 
-use super::args::{arg, arg_or_default, parse_style};
+use super::args::{arg, arg_or_default, parse_style, style_and_key};
 use super::{configuration, issues};
 use crate::app::input::Source;
 use crate::app::redact::{gzip_by_name, redact, Dest, RedactJob};
@@ -90,12 +90,7 @@ fn document_stats(s: &Session, a: UriArgs) -> Result<Value> {
 }
 
 async fn redact_document(s: &Arc<Session>, a: RedactArgs) -> Result<Value> {
-    let style = parse_style(
-        Command::RedactDocument,
-        a.style.as_deref(),
-        s.settings().redaction_style,
-    )?;
-    let key = storage::key_for(s, style).await.map_err(failed)?;
+    let (style, key) = style_and_key(s, Command::RedactDocument, a.style.as_deref()).await?;
     let scope = match a.types {
         Some(t) => Scope::Types(t),
         None => Scope::All,
@@ -145,6 +140,7 @@ pub fn default_output(path: &Path) -> PathBuf {
 async fn scan_file(s: &Arc<Session>, a: ScanFileArgs) -> Result<Value> {
     let cmd = Command::ScanFile;
     let name = cmd.name();
+    // The style is checked first, the key (which may open the store) only once the paths are.
     let style = parse_style(cmd, a.style.as_deref(), s.settings().redaction_style)?;
     let folders = s.folders();
     let allow = a.allow_outside_workspace;

@@ -9,12 +9,12 @@ use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::Uri;
 
-use super::args::parse_style;
+use super::args::style_and_key;
 use crate::app::attach::{self, AttachInput, AttachJob};
 use crate::lsp::command::Command;
-use crate::lsp::protocol::{err, failed};
+use crate::lsp::protocol::err;
 use crate::lsp::session::{file_name, lock, Session};
-use crate::lsp::storage::{self, with_store};
+use crate::lsp::storage::with_store;
 use crate::lsp::workspace::Refusal;
 use crate::store::{IssueDetail, IssueFilter, NewIssue, SEVERITIES, STATUSES};
 
@@ -122,12 +122,7 @@ pub async fn get(s: &Arc<Session>, a: IdArgs) -> Result<Value> {
 /// the editor has it if it is open, else the file on disk (inside the workspace unless the user
 /// confirmed); the replacement of the `style` argument, else of the `redactionStyle` setting.
 pub async fn attach(s: &Arc<Session>, a: AttachArgs) -> Result<Value> {
-    let style = parse_style(
-        Command::AttachToIssue,
-        a.style.as_deref(),
-        s.settings().redaction_style,
-    )?;
-    let key = storage::key_for(s, style).await.map_err(failed)?;
+    let (style, key) = style_and_key(s, Command::AttachToIssue, a.style.as_deref()).await?;
     let scanner = s.scanner();
     let file = a
         .uri
