@@ -13,7 +13,7 @@ pub fn name(s: &str) -> Cow<'_, str> {
     escape(s, false)
 }
 
-/// Multi-line text (a description, an error message): as [`name`] but newlines and tabs stay.
+/// Multi-line text a user wrote (a description): as [`name`] but newlines and tabs stay.
 pub fn text(s: &str) -> Cow<'_, str> {
     escape(s, true)
 }

@@ -93,8 +93,9 @@ pub fn main() -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            // Error messages name files and issues: escaped, a name cannot drive the terminal.
-            eprintln!("tftsr: error: {}", escape::text(&chain(&e)));
+            // Error messages name files and issues: escaped on one line, so a name can neither
+            // drive the terminal nor start a line of its own.
+            eprintln!("tftsr: error: {}", escape::name(&chain(&e)));
             2
         }
     }

@@ -526,7 +526,7 @@ struct Totals {
 
 impl Totals {
     fn report_error(&mut self, msg: String) {
-        eprintln!("tftsr: error: {}", super::escape::text(&msg));
+        eprintln!("tftsr: error: {}", super::escape::name(&msg));
         self.errors.push(msg);
     }
 
@@ -547,7 +547,7 @@ impl Totals {
         self.custom_seen.extend(o.custom_seen);
         if !self.quiet {
             for note in &o.notes {
-                eprintln!("tftsr: note: {}", super::escape::text(note));
+                eprintln!("tftsr: note: {}", super::escape::name(note));
             }
         }
         if let Some(e) = o.error {
