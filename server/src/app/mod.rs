@@ -10,11 +10,15 @@
 //! - `output`: atomic file output (temp file, fsync, rename, permissions);
 //! - `attach`: attaching a log to an issue;
 //! - `keys`: opening the store, the secret a redaction style needs;
+//! - `bundle`: the shareable incident archive (export, verify);
+//! - `documents`: RCA and post-mortem documents (generate, edit, export after a scan);
 //! - `incident`: the incident workflow (attach with the cleaned copy, finalize, status, 5-Whys,
 //!   audit filters and verification).
 
 pub mod attach;
+pub mod bundle;
 pub mod config;
+pub mod documents;
 pub mod engines;
 pub mod incident;
 pub mod input;

@@ -8,6 +8,8 @@ use super::confirm::confirm;
 use super::db::open_store;
 use super::select::Selection;
 use crate::app::attach::AttachJob;
+use crate::app::bundle;
+use crate::app::documents::LeakPolicy;
 use crate::app::incident;
 use crate::app::input::Source;
 use crate::app::keys;
@@ -34,6 +36,40 @@ pub enum Command {
     Status(StatusArgs),
     /// Delete an incident with its logs and findings (the audit trail keeps a record)
     Delete(DeleteArgs),
+    /// Export an incident as a shareable bundle (.zip or .tar.gz): cleaned logs, documents as
+    /// Markdown and HTML, a manifest with SHA-256s; scanned before it is written
+    Export(ExportArgs),
+    /// Check a bundle: every entry listed in its manifest with the right SHA-256, no finding
+    VerifyBundle(VerifyBundleArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// The incident's id (or a unique prefix)
+    pub id: String,
+    /// The bundle to write (must not exist): `.zip`, `.tar.gz` or `.tgz`
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Replace findings in the documents with this style on the way out
+    #[arg(long, value_name = "STYLE", num_args = 0..=1, default_missing_value = "tag")]
+    pub redact_documents: Option<Style>,
+    /// Let findings through (you confirm they may leave the store)
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub select: Selection,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyBundleArgs {
+    /// The bundle (`.zip`, `.tar.gz` or `.tgz`)
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub select: Selection,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -323,6 +359,51 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
             }
         }
         Command::Attach(a) => return attach(a),
+        Command::Export(a) => {
+            let (scanner, _) = a.select.scanner_for(&Source::File(a.output.clone()))?;
+            let s = open_store()?;
+            let policy = match (a.redact_documents, a.force) {
+                (Some(style), _) => LeakPolicy::Redact {
+                    style,
+                    key: keys::redaction_key(style, || Ok::<_, Infallible>(&s))?,
+                },
+                (None, true) => LeakPolicy::Allow,
+                (None, false) => LeakPolicy::Refuse,
+            };
+            let r = bundle::export(&s, &scanner, &a.id, &a.output, policy, a.force)?;
+            if a.json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "exported issue {} to {}: {} log(s), {} document(s), {} bytes, sha256 {}",
+                    r.issue_id,
+                    r.path.display(),
+                    r.logs,
+                    r.documents,
+                    r.bytes,
+                    r.sha256
+                );
+            }
+        }
+        Command::VerifyBundle(a) => {
+            let (scanner, _) = a.select.scanner_for(&Source::File(a.file.clone()))?;
+            let v = bundle::verify(&scanner, &a.file)?;
+            if a.json {
+                print_json(&v)?;
+            } else {
+                for e in &v.entries {
+                    println!("{}  {:>10}  {}", e.sha256, e.size, e.path);
+                }
+                if v.ok {
+                    println!("bundle ok: {} entries, sha256 {}", v.entries.len(), v.sha256);
+                } else {
+                    for p in &v.problems {
+                        eprintln!("problem: {p}");
+                    }
+                }
+            }
+            return Ok(if v.ok { 0 } else { 1 });
+        }
         Command::Finalize(a) => {
             let s = open_store()?;
             let r = incident::finalize(&s, &a.id)?;

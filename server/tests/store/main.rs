@@ -15,6 +15,7 @@ mod cli_workflow;
 mod concurrency;
 mod crypto;
 mod damage;
+mod documents_bundle;
 mod failures;
 mod first_open;
 mod rekey_kill;
