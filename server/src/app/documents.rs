@@ -197,7 +197,10 @@ fn timeline(store: &Store, d: &IssueDetail) -> Result<Vec<(String, String)>, Sto
         t.push((e.timestamp, what));
     }
     if let Some(r) = &d.issue.resolved_at {
-        if !t.iter().any(|(ts, w)| ts == r && w.ends_with("to resolved")) {
+        if !t
+            .iter()
+            .any(|(ts, w)| ts == r && w.ends_with("to resolved"))
+        {
             t.push((r.clone(), "Incident resolved".into()));
         }
     }
@@ -207,7 +210,11 @@ fn timeline(store: &Store, d: &IssueDetail) -> Result<Vec<(String, String)>, Sto
 }
 
 /// The Markdown of a new document of `kind` for an issue (and its title).
-pub fn render(store: &Store, issue_id: &str, kind: DocKind) -> Result<(String, String), StoreError> {
+pub fn render(
+    store: &Store,
+    issue_id: &str,
+    kind: DocKind,
+) -> Result<(String, String), StoreError> {
     let d = store.get_issue(issue_id)?;
     let states = store.log_statuses(&d.issue.id)?;
     let i = &d.issue;
@@ -444,9 +451,7 @@ pub fn export(
     };
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let out = AtomicOutput::create(target, 0o600, None)?;
-    out.file()
-        .write_all(&bytes)
-        .map_err(|e| out.write_err(e))?;
+    out.file().write_all(&bytes).map_err(|e| out.write_err(e))?;
     // Audited before it becomes visible: an export the audit cannot record does not happen.
     store.audit(
         AuditAction::DocumentExport,

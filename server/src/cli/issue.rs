@@ -395,7 +395,11 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
                     println!("{}  {:>10}  {}", e.sha256, e.size, e.path);
                 }
                 if v.ok {
-                    println!("bundle ok: {} entries, sha256 {}", v.entries.len(), v.sha256);
+                    println!(
+                        "bundle ok: {} entries, sha256 {}",
+                        v.entries.len(),
+                        v.sha256
+                    );
                 } else {
                     for p in &v.problems {
                         eprintln!("problem: {p}");

@@ -13,8 +13,8 @@ use std::path::Path;
 use helpers::*;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains as has;
-use sha2::{Digest, Sha256};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 const PLANTS: [&str; 3] = [
     "erin.planted-doc@example.org",
@@ -72,7 +72,13 @@ fn incident(data: &Path, dir: &Path) -> (String, String) {
     write_log(&log);
     let a = out_json(
         tftsr(data)
-            .args(["issue", "attach", short(&id), log.to_str().unwrap(), "--json"])
+            .args([
+                "issue",
+                "attach",
+                short(&id),
+                log.to_str().unwrap(),
+                "--json",
+            ])
             .assert()
             .success(),
     );
@@ -160,7 +166,12 @@ fn documents_are_generated_edited_and_exported_only_when_clean() {
     .trim()
     .to_string();
     let pm_md = out_text(&tftsr(&data).args(["doc", "show", &pm]).assert().success());
-    for want in ["# Post-mortem:", "Blameless", "## Impact", "## Lessons learned"] {
+    for want in [
+        "# Post-mortem:",
+        "Blameless",
+        "## Impact",
+        "## Lessons learned",
+    ] {
         assert!(pm_md.contains(want), "missing {want:?}");
     }
     tftsr(&data)
@@ -180,7 +191,13 @@ fn documents_are_generated_edited_and_exported_only_when_clean() {
     // nothing and names the type, never the value.
     let out_md = dir.path().join("rca.md");
     let a = tftsr(&data)
-        .args(["doc", "export", short(&rca_id), "-o", out_md.to_str().unwrap()])
+        .args([
+            "doc",
+            "export",
+            short(&rca_id),
+            "-o",
+            out_md.to_str().unwrap(),
+        ])
         .assert()
         .code(2)
         .stderr(has("1 finding(s) (email 1)"));
@@ -189,7 +206,13 @@ fn documents_are_generated_edited_and_exported_only_when_clean() {
     // --redact writes it with the finding replaced.
     let r = out_json(
         tftsr(&data)
-            .args(["doc", "export", short(&rca_id), "-o", out_md.to_str().unwrap()])
+            .args([
+                "doc",
+                "export",
+                short(&rca_id),
+                "-o",
+                out_md.to_str().unwrap(),
+            ])
             .args(["--redact", "--json"])
             .assert()
             .success(),
@@ -201,7 +224,13 @@ fn documents_are_generated_edited_and_exported_only_when_clean() {
     assert_eq!(r["sha256"].as_str().unwrap(), sha256_file(&out_md));
     // A target that exists is never replaced.
     tftsr(&data)
-        .args(["doc", "export", short(&rca_id), "-o", out_md.to_str().unwrap()])
+        .args([
+            "doc",
+            "export",
+            short(&rca_id),
+            "-o",
+            out_md.to_str().unwrap(),
+        ])
         .arg("--redact")
         .assert()
         .code(2)
@@ -223,13 +252,22 @@ fn documents_are_generated_edited_and_exported_only_when_clean() {
     assert!(e["updated_at"].as_i64().unwrap() >= e["created_at"].as_i64().unwrap());
     let html = dir.path().join("rca.html");
     tftsr(&data)
-        .args(["doc", "export", short(&rca_id), "-o", html.to_str().unwrap()])
+        .args([
+            "doc",
+            "export",
+            short(&rca_id),
+            "-o",
+            html.to_str().unwrap(),
+        ])
         .assert()
         .success();
     let h = std::fs::read_to_string(&html).unwrap();
     assert!(h.starts_with("<!DOCTYPE html>"), "{h}");
     assert!(h.contains("<title>RCA: SSH CA expiry</title>"), "{h}");
-    assert!(h.contains("<table>") && h.contains("Edited by hand."), "{h}");
+    assert!(
+        h.contains("<table>") && h.contains("Edited by hand."),
+        "{h}"
+    );
     no_plant("the HTML export", h.as_bytes());
 
     // The store: INTEGER millisecond timestamps, as the seed says; the exports audited with
@@ -404,7 +442,14 @@ fn a_bundle_carries_cleaned_logs_and_documents_with_a_manifest_and_no_value() {
     // The audit: one issue_export and one export_redacted per bundle, with the bundle's hash.
     let audits = out_json(
         tftsr(&data)
-            .args(["audit", "--issue", short(&id), "--action", "export_redacted", "--json"])
+            .args([
+                "audit",
+                "--issue",
+                short(&id),
+                "--action",
+                "export_redacted",
+                "--json",
+            ])
             .assert()
             .success(),
     );
@@ -475,7 +520,13 @@ fn bundle_bad_inputs_are_clear_errors_and_write_nothing() {
     // A directory that does not exist / cannot be written.
     let nowhere = dir.path().join("no-such-dir").join("b.zip");
     tftsr(&data)
-        .args(["issue", "export", short(&id), "-o", nowhere.to_str().unwrap()])
+        .args([
+            "issue",
+            "export",
+            short(&id),
+            "-o",
+            nowhere.to_str().unwrap(),
+        ])
         .assert()
         .code(2)
         .stderr(has("no-such-dir"));
