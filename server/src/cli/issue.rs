@@ -13,6 +13,7 @@ use crate::app::documents::LeakPolicy;
 use crate::app::incident;
 use crate::app::input::Source;
 use crate::app::keys;
+use crate::app::review::{self, Decision, ReviewItem};
 use crate::engine::redact::Style;
 use crate::store::{Issue, IssueUpdate, NewIssue};
 
@@ -189,6 +190,21 @@ pub struct AttachArgs {
     /// Do not keep the findings' original values at all (the log is stored finalized)
     #[arg(long)]
     pub no_values: bool,
+    /// Review each finding before it is redacted: the original line and the redacted one are
+    /// shown on stderr and an answer is read from stdin per finding (y accept, n reject,
+    /// Y/N accept/reject every finding of that type, a/d accept/reject all the rest, q quit)
+    #[arg(long)]
+    pub review: bool,
+    /// Reject (leave unredacted) every finding of these types (comma-separated ids)
+    #[arg(long, value_delimiter = ',', value_name = "TYPE,…")]
+    pub reject_type: Vec<String>,
+    /// Reject the findings whose value has this SHA-256 fingerprint (comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "SHA256,…")]
+    pub reject: Vec<String>,
+    /// Add the fingerprints of rejected values to the allowlist of the configuration in use
+    /// (else ./.tftsr.toml), so they are no longer findings
+    #[arg(long)]
+    pub allowlist_rejected: bool,
     #[command(flatten)]
     pub select: Selection,
     #[arg(long)]
@@ -472,8 +488,67 @@ fn print_line(i: &Issue) {
     );
 }
 
+/// The answers `--review` remembers for the rest of the file.
+#[derive(Default)]
+struct Standing {
+    by_type: std::collections::BTreeMap<String, Decision>,
+    rest: Option<Decision>,
+}
+
+/// Asks about one finding on stderr, reads the answer from stdin.
+fn ask(
+    item: &ReviewItem<'_>,
+    standing: &mut Standing,
+    input: &mut dyn std::io::BufRead,
+) -> Result<Decision, ()> {
+    if let Some(d) = standing.rest.or_else(|| standing.by_type.get(item.kind).copied()) {
+        return Ok(d);
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "[{}] line {}  {}  (fingerprint {})\n  - {}\n  + {}",
+        item.index + 1,
+        item.line,
+        item.kind,
+        &item.fingerprint[..12],
+        item.line_text,
+        item.redacted_line
+    );
+    loop {
+        let _ = write!(
+            err,
+            "redact it? [y]es [n]o [Y]es/[N]o to every {} [a]ll/[d]one of the rest [q]uit: ",
+            item.kind
+        );
+        let _ = err.flush();
+        let mut line = String::new();
+        match input.read_line(&mut line) {
+            Ok(0) | Err(_) => return Err(()),
+            Ok(_) => {}
+        }
+        let d = match line.trim() {
+            "y" | "yes" => Decision::Accept,
+            "n" | "no" => Decision::Reject,
+            "Y" => *standing
+                .by_type
+                .entry(item.kind.to_owned())
+                .or_insert(Decision::Accept),
+            "N" => *standing
+                .by_type
+                .entry(item.kind.to_owned())
+                .or_insert(Decision::Reject),
+            "a" => *standing.rest.insert(Decision::Accept),
+            "d" => *standing.rest.insert(Decision::Reject),
+            "q" => return Err(()),
+            _ => continue,
+        };
+        return Ok(d);
+    }
+}
+
 fn attach(a: AttachArgs) -> anyhow::Result<i32> {
-    let (scanner, _config) = a.select.scanner_for(&Source::File(a.file.clone()))?;
+    let (scanner, config) = a.select.scanner_for(&Source::File(a.file.clone()))?;
     let s = open_store()?;
     let key = keys::redaction_key(a.style, || Ok::<_, Infallible>(&s))?;
     let job = AttachJob {
@@ -481,8 +556,56 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
         style: a.style,
         key,
     };
-    let clean = incident::attach_cleaned(&s, &a.id, &a.file, &job, !a.no_values)?;
-    let done = &clean.attached;
+    let reject_types: Vec<String> = crate::app::engines::clean_ids(&a.reject_type);
+    for t in &reject_types {
+        if crate::engine::RULES.iter().all(|r| r.id != t.as_str()) {
+            anyhow::bail!("--reject-type: `{}` is not a finding type", t.escape_debug());
+        }
+    }
+    let reject_fps: Vec<String> = crate::app::engines::clean_ids(&a.reject)
+        .into_iter()
+        .map(|f| f.to_ascii_lowercase())
+        .collect();
+    for f in &reject_fps {
+        if f.len() != 64 || !f.bytes().all(|b| b.is_ascii_hexdigit()) {
+            anyhow::bail!("--reject: a fingerprint is 64 hex digits (SHA-256)");
+        }
+    }
+    let reviewing = a.review || !reject_types.is_empty() || !reject_fps.is_empty();
+    let mut standing = Standing::default();
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut decide = |item: &ReviewItem<'_>| -> Result<Decision, ()> {
+        if reject_types.iter().any(|t| t == item.kind) || reject_fps.contains(&item.fingerprint)
+        {
+            return Ok(Decision::Reject);
+        }
+        if a.review {
+            ask(item, &mut standing, &mut input)
+        } else {
+            Ok(Decision::Accept)
+        }
+    };
+    let r = review::attach_reviewed(
+        &s,
+        &a.id,
+        &a.file,
+        &job,
+        !a.no_values,
+        reviewing.then_some(&mut decide as review::Decide<'_>),
+    )?;
+    let mut allowlisted = 0;
+    let mut allowlist_file = None;
+    if a.allowlist_rejected && !r.rejected_fingerprints.is_empty() {
+        let path = config.unwrap_or_else(|| PathBuf::from(crate::engine::Config::FILE_NAME));
+        for fp in &r.rejected_fingerprints {
+            crate::app::config::add_allowlisted_fingerprint(&path, fp)?;
+            allowlisted += 1;
+        }
+        allowlist_file = Some(path);
+    }
+    let done = &r.attached;
+    let clean = &r.status;
     // As stored now: redacted once its cleaned copy is in.
     let lf = &s.get_log_file(&done.log_file.id)?;
     let invalid = done.stats.invalid_sequences;
@@ -490,10 +613,17 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
         print_json(&serde_json::json!({
             "log_file": lf,
             "log_file_id": lf.id,
-            "state": clean.status,
-            "cleaned_sha256": clean.status.cleaned_sha256,
+            "state": clean,
+            "cleaned_sha256": clean.cleaned_sha256,
             "findings": done.findings,
             "counts": done.counts,
+            "review": {
+                "reviewed": reviewing,
+                "accepted": r.accepted,
+                "rejected": r.rejected,
+                "rejected_counts": r.rejected_counts,
+                "allowlisted": allowlisted,
+            },
             "invalid_utf8_sequences": invalid,
         }))?;
     } else {
@@ -514,11 +644,20 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
             },
             if done.gzip { " [gzip]" } else { "" }
         );
+        if reviewing {
+            println!(
+                "reviewed: {} accepted (redacted), {} rejected (left as they are)",
+                r.accepted, r.rejected
+            );
+        }
+        if let Some(p) = &allowlist_file {
+            println!("allowlisted {allowlisted} rejected value(s) in {}", p.display());
+        }
         println!("log file id: {}", lf.id);
         println!(
             "cleaned copy: {} bytes, sha256 {}{}",
-            clean.status.cleaned_size.unwrap_or(0),
-            clean.status.cleaned_sha256.as_deref().unwrap_or("-"),
+            clean.cleaned_size.unwrap_or(0),
+            clean.cleaned_sha256.as_deref().unwrap_or("-"),
             if a.no_values {
                 " (original values not kept)"
             } else {

@@ -19,6 +19,7 @@ mod documents_bundle;
 mod failures;
 mod first_open;
 mod rekey_kill;
+mod review;
 mod schema;
 mod smoke;
 mod workflow;
