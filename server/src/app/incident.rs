@@ -10,9 +10,8 @@ use super::attach::{AttachError, AttachJob, Attached};
 use super::redact::RedactError;
 use super::review::{self, ReviewError};
 use crate::store::{
-    AuditAction, AuditEntry, AuditFilter, AuditVerification, Evidence,
-    FinalizeReport, Issue, IssueDetail, IssueFilter, LogStatus, NewWhy, ResolutionStep, Store,
-    StoreError, WhyUpdate,
+    AuditAction, AuditEntry, AuditFilter, AuditVerification, Evidence, FinalizeReport, Issue,
+    IssueDetail, IssueFilter, LogStatus, NewWhy, ResolutionStep, Store, StoreError, WhyUpdate,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -105,13 +105,12 @@ pub fn attach_reviewed(
     };
     // Unlinked at once: nothing is left behind, whatever happens to this process.
     let mut tmp = tempfile::tempfile_in(dir).map_err(temp_err)?;
-    let (mut opened, tap) =
-        Source::File(file.to_owned())
-            .open_tapped()
-            .map_err(|source| AttachError::Open {
-                name: name.clone(),
-                source,
-            })?;
+    let (mut opened, tap) = Source::File(file.to_owned())
+        .open_tapped()
+        .map_err(|source| AttachError::Open {
+            name: name.clone(),
+            source,
+        })?;
     let scanner = job.scanner;
     let redactor = Redactor::new(&scanner.engine, job.style, job.key);
     let keep = |k: &Kind| scanner.keeps(k);
@@ -220,7 +219,10 @@ pub fn attach_reviewed(
     let file_name = file
         .file_name()
         .map_or(name, |n| n.to_string_lossy().into_owned());
-    let store_counts = counts.iter().map(|(k, v)| (k.clone(), *v as usize)).collect();
+    let store_counts = counts
+        .iter()
+        .map(|(k, v)| (k.clone(), *v as usize))
+        .collect();
     let log_file = store.attach_log_cleaned(
         issue_id,
         NewLogFile {

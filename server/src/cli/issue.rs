@@ -501,7 +501,10 @@ fn ask(
     standing: &mut Standing,
     input: &mut dyn std::io::BufRead,
 ) -> Result<Decision, ()> {
-    if let Some(d) = standing.rest.or_else(|| standing.by_type.get(item.kind).copied()) {
+    if let Some(d) = standing
+        .rest
+        .or_else(|| standing.by_type.get(item.kind).copied())
+    {
         return Ok(d);
     }
     let mut err = std::io::stderr().lock();
@@ -559,7 +562,10 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
     let reject_types: Vec<String> = crate::app::engines::clean_ids(&a.reject_type);
     for t in &reject_types {
         if crate::engine::RULES.iter().all(|r| r.id != t.as_str()) {
-            anyhow::bail!("--reject-type: `{}` is not a finding type", t.escape_debug());
+            anyhow::bail!(
+                "--reject-type: `{}` is not a finding type",
+                t.escape_debug()
+            );
         }
     }
     let reject_fps: Vec<String> = crate::app::engines::clean_ids(&a.reject)
@@ -576,8 +582,7 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut decide = |item: &ReviewItem<'_>| -> Result<Decision, ()> {
-        if reject_types.iter().any(|t| t == item.kind) || reject_fps.contains(&item.fingerprint)
-        {
+        if reject_types.iter().any(|t| t == item.kind) || reject_fps.contains(&item.fingerprint) {
             return Ok(Decision::Reject);
         }
         if a.review {
@@ -651,7 +656,10 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
             );
         }
         if let Some(p) = &allowlist_file {
-            println!("allowlisted {allowlisted} rejected value(s) in {}", p.display());
+            println!(
+                "allowlisted {allowlisted} rejected value(s) in {}",
+                p.display()
+            );
         }
         println!("log file id: {}", lf.id);
         println!(

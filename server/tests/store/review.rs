@@ -85,7 +85,14 @@ fn only_accepted_findings_are_redacted_and_the_counts_are_audited() {
 
     // Only the planted types, so the prompts are known: accept, reject, accept.
     let a = tftsr(&data)
-        .args(["issue", "attach", &id, log.to_str().unwrap(), "--review", "--json"])
+        .args([
+            "issue",
+            "attach",
+            &id,
+            log.to_str().unwrap(),
+            "--review",
+            "--json",
+        ])
         .args(["--types", "email,aws_access_key"])
         .write_stdin("y\nmaybe\nn\ny\n")
         .assert()
@@ -93,8 +100,14 @@ fn only_accepted_findings_are_redacted_and_the_counts_are_audited() {
     let err = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
     // Side by side: the original line and the redacted one, with the line number.
     assert!(err.contains("[1] line 2  email"), "{err}");
-    assert!(err.contains(&format!("  - ")) && err.contains(&format!("owner={EMAIL_A}")), "{err}");
-    assert!(err.contains("  + ") && err.contains("owner=[Email]"), "{err}");
+    assert!(
+        err.contains("  - ") && err.contains(&format!("owner={EMAIL_A}")),
+        "{err}"
+    );
+    assert!(
+        err.contains("  + ") && err.contains("owner=[Email]"),
+        "{err}"
+    );
     assert!(err.contains("[2] line 5  email"), "{err}");
     assert!(err.contains("[3] line 9  aws_access_key"), "{err}");
     // An answer it does not understand is asked again (three findings, four answers read).
@@ -111,13 +124,19 @@ fn only_accepted_findings_are_redacted_and_the_counts_are_audited() {
 
     let cleaned = String::from_utf8(cleaned_copy(&data, &lf)).unwrap();
     assert!(cleaned.contains("owner=[Email]"), "{cleaned}");
-    assert!(cleaned.contains(&format!("cc={EMAIL_B}")), "rejected: left as it is");
+    assert!(
+        cleaned.contains(&format!("cc={EMAIL_B}")),
+        "rejected: left as it is"
+    );
     assert!(cleaned.contains("aws_access_key_id=[AWSKey]"));
     assert!(!cleaned.contains(EMAIL_A) && !cleaned.contains(AWS));
     assert_eq!(cleaned.lines().count(), 20);
     // Only accepted findings are redactions of the log.
     assert_eq!(
-        count(&data, &format!("SELECT count(*) FROM pii_spans WHERE log_file_id = '{lf}'")),
+        count(
+            &data,
+            &format!("SELECT count(*) FROM pii_spans WHERE log_file_id = '{lf}'")
+        ),
         2
     );
     // The audit: counts, never a value.
@@ -130,7 +149,10 @@ fn only_accepted_findings_are_redacted_and_the_counts_are_audited() {
         )
         .unwrap();
     let d: Value = serde_json::from_str(&details).unwrap();
-    assert_eq!((d["accepted"].as_u64(), d["rejected"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(
+        (d["accepted"].as_u64(), d["rejected"].as_u64()),
+        (Some(2), Some(1))
+    );
     let all: Vec<String> = c
         .prepare("SELECT coalesce(details, '') FROM audit_log")
         .unwrap()
@@ -172,13 +194,26 @@ fn quitting_or_running_out_of_answers_attaches_nothing() {
     // "a" accepts the rest after the first answer.
     let j = out_json(
         tftsr(&data)
-            .args(["issue", "attach", &id, log.to_str().unwrap(), "--review", "--json"])
+            .args([
+                "issue",
+                "attach",
+                &id,
+                log.to_str().unwrap(),
+                "--review",
+                "--json",
+            ])
             .args(["--types", "email,aws_access_key"])
             .write_stdin("n\na\n")
             .assert()
             .success(),
     );
-    assert_eq!((j["review"]["accepted"].as_u64(), j["review"]["rejected"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(
+        (
+            j["review"]["accepted"].as_u64(),
+            j["review"]["rejected"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
 }
 
 #[test]
@@ -209,7 +244,10 @@ fn rejected_types_and_fingerprints_are_left_and_can_be_allowlisted() {
     assert!(!cleaned.contains(AWS));
     let toml = std::fs::read_to_string(&cfg).unwrap();
     assert!(toml.contains("# project settings"), "{toml}");
-    assert!(!toml.contains(EMAIL_A), "the config holds fingerprints, not values");
+    assert!(
+        !toml.contains(EMAIL_A),
+        "the config holds fingerprints, not values"
+    );
     // With that config the e-mails are no longer findings.
     let scan = tftsr(&data)
         .args(["scan", "--format", "jsonl", "-c"])
@@ -229,15 +267,35 @@ fn rejected_types_and_fingerprints_are_left_and_can_be_allowlisted() {
             .assert()
             .success(),
     );
-    assert_eq!((j["review"]["accepted"].as_u64(), j["review"]["rejected"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (
+            j["review"]["accepted"].as_u64(),
+            j["review"]["rejected"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
     // Bad rules are clear errors naming the flag.
     tftsr(&data)
-        .args(["issue", "attach", &id, log.to_str().unwrap(), "--reject-type", "emial"])
+        .args([
+            "issue",
+            "attach",
+            &id,
+            log.to_str().unwrap(),
+            "--reject-type",
+            "emial",
+        ])
         .assert()
         .code(2)
         .stderr(has("--reject-type"));
     tftsr(&data)
-        .args(["issue", "attach", &id, log.to_str().unwrap(), "--reject", "abc"])
+        .args([
+            "issue",
+            "attach",
+            &id,
+            log.to_str().unwrap(),
+            "--reject",
+            "abc",
+        ])
         .assert()
         .code(2)
         .stderr(has("--reject: a fingerprint is 64 hex digits"));
@@ -283,7 +341,10 @@ fn sigkill_between_the_findings_and_the_cleaned_copy_leaves_nothing() {
     assert_eq!(count(&data, "SELECT count(*) FROM log_files"), 0);
     assert_eq!(count(&data, "SELECT count(*) FROM pii_spans"), 0);
     assert_eq!(
-        count(&data, "SELECT count(*) FROM audit_log WHERE action = 'log_attach'"),
+        count(
+            &data,
+            "SELECT count(*) FROM audit_log WHERE action = 'log_attach'"
+        ),
         0
     );
     tftsr(&data).args(["audit", "verify"]).assert().success();
@@ -292,5 +353,8 @@ fn sigkill_between_the_findings_and_the_cleaned_copy_leaves_nothing() {
         .args(["issue", "attach", &id, log.to_str().unwrap()])
         .assert()
         .success();
-    assert_eq!(count(&data, "SELECT count(*) FROM log_files WHERE redacted = 1"), 1);
+    assert_eq!(
+        count(&data, "SELECT count(*) FROM log_files WHERE redacted = 1"),
+        1
+    );
 }
