@@ -22,6 +22,10 @@
 //! finding every N lines, default 40; 0 plants none), `LSP_BENCH_EDITS` (edits per run, default
 //! 40), `LSP_BENCH_SETTINGS` (extra settings JSON, e.g. `{"logLevel":"debug"}`),
 //! `LSP_BENCH_STDERR` (keep the server log in that file).
+//!
+//! `LSP_BENCH_MANY=N` measures many files instead (issue 11, item 6): one server, N logs of
+//! `LSP_BENCH_MIB` each (say 200 of 1), each opened and its diagnostics awaited; the RSS with all
+//! open against their total, then all closed and the RSS once the empty publishes are in.
 
 use std::collections::HashMap;
 use std::io::{BufReader, Write};
@@ -325,6 +329,103 @@ struct Run {
     rss_after_change_kib: u64,
 }
 
+/// The capabilities the harness announces: an editor's with resolve, progress and pull.
+fn client_capabilities() -> Value {
+    json!({
+        "general": {"positionEncodings": ["utf-16"]},
+        "window": {"workDoneProgress": true},
+        "workspace": {"configuration": true, "applyEdit": true},
+        "textDocument": {
+            "synchronization": {"didSave": true},
+            "publishDiagnostics": {"versionSupport": true},
+            "codeAction": {
+                "codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix", "source", "source.fixAll"]}},
+                "isPreferredSupport": true,
+                "dataSupport": true,
+                "resolveSupport": {"properties": ["edit"]}
+            }
+        }
+    })
+}
+
+/// N documents of the generated size in one server: RSS with all open, then after closing all.
+fn many_files(bin: &Path, work: &Path, corpus: &Path, n: usize) {
+    let (text, _) = generate(corpus);
+    let mib = text.len() as f64 / (1024.0 * 1024.0);
+    let total = mib * n as f64;
+    println!("lsp_bench: server {}", bin.display());
+    println!(
+        "many files: {n} documents of {mib:.2} MiB = {total:.1} MiB (each starts with its own line)"
+    );
+    let settings = json!({"debounceMs": 0});
+    let mut s = Server::start(bin, &work.join("server.stderr"), settings.clone());
+    let root = format!("file://{}", work.display());
+    let id = s.request(
+        "initialize",
+        json!({"processId": std::process::id(), "rootUri": root,
+               "capabilities": client_capabilities(),
+               "initializationOptions": {"tftsr": settings}}),
+    );
+    s.response(id);
+    s.notify("initialized", json!({}));
+    let (base_kib, _) = s.rss_kib();
+    let t0 = Instant::now();
+    let uris: Vec<String> = (0..n).map(|i| format!("{root}/many-{i}.log")).collect();
+    for (i, uri) in uris.iter().enumerate() {
+        let doc = format!("document {i}\n{text}");
+        s.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "log", "version": 1, "text": doc}}),
+        );
+        s.wait_for("publishDiagnostics of an opened document", |b| {
+            publish_for(uri, None)(b)
+                && b["params"]["diagnostics"]
+                    .as_array()
+                    .is_some_and(|a| !a.is_empty())
+        });
+    }
+    let open_s = t0.elapsed().as_secs_f64();
+    thread::sleep(Duration::from_millis(200));
+    let (open_kib, hwm_kib) = s.rss_kib();
+    for uri in &uris {
+        s.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
+    }
+    // the empty publishes come in any order
+    let mut open: std::collections::HashSet<&str> = uris.iter().map(String::as_str).collect();
+    while !open.is_empty() {
+        let m = s.wait_for("the empty publish of a closed document", |b| {
+            b["method"] == "textDocument/publishDiagnostics"
+                && b["params"]["diagnostics"]
+                    .as_array()
+                    .is_some_and(|a| a.is_empty())
+        });
+        open.remove(m.body["params"]["uri"].as_str().unwrap_or(""));
+    }
+    thread::sleep(Duration::from_millis(500));
+    let (closed_kib, _) = s.rss_kib();
+    s.stop();
+    let m = |k: u64| k as f64 / 1024.0;
+    let held = m(open_kib) - m(base_kib);
+    let returned = m(open_kib) - m(closed_kib);
+    println!("| metric | value | target (issue 11) | |\n| --- | --- | --- | --- |");
+    println!(
+        "| VmRSS with {n} documents open (peak {:.1} MiB; opened in {open_s:.1} s) | {:.1} MiB = {:.2}x | <= 2x | {} |",
+        m(hwm_kib),
+        m(open_kib),
+        m(open_kib) / total,
+        if m(open_kib) <= 2.0 * total { "ok" } else { "MISSED" }
+    );
+    println!(
+        "| VmRSS after closing them all (before any document: {:.1} MiB) | {:.1} MiB: {returned:.1} of the {held:.1} MiB they held returned | all | {} |",
+        m(base_kib),
+        m(closed_kib),
+        if m(closed_kib) <= m(base_kib) + 0.1 * held { "ok" } else { "MISSED" }
+    );
+}
+
 fn run_once(bin: &Path, text: &str, work: &Path) -> Run {
     let mut settings = json!({"debounceMs": 0});
     // extra settings for investigations, e.g. LSP_BENCH_SETTINGS='{"logLevel":"debug"}'
@@ -346,21 +447,7 @@ fn run_once(bin: &Path, text: &str, work: &Path) -> Run {
         json!({
             "processId": std::process::id(),
             "rootUri": root,
-            "capabilities": {
-                "general": {"positionEncodings": ["utf-16"]},
-                "window": {"workDoneProgress": true},
-                "workspace": {"configuration": true, "applyEdit": true},
-                "textDocument": {
-                    "synchronization": {"didSave": true},
-                    "publishDiagnostics": {"versionSupport": true},
-                    "codeAction": {
-                        "codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix", "source", "source.fixAll"]}},
-                        "isPreferredSupport": true,
-                        "dataSupport": true,
-                        "resolveSupport": {"properties": ["edit"]}
-                    }
-                }
-            },
+            "capabilities": client_capabilities(),
             "initializationOptions": {"tftsr": settings},
             "clientInfo": {"name": "tftsr-lsp-bench"}
         }),
@@ -499,6 +586,13 @@ fn main() {
         .unwrap_or(5);
     let work = tempfile::tempdir().expect("tempdir");
 
+    if let Ok(n) = std::env::var("LSP_BENCH_MANY") {
+        let n = n
+            .parse()
+            .unwrap_or_else(|_| fail("LSP_BENCH_MANY must be a number"));
+        many_files(&bin, work.path(), &corpus, n);
+        return;
+    }
     let (text, source) = match std::env::var_os("LSP_BENCH_FILE") {
         Some(f) => {
             let bytes = std::fs::read(&f)
