@@ -1,7 +1,7 @@
 //! Gives the memory of closed documents back to the system. A document is a rope of thousands of
 //! small nodes and a findings index; glibc's malloc keeps such freed chunks in its arenas, so
 //! without a trim the server's RSS stays at its peak after the files are closed (measured with
-//! `LSP_BENCH_MANY`: 3.8 of 30.5 MiB returned after closing 20 logs of 1 MiB).
+//! a many-files run of the LSP benchmark: 3.8 of 30.5 MiB returned after closing 20 logs of 1 MiB).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
