@@ -15,7 +15,8 @@
 //! - `command`: the one list of commands (advertised and dispatched);
 //! - `protocol`: every conversion to protocol types (diagnostics, edits, errors), beside
 //!   `position`: the only place bytes become LSP positions and back;
-//! - `settings`: the `tftsr` settings section; `workspace`: folders and the file-command rule.
+//! - `settings`: the `tftsr` settings section; `workspace`: folders and the file-command rule;
+//!   `memory`: closed documents' memory back to the system.
 //!
 //! The operations shared with the CLI (redact a file, attach a log, build the engine, keys) are
 //! `crate::app`'s: the server only translates arguments and results.
@@ -28,6 +29,7 @@ mod backend;
 mod command;
 pub mod document;
 mod handlers;
+mod memory;
 mod ordered;
 pub mod position;
 mod protocol;

@@ -14,6 +14,7 @@ use tower_lsp_server::ls_types::Uri;
 use tower_lsp_server::Client;
 
 use super::document::Doc;
+use super::memory::Trimmer;
 use super::position::Encoding;
 use super::settings::Settings;
 use super::workspace::Folders;
@@ -122,6 +123,8 @@ pub struct Session {
     pub log_reload: Option<LogReload>,
     /// Messages for the user found before the client can receive them (during `initialize`).
     pub pending_messages: Mutex<Vec<String>>,
+    /// Frees closed documents and gives their memory back to the system (see `memory.rs`).
+    pub trimmer: Arc<Trimmer>,
     /// Sequence numbers of publishes (see `scheduler::publish`).
     pub seq: AtomicU64,
     /// Last published sequence number per document: an older publish never overwrites a newer.
@@ -180,6 +183,7 @@ impl Session {
             shutdown: AtomicBool::new(false),
             log_reload,
             pending_messages: Mutex::new(Vec::new()),
+            trimmer: Arc::default(),
             seq: AtomicU64::new(0),
             published: tokio::sync::Mutex::new(HashMap::new()),
             outbox: std::sync::OnceLock::new(),

@@ -91,8 +91,12 @@ pub fn change(
 pub fn close(s: &Arc<Session>, uri: Uri) {
     let was = lock(&s.docs).remove(&uri);
     tracing::info!(uri = uri.as_str(), "didClose");
-    if was.is_some_and(|d| d.tracked) {
-        scheduler::clear(s, uri);
+    if let Some(doc) = was {
+        let tracked = doc.tracked;
+        s.trimmer.release(doc);
+        if tracked {
+            scheduler::clear(s, uri);
+        }
     }
 }
 
