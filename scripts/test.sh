@@ -6,6 +6,11 @@
 # Installs what it needs (apt/pip/npm, idempotently). Exit non-zero on any failure.
 # Usage: scripts/test.sh            everything
 #        TFTSR_SKIP_VSCODE=1 scripts/test.sh   everything but the browser-driven VS Code run
+#        TFTSR_FUZZ_SMOKE=1 scripts/test.sh    also the libFuzzer smoke run (scripts/fuzz.sh smoke)
+# The fuzz smoke is not a default step: it needs its own instrumented release build of the
+# server and seven fuzz binaries, which from cold costs more CPU than the whole smoke budget
+# (see RELIABILITY.md). The committed seeds and every crash ever found are replayed through the
+# same checks by `cargo test` (the fuzz_targets modules) in every run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -87,6 +92,7 @@ clients=(nvim emacs pytest-lsp)
 [ "${TFTSR_SKIP_VSCODE:-0}" = 1 ] || clients+=(vscode)
 step "vscode-extension: lint, typecheck, unit tests, package" bash vscode-extension/test.sh
 step "editor e2e (${clients[*]})" bash tests/e2e/run.sh "${clients[@]}"
+[ "${TFTSR_FUZZ_SMOKE:-0}" = 1 ] && step "fuzz smoke (scripts/fuzz.sh smoke)" bash scripts/fuzz.sh smoke
 
 echo
 echo "=== summary (wall seconds per suite)"
