@@ -2,6 +2,7 @@
 
 use super::{Detect, Family, Partial, Rule, BASE};
 use crate::types::Severity;
+use crate::validate::aws_secret_value;
 
 const TOKEN: Rule = Rule {
     family: Family::ProviderToken,
@@ -9,13 +10,6 @@ const TOKEN: Rule = Rule {
     specificity: 88,
     ..BASE
 };
-
-/// An AWS secret access key is 40 characters of base64.
-fn aws_secret_value(v: &[u8]) -> bool {
-    v.len() == 40
-        && v.iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'+' | b'='))
-}
 
 pub(super) const RULES: &[Rule] = &[
     Rule {

@@ -10,7 +10,8 @@ use super::{alnum, at, before, count, fqdn_end, run, token_char, Scan, Slot};
 use super::{PEM_MAX, TOKEN_MAX, VALUE_MAX};
 use crate::catalog::{Detect, RULES};
 use crate::types::PiiType;
-use crate::validate::is_placeholder;
+use super::keyname::{self, KeyClass};
+use crate::validate::{aws_secret_value, generic_secret_value, is_placeholder, password_value};
 
 /// The longest URL scheme (`git+ssh`, `postgresql`): a finding starting at the scheme (a Slack
 /// webhook) must start within the resolver's look-back.
@@ -255,66 +256,98 @@ impl Scan<'_, '_> {
         }
     }
 
-    /// A word ending at `we` is followed by a separator: is the key a secret's name?
+    /// A word ending at `we` is followed by a separator: is the key a secret's name? First the
+    /// exact key names of the catalog's key-value rules (provider-specific, longest first), then
+    /// the generic classification of the whole identifier ([`keyname::classify`]).
     pub(super) fn key_word(&mut self, we: usize) {
         let b = self.b;
         let last = b[we - 1].to_ascii_lowercase();
-        // Every key name ends in one of a few letters; most words don't get further.
-        let Some(group) = KEYS.by_last.get(last as usize) else {
+        if let Some(group) = KEYS.by_last.get(last as usize).filter(|g| !g.is_empty()) {
+            // Lower-case the tail once; compare the keys ending in the same byte, longest first.
+            let mut tail = [0u8; KEY_MAX];
+            let tl = we.min(KEY_MAX);
+            for (d, &c) in tail[KEY_MAX - tl..].iter_mut().zip(&b[we - tl..we]) {
+                *d = c.to_ascii_lowercase();
+            }
+            count(tl);
+            for k in group {
+                let n = k.name.len();
+                if n > tl || tail[KEY_MAX - n..] != *k.name {
+                    continue;
+                }
+                // `pass` in `bypass`-like words are nothing; `dbPassword` is.
+                if n <= 4 && alnum(before(b, we - n)) {
+                    break;
+                }
+                if self.key_value(k.ty, k.value, we) {
+                    return;
+                }
+                break;
+            }
+        }
+        let Some(is) = ident_start(b, we) else {
             return;
         };
-        if group.is_empty() {
-            return;
-        }
-        // Lower-case the tail once; compare the keys ending in the same byte, longest first.
-        let mut tail = [0u8; KEY_MAX];
-        let tl = we.min(KEY_MAX);
-        for (d, &c) in tail[KEY_MAX - tl..].iter_mut().zip(&b[we - tl..we]) {
-            *d = c.to_ascii_lowercase();
-        }
-        count(tl);
-        for k in group {
-            let n = k.name.len();
-            if n > tl || tail[KEY_MAX - n..] != *k.name {
-                continue;
+        let mut class = keyname::classify(&b[is..we]);
+        if class.is_none() && is_type_word(&b[is..we]) {
+            // `var genericToken string = "…"`: the key is the identifier before the type.
+            let mut p = is;
+            while p > 0 && is - p < 4 && matches!(b[p - 1], b' ' | b'\t') {
+                p -= 1;
             }
-            let ks = we - n;
-            // `pass` in `bypass`, `pwd` in `cwd`-like words are nothing; `dbPassword` is.
-            if n <= 4 && alnum(before(b, ks)) {
-                return;
+            if p < is {
+                if let Some(ps) = ident_start(b, p) {
+                    class = keyname::classify(&b[ps..p]);
+                }
             }
-            self.key_value(k.ty, k.value, we);
+        }
+        let Some(class) = class else {
             return;
+        };
+        match class {
+            KeyClass::Password => {
+                self.key_value(PiiType::Password, password_value, we);
+            }
+            KeyClass::AwsSecret => {
+                if !self.key_value(PiiType::AwsSecretKey, aws_secret_value, we) {
+                    self.key_value(PiiType::ApiKey, generic_secret_value, we);
+                }
+            }
+            KeyClass::Secret => {
+                self.key_value(PiiType::ApiKey, generic_secret_value, we);
+            }
         }
     }
 
     /// The value after a key name ending at `ke`.
-    fn key_value(&mut self, ty: PiiType, check: fn(&[u8]) -> bool, ke: usize) {
+    fn key_value(&mut self, ty: PiiType, check: fn(&[u8]) -> bool, ke: usize) -> bool {
         let b = self.b;
         // The key name must end here (`passwordFile=` is not a password).
         let nx = at(b, ke);
         if alnum(nx) || nx == b'_' || nx == b'-' {
-            return;
+            return false;
         }
         let Some((vs, ve, bare)) = self.kv_value(ke) else {
-            return;
+            return false;
         };
         // Keys glued into one bare run (`password=x.password=x.…`) have values that are
         // suffixes of each other: look at a few of them only.
         if bare && !self.try_run(Slot::Bare, ve, 8) {
-            return;
+            return false;
         }
         if self.nested_key(vs, ve) {
-            return;
+            return false;
         }
         let v = &b[vs..ve];
         if is_placeholder(v) {
-            return;
+            return false;
         }
         count(v.len());
         if check(v) {
             self.push(ty, vs, ve);
+            return true;
         }
+        false
     }
 
     /// Does the value `[vs, ve)` start with a secret's key name and a separator
@@ -348,13 +381,21 @@ impl Scan<'_, '_> {
     fn kv_value(&mut self, ke: usize) -> Option<(usize, usize, bool)> {
         let b = self.b;
         let mut i = ke;
-        if matches!(at(b, i), b'"' | b'\'') {
+        // `<clientSecret>value</clientSecret>`: an XML element's text.
+        if at(b, i) == b'>' {
+            return self.xml_value(ke);
+        }
+        let quoted_key = matches!(at(b, i), b'"' | b'\'' | b'`');
+        if quoted_key {
             i += 1;
         }
         let k0 = i;
         i = run(b, i, |c| c == b' ' || c == b'\t');
         // `key=value` and `key = value` but not `key= other=…` (an empty value then the next key).
         let spaced = i > k0;
+        // The assignment operators logs and config dumps use: `=`, `=>`, `:`, `:=`, `::=`,
+        // `:::=`, `?=`, `.=`, and `,` between a quoted key and a quoted value
+        // (`setProperty("k", "v")`, `getenv("k", "v")`).
         let colon = match at(b, i) {
             b'=' => {
                 i += 1;
@@ -365,8 +406,27 @@ impl Scan<'_, '_> {
             }
             b':' => {
                 i += 1;
+                let mut n = 0;
+                while n < 2 && at(b, i) == b':' {
+                    i += 1;
+                    n += 1;
+                }
                 if at(b, i) == b'=' {
                     i += 1;
+                } else if n > 0 {
+                    return None;
+                }
+                true
+            }
+            b'?' | b'.' if at(b, i + 1) == b'=' => {
+                i += 2;
+                true
+            }
+            b',' if quoted_key => {
+                i += 1;
+                let j = run(b, i, |c| c == b' ' || c == b'\t');
+                if !matches!(at(b, j), b'"' | b'\'') {
+                    return None;
                 }
                 true
             }
@@ -376,7 +436,7 @@ impl Scan<'_, '_> {
             i = run(b, i, |c| c == b' ' || c == b'\t');
         }
         let q = at(b, i);
-        if q == b'"' || q == b'\'' {
+        if q == b'"' || q == b'\'' || q == b'`' {
             let vs = i + 1;
             match closing_quote(b, vs, q) {
                 Close::At(j) => return Some((vs, j, false)),
@@ -427,6 +487,31 @@ impl Scan<'_, '_> {
             return None;
         }
         Some((vs, j, true))
+    }
+
+    /// The text of `<key>…</key>` after the key's `>` at `gt`: up to the next `<` within
+    /// [`VALUE_MAX`], trimmed of the white space around it (it may stand on lines of its own).
+    fn xml_value(&mut self, gt: usize) -> Option<(usize, usize, bool)> {
+        let b = self.b;
+        let is = ident_start(b, gt)?;
+        if before(b, is) != b'<' {
+            return None;
+        }
+        let lim = (gt + 1 + VALUE_MAX).min(b.len());
+        let lt = gt + 1 + memchr::memchr(b'<', &b[gt + 1..lim])?;
+        count(lt - gt);
+        if at(b, lt + 1) != b'/' {
+            return None;
+        }
+        let mut vs = gt + 1;
+        let mut ve = lt;
+        while vs < ve && b[vs].is_ascii_whitespace() {
+            vs += 1;
+        }
+        while ve > vs && b[ve - 1].is_ascii_whitespace() {
+            ve -= 1;
+        }
+        (ve > vs).then_some((vs, ve, false))
     }
 
     pub(super) fn pem(&mut self, s: usize, ke: usize) {
@@ -576,4 +661,31 @@ mod tests {
     fn cases() {
         super::super::check_cases(POSITIVES, NEGATIVES);
     }
+}
+
+/// Start of the identifier (`[A-Za-z0-9_.-]`, at most 64 bytes) that ends at `we`; `None` if
+/// it is longer (data, not a key name).
+fn ident_start(b: &[u8], we: usize) -> Option<usize> {
+    let mut i = we;
+    while i > 0 && we - i <= 64 && (alnum(b[i - 1]) || matches!(b[i - 1], b'_' | b'-' | b'.')) {
+        i -= 1;
+    }
+    count(we - i);
+    if we - i > 64 {
+        return None;
+    }
+    // A key starts with a letter or `_` (`-x-api-key` is `x-api-key`; `.5=` is no key).
+    while i < we && !(b[i].is_ascii_alphabetic() || b[i] == b'_') {
+        i += 1;
+    }
+    (i < we).then_some(i)
+}
+
+/// Type names that may stand between a key and its `=` (`var token string = "…"`).
+fn is_type_word(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"string" | b"String" | b"str" | b"var" | b"const" | b"let" | b"val" | b"auto" | b"any"
+            | b"object" | b"Object" | b"char" | b"bytes" | b"text"
+    )
 }

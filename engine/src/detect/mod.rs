@@ -23,6 +23,7 @@
 //! Candidates may overlap; `overlap.rs` reduces them to one span per region.
 
 mod credential;
+mod keyname;
 mod network;
 mod pii;
 mod provider;
@@ -559,22 +560,32 @@ impl<'a, 'r> Scan<'a, 'r> {
     fn word_end(&mut self, ws: usize, we: usize) {
         let b = self.b;
         let first = b[ws];
+        let next = at(b, we);
         if first.is_ascii_digit() {
+            // Numbers were handled by `word_start`; one ending an identifier
+            // (`api_token_123 = …`) may still end a key name.
+            if matches!(before(b, ws), b'_' | b'-' | b'.')
+                && (matches!(next, b'=' | b'"' | b'\'' | b':') || self.spaced_operator(we))
+            {
+                self.key_word(we);
+            }
             return;
         }
-        let next = at(b, we);
         if next == b' ' || next == b'\t' {
-            // `password = x` (at most 4 blanks: a bounded look)
-            let mut k = we;
-            while k < we + 5 && matches!(at(b, k), b' ' | b'\t') {
-                k += 1;
-            }
-            count(k - we);
-            if k - we <= 4 && matches!(at(b, k), b'=' | b':') {
+            // `password = x`, `token ?= x` (at most 4 blanks: a bounded look)
+            if self.spaced_operator(we) {
                 self.key_word(we);
             }
         } else if next == b'.' {
+            if at(b, we + 1) == b'=' {
+                self.key_word(we);
+            }
             self.host_start(ws);
+        } else if next == b'?' || next == b'>' {
+            // `key?=value`; `<key>value</key>`
+            if next == b'>' || at(b, we + 1) == b'=' {
+                self.key_word(we);
+            }
         } else if next == b':' {
             self.hexish(ws, we, next);
             self.key_word(we);
@@ -593,6 +604,21 @@ impl<'a, 'r> Scan<'a, 'r> {
         } else if next == b'=' || next == b'"' || next == b'\'' {
             self.key_word(we);
         }
+    }
+
+    /// After the word ending at `we`: up to 4 blanks, then an assignment operator
+    /// (`=`, `:`, `?=`, `.=`)?
+    fn spaced_operator(&self, we: usize) -> bool {
+        let b = self.b;
+        let mut k = we;
+        while k < we + 5 && matches!(at(b, k), b' ' | b'\t') {
+            k += 1;
+        }
+        count(k - we);
+        k > we
+            && k - we <= 4
+            && (matches!(at(b, k), b'=' | b':')
+                || (matches!(at(b, k), b'?' | b'.') && at(b, k + 1) == b'='))
     }
 
     /// Words starting with an uppercase letter: AWS and Google keys, IBANs.

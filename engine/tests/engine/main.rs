@@ -9,6 +9,7 @@ mod bytes;
 mod catalog;
 mod config;
 mod memory;
+mod peer_suites;
 mod purity;
 mod real_logs;
 mod recall;
