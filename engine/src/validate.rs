@@ -304,7 +304,10 @@ pub fn is_placeholder(v: &[u8]) -> bool {
     if v.is_empty() {
         return true;
     }
-    if v.windows(3).any(|w| w == b"***") || v.iter().all(|&c| c == b'*') || has_tag(v) {
+    if v.windows(3).any(|w| w == b"***" || w == b"###")
+        || v.iter().all(|&c| c == b'*')
+        || has_tag(v)
+    {
         return true;
     }
     let first = v[0];
@@ -363,6 +366,17 @@ pub fn is_placeholder(v: &[u8]) -> bool {
     WORDS.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(v))
 }
 
+/// A token's random part that stands in for one: low entropy (`xxxx…`, `aaaa…`, `XXXX…`,
+/// `1234…`), a run of 8 `x` or `X`, or AWS's documented examples (`…EXAMPLE`, `…EXAMPLEKEY`).
+pub fn placeholder_token(body: &[u8]) -> bool {
+    body.ends_with(b"EXAMPLE")
+        || body.ends_with(b"EXAMPLEKEY")
+        || body
+            .windows(8)
+            .any(|w| w.iter().all(|&c| c == b'x') || w.iter().all(|&c| c == b'X'))
+        || entropy(body) < 2.5
+}
+
 /// A password after a password's key name: anything but a placeholder, a path
 /// (`pwd=/home/alice` is a working directory), one character, or a word that says whether a
 /// password was used (`(using password: YES)`, `PuttyPassword=0`).
@@ -371,9 +385,28 @@ pub fn password_value(v: &[u8]) -> bool {
         return false;
     }
     const FLAGS: &[&str] = &[
-        "yes", "no", "on", "off", "set", "unset", "default", "prompt", "ask", "auto", "none",
-        "ok", "error", "failed", "invalid", "wrong", "incorrect", "expired", "changed", "reset",
-        "10", "00",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "set",
+        "unset",
+        "default",
+        "prompt",
+        "ask",
+        "auto",
+        "none",
+        "ok",
+        "error",
+        "failed",
+        "invalid",
+        "wrong",
+        "incorrect",
+        "expired",
+        "changed",
+        "reset",
+        "10",
+        "00",
     ];
     !FLAGS.iter().any(|f| f.as_bytes().eq_ignore_ascii_case(v))
 }
@@ -404,7 +437,12 @@ pub fn generic_secret_value(v: &[u8]) -> bool {
     }
     let digits = v.iter().filter(|c| c.is_ascii_digit()).count();
     let letters = v.iter().filter(|c| c.is_ascii_alphabetic()).count();
-    if letters + v.iter().filter(|c| matches!(c, b'_' | b'.' | b'-' | b' ')).count() == v.len() {
+    if letters
+        + v.iter()
+            .filter(|c| matches!(c, b'_' | b'.' | b'-' | b' '))
+            .count()
+        == v.len()
+    {
         return false;
     }
     if digits == v.len() && v.len() < 16 {
@@ -419,8 +457,7 @@ pub fn generic_secret_value(v: &[u8]) -> bool {
     {
         return false;
     }
-    if (v.starts_with(b"0x") || v.starts_with(b"0X")) && v[2..].iter().all(u8::is_ascii_hexdigit)
-    {
+    if (v.starts_with(b"0x") || v.starts_with(b"0X")) && v[2..].iter().all(u8::is_ascii_hexdigit) {
         return false;
     }
     // An object's description (`Token{78af589`, `android.os.BinderProxy@2bd79ce`,
@@ -443,6 +480,16 @@ pub fn generic_secret_value(v: &[u8]) -> bool {
     if v[0] == b'/' || v.starts_with(b"./") || memchr::memmem::find(v, b"://").is_some() {
         return false;
     }
+    // An artifact with its version (`jjwt-jackson-0.11.2`, `spring-security-5.7.1`).
+    if let Some(d) = v.iter().rposition(|&c| c == b'-') {
+        let (name, ver) = (&v[..d], &v[d + 1..]);
+        if ver.contains(&b'.')
+            && ver.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+            && name.iter().all(|c| c.is_ascii_alphabetic() || *c == b'-')
+        {
+            return false;
+        }
+    }
     // Prose is not a secret: several spaces.
     if v.iter().filter(|&&c| c == b' ').count() >= 2 {
         return false;
@@ -456,8 +503,7 @@ pub fn generic_secret_value(v: &[u8]) -> bool {
 /// An AWS secret access key is 40 characters of base64.
 pub fn aws_secret_value(v: &[u8]) -> bool {
     v.len() == 40
-        && v
-            .iter()
+        && v.iter()
             .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'+' | b'='))
 }
 
@@ -471,7 +517,10 @@ mod tests {
             ("9f8e7d6c5b4a39281706", true),
             ("vWPYkqCKCmpZUluyy87pH9Va7CTlIi", true),
             ("dafa7817-e246-48f3-91a7-e87653d587b8", true),
-            ("am9obmRvZTpkMDY5NGIxYi1jMTcxLTQ4ODYt+TMyYS0wMmUwOWQ1/mIwNjc=", true),
+            (
+                "am9obmRvZTpkMDY5NGIxYi1jMTcxLTQ4ODYt+TMyYS0wMmUwOWQ1/mIwNjc=",
+                true,
+            ),
             ("short1", false),
             ("aaaaaaaaaaaaaaaaaaaa1", false),
             ("application_default", false),
@@ -487,6 +536,7 @@ mod tests {
             ("com.apple.xpc.activity/4505:", false),
             ("30546173_4261722401", false),
             ("0x14ed93111f20000", false),
+            ("jjwt-jackson-0.11.2", false),
         ] {
             assert_eq!(generic_secret_value(s.as_bytes()), ok, "{s}");
         }

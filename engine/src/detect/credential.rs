@@ -6,11 +6,11 @@ use std::sync::LazyLock;
 
 use base64::Engine as _;
 
+use super::keyname::{self, KeyClass};
 use super::{alnum, at, before, count, fqdn_end, run, token_char, Scan, Slot};
 use super::{PEM_MAX, TOKEN_MAX, VALUE_MAX};
-use crate::catalog::{Detect, RULES};
+use crate::catalog::{Detect, Family, RULES};
 use crate::types::PiiType;
-use super::keyname::{self, KeyClass};
 use crate::validate::{aws_secret_value, generic_secret_value, is_placeholder, password_value};
 
 /// The longest URL scheme (`git+ssh`, `postgresql`): a finding starting at the scheme (a Slack
@@ -64,9 +64,27 @@ static KEYS: LazyLock<KeyTable> = LazyLock::new(|| {
     KeyTable { by_last }
 });
 
-/// The key table, built now (so the first scan does not pay for it).
+/// The prefixes of the provider tokens the scanners validate (their catalog keywords that are
+/// no key names), for [`provider_prefixed`].
+static PROVIDER_PREFIXES: LazyLock<Vec<&'static [u8]>> = LazyLock::new(|| {
+    RULES
+        .iter()
+        .filter(|r| r.family == Family::ProviderToken && matches!(r.detect, Detect::Scanner))
+        .flat_map(|r| r.keywords.iter())
+        .filter(|k| k.len() >= 4 && !k.contains('/'))
+        .map(|k| k.as_bytes())
+        .collect()
+});
+
+/// Does `v` start with a provider token's prefix?
+fn provider_prefixed(v: &[u8]) -> bool {
+    PROVIDER_PREFIXES.iter().any(|p| v.starts_with(p))
+}
+
+/// The tables, built now (so the first scan does not pay for them).
 pub(super) fn init() {
     LazyLock::force(&KEYS);
+    LazyLock::force(&PROVIDER_PREFIXES);
 }
 
 /// The last search for a PEM marker: the first occurrence at or after `from` is `found`, or
@@ -169,7 +187,8 @@ impl Scan<'_, '_> {
                 let ui = &auth[..k];
                 if let Some(c) = memchr::memchr(b':', ui) {
                     let pass = &ui[c + 1..];
-                    if c > 0 && !is_placeholder(pass) && !is_placeholder(&ui[..c]) {
+                    // `redis://:s3cret@cache`: an empty user name is still a password.
+                    if !is_placeholder(pass) && (c == 0 || !is_placeholder(&ui[..c])) {
                         self.push(PiiType::UrlCredentials, auth_s, auth_s + k);
                     }
                 }
@@ -187,14 +206,13 @@ impl Scan<'_, '_> {
         }
         if at(b, host_s).is_ascii_alphanumeric() {
             if let Some(e) = fqdn_end(b, host_s, true) {
-                if b[host_s..e].eq_ignore_ascii_case(b"hooks.slack.com")
-                    && b[e..].starts_with(b"/services/")
-                {
-                    let pe = run(b, e, |c| alnum(c) || matches!(c, b'/' | b'_' | b'-'));
-                    if pe > e + 20 && pe - ss <= VALUE_MAX {
-                        self.push(PiiType::SlackToken, ss, pe);
+                if b[host_s..e].eq_ignore_ascii_case(b"hooks.slack.com") {
+                    if let Some(pe) = slack_webhook_end(b, e) {
+                        if pe - ss <= VALUE_MAX {
+                            self.push(PiiType::SlackToken, ss, pe);
+                        }
+                        return;
                     }
-                    return;
                 }
                 self.push(PiiType::Hostname, host_s, e);
             }
@@ -288,7 +306,14 @@ impl Scan<'_, '_> {
         let Some(is) = ident_start(b, we) else {
             return;
         };
-        let mut class = keyname::classify(&b[is..we]);
+        let ident = &b[is..we];
+        if ident.eq_ignore_ascii_case(b"authorization")
+            || ident.eq_ignore_ascii_case(b"proxy-authorization")
+        {
+            self.auth_header(we);
+            return;
+        }
+        let mut class = keyname::classify(ident);
         if class.is_none() && is_type_word(&b[is..we]) {
             // `var genericToken string = "…"`: the key is the identifier before the type.
             let mut p = is;
@@ -319,6 +344,125 @@ impl Scan<'_, '_> {
         }
     }
 
+    /// `Authorization: <scheme> <credentials>` (and `Proxy-Authorization`) after the header
+    /// name ending at `ke`: `Basic` credentials (base64 of `user:pass`) are a password; a
+    /// `Token`, `Api-Token`, `ApiKey` … scheme's credentials, or credentials without a scheme,
+    /// an API key; `Bearer` is the bearer token detector's.
+    fn auth_header(&mut self, ke: usize) {
+        let b = self.b;
+        let mut i = ke;
+        if matches!(at(b, i), b'"' | b'\'') {
+            i += 1;
+        }
+        i = run(b, i, |c| c == b' ' || c == b'\t');
+        if !matches!(at(b, i), b':' | b'=') {
+            return;
+        }
+        i = run(b, i + 1, |c| c == b' ' || c == b'\t');
+        if matches!(at(b, i), b'"' | b'\'') {
+            i += 1;
+        }
+        let cred =
+            |c: u8| alnum(c) || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'@');
+        let we = run(b, i, |c| alnum(c) || c == b'-');
+        let scheme = &b[i..we];
+        let (vs, basic) = if we > i && matches!(at(b, we), b' ' | b'\t') {
+            let lower: Vec<u8> = scheme.to_ascii_lowercase();
+            match lower.as_slice() {
+                b"bearer" => return,
+                b"basic" => (run(b, we, |c| c == b' ' || c == b'\t'), true),
+                b"token" | b"api-token" | b"apitoken" | b"apikey" | b"api-key" | b"key"
+                | b"sso-key" | b"oauth" | b"jwt" | b"hmac" | b"sharedkey" | b"negotiate"
+                | b"ntlm" | b"splunk" | b"geniekey" => {
+                    (run(b, we, |c| c == b' ' || c == b'\t'), false)
+                }
+                _ => return,
+            }
+        } else {
+            (i, false)
+        };
+        let ve = run(b, vs, cred);
+        let v = &b[vs..ve];
+        if v.len() < 8 || v.len() > TOKEN_MAX || token_char(at(b, ve)) || is_placeholder(v) {
+            return;
+        }
+        if basic {
+            let Ok(dec) = base64::engine::general_purpose::STANDARD.decode(v) else {
+                return;
+            };
+            if dec.contains(&b':') {
+                self.push(PiiType::Password, vs, ve);
+            }
+        } else if !provider_prefixed(v) && (generic_secret_value(v) || v.contains(&b'~')) {
+            self.push(PiiType::ApiKey, vs, ve);
+        }
+    }
+
+    /// A command-line flag at the `-` at `i` (after a blank) that takes a credential:
+    /// `-u`/`--user user:pass` (curl, wget …), `--password X`/`--pass X`, `-p X` after
+    /// `sshpass`, `-pSECRET` after `mysql`/`mariadb`.
+    pub(super) fn flag(&mut self, i: usize) {
+        let b = self.b;
+        let rest = &b[i..b.len().min(i + 12)];
+        let (name_len, user) = if rest.starts_with(b"-u ") || rest.starts_with(b"-u\t") {
+            (2, true)
+        } else if rest.starts_with(b"--user ") || rest.starts_with(b"--user=") {
+            (6, true)
+        } else if rest.starts_with(b"--password ")
+            || rest.starts_with(b"--passwd ")
+            || rest.starts_with(b"--pass ")
+        {
+            (rest.iter().position(|&c| c == b' ').unwrap_or(0), false)
+        } else if rest.starts_with(b"-p") {
+            self.short_p(i);
+            return;
+        } else {
+            return;
+        };
+        let vs0 = run(b, i + name_len + 1, |c| c == b' ' || c == b'\t');
+        let Some((vs, ve)) = arg_value(b, vs0) else {
+            return;
+        };
+        let v = &b[vs..ve];
+        if user {
+            if let Some((s, e)) = user_pass(v) {
+                self.push(PiiType::Password, vs + s, vs + e);
+            }
+        } else if !is_placeholder(v) && password_value(v) && !v.starts_with(b"-") {
+            self.push(PiiType::Password, vs, ve);
+        }
+    }
+
+    /// `-pSECRET` after `mysql`/`mariadb`, `-p SECRET` after `sshpass` (on the same line, in
+    /// the 200 bytes before).
+    fn short_p(&mut self, i: usize) {
+        let b = self.b;
+        let lo = i.saturating_sub(200);
+        let ls = memchr::memrchr(b'\n', &b[lo..i]).map_or(lo, |k| lo + k + 1);
+        let before = &b[ls..i];
+        count(before.len());
+        let (vs0, attached) = if matches!(at(b, i + 2), b' ' | b'\t') {
+            if memchr::memmem::find(before, b"sshpass").is_none() {
+                return;
+            }
+            (run(b, i + 2, |c| c == b' ' || c == b'\t'), false)
+        } else {
+            if memchr::memmem::find(before, b"mysql").is_none()
+                && memchr::memmem::find(before, b"mariadb").is_none()
+            {
+                return;
+            }
+            (i + 2, true)
+        };
+        let Some((vs, ve)) = arg_value(b, vs0) else {
+            return;
+        };
+        let v = &b[vs..ve];
+        if (attached || !v.starts_with(b"-")) && !is_placeholder(v) && password_value(v) {
+            self.push(PiiType::Password, vs, ve);
+        }
+    }
+
     /// The value after a key name ending at `ke`.
     fn key_value(&mut self, ty: PiiType, check: fn(&[u8]) -> bool, ke: usize) -> bool {
         let b = self.b;
@@ -340,6 +484,11 @@ impl Scan<'_, '_> {
         }
         let v = &b[vs..ve];
         if is_placeholder(v) {
+            return false;
+        }
+        // A provider's prefix that its own detector rejected (a truncated or masked
+        // `xoxp-1234…`, `ghp_xxxx…`) is no generic secret either.
+        if ty == PiiType::ApiKey && provider_prefixed(v) {
             return false;
         }
         count(v.len());
@@ -611,6 +760,140 @@ fn closing_quote(b: &[u8], vs: usize, q: u8) -> Close {
     }
 }
 
+/// Start of the identifier (`[A-Za-z0-9_.-]`, at most 64 bytes) that ends at `we`; `None` if
+/// it is longer (data, not a key name).
+fn ident_start(b: &[u8], we: usize) -> Option<usize> {
+    let mut i = we;
+    while i > 0 && we - i <= 64 && (alnum(b[i - 1]) || matches!(b[i - 1], b'_' | b'-' | b'.')) {
+        i -= 1;
+    }
+    count(we - i);
+    if we - i > 64 {
+        return None;
+    }
+    // A key starts with a letter or `_` (`-x-api-key` is `x-api-key`; `.5=` is no key).
+    while i < we && !(b[i].is_ascii_alphabetic() || b[i] == b'_') {
+        i += 1;
+    }
+    (i < we).then_some(i)
+}
+
+/// Type names that may stand between a key and its `=` (`var token string = "…"`).
+fn is_type_word(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"string"
+            | b"String"
+            | b"str"
+            | b"var"
+            | b"const"
+            | b"let"
+            | b"val"
+            | b"auto"
+            | b"any"
+            | b"object"
+            | b"Object"
+            | b"char"
+            | b"bytes"
+            | b"text"
+    )
+}
+
+/// End of a Slack webhook's path after `hooks.slack.com` ending at `e`:
+/// `/services/…`, `/workflows/…` or `/triggers/…` and at least 20 characters of it.
+pub(super) fn slack_webhook_end(b: &[u8], e: usize) -> Option<usize> {
+    let rest = &b[e..];
+    let kind = [&b"/services/"[..], b"/workflows/", b"/triggers/"]
+        .into_iter()
+        .find(|k| rest.starts_with(k))?;
+    let ps = e + kind.len();
+    let pe = run(b, ps, |c| {
+        alnum(c) || matches!(c, b'/' | b'_' | b'-' | b'+')
+    });
+    (pe >= ps + 20).then_some(pe)
+}
+
+/// A command-line argument at `s`: quoted (`'…'`, `"…"`, up to the closing quote) or bare (up
+/// to a blank), and a bare one may hold quoted parts (`"{id}":"{secret}"`, `kevin:'p4ss'`).
+fn arg_value(b: &[u8], s: usize) -> Option<(usize, usize)> {
+    let lim = (s + VALUE_MAX).min(b.len());
+    let mut j = s;
+    let mut q = 0u8;
+    while j < lim {
+        let c = b[j];
+        if q != 0 {
+            if c == q {
+                q = 0;
+            } else if c == b'\n' {
+                return None;
+            }
+        } else if c == b'"' || c == b'\'' {
+            q = c;
+        } else if c.is_ascii_whitespace() {
+            break;
+        }
+        j += 1;
+    }
+    count(j - s);
+    if q != 0 || j == s {
+        return None;
+    }
+    // Outer quotes are not part of the value.
+    let (mut vs, mut ve) = (s, j);
+    if ve - vs >= 2 && matches!(b[vs], b'"' | b'\'') && b[ve - 1] == b[vs] {
+        vs += 1;
+        ve -= 1;
+    }
+    (ve > vs).then_some((vs, ve))
+}
+
+/// The span of the credentials in a `user:pass` argument, if it holds a secret: a password
+/// (or, with no password, a user part that is one: `-u "d2LkV78zLx!t:"`) that is no
+/// placeholder (`$PASSWORD`, `${p}`, `<pass>`, `[PASSWORD]`, `{{ p }}`, `$(cat pw)`), no plain
+/// word (`test`, `token`, `yyy`) and not the user name again (`test:test`).
+fn user_pass(v: &[u8]) -> Option<(usize, usize)> {
+    let c = v.iter().position(|&x| x == b':')?;
+    let strip = |x: &[u8]| -> Vec<u8> {
+        x.iter()
+            .copied()
+            .filter(|&c| c != b'"' && c != b'\'')
+            .collect()
+    };
+    // A literal in single braces (`"{ZqL5kVrX1n8tA2}"`) is the literal.
+    let unbrace = |x: Vec<u8>| -> Vec<u8> {
+        if x.len() > 2 && x[0] == b'{' && x[x.len() - 1] == b'}' && x[1] != b'{' {
+            x[1..x.len() - 1].to_vec()
+        } else {
+            x
+        }
+    };
+    let user = unbrace(strip(&v[..c]));
+    let pass = unbrace(strip(&v[c + 1..]));
+    let secret = if pass.is_empty() { &user } else { &pass };
+    let shell_var = |x: &[u8]| {
+        x.first() == Some(&b'$')
+            || memchr::memmem::find(x, b"${").is_some()
+            || memchr::memmem::find(x, b"$(").is_some()
+    };
+    if secret.is_empty()
+        || is_placeholder(secret)
+        || shell_var(secret)
+        || (!pass.is_empty() && pass == user)
+    {
+        return None;
+    }
+    let letters_only = secret.iter().all(u8::is_ascii_alphabetic);
+    let mixed =
+        secret.iter().any(u8::is_ascii_uppercase) && secret.iter().any(u8::is_ascii_lowercase);
+    if secret.len() < 6 || (letters_only && !(secret.len() >= 12 && mixed)) {
+        return None;
+    }
+    if shell_var(&user) || (v.contains(&b'<') && v.contains(&b'>')) {
+        return None;
+    }
+    Some((0, v.len()))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::types::PiiType;
@@ -619,6 +902,36 @@ mod tests {
     /// `type`, with exactly that span.
     #[rustfmt::skip]
     const POSITIVES: &[(PiiType, &str, &str)] = &[
+        // generic secrets by key-name pattern, in every syntax
+        (PiiType::ApiKey, "genericToken=\"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "generic_TOKEN := \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "generic_TOKEN ::= \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "generic_TOKEN ?= \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "$genericToken .= \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "  \"genericToken\" => \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "genericToken := `Zf3D0L5wq1rXhG9mK2tY`", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "var genericToken string = \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "<genericToken>\n    Zf3D0L5wq1rXhG9mK2tY\n</genericToken>", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "System.setProperty(\"GENERIC_TOKEN\", \"Zf3D0L5wq1rXhG9mK2tY\")", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "some_api_token_123 = \"3lhHoyyY3IFj8JBmTwzNrOnFeRtwx\"", "3lhHoyyY3IFj8JBmTwzNrOnFeRtwx"),
+        (PiiType::ApiKey, "creds = vWPYkqCKCmpZUluyy87pH9Va7CTlIi", "vWPYkqCKCmpZUluyy87pH9Va7CTlIi"),
+        (PiiType::ApiKey, "mySecretString=pYLpEtfaroSRMOznCb9TqRN3fCYnOs", "pYLpEtfaroSRMOznCb9TqRN3fCYnOs"),
+        (PiiType::ApiKey, "\"credentials\" : \"0afae57f3ccfd9d7f5767067bc48b30f\"", "0afae57f3ccfd9d7f5767067bc48b30f"),
+        (PiiType::Password, "PGPASSWORD=Zq9xTr42 psql", "Zq9xTr42"),
+        (PiiType::Password, "password_super_secure: 'h4x0r-Pl4nt'", "h4x0r-Pl4nt"),
+        // URL with an empty user name
+        (PiiType::UrlCredentials, "redis://:s3cret99@cache:6379/0", ":s3cret99"),
+        // auth headers and command lines
+        (PiiType::Password, "curl -H 'Authorization: Basic YnJvd3Nlcjo=' x", "YnJvd3Nlcjo="),
+        (PiiType::ApiKey, "-H \"Authorization: Token 22cb987851bc5659229114c62e60c79abd0d2c08\"", "22cb987851bc5659229114c62e60c79abd0d2c08"),
+        (PiiType::ApiKey, "Proxy-Authorization: Api-Token 9f8e7d6c5b4a39281706", "9f8e7d6c5b4a39281706"),
+        (PiiType::Password, "curl -u developer:yqDVtkqPECriaLRi https://x", "developer:yqDVtkqPECriaLRi"),
+        (PiiType::Password, "curl --user 'johns:h0pk1ns~21s' $URL", "johns:h0pk1ns~21s"),
+        (PiiType::Password, "curl -u \":d2LkV78zLx!t\" https://localhost:9200", ":d2LkV78zLx!t"),
+        (PiiType::Password, "curl --cacert ca.crt -u elastic:P@ssw0rd$1 https://x", "elastic:P@ssw0rd$1"),
+        (PiiType::Password, "mysql -u root -pZq9xTr42 orders", "Zq9xTr42"),
+        (PiiType::Password, "sshpass -p 'Zq9xTr42' ssh deploy@host", "Zq9xTr42"),
+        (PiiType::Password, "run --password Zq9xTr42 --verbose", "Zq9xTr42"),
         (PiiType::UrlCredentials, "db postgres://admin:s3cr3t@db.example.com:5432/x", "admin:s3cr3t"),
         (PiiType::UrlCredentials, "https://user:p%40ss@10.0.0.7/", "user:p%40ss"),
         (PiiType::BearerToken, "Authorization: Bearer abcDEF123456ghiJKL789", "abcDEF123456ghiJKL789"),
@@ -637,6 +950,28 @@ mod tests {
 
     /// Lines that must produce no finding of any type.
     const NEGATIVES: &[&str] = &[
+        "token=Token{78af589 ActivityRecord{3b04890}}",
+        "Bad activity token: android.os.BinderProxy@2bd79ce",
+        "Session: 30546173_4261722401 initialized",
+        "sessionid: 0x14ed93111f20000",
+        "  keyVaultToStoreSecrets: cmp2-qat-1208358310",
+        "nonMatchingToken := \"task_test_c1ff512tg8tty16uhj6sgke6dr2qor\"",
+        "(using password: YES)",
+        "PuttyPassword=0",
+        "passwordFile=/etc/app/pw token_url=/oauth/token secret_name=db-creds",
+        "curl -i -u 'test:test'",
+        "curl -u \"$1:$2\" x",
+        "curl -u <user:password> https://localhost/endpoint",
+        "curl --user neo4j:[PASSWORD] http://x",
+        "curl -u username:token",
+        "curl -u \"${_username}:${_password}\"",
+        "curl -k -u \"SRVC_JENKINS:${APPID}\"",
+        "curl --user \"xxx:yyy\"",
+        "curl http://127.0.0.1:5000/file --user user:pass --digest",
+        "-H \"Authorization: Bearer XXXXXXXXXXXX\"",
+        "-H \"Authorization: Token *******\"",
+        "-H \"Authorization: Basic ...\"",
+        "listen -p 8080 and -p8443",
         "password= user=bob",
         "password=**** retry",
         "password=${DB_PASS} user",
@@ -661,31 +996,4 @@ mod tests {
     fn cases() {
         super::super::check_cases(POSITIVES, NEGATIVES);
     }
-}
-
-/// Start of the identifier (`[A-Za-z0-9_.-]`, at most 64 bytes) that ends at `we`; `None` if
-/// it is longer (data, not a key name).
-fn ident_start(b: &[u8], we: usize) -> Option<usize> {
-    let mut i = we;
-    while i > 0 && we - i <= 64 && (alnum(b[i - 1]) || matches!(b[i - 1], b'_' | b'-' | b'.')) {
-        i -= 1;
-    }
-    count(we - i);
-    if we - i > 64 {
-        return None;
-    }
-    // A key starts with a letter or `_` (`-x-api-key` is `x-api-key`; `.5=` is no key).
-    while i < we && !(b[i].is_ascii_alphabetic() || b[i] == b'_') {
-        i += 1;
-    }
-    (i < we).then_some(i)
-}
-
-/// Type names that may stand between a key and its `=` (`var token string = "…"`).
-fn is_type_word(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"string" | b"String" | b"str" | b"var" | b"const" | b"let" | b"val" | b"auto" | b"any"
-            | b"object" | b"Object" | b"char" | b"bytes" | b"text"
-    )
 }

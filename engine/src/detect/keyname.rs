@@ -21,7 +21,7 @@ pub enum KeyClass {
 const MAX_WORDS: usize = 8;
 
 /// Words of `ident` (lower-cased into `buf`), as ranges into `buf`, last word last.
-fn words<'b>(ident: &[u8], buf: &'b mut [u8; 64]) -> ([(u8, u8); MAX_WORDS], usize) {
+fn words(ident: &[u8], buf: &mut [u8; 64]) -> ([(u8, u8); MAX_WORDS], usize) {
     let n = ident.len().min(64);
     let id = &ident[ident.len() - n..];
     for (d, s) in buf.iter_mut().zip(id) {
@@ -324,6 +324,35 @@ fn is_public_word(w: &[u8]) -> bool {
     )
 }
 
+fn is_preposition(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"to" | b"for" | b"from" | b"of" | b"with" | b"in" | b"by"
+    )
+}
+
+/// Words before the secret word that make the key name no secret's: stand-ins, and
+/// prepositions (the key names something related to the secret).
+fn is_negating_word(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"fake"
+            | b"dummy"
+            | b"mock"
+            | b"example"
+            | b"sample"
+            | b"bogus"
+            | b"non"
+            | b"to"
+            | b"for"
+            | b"from"
+            | b"of"
+            | b"with"
+            | b"in"
+            | b"by"
+    )
+}
+
 /// Is `ident` (the whole identifier before the assignment) a secret's name, and which kind?
 pub fn classify(ident: &[u8]) -> Option<KeyClass> {
     if ident.is_empty() || ident.len() > 64 {
@@ -343,15 +372,45 @@ pub fn classify(ident: &[u8]) -> Option<KeyClass> {
         let filler = x.iter().all(u8::is_ascii_digit)
             || matches!(
                 x,
-                b"string" | b"str" | b"value" | b"val" | b"do" | b"not" | b"commit" | b"here"
-                    | b"b64" | b"base64" | b"hex" | b"raw" | b"plain" | b"clear"
-                    | b"text" | b"encoded" | b"enc" | b"super" | b"secure" | b"final" | b"prod"
-                    | b"dev" | b"test" | b"staging" | b"live" | b"env" | b"var"
+                b"string"
+                    | b"str"
+                    | b"value"
+                    | b"val"
+                    | b"do"
+                    | b"not"
+                    | b"commit"
+                    | b"here"
+                    | b"b64"
+                    | b"base64"
+                    | b"hex"
+                    | b"raw"
+                    | b"plain"
+                    | b"clear"
+                    | b"text"
+                    | b"encoded"
+                    | b"enc"
+                    | b"super"
+                    | b"secure"
+                    | b"final"
+                    | b"prod"
+                    | b"dev"
+                    | b"test"
+                    | b"staging"
+                    | b"live"
+                    | b"env"
+                    | b"var"
             );
         if filler && !is_secret_word(x) {
             end -= 1;
         } else {
             break;
+        }
+    }
+    // `access_token_for_user`: what follows a preposition after the secret's word says whose
+    // secret it is, not what the key names.
+    if let Some(p) = (1..end).find(|&j| is_preposition(w(j))) {
+        if (0..p).any(|j| is_password_word(w(j)) || is_secret_word(w(j))) {
+            end = p;
         }
     }
     let tail = w(end - 1);
@@ -363,9 +422,18 @@ pub fn classify(ident: &[u8]) -> Option<KeyClass> {
     for k in 0..end {
         let x = w(k);
         aws |= x == b"aws";
-        let hit = if is_password_word(x) {
+        // (All-caps and run-together names: `PGPASSWORD`, `MYSQLROOTPASSWORD`, `APPSECRET`.)
+        let hit = if is_password_word(x)
+            || (x.len() > 8 && x.ends_with(b"password"))
+            || (x.len() > 6 && x.ends_with(b"passwd"))
+        {
             Some(KeyClass::Password)
         } else if is_secret_word(x)
+            || (x.len() > 6 && (x.ends_with(b"secret") || x.ends_with(b"apikey")))
+            || (x.len() > 5
+                && x.ends_with(b"token")
+                && !x.ends_with(b"csrftoken")
+                && x != b"jsonwebtoken")
             || (x == b"key" && k > 0 && is_key_qualifier(w(k - 1)))
             || (x == b"id" && k > 0 && w(k - 1) == b"session")
         {
@@ -375,6 +443,11 @@ pub fn classify(ident: &[u8]) -> Option<KeyClass> {
         };
         if let Some(h) = hit {
             if k > 0 && is_public_word(w(k - 1)) {
+                return None;
+            }
+            // `fakeToken`, `nonMatchingToken`, `urlForToken`, `keyVaultToStoreSecrets`: a
+            // stand-in, or a name for something related to a secret.
+            if (0..k).any(|j| is_negating_word(w(j))) {
                 return None;
             }
             if k >= 2 && x == b"key" && is_public_word(w(k - 2)) {
@@ -415,6 +488,8 @@ mod tests {
             ("pwd", Some(Password)),
             ("passwd", Some(Password)),
             ("MYSQL_ROOT_PASS", Some(Password)),
+            ("PGPASSWORD", Some(Password)),
+            ("APPSECRET", Some(Secret)),
             ("api_key", Some(Secret)),
             ("x-api-key", Some(Secret)),
             ("apiKey", Some(Secret)),
@@ -459,6 +534,11 @@ mod tests {
             ("hostname", None),
             ("secret_length", None),
             ("password_expires", None),
+            ("nonMatchingToken", None),
+            ("keyVaultToStoreSecrets", None),
+            ("fake_password", None),
+            ("url_for_token", None),
+            ("access_token_for_user", Some(Secret)),
             ("", None),
         ];
         for (k, want) in cases {

@@ -412,6 +412,7 @@ impl<'a, 'r> Scan<'a, 'r> {
         let n = b.len();
         let mut base = 0;
         let mut prev_word = false;
+        let mut prev_space = false;
         let mut pad = [0u8; 64];
         let classify = simd::classifier();
         while base < n {
@@ -445,7 +446,9 @@ impl<'a, 'r> Scan<'a, 'r> {
             let mut e_ev = ends & (after | spaced | (1 << 63));
             // `:` only matters before `/` or `:` (bit 63 can't see the next block: keep it).
             let colon_ev = m.colon & ((m.slash_colon >> 1) | (1 << 63));
-            let mut x_ev = m.special | colon_ev;
+            // A `-` after a blank may start a command-line flag (`-u user:pass`).
+            let flag_ev = (m.dot_dash & !m.dot) & ((m.space << 1) | u64::from(prev_space));
+            let mut x_ev = m.special | colon_ev | flag_ev;
             while s_ev != 0 {
                 let p = s_ev.trailing_zeros() as usize;
                 s_ev &= s_ev - 1;
@@ -494,6 +497,7 @@ impl<'a, 'r> Scan<'a, 'r> {
                 self.special(base + p);
             }
             prev_word = (w >> 63) & 1 == 1;
+            prev_space = (m.space >> 63) & 1 == 1;
             // Every candidate of a later event starts at most LOOKBACK bytes before that
             // event, which lies past this block: what ends before `base - LOOKBACK + 64` is
             // settled.
@@ -507,6 +511,7 @@ impl<'a, 'r> Scan<'a, 'r> {
         let b = self.b;
         match b[i] {
             b'@' => self.email(i),
+            b'-' => self.flag(i),
             b':' => {
                 if at(b, i + 1) == b'/' && at(b, i + 2) == b'/' {
                     self.url(i);
@@ -579,6 +584,8 @@ impl<'a, 'r> Scan<'a, 'r> {
         } else if next == b'.' {
             if at(b, we + 1) == b'=' {
                 self.key_word(we);
+            } else if we - ws == 4 && &b[ws..we] == b"xoxe" {
+                self.slack_config(ws);
             }
             self.host_start(ws);
         } else if next == b'?' || next == b'>' {
@@ -591,7 +598,7 @@ impl<'a, 'r> Scan<'a, 'r> {
             self.key_word(we);
         } else if next == b'-' {
             self.hexish(ws, we, next);
-            if first == b'x' && b[ws..].starts_with(b"xox") {
+            if first == b'x' && (b[ws..].starts_with(b"xox") || b[ws..].starts_with(b"xapp")) {
                 self.slack(ws);
             }
             self.host_start(ws);

@@ -120,6 +120,8 @@ fn families_and_detectors_are_declared() {
     }
     // Key-value rules bring their key names (the provider-specific ones: the generic secrets
     // are found by the key-name classifier).
-    assert!(RULES.iter().any(|r| matches!(r.detect, Detect::KeyValue { .. })
-        && r.keywords.contains(&"aws_secret_access_key")));
+    assert!(RULES
+        .iter()
+        .any(|r| matches!(r.detect, Detect::KeyValue { .. })
+            && r.keywords.contains(&"aws_secret_access_key")));
 }

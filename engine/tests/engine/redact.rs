@@ -116,7 +116,7 @@ fn style_outputs() {
             "token ghp_**** ok",
         ),
         (
-            "key AKIAIOSFODNN7EXAMPLE ok",
+            "key AKIA2JVQ5RZ7HXKM4TNW ok",
             Style::Partial,
             "key AKIA**** ok",
         ),
