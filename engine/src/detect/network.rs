@@ -189,8 +189,14 @@ pub(super) fn version_context(b: &[u8], s: usize) -> bool {
     V.iter().any(|v| {
         w.len() >= v.len()
             && w[w.len() - v.len()..].eq_ignore_ascii_case(v)
-            && (v.len() > 3 || w.len() == v.len())
+            && (v.len() > 3 || (w.len() == v.len() && !word_glued(before(b, ws))))
     })
+}
+
+/// A short version word (`v`, `ver`, `fw`) is one only as a word of its own: the `V` ending
+/// `…Uy_V` (a token's last characters) says nothing about the number after it.
+fn word_glued(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
 }
 
 /// Parses an IPv6 address (full, `::`-compressed, with an embedded IPv4 tail) at `s`.
@@ -585,6 +591,8 @@ mod tests {
         (PiiType::Ipv6, "Server IP: 2400:c401::5054:ff:fe1b:b031.", "2400:c401::5054:ff:fe1b:b031"),
         (PiiType::Ipv6, "at 2001:db8:0:7::1. ok", "2001:db8:0:7::1"),
         (PiiType::Ipv4, "from 192.168.1.20 port 22", "192.168.1.20"),
+        (PiiType::Ipv4, "[client Zk6WTZ_V  208.51.151.210] x", "208.51.151.210"),
+        (PiiType::Ipv4, "[client AIzak6WTZ-ylD4KtKn_Sn0DwBmFQRSZEQLAUy_V  208.51.151.210]", "208.51.151.210"),
         (PiiType::Ipv4, "peer=8.8.8.8:53", "8.8.8.8"),
         (PiiType::Ipv4, "addr 10.0.0.5/24 on eth0", "10.0.0.5"),
         (PiiType::Ipv4, "[173.234.31.186]", "173.234.31.186"),
