@@ -243,9 +243,16 @@ impl Scan<'_, '_> {
         }
     }
 
-    /// Three base64url parts whose header decodes to a JSON object.
+    /// Three base64url parts whose header decodes to a JSON object, as a whole dotted token:
+    /// a chain that goes on after the signature (`….sig.more`) or before the header
+    /// (`….f1J9.eyJ…`) is no JWT, and neither is any three parts of it. (Taking the last
+    /// three parts of a chain made redaction cut the chain, and the tag's neighbour,
+    /// `eyJhIjozfQ.f1J9.[JWT]`, rescanned as a new JWT: found by the `redact` fuzz target.)
     pub(super) fn jwt(&mut self, s: usize) {
         let b = self.b;
+        if before(b, s) == b'.' && s >= 2 && (alnum(b[s - 2]) || matches!(b[s - 2], b'-' | b'_')) {
+            return;
+        }
         let h_e = self.run_memo(Slot::JwtHeader, s);
         if at(b, h_e) != b'.' || h_e - s < 10 {
             return;
@@ -950,6 +957,9 @@ mod tests {
 
     /// Lines that must produce no finding of any type.
     const NEGATIVES: &[&str] = &[
+        // a chain of JWT-shaped parts is no JWT, neither whole nor any three parts of it
+        "eyJhIjozfQ.f1J9.eyJjIjozfQ.hxnT.",
+        "x eyJhIjoxLCJiIjoyLCJjIjozfQ.f1J9.eyJjIjozfQ.hxhGV9nT.dozjgNryP4J3jVmN y",
         "token=Token{78af589 ActivityRecord{3b04890}}",
         "Bad activity token: android.os.BinderProxy@2bd79ce",
         "Session: 30546173_4261722401 initialized",
