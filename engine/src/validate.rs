@@ -369,12 +369,17 @@ pub fn is_placeholder(v: &[u8]) -> bool {
 /// A token's random part that stands in for one: low entropy (`xxxx…`, `aaaa…`, `XXXX…`,
 /// `1234…`), a run of 8 `x` or `X`, or AWS's documented examples (`…EXAMPLE`, `…EXAMPLEKEY`).
 pub fn placeholder_token(body: &[u8]) -> bool {
-    body.ends_with(b"EXAMPLE")
-        || body.ends_with(b"EXAMPLEKEY")
+    documented_example(body)
         || body
             .windows(8)
             .any(|w| w.iter().all(|&c| c == b'x') || w.iter().all(|&c| c == b'X'))
         || entropy(body) < 2.5
+}
+
+/// A provider's documented example value (AWS's `AKIAIOSFODNN7EXAMPLE`,
+/// `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`): copied into configs and tests, never issued.
+pub fn documented_example(v: &[u8]) -> bool {
+    v.ends_with(b"EXAMPLE") || v.ends_with(b"EXAMPLEKEY")
 }
 
 /// A password after a password's key name: anything but a placeholder, a path

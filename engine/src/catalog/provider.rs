@@ -44,7 +44,11 @@ pub(super) const RULES: &[Rule] = &[
             "aws_secret_access_key = «t8Vz2QmL0pR6xN4cJ1wYb7HsK9dF3gE5aU/Xq+Zo»",
             "\"SecretAccessKey\": \"«t8Vz2QmL0pR6xN4cJ1wYb7HsK9dF3gE5aU/Xq+Zo»\"",
         ],
-        negatives: &["aws_secret_access_key=tooshort"],
+        negatives: &[
+            "aws_secret_access_key=tooshort",
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "my_secret: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ],
         ..TOKEN
     },
     Rule {

@@ -11,7 +11,9 @@ use super::{alnum, at, before, count, fqdn_end, run, token_char, Scan, Slot};
 use super::{PEM_MAX, TOKEN_MAX, VALUE_MAX};
 use crate::catalog::{Detect, Family, RULES};
 use crate::types::PiiType;
-use crate::validate::{aws_secret_value, generic_secret_value, is_placeholder, password_value};
+use crate::validate::{
+    aws_secret_value, documented_example, generic_secret_value, is_placeholder, password_value,
+};
 
 /// The longest URL scheme (`git+ssh`, `postgresql`): a finding starting at the scheme (a Slack
 /// webhook) must start within the resolver's look-back.
@@ -496,6 +498,10 @@ impl Scan<'_, '_> {
         // A provider's prefix that its own detector rejected (a truncated or masked
         // `xoxp-1234…`, `ghp_xxxx…`) is no generic secret either.
         if ty == PiiType::ApiKey && provider_prefixed(v) {
+            return false;
+        }
+        // AWS's documented example secret, under any name.
+        if matches!(ty, PiiType::ApiKey | PiiType::AwsSecretKey) && documented_example(v) {
             return false;
         }
         count(v.len());

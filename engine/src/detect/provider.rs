@@ -217,6 +217,13 @@ mod tests {
     const NEGATIVES: &[&str] = &[
         "AKIA1234 too short, AKIA2JVQ5RZ7HXKM4TNWX too long",
         "ghp_short ghp_****",
+        // placeholders and documented examples: the shape, but no issued token
+        "key AKIAIOSFODNN7EXAMPLE used",
+        "key AKIAXXXXXXXXXXXXXXXX used",
+        "token ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx ok",
+        "apiKey: \"AIzaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+        "slack xoxb-12345 truncated",
+        "stripe sk_live_xxxxxxxxxxxxxxxxxxxxxxxx",
     ];
 
     #[test]

@@ -235,6 +235,8 @@ fn peer_suites_recall_precision_and_no_partial_spans() {
         };
         ok &= recall >= min_recall && precision >= PRECISION && r.partial == 0;
     }
+    // (`cargo test … peer_suites -- --nocapture` prints the figures of a passing run too.)
+    eprintln!("{}", report.join("\n"));
     let show = |v: &[String]| v.iter().take(200).cloned().collect::<Vec<_>>().join("\n  ");
     assert!(
         ok,
