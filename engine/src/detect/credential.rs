@@ -425,6 +425,9 @@ impl Scan<'_, '_> {
         } else if rest.starts_with(b"-p") {
             self.short_p(i);
             return;
+        } else if rest.starts_with(b"--") {
+            self.long_flag(i);
+            return;
         } else {
             return;
         };
@@ -440,6 +443,38 @@ impl Scan<'_, '_> {
         } else if !is_placeholder(v) && password_value(v) && !v.starts_with(b"-") {
             self.push(PiiType::Password, vs, ve);
         }
+    }
+
+    /// `--<secret's name> <value>` at the `-` at `i` (`--api-key X`, `--client-secret 'X'`,
+    /// `--db-password X`): the flag's name is classified as a key name is. (`--k=v` is a key
+    /// and its value, found as such.)
+    fn long_flag(&mut self, i: usize) {
+        let b = self.b;
+        let ns = i + 2;
+        let ne = run(b, ns, |c| alnum(c) || c == b'-' || c == b'_');
+        if ne == ns || ne - ns > 64 || !matches!(at(b, ne), b' ' | b'\t') {
+            return;
+        }
+        count(ne - ns);
+        let Some(class) = keyname::classify(&b[ns..ne]) else {
+            return;
+        };
+        let vs0 = run(b, ne, |c| c == b' ' || c == b'\t');
+        let Some((vs, ve)) = arg_value(b, vs0) else {
+            return;
+        };
+        let v = &b[vs..ve];
+        if v.starts_with(b"-") || is_placeholder(v) || documented_example(v) || provider_prefixed(v)
+        {
+            return;
+        }
+        let ty = match class {
+            KeyClass::Password if password_value(v) => PiiType::Password,
+            KeyClass::AwsSecret if aws_secret_value(v) => PiiType::AwsSecretKey,
+            KeyClass::Secret | KeyClass::AwsSecret if generic_secret_value(v) => PiiType::ApiKey,
+            _ => return,
+        };
+        self.push(ty, vs, ve);
     }
 
     /// `-pSECRET` after `mysql`/`mariadb`, `-p SECRET` after `sshpass` (on the same line, in
@@ -915,6 +950,14 @@ mod tests {
     /// `type`, with exactly that span.
     #[rustfmt::skip]
     const POSITIVES: &[(PiiType, &str, &str)] = &[
+        // `X-…-Key` and `X-…-Token` headers
+        (PiiType::ApiKey, "X-Vault-Key: Zf3D0L5wq1rXhG9mK2tY", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "-H 'X-Auth-Token: Zf3D0L5wq1rXhG9mK2tY'", "Zf3D0L5wq1rXhG9mK2tY"),
+        // long command-line flags with a secret's name and a separate value
+        (PiiType::ApiKey, "./app --api-key Zf3D0L5wq1rXhG9mK2tY --verbose", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "cli --client-secret 'Zf3D0L5wq1rXhG9mK2tY' run", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::Password, "db --db-password \"Qw3rty!Zx9vB\"", "Qw3rty!Zx9vB"),
+        (PiiType::AwsSecretKey, "aws --aws-secret-key t8Vz2QmL0pR6xN4cJ1wYb7HsK9dF3gE5aU/Xq+Zo", "t8Vz2QmL0pR6xN4cJ1wYb7HsK9dF3gE5aU/Xq+Zo"),
         // generic secrets by key-name pattern, in every syntax
         (PiiType::ApiKey, "genericToken=\"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
         (PiiType::ApiKey, "generic_TOKEN := \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
@@ -988,6 +1031,13 @@ mod tests {
         "-H \"Authorization: Token *******\"",
         "-H \"Authorization: Basic ...\"",
         "listen -p 8080 and -p8443",
+        "./app --password-file /etc/pw --token-url https://x/oauth/token",
+        "X-Idempotency-Key: dafa7817-e246-48f3-91a7-e87653d587b8",
+        "X-Cache-Key: 9f8e7d6c5b4a39281706abcd",
+        "./app --api-key --verbose",
+        "./app --api-key $API_KEY --token ${TOKEN} --secret <secret>",
+        "./app --token-count 42 --secret-length 12",
+        "tool --auth ok --session new",
         "password= user=bob",
         "password=**** retry",
         "password=${DB_PASS} user",

@@ -324,6 +324,35 @@ fn is_public_word(w: &[u8]) -> bool {
     )
 }
 
+/// Kinds of key that name a record, not a credential: an `X-…-Key` header (`X-Vault-Key`,
+/// `X-Gateway-Key` are secrets) with one of these before `Key` is none
+/// (`X-Idempotency-Key`, `X-Cache-Key`).
+fn is_lookup_key(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"idempotency"
+            | b"request"
+            | b"cache"
+            | b"correlation"
+            | b"routing"
+            | b"partition"
+            | b"sort"
+            | b"primary"
+            | b"foreign"
+            | b"public"
+            | b"dedup"
+            | b"dedupe"
+            | b"deduplication"
+            | b"lock"
+            | b"object"
+            | b"shard"
+            | b"hash"
+            | b"event"
+            | b"message"
+            | b"trace"
+    )
+}
+
 fn is_preposition(w: &[u8]) -> bool {
     matches!(
         w,
@@ -435,6 +464,7 @@ pub fn classify(ident: &[u8]) -> Option<KeyClass> {
                 && !x.ends_with(b"csrftoken")
                 && x != b"jsonwebtoken")
             || (x == b"key" && k > 0 && is_key_qualifier(w(k - 1)))
+            || (x == b"key" && k + 1 == end && k >= 2 && w(0) == b"x" && !is_lookup_key(w(k - 1)))
             || (x == b"id" && k > 0 && w(k - 1) == b"session")
         {
             Some(KeyClass::Secret)
@@ -489,6 +519,14 @@ mod tests {
             ("passwd", Some(Password)),
             ("MYSQL_ROOT_PASS", Some(Password)),
             ("PGPASSWORD", Some(Password)),
+            ("X-Vault-Key", Some(Secret)),
+            ("X-Gateway-Api-Key", Some(Secret)),
+            ("x-partner-key", Some(Secret)),
+            ("X-Idempotency-Key", None),
+            ("X-Cache-Key", None),
+            ("X-Key", Some(Secret)),
+            ("monkey", None),
+            ("sort_key", None),
             ("APPSECRET", Some(Secret)),
             ("api_key", Some(Secret)),
             ("x-api-key", Some(Secret)),
