@@ -16,9 +16,10 @@ pub(super) const RULES: &[Rule] = &[
         tag: "[Credentials]",
         specificity: 92,
         keywords: &["://", "@"],
-        checks: "`scheme://user:pass@host`: the `user:pass` part (the host stays readable)",
+        checks: "`scheme://user:pass@host`: the `user:pass` part, also with an empty user name (`redis://:pass@host`; the host stays readable)",
         examples: &[
             "db postgres://«admin:s3cr3t»@db.example.com:5432/x",
+            "cache redis://«:s3cret»@cache:6379/0",
             "https://«user:p%40ss»@10.0.0.7/",
         ],
         negatives: &["https://${USER}:${PASS}@example/x", "postgres://[Credentials]@[Hostname]:5432/x"],
@@ -71,7 +72,7 @@ pub(super) const RULES: &[Rule] = &[
             "session",
             "cookie",
         ],
-        checks: "the value after a key whose name holds a secret's word (`api_key`, `x-api-key`, `genericToken`, `mySecretString`, `credentials`, `client_secret`, `session_id` …, in any case and in `k=v`, `k: v`, `k := v`, `k ?= v`, `\"k\": \"v\"`, `<k>v</k>`, `setProperty(\"k\", \"v\")` …): ≥ 8 characters, not a word, path, URL, version or low-entropy run",
+        checks: "the value after a key whose name holds a secret's word (`api_key`, `x-api-key`, `genericToken`, `mySecretString`, `credentials`, `client_secret`, `session_id`, `X-Vault-Key` …, in any case and in `k=v`, `k: v`, `k := v`, `k ?= v`, `\"k\": \"v\"`, `<k>v</k>`, `setProperty(\"k\", \"v\")`, `--k v` …), and `Authorization: Token|ApiKey|… <credentials>`: ≥ 8 characters, not a word, path, URL, version, placeholder or low-entropy run",
         examples: &[
             "api_key=«9f8e7d6c5b4a39281706»",
             "{\"x-api-key\": \"«k-12345678abcdef»\"}",
@@ -79,6 +80,8 @@ pub(super) const RULES: &[Rule] = &[
             "var genericToken string = \"«Zf3D0L5wq1rXhG9mK2tYbN7cV4e»\"",
             "<clientSecret>«q7Lw2vN9xRt5Zp3Km8Ys»</clientSecret>",
             "System.setProperty(\"API_TOKEN\", \"«f3a9c1d7e5b2084f6a1c»\")",
+            "./app --api-key «Zf3D0L5wq1rXhG9mK2tY» --verbose",
+            "Authorization: Token «9f8e7d6c5b4a39281706abcd»",
         ],
         negatives: &[
             "api_key=${API_KEY}",
@@ -98,11 +101,13 @@ pub(super) const RULES: &[Rule] = &[
         specificity: 65,
         by_key: true,
         keywords: &["passphrase", "password", "passwd", "pass", "pwd"],
-        checks: "the value after a key whose name holds a password's word (`password`, `passwd`, `pwd`, `pass`, `passphrase`: `db_password=`, `DB_PASSWORD:`, `dbPassword`, any syntax as for `api_key`); empty, masked, placeholder and yes/no values are not findings",
+        checks: "the value after a key whose name holds a password's word (`password`, `passwd`, `pwd`, `pass`, `passphrase`: `db_password=`, `DB_PASSWORD:`, `dbPassword`, any syntax as for `api_key`), `Authorization: Basic` credentials that decode to `user:pass`, `curl -u/--user user:pass`, `mysql -pX`, `sshpass -p X`; empty, masked, placeholder and yes/no values are not findings",
         examples: &[
             "login password=«hunter2» ok",
             "{\"password\": \"«correct horse battery»\"}",
             "DB_PASSWORD='«p@ss w0rd»'",
+            "Authorization: Basic «dXNlcjpwYXNzd29yZDEyMw==»",
+            "curl -u «admin:S3cr3tPassw0rd» https://x",
         ],
         negatives: &[
             "password= user=bob",
@@ -111,6 +116,8 @@ pub(super) const RULES: &[Rule] = &[
             "passwordFile=/etc/app/pw",
             "(using password: YES)",
             "PuttyPassword=0",
+            "curl -u username:token http://x",
+            "Authorization: Basic ...",
         ],
         ..CRED
     },
