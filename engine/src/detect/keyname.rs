@@ -382,9 +382,27 @@ fn is_negating_word(w: &[u8]) -> bool {
     )
 }
 
+/// Does `ident` hold, in any case, a part of every word [`classify`] can take for a secret's
+/// (`pass`, `pw`, `secret`, `token`, `key`, `cred`, `auth`, `sess`, `cookie`, `bearer`, `otp`)?
+/// Most identifiers before a `=` or `:` in a log hold none: this is checked before cutting the
+/// identifier into words, which cost a seventh of a whole scan of the loghub logs.
+fn may_name_secret(id: &[u8]) -> bool {
+    const PARTS: [&[u8]; 11] = [
+        b"pass", b"pw", b"secret", b"token", b"key", b"cred", b"auth", b"sess", b"cookie",
+        b"bearer", b"otp",
+    ];
+    (0..id.len()).any(|i| {
+        let c = id[i] | 0x20;
+        matches!(c, b'p' | b's' | b't' | b'k' | b'c' | b'a' | b'b' | b'o')
+            && PARTS.iter().any(|p| {
+                p[0] == c && id.len() - i >= p.len() && id[i..i + p.len()].eq_ignore_ascii_case(p)
+            })
+    })
+}
+
 /// Is `ident` (the whole identifier before the assignment) a secret's name, and which kind?
 pub fn classify(ident: &[u8]) -> Option<KeyClass> {
-    if ident.is_empty() || ident.len() > 64 {
+    if ident.is_empty() || ident.len() > 64 || !may_name_secret(ident) {
         return None;
     }
     let mut buf = [0u8; 64];
