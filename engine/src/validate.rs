@@ -304,7 +304,10 @@ pub fn is_placeholder(v: &[u8]) -> bool {
     if v.is_empty() {
         return true;
     }
-    if v.windows(3).any(|w| w == b"***") || v.iter().all(|&c| c == b'*') || has_tag(v) {
+    if v.windows(3).any(|w| w == b"***" || w == b"###")
+        || v.iter().all(|&c| c == b'*')
+        || has_tag(v)
+    {
         return true;
     }
     let first = v[0];
@@ -363,9 +366,196 @@ pub fn is_placeholder(v: &[u8]) -> bool {
     WORDS.iter().any(|w| w.as_bytes().eq_ignore_ascii_case(v))
 }
 
+/// A token's random part that stands in for one: low entropy (`xxxx…`, `aaaa…`, `XXXX…`,
+/// `1234…`), a run of 8 `x` or `X`, or AWS's documented examples (`…EXAMPLE`, `…EXAMPLEKEY`).
+pub fn placeholder_token(body: &[u8]) -> bool {
+    documented_example(body)
+        || body
+            .windows(8)
+            .any(|w| w.iter().all(|&c| c == b'x') || w.iter().all(|&c| c == b'X'))
+        || entropy(body) < 2.5
+}
+
+/// A provider's documented example value (AWS's `AKIAIOSFODNN7EXAMPLE`,
+/// `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`): copied into configs and tests, never issued.
+pub fn documented_example(v: &[u8]) -> bool {
+    v.ends_with(b"EXAMPLE") || v.ends_with(b"EXAMPLEKEY")
+}
+
+/// A password after a password's key name: anything but a placeholder, a path
+/// (`pwd=/home/alice` is a working directory), one character, or a word that says whether a
+/// password was used (`(using password: YES)`, `PuttyPassword=0`).
+pub fn password_value(v: &[u8]) -> bool {
+    if v.len() < 2 || (v[0] == b'/' && v[1..].contains(&b'/')) {
+        return false;
+    }
+    const FLAGS: &[&str] = &[
+        "yes",
+        "no",
+        "on",
+        "off",
+        "set",
+        "unset",
+        "default",
+        "prompt",
+        "ask",
+        "auto",
+        "none",
+        "ok",
+        "error",
+        "failed",
+        "invalid",
+        "wrong",
+        "incorrect",
+        "expired",
+        "changed",
+        "reset",
+        "10",
+        "00",
+    ];
+    !FLAGS.iter().any(|f| f.as_bytes().eq_ignore_ascii_case(v))
+}
+
+/// Shannon entropy of `v` in bits per byte.
+pub fn entropy(v: &[u8]) -> f64 {
+    let mut counts = [0u32; 256];
+    for &c in v {
+        counts[c as usize] += 1;
+    }
+    let n = v.len() as f64;
+    counts
+        .iter()
+        .filter(|&&k| k > 0)
+        .map(|&k| {
+            let p = f64::from(k) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// A secret's value after a generic secret's key name (`token=`, `credentials:`,
+/// `mySecretString=`): at least 8 characters, not only letters (a word or a name), not only
+/// digits unless long, not a path, a URL, a version or a date, and not a low-entropy run.
+pub fn generic_secret_value(v: &[u8]) -> bool {
+    if v.len() < 8 {
+        return false;
+    }
+    let digits = v.iter().filter(|c| c.is_ascii_digit()).count();
+    let letters = v.iter().filter(|c| c.is_ascii_alphabetic()).count();
+    if letters
+        + v.iter()
+            .filter(|c| matches!(c, b'_' | b'.' | b'-' | b' '))
+            .count()
+        == v.len()
+    {
+        return false;
+    }
+    if digits == v.len() && v.len() < 16 {
+        return false;
+    }
+    // Versions, dates, times, addresses, counters: digits and separators only; and hex
+    // numbers (`0x14ed93111f20000`, a ZooKeeper session number).
+    if letters == 0
+        && v.iter().all(|c| {
+            c.is_ascii_digit() || matches!(c, b'.' | b'-' | b':' | b'/' | b' ' | b',' | b'_')
+        })
+    {
+        return false;
+    }
+    if (v.starts_with(b"0x") || v.starts_with(b"0X")) && v[2..].iter().all(u8::is_ascii_hexdigit) {
+        return false;
+    }
+    // An object's description (`Token{78af589`, `android.os.BinderProxy@2bd79ce`,
+    // `Session(3)`) or a label (`com.apple.xpc.activity/4505:`) is not a secret.
+    if v.ends_with(b":") {
+        return false;
+    }
+    let name = v
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'$'))
+        .count();
+    if name > 0
+        && name < v.len()
+        && v[0].is_ascii_alphabetic()
+        && matches!(v[name], b'{' | b'@' | b'(' | b'[')
+        && v[..name].iter().filter(|c| c.is_ascii_digit()).count() * 4 < name
+    {
+        return false;
+    }
+    if v[0] == b'/' || v.starts_with(b"./") || memchr::memmem::find(v, b"://").is_some() {
+        return false;
+    }
+    // An artifact with its version (`jjwt-jackson-0.11.2`, `spring-security-5.7.1`).
+    if let Some(d) = v.iter().rposition(|&c| c == b'-') {
+        let (name, ver) = (&v[..d], &v[d + 1..]);
+        if ver.contains(&b'.')
+            && ver.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+            && name.iter().all(|c| c.is_ascii_alphabetic() || *c == b'-')
+        {
+            return false;
+        }
+    }
+    // Prose is not a secret: several spaces.
+    if v.iter().filter(|&&c| c == b' ').count() >= 2 {
+        return false;
+    }
+    if !(digits > 0 || v.len() >= 16) {
+        return false;
+    }
+    entropy(v) >= 2.5
+}
+
+/// An AWS secret access key is 40 characters of base64.
+pub fn aws_secret_value(v: &[u8]) -> bool {
+    v.len() == 40
+        && v.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'+' | b'='))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_values() {
+        for (s, ok) in [
+            ("9f8e7d6c5b4a39281706", true),
+            ("vWPYkqCKCmpZUluyy87pH9Va7CTlIi", true),
+            ("dafa7817-e246-48f3-91a7-e87653d587b8", true),
+            (
+                "am9obmRvZTpkMDY5NGIxYi1jMTcxLTQ4ODYt+TMyYS0wMmUwOWQ1/mIwNjc=",
+                true,
+            ),
+            ("short1", false),
+            ("aaaaaaaaaaaaaaaaaaaa1", false),
+            ("application_default", false),
+            ("ThisIsJustAVeryLongName", false),
+            ("12345678", false),
+            ("2015-10-18 18:01:47", false),
+            ("1.2.3.4", false),
+            ("/etc/app/token", false),
+            ("https://example.com/x1", false),
+            ("the token was rejected 12", false),
+            ("Token{78af589", false),
+            ("android.os.BinderProxy@2bd79ce", false),
+            ("com.apple.xpc.activity/4505:", false),
+            ("30546173_4261722401", false),
+            ("0x14ed93111f20000", false),
+            ("jjwt-jackson-0.11.2", false),
+        ] {
+            assert_eq!(generic_secret_value(s.as_bytes()), ok, "{s}");
+        }
+        for (s, ok) in [
+            ("hunter2", true),
+            ("S3cr3t!", true),
+            ("0", false),
+            ("YES", false),
+            ("no", false),
+            ("/home/alice/x", false),
+        ] {
+            assert_eq!(password_value(s.as_bytes()), ok, "{s}");
+        }
+    }
 
     #[test]
     fn luhn_table() {

@@ -52,7 +52,7 @@ const PLANTS: [&str; 6] = [
     "client 10.1.2.3 connected",
     "card 4111 1111 1111 1111 declined",
     "auth password=hunter2-Correct-Horse",
-    "key AKIAIOSFODNN7EXAMPLE used",
+    "key AKIA2JVQ5RZ7HXKM4TNW used",
     "Authorization: Bearer abcdefABCDEF0123456789abcdefABCDEF0123",
 ];
 

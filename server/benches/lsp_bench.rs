@@ -59,7 +59,7 @@ const PLANTS: &[&str] = &[
     " user=jane.doe@example.org",
     " password=Tr0ub4dor&3",
     " card=4111 1111 1111 1111",
-    " aws_key=AKIAIOSFODNN7EXAMPLE",
+    " aws_key=AKIA2JVQ5RZ7HXKM4TNW",
     " Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
     " ip=192.168.17.42",
     " ghp_token=ghp_16C7e42F292c6912E7710c838347Ae178B4a",

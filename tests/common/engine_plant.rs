@@ -413,15 +413,20 @@ pub fn plant(r: &mut Rng, ty: PiiType) -> Plant {
                 r.alnum(36)
             ),
         ),
+        // In the structure Slack issues each kind in (bot, user, workspace).
         PiiType::SlackToken => p(
             "slack ",
-            format!(
-                "xox{}-{}-{}-{}",
-                r.pick(&["b", "p", "a"]),
-                r.digits(12),
-                r.digits(13),
-                r.alnum(24)
-            ),
+            match r.below(3) {
+                0 => format!("xoxb-{}-{}-{}", r.digits(12), r.digits(13), r.alnum(24)),
+                1 => format!(
+                    "xoxp-{}-{}-{}-{}",
+                    r.digits(12),
+                    r.digits(12),
+                    r.digits(13),
+                    r.chars_of(HEX, 32)
+                ),
+                _ => format!("xoxa-2-{}", r.alnum(30)),
+            },
         ),
         PiiType::StripeKey => p(
             "stripe ",

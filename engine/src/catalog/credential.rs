@@ -1,6 +1,6 @@
 //! Secrets recognised by their context or generic structure.
 
-use super::{Detect, Family, Partial, Rule, BASE};
+use super::{Family, Partial, Rule, BASE};
 use crate::types::Severity;
 
 const CRED: Rule = Rule {
@@ -9,16 +9,6 @@ const CRED: Rule = Rule {
     ..BASE
 };
 
-/// `pwd=/home/alice` is a working directory, not a password.
-fn password_value(v: &[u8]) -> bool {
-    !(v[0] == b'/' && v[1..].contains(&b'/'))
-}
-
-/// An API key is at least 8 characters with a digit, or 16 without.
-fn api_key_value(v: &[u8]) -> bool {
-    v.len() >= 8 && (v.iter().any(u8::is_ascii_digit) || v.len() >= 16)
-}
-
 pub(super) const RULES: &[Rule] = &[
     Rule {
         id: "url_credentials",
@@ -26,9 +16,10 @@ pub(super) const RULES: &[Rule] = &[
         tag: "[Credentials]",
         specificity: 92,
         keywords: &["://", "@"],
-        checks: "`scheme://user:pass@host`: the `user:pass` part (the host stays readable)",
+        checks: "`scheme://user:pass@host`: the `user:pass` part, also with an empty user name (`redis://:pass@host`; the host stays readable)",
         examples: &[
             "db postgres://«admin:s3cr3t»@db.example.com:5432/x",
+            "cache redis://«:s3cret»@cache:6379/0",
             "https://«user:p%40ss»@10.0.0.7/",
         ],
         negatives: &["https://${USER}:${PASS}@example/x", "postgres://[Credentials]@[Hostname]:5432/x"],
@@ -62,39 +53,45 @@ pub(super) const RULES: &[Rule] = &[
     },
     Rule {
         id: "api_key",
-        label: "API key",
+        label: "API key or secret",
         tag: "[ApiKey]",
         specificity: 66,
         by_key: true,
         keywords: &[
-            "private_token",
-            "refresh_token",
-            "client_secret",
-            "access_token",
-            "access-token",
-            "accesstoken",
-            "auth_token",
-            "auth-token",
-            "api_secret",
-            "app_secret",
-            "secret_key",
-            "api_token",
-            "authtoken",
-            "x-api-key",
+            "secret",
+            "token",
             "api_key",
-            "api-key",
             "apikey",
+            "x-api-key",
+            "credentials",
+            "creds",
+            "auth",
+            "access_key",
+            "private_key",
+            "client_secret",
+            "session",
+            "cookie",
         ],
-        detect: Detect::KeyValue {
-            value: api_key_value,
-        },
-        checks: "the value of `api_key=`, `apikey:`, `access_token=`, `\"x-api-key\": \"…\"` …: ≥ 8 characters with a digit, or ≥ 16",
+        checks: "the value after a key whose name holds a secret's word (`api_key`, `x-api-key`, `genericToken`, `mySecretString`, `credentials`, `client_secret`, `session_id`, `X-Vault-Key` …, in any case and in `k=v`, `k: v`, `k := v`, `k ?= v`, `\"k\": \"v\"`, `<k>v</k>`, `setProperty(\"k\", \"v\")`, `--k v` …), and `Authorization: Token|ApiKey|… <credentials>`: ≥ 8 characters, not a word, path, URL, version, placeholder or low-entropy run",
         examples: &[
             "api_key=«9f8e7d6c5b4a39281706»",
             "{\"x-api-key\": \"«k-12345678abcdef»\"}",
             "GET /x?access_token=«ya29a0AfH6SMBx1234»&y=1",
+            "var genericToken string = \"«Zf3D0L5wq1rXhG9mK2tYbN7cV4e»\"",
+            "<clientSecret>«q7Lw2vN9xRt5Zp3Km8Ys»</clientSecret>",
+            "System.setProperty(\"API_TOKEN\", \"«f3a9c1d7e5b2084f6a1c»\")",
+            "./app --api-key «Zf3D0L5wq1rXhG9mK2tY» --verbose",
+            "Authorization: Token «9f8e7d6c5b4a39281706abcd»",
         ],
-        negatives: &["api_key=${API_KEY}", "api_key=short"],
+        negatives: &[
+            "api_key=${API_KEY}",
+            "api_key=short",
+            "token_url=/oauth/token",
+            "sessionid: 0x14ed93111f20000",
+            "token=Token{78af589 ActivityRecord{3b04890}}",
+            "csrf_token=abcdef0123456789abcd",
+            "secret_name=prod-db-credentials-2024",
+        ],
         ..CRED
     },
     Rule {
@@ -104,20 +101,23 @@ pub(super) const RULES: &[Rule] = &[
         specificity: 65,
         by_key: true,
         keywords: &["passphrase", "password", "passwd", "pass", "pwd"],
-        detect: Detect::KeyValue {
-            value: password_value,
-        },
-        checks: "the value of `password=`, `passwd:`, `pwd=`, `\"password\": \"…\"`; empty, masked and placeholder values are not findings",
+        checks: "the value after a key whose name holds a password's word (`password`, `passwd`, `pwd`, `pass`, `passphrase`: `db_password=`, `DB_PASSWORD:`, `dbPassword`, any syntax as for `api_key`), `Authorization: Basic` credentials that decode to `user:pass`, `curl -u/--user user:pass`, `mysql -pX`, `sshpass -p X`; empty, masked, placeholder and yes/no values are not findings",
         examples: &[
             "login password=«hunter2» ok",
             "{\"password\": \"«correct horse battery»\"}",
             "DB_PASSWORD='«p@ss w0rd»'",
+            "Authorization: Basic «dXNlcjpwYXNzd29yZDEyMw==»",
+            "curl -u «admin:S3cr3tPassw0rd» https://x",
         ],
         negatives: &[
             "password= user=bob",
             "password=**** retry",
             "Failed password for root from",
             "passwordFile=/etc/app/pw",
+            "(using password: YES)",
+            "PuttyPassword=0",
+            "curl -u username:token http://x",
+            "Authorization: Basic ...",
         ],
         ..CRED
     },

@@ -2,6 +2,7 @@
 
 use super::{Detect, Family, Partial, Rule, BASE};
 use crate::types::Severity;
+use crate::validate::aws_secret_value;
 
 const TOKEN: Rule = Rule {
     family: Family::ProviderToken,
@@ -9,13 +10,6 @@ const TOKEN: Rule = Rule {
     specificity: 88,
     ..BASE
 };
-
-/// An AWS secret access key is 40 characters of base64.
-fn aws_secret_value(v: &[u8]) -> bool {
-    v.len() == 40
-        && v.iter()
-            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'+' | b'='))
-}
 
 pub(super) const RULES: &[Rule] = &[
     Rule {
@@ -25,8 +19,8 @@ pub(super) const RULES: &[Rule] = &[
         keywords: &["AKIA", "ASIA"],
         partial: Partial::Prefix(&["AKIA", "ASIA"]),
         checks: "`AKIA`/`ASIA` + 16 uppercase letters and digits",
-        examples: &["key «AKIAIOSFODNN7EXAMPLE» used", "«ASIAY34FZKBOKMUTVV7A»"],
-        negatives: &["AKIA1234 too short, AKIAIOSFODNN7EXAMPLEX too long"],
+        examples: &["key «AKIA2JVQ5RZ7HXKM4TNW» used", "«ASIAY34FZKBOKMUTVV7A»"],
+        negatives: &["AKIA1234 too short, AKIA2JVQ5RZ7HXKM4TNWX too long"],
         ..TOKEN
     },
     Rule {
@@ -47,10 +41,14 @@ pub(super) const RULES: &[Rule] = &[
         },
         checks: "40 base64 characters after an AWS secret key name",
         examples: &[
-            "aws_secret_access_key = «wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY»",
-            "\"SecretAccessKey\": \"«wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY»\"",
+            "aws_secret_access_key = «t8Vz2QmL0pR6xN4cJ1wYb7HsK9dF3gE5aU/Xq+Zo»",
+            "\"SecretAccessKey\": \"«t8Vz2QmL0pR6xN4cJ1wYb7HsK9dF3gE5aU/Xq+Zo»\"",
         ],
-        negatives: &["aws_secret_access_key=tooshort"],
+        negatives: &[
+            "aws_secret_access_key=tooshort",
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "my_secret: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ],
         ..TOKEN
     },
     Rule {
@@ -61,7 +59,7 @@ pub(super) const RULES: &[Rule] = &[
         partial: Partial::Prefix(&["github_pat_", "ghp_", "gho_", "ghs_", "ghu_", "ghr_"]),
         checks: "`ghp_`, `gho_`, `ghs_`, `ghu_`, `ghr_` + ≥ 36 alphanumerics; `github_pat_` + 82 word characters",
         examples: &["token «ghp_16C7e42F292c6912E7710c838347Ae178B4a» ok"],
-        negatives: &["ghp_short ghp_****"],
+        negatives: &["ghp_short ghp_****", "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"],
         ..TOKEN
     },
     Rule {
@@ -69,14 +67,36 @@ pub(super) const RULES: &[Rule] = &[
         label: "Slack token",
         tag: "[SlackToken]",
         specificity: 95,
-        keywords: &["xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "hooks.slack.com/services/"],
-        partial: Partial::Prefix(&["xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-"]),
-        checks: "`xox[abposr]-` + ≥ 10 characters with ≥ 4 digits; `https://hooks.slack.com/services/…` webhooks",
+        keywords: &[
+            "xoxb-",
+            "xoxp-",
+            "xoxa-",
+            "xoxo-",
+            "xoxs-",
+            "xoxr-",
+            "xoxe-",
+            "xoxe.xoxb-",
+            "xapp-",
+            "hooks.slack.com/services/",
+            "hooks.slack.com/workflows/",
+        ],
+        partial: Partial::Prefix(&[
+            "xoxe.xoxb-", "xoxe.xoxp-", "xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxs-", "xoxr-", "xoxe-",
+            "xapp-",
+        ]),
+        checks: "bot, user, refresh, configuration, legacy, workspace and app-level tokens (`xox[abposre]-`, `xoxe.xox[bp]-`, `xapp-`) in the structure Slack issues each in; webhooks `hooks.slack.com/services|workflows|triggers/…` with or without a scheme",
         examples: &[
             "«xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx»",
             "post «https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX» done",
+            "«xoxe.xoxp-1-Mi0yLTM0MTQwNDE0MDE3Ni0zNjU5NDY0Njg4MTctNTE4MjA3NTQ5NjA4MC01NDEyOTYyODY5NzUxLThhMTBjZmI1ZWIzMGIwNTg0ZDdmMDI5Y2UxNzVlZWVhYzU2ZWQyZTZiODNjNDZiMGUxMzRlNmNjNDEwYmQxMjQ»",
+            "url «hooks.slack.com/workflows/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»",
+            "«xapp-1-A0123BCDEFG-1234567890123-0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d»",
         ],
-        negatives: &["xoxb-12345 truncated"],
+        negatives: &[
+            "xoxb-12345 truncated",
+            "\"token\": \"xoxp-1234-1234-1234-4ddbc191d40ee098cbaae6f3523ada2d\"",
+            "\"token\": \"xoxp-572370529330-573807301142-572331691188-####################\"",
+        ],
         ..TOKEN
     },
     Rule {
@@ -98,7 +118,10 @@ pub(super) const RULES: &[Rule] = &[
         partial: Partial::Prefix(&["AIza"]),
         checks: "`AIza` + 35 characters of `[A-Za-z0-9_-]`",
         examples: &["key=«AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI»&q=1"],
-        negatives: &["AIzaSyDdI0hCZtE6vy truncated"],
+        negatives: &[
+            "AIzaSyDdI0hCZtE6vy truncated",
+            "apiKey: \"AIzaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+        ],
         ..TOKEN
     },
 ];

@@ -6,11 +6,14 @@ use std::sync::LazyLock;
 
 use base64::Engine as _;
 
+use super::keyname::{self, KeyClass};
 use super::{alnum, at, before, count, fqdn_end, run, token_char, Scan, Slot};
 use super::{PEM_MAX, TOKEN_MAX, VALUE_MAX};
-use crate::catalog::{Detect, RULES};
+use crate::catalog::{Detect, Family, RULES};
 use crate::types::PiiType;
-use crate::validate::is_placeholder;
+use crate::validate::{
+    aws_secret_value, documented_example, generic_secret_value, is_placeholder, password_value,
+};
 
 /// The longest URL scheme (`git+ssh`, `postgresql`): a finding starting at the scheme (a Slack
 /// webhook) must start within the resolver's look-back.
@@ -63,9 +66,27 @@ static KEYS: LazyLock<KeyTable> = LazyLock::new(|| {
     KeyTable { by_last }
 });
 
-/// The key table, built now (so the first scan does not pay for it).
+/// The prefixes of the provider tokens the scanners validate (their catalog keywords that are
+/// no key names), for [`provider_prefixed`].
+static PROVIDER_PREFIXES: LazyLock<Vec<&'static [u8]>> = LazyLock::new(|| {
+    RULES
+        .iter()
+        .filter(|r| r.family == Family::ProviderToken && matches!(r.detect, Detect::Scanner))
+        .flat_map(|r| r.keywords.iter())
+        .filter(|k| k.len() >= 4 && !k.contains('/'))
+        .map(|k| k.as_bytes())
+        .collect()
+});
+
+/// Does `v` start with a provider token's prefix?
+fn provider_prefixed(v: &[u8]) -> bool {
+    PROVIDER_PREFIXES.iter().any(|p| v.starts_with(p))
+}
+
+/// The tables, built now (so the first scan does not pay for them).
 pub(super) fn init() {
     LazyLock::force(&KEYS);
+    LazyLock::force(&PROVIDER_PREFIXES);
 }
 
 /// The last search for a PEM marker: the first occurrence at or after `from` is `found`, or
@@ -168,7 +189,8 @@ impl Scan<'_, '_> {
                 let ui = &auth[..k];
                 if let Some(c) = memchr::memchr(b':', ui) {
                     let pass = &ui[c + 1..];
-                    if c > 0 && !is_placeholder(pass) && !is_placeholder(&ui[..c]) {
+                    // `redis://:s3cret@cache`: an empty user name is still a password.
+                    if !is_placeholder(pass) && (c == 0 || !is_placeholder(&ui[..c])) {
                         self.push(PiiType::UrlCredentials, auth_s, auth_s + k);
                     }
                 }
@@ -186,14 +208,13 @@ impl Scan<'_, '_> {
         }
         if at(b, host_s).is_ascii_alphanumeric() {
             if let Some(e) = fqdn_end(b, host_s, true) {
-                if b[host_s..e].eq_ignore_ascii_case(b"hooks.slack.com")
-                    && b[e..].starts_with(b"/services/")
-                {
-                    let pe = run(b, e, |c| alnum(c) || matches!(c, b'/' | b'_' | b'-'));
-                    if pe > e + 20 && pe - ss <= VALUE_MAX {
-                        self.push(PiiType::SlackToken, ss, pe);
+                if b[host_s..e].eq_ignore_ascii_case(b"hooks.slack.com") {
+                    if let Some(pe) = slack_webhook_end(b, e) {
+                        if pe - ss <= VALUE_MAX {
+                            self.push(PiiType::SlackToken, ss, pe);
+                        }
+                        return;
                     }
-                    return;
                 }
                 self.push(PiiType::Hostname, host_s, e);
             }
@@ -224,9 +245,16 @@ impl Scan<'_, '_> {
         }
     }
 
-    /// Three base64url parts whose header decodes to a JSON object.
+    /// Three base64url parts whose header decodes to a JSON object, as a whole dotted token:
+    /// a chain that goes on after the signature (`….sig.more`) or before the header
+    /// (`….f1J9.eyJ…`) is no JWT, and neither is any three parts of it. (Taking the last
+    /// three parts of a chain made redaction cut the chain, and the tag's neighbour,
+    /// `eyJhIjozfQ.f1J9.[JWT]`, rescanned as a new JWT: found by the `redact` fuzz target.)
     pub(super) fn jwt(&mut self, s: usize) {
         let b = self.b;
+        if before(b, s) == b'.' && s >= 2 && (alnum(b[s - 2]) || matches!(b[s - 2], b'-' | b'_')) {
+            return;
+        }
         let h_e = self.run_memo(Slot::JwtHeader, s);
         if at(b, h_e) != b'.' || h_e - s < 10 {
             return;
@@ -255,66 +283,268 @@ impl Scan<'_, '_> {
         }
     }
 
-    /// A word ending at `we` is followed by a separator: is the key a secret's name?
+    /// A word ending at `we` is followed by a separator: is the key a secret's name? First the
+    /// exact key names of the catalog's key-value rules (provider-specific, longest first), then
+    /// the generic classification of the whole identifier ([`keyname::classify`]).
     pub(super) fn key_word(&mut self, we: usize) {
         let b = self.b;
         let last = b[we - 1].to_ascii_lowercase();
-        // Every key name ends in one of a few letters; most words don't get further.
-        let Some(group) = KEYS.by_last.get(last as usize) else {
+        if let Some(group) = KEYS.by_last.get(last as usize).filter(|g| !g.is_empty()) {
+            // Lower-case the tail once; compare the keys ending in the same byte, longest first.
+            let mut tail = [0u8; KEY_MAX];
+            let tl = we.min(KEY_MAX);
+            for (d, &c) in tail[KEY_MAX - tl..].iter_mut().zip(&b[we - tl..we]) {
+                *d = c.to_ascii_lowercase();
+            }
+            count(tl);
+            for k in group {
+                let n = k.name.len();
+                if n > tl || tail[KEY_MAX - n..] != *k.name {
+                    continue;
+                }
+                // `pass` in `bypass`-like words are nothing; `dbPassword` is.
+                if n <= 4 && alnum(before(b, we - n)) {
+                    break;
+                }
+                if self.key_value(k.ty, k.value, we) {
+                    return;
+                }
+                break;
+            }
+        }
+        let Some(is) = ident_start(b, we) else {
             return;
         };
-        if group.is_empty() {
+        let ident = &b[is..we];
+        if ident.eq_ignore_ascii_case(b"authorization")
+            || ident.eq_ignore_ascii_case(b"proxy-authorization")
+        {
+            self.auth_header(we);
             return;
         }
-        // Lower-case the tail once; compare the keys ending in the same byte, longest first.
-        let mut tail = [0u8; KEY_MAX];
-        let tl = we.min(KEY_MAX);
-        for (d, &c) in tail[KEY_MAX - tl..].iter_mut().zip(&b[we - tl..we]) {
-            *d = c.to_ascii_lowercase();
-        }
-        count(tl);
-        for k in group {
-            let n = k.name.len();
-            if n > tl || tail[KEY_MAX - n..] != *k.name {
-                continue;
+        let mut class = keyname::classify(ident);
+        if class.is_none() && is_type_word(&b[is..we]) {
+            // `var genericToken string = "…"`: the key is the identifier before the type.
+            let mut p = is;
+            while p > 0 && is - p < 4 && matches!(b[p - 1], b' ' | b'\t') {
+                p -= 1;
             }
-            let ks = we - n;
-            // `pass` in `bypass`, `pwd` in `cwd`-like words are nothing; `dbPassword` is.
-            if n <= 4 && alnum(before(b, ks)) {
+            if p < is {
+                if let Some(ps) = ident_start(b, p) {
+                    class = keyname::classify(&b[ps..p]);
+                }
+            }
+        }
+        let Some(class) = class else {
+            return;
+        };
+        match class {
+            KeyClass::Password => {
+                self.key_value(PiiType::Password, password_value, we);
+            }
+            KeyClass::AwsSecret => {
+                if !self.key_value(PiiType::AwsSecretKey, aws_secret_value, we) {
+                    self.key_value(PiiType::ApiKey, generic_secret_value, we);
+                }
+            }
+            KeyClass::Secret => {
+                self.key_value(PiiType::ApiKey, generic_secret_value, we);
+            }
+        }
+    }
+
+    /// `Authorization: <scheme> <credentials>` (and `Proxy-Authorization`) after the header
+    /// name ending at `ke`: `Basic` credentials (base64 of `user:pass`) are a password; a
+    /// `Token`, `Api-Token`, `ApiKey` … scheme's credentials, or credentials without a scheme,
+    /// an API key; `Bearer` is the bearer token detector's.
+    fn auth_header(&mut self, ke: usize) {
+        let b = self.b;
+        let mut i = ke;
+        if matches!(at(b, i), b'"' | b'\'') {
+            i += 1;
+        }
+        i = run(b, i, |c| c == b' ' || c == b'\t');
+        if !matches!(at(b, i), b':' | b'=') {
+            return;
+        }
+        i = run(b, i + 1, |c| c == b' ' || c == b'\t');
+        if matches!(at(b, i), b'"' | b'\'') {
+            i += 1;
+        }
+        let cred =
+            |c: u8| alnum(c) || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'@');
+        let we = run(b, i, |c| alnum(c) || c == b'-');
+        let scheme = &b[i..we];
+        let (vs, basic) = if we > i && matches!(at(b, we), b' ' | b'\t') {
+            let lower: Vec<u8> = scheme.to_ascii_lowercase();
+            match lower.as_slice() {
+                b"bearer" => return,
+                b"basic" => (run(b, we, |c| c == b' ' || c == b'\t'), true),
+                b"token" | b"api-token" | b"apitoken" | b"apikey" | b"api-key" | b"key"
+                | b"sso-key" | b"oauth" | b"jwt" | b"hmac" | b"sharedkey" | b"negotiate"
+                | b"ntlm" | b"splunk" | b"geniekey" => {
+                    (run(b, we, |c| c == b' ' || c == b'\t'), false)
+                }
+                _ => return,
+            }
+        } else {
+            (i, false)
+        };
+        let ve = run(b, vs, cred);
+        let v = &b[vs..ve];
+        if v.len() < 8 || v.len() > TOKEN_MAX || token_char(at(b, ve)) || is_placeholder(v) {
+            return;
+        }
+        if basic {
+            let Ok(dec) = base64::engine::general_purpose::STANDARD.decode(v) else {
+                return;
+            };
+            if dec.contains(&b':') {
+                self.push(PiiType::Password, vs, ve);
+            }
+        } else if !provider_prefixed(v) && (generic_secret_value(v) || v.contains(&b'~')) {
+            self.push(PiiType::ApiKey, vs, ve);
+        }
+    }
+
+    /// A command-line flag at the `-` at `i` (after a blank) that takes a credential:
+    /// `-u`/`--user user:pass` (curl, wget …), `--password X`/`--pass X`, `-p X` after
+    /// `sshpass`, `-pSECRET` after `mysql`/`mariadb`.
+    pub(super) fn flag(&mut self, i: usize) {
+        let b = self.b;
+        let rest = &b[i..b.len().min(i + 12)];
+        let (name_len, user) = if rest.starts_with(b"-u ") || rest.starts_with(b"-u\t") {
+            (2, true)
+        } else if rest.starts_with(b"--user ") || rest.starts_with(b"--user=") {
+            (6, true)
+        } else if rest.starts_with(b"--password ")
+            || rest.starts_with(b"--passwd ")
+            || rest.starts_with(b"--pass ")
+        {
+            (rest.iter().position(|&c| c == b' ').unwrap_or(0), false)
+        } else if rest.starts_with(b"-p") {
+            self.short_p(i);
+            return;
+        } else if rest.starts_with(b"--") {
+            self.long_flag(i);
+            return;
+        } else {
+            return;
+        };
+        let vs0 = run(b, i + name_len + 1, |c| c == b' ' || c == b'\t');
+        let Some((vs, ve)) = arg_value(b, vs0) else {
+            return;
+        };
+        let v = &b[vs..ve];
+        if user {
+            if let Some((s, e)) = user_pass(v) {
+                self.push(PiiType::Password, vs + s, vs + e);
+            }
+        } else if !is_placeholder(v) && password_value(v) && !v.starts_with(b"-") {
+            self.push(PiiType::Password, vs, ve);
+        }
+    }
+
+    /// `--<secret's name> <value>` at the `-` at `i` (`--api-key X`, `--client-secret 'X'`,
+    /// `--db-password X`): the flag's name is classified as a key name is. (`--k=v` is a key
+    /// and its value, found as such.)
+    fn long_flag(&mut self, i: usize) {
+        let b = self.b;
+        let ns = i + 2;
+        let ne = run(b, ns, |c| alnum(c) || c == b'-' || c == b'_');
+        if ne == ns || ne - ns > 64 || !matches!(at(b, ne), b' ' | b'\t') {
+            return;
+        }
+        count(ne - ns);
+        let Some(class) = keyname::classify(&b[ns..ne]) else {
+            return;
+        };
+        let vs0 = run(b, ne, |c| c == b' ' || c == b'\t');
+        let Some((vs, ve)) = arg_value(b, vs0) else {
+            return;
+        };
+        let v = &b[vs..ve];
+        if v.starts_with(b"-") || is_placeholder(v) || documented_example(v) || provider_prefixed(v)
+        {
+            return;
+        }
+        let ty = match class {
+            KeyClass::Password if password_value(v) => PiiType::Password,
+            KeyClass::AwsSecret if aws_secret_value(v) => PiiType::AwsSecretKey,
+            KeyClass::Secret | KeyClass::AwsSecret if generic_secret_value(v) => PiiType::ApiKey,
+            _ => return,
+        };
+        self.push(ty, vs, ve);
+    }
+
+    /// `-pSECRET` after `mysql`/`mariadb`, `-p SECRET` after `sshpass` (on the same line, in
+    /// the 200 bytes before).
+    fn short_p(&mut self, i: usize) {
+        let b = self.b;
+        let lo = i.saturating_sub(200);
+        let ls = memchr::memrchr(b'\n', &b[lo..i]).map_or(lo, |k| lo + k + 1);
+        let before = &b[ls..i];
+        count(before.len());
+        let (vs0, attached) = if matches!(at(b, i + 2), b' ' | b'\t') {
+            if memchr::memmem::find(before, b"sshpass").is_none() {
                 return;
             }
-            self.key_value(k.ty, k.value, we);
+            (run(b, i + 2, |c| c == b' ' || c == b'\t'), false)
+        } else {
+            if memchr::memmem::find(before, b"mysql").is_none()
+                && memchr::memmem::find(before, b"mariadb").is_none()
+            {
+                return;
+            }
+            (i + 2, true)
+        };
+        let Some((vs, ve)) = arg_value(b, vs0) else {
             return;
+        };
+        let v = &b[vs..ve];
+        if (attached || !v.starts_with(b"-")) && !is_placeholder(v) && password_value(v) {
+            self.push(PiiType::Password, vs, ve);
         }
     }
 
     /// The value after a key name ending at `ke`.
-    fn key_value(&mut self, ty: PiiType, check: fn(&[u8]) -> bool, ke: usize) {
+    fn key_value(&mut self, ty: PiiType, check: fn(&[u8]) -> bool, ke: usize) -> bool {
         let b = self.b;
         // The key name must end here (`passwordFile=` is not a password).
         let nx = at(b, ke);
         if alnum(nx) || nx == b'_' || nx == b'-' {
-            return;
+            return false;
         }
         let Some((vs, ve, bare)) = self.kv_value(ke) else {
-            return;
+            return false;
         };
         // Keys glued into one bare run (`password=x.password=x.…`) have values that are
         // suffixes of each other: look at a few of them only.
         if bare && !self.try_run(Slot::Bare, ve, 8) {
-            return;
+            return false;
         }
         if self.nested_key(vs, ve) {
-            return;
+            return false;
         }
         let v = &b[vs..ve];
         if is_placeholder(v) {
-            return;
+            return false;
+        }
+        // A provider's prefix that its own detector rejected (a truncated or masked
+        // `xoxp-1234…`, `ghp_xxxx…`) is no generic secret either.
+        if ty == PiiType::ApiKey && provider_prefixed(v) {
+            return false;
+        }
+        // AWS's documented example secret, under any name.
+        if matches!(ty, PiiType::ApiKey | PiiType::AwsSecretKey) && documented_example(v) {
+            return false;
         }
         count(v.len());
         if check(v) {
             self.push(ty, vs, ve);
+            return true;
         }
+        false
     }
 
     /// Does the value `[vs, ve)` start with a secret's key name and a separator
@@ -348,13 +578,21 @@ impl Scan<'_, '_> {
     fn kv_value(&mut self, ke: usize) -> Option<(usize, usize, bool)> {
         let b = self.b;
         let mut i = ke;
-        if matches!(at(b, i), b'"' | b'\'') {
+        // `<clientSecret>value</clientSecret>`: an XML element's text.
+        if at(b, i) == b'>' {
+            return self.xml_value(ke);
+        }
+        let quoted_key = matches!(at(b, i), b'"' | b'\'' | b'`');
+        if quoted_key {
             i += 1;
         }
         let k0 = i;
         i = run(b, i, |c| c == b' ' || c == b'\t');
         // `key=value` and `key = value` but not `key= other=…` (an empty value then the next key).
         let spaced = i > k0;
+        // The assignment operators logs and config dumps use: `=`, `=>`, `:`, `:=`, `::=`,
+        // `:::=`, `?=`, `.=`, and `,` between a quoted key and a quoted value
+        // (`setProperty("k", "v")`, `getenv("k", "v")`).
         let colon = match at(b, i) {
             b'=' => {
                 i += 1;
@@ -365,8 +603,27 @@ impl Scan<'_, '_> {
             }
             b':' => {
                 i += 1;
+                let mut n = 0;
+                while n < 2 && at(b, i) == b':' {
+                    i += 1;
+                    n += 1;
+                }
                 if at(b, i) == b'=' {
                     i += 1;
+                } else if n > 0 {
+                    return None;
+                }
+                true
+            }
+            b'?' | b'.' if at(b, i + 1) == b'=' => {
+                i += 2;
+                true
+            }
+            b',' if quoted_key => {
+                i += 1;
+                let j = run(b, i, |c| c == b' ' || c == b'\t');
+                if !matches!(at(b, j), b'"' | b'\'') {
+                    return None;
                 }
                 true
             }
@@ -376,7 +633,7 @@ impl Scan<'_, '_> {
             i = run(b, i, |c| c == b' ' || c == b'\t');
         }
         let q = at(b, i);
-        if q == b'"' || q == b'\'' {
+        if q == b'"' || q == b'\'' || q == b'`' {
             let vs = i + 1;
             match closing_quote(b, vs, q) {
                 Close::At(j) => return Some((vs, j, false)),
@@ -427,6 +684,31 @@ impl Scan<'_, '_> {
             return None;
         }
         Some((vs, j, true))
+    }
+
+    /// The text of `<key>…</key>` after the key's `>` at `gt`: up to the next `<` within
+    /// [`VALUE_MAX`], trimmed of the white space around it (it may stand on lines of its own).
+    fn xml_value(&mut self, gt: usize) -> Option<(usize, usize, bool)> {
+        let b = self.b;
+        let is = ident_start(b, gt)?;
+        if before(b, is) != b'<' {
+            return None;
+        }
+        let lim = (gt + 1 + VALUE_MAX).min(b.len());
+        let lt = gt + 1 + memchr::memchr(b'<', &b[gt + 1..lim])?;
+        count(lt - gt);
+        if at(b, lt + 1) != b'/' {
+            return None;
+        }
+        let mut vs = gt + 1;
+        let mut ve = lt;
+        while vs < ve && b[vs].is_ascii_whitespace() {
+            vs += 1;
+        }
+        while ve > vs && b[ve - 1].is_ascii_whitespace() {
+            ve -= 1;
+        }
+        (ve > vs).then_some((vs, ve, false))
     }
 
     pub(super) fn pem(&mut self, s: usize, ke: usize) {
@@ -526,6 +808,140 @@ fn closing_quote(b: &[u8], vs: usize, q: u8) -> Close {
     }
 }
 
+/// Start of the identifier (`[A-Za-z0-9_.-]`, at most 64 bytes) that ends at `we`; `None` if
+/// it is longer (data, not a key name).
+fn ident_start(b: &[u8], we: usize) -> Option<usize> {
+    let mut i = we;
+    while i > 0 && we - i <= 64 && (alnum(b[i - 1]) || matches!(b[i - 1], b'_' | b'-' | b'.')) {
+        i -= 1;
+    }
+    count(we - i);
+    if we - i > 64 {
+        return None;
+    }
+    // A key starts with a letter or `_` (`-x-api-key` is `x-api-key`; `.5=` is no key).
+    while i < we && !(b[i].is_ascii_alphabetic() || b[i] == b'_') {
+        i += 1;
+    }
+    (i < we).then_some(i)
+}
+
+/// Type names that may stand between a key and its `=` (`var token string = "…"`).
+fn is_type_word(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"string"
+            | b"String"
+            | b"str"
+            | b"var"
+            | b"const"
+            | b"let"
+            | b"val"
+            | b"auto"
+            | b"any"
+            | b"object"
+            | b"Object"
+            | b"char"
+            | b"bytes"
+            | b"text"
+    )
+}
+
+/// End of a Slack webhook's path after `hooks.slack.com` ending at `e`:
+/// `/services/…`, `/workflows/…` or `/triggers/…` and at least 20 characters of it.
+pub(super) fn slack_webhook_end(b: &[u8], e: usize) -> Option<usize> {
+    let rest = &b[e..];
+    let kind = [&b"/services/"[..], b"/workflows/", b"/triggers/"]
+        .into_iter()
+        .find(|k| rest.starts_with(k))?;
+    let ps = e + kind.len();
+    let pe = run(b, ps, |c| {
+        alnum(c) || matches!(c, b'/' | b'_' | b'-' | b'+')
+    });
+    (pe >= ps + 20).then_some(pe)
+}
+
+/// A command-line argument at `s`: quoted (`'…'`, `"…"`, up to the closing quote) or bare (up
+/// to a blank), and a bare one may hold quoted parts (`"{id}":"{secret}"`, `kevin:'p4ss'`).
+fn arg_value(b: &[u8], s: usize) -> Option<(usize, usize)> {
+    let lim = (s + VALUE_MAX).min(b.len());
+    let mut j = s;
+    let mut q = 0u8;
+    while j < lim {
+        let c = b[j];
+        if q != 0 {
+            if c == q {
+                q = 0;
+            } else if c == b'\n' {
+                return None;
+            }
+        } else if c == b'"' || c == b'\'' {
+            q = c;
+        } else if c.is_ascii_whitespace() {
+            break;
+        }
+        j += 1;
+    }
+    count(j - s);
+    if q != 0 || j == s {
+        return None;
+    }
+    // Outer quotes are not part of the value.
+    let (mut vs, mut ve) = (s, j);
+    if ve - vs >= 2 && matches!(b[vs], b'"' | b'\'') && b[ve - 1] == b[vs] {
+        vs += 1;
+        ve -= 1;
+    }
+    (ve > vs).then_some((vs, ve))
+}
+
+/// The span of the credentials in a `user:pass` argument, if it holds a secret: a password
+/// (or, with no password, a user part that is one: `-u "d2LkV78zLx!t:"`) that is no
+/// placeholder (`$PASSWORD`, `${p}`, `<pass>`, `[PASSWORD]`, `{{ p }}`, `$(cat pw)`), no plain
+/// word (`test`, `token`, `yyy`) and not the user name again (`test:test`).
+fn user_pass(v: &[u8]) -> Option<(usize, usize)> {
+    let c = v.iter().position(|&x| x == b':')?;
+    let strip = |x: &[u8]| -> Vec<u8> {
+        x.iter()
+            .copied()
+            .filter(|&c| c != b'"' && c != b'\'')
+            .collect()
+    };
+    // A literal in single braces (`"{ZqL5kVrX1n8tA2}"`) is the literal.
+    let unbrace = |x: Vec<u8>| -> Vec<u8> {
+        if x.len() > 2 && x[0] == b'{' && x[x.len() - 1] == b'}' && x[1] != b'{' {
+            x[1..x.len() - 1].to_vec()
+        } else {
+            x
+        }
+    };
+    let user = unbrace(strip(&v[..c]));
+    let pass = unbrace(strip(&v[c + 1..]));
+    let secret = if pass.is_empty() { &user } else { &pass };
+    let shell_var = |x: &[u8]| {
+        x.first() == Some(&b'$')
+            || memchr::memmem::find(x, b"${").is_some()
+            || memchr::memmem::find(x, b"$(").is_some()
+    };
+    if secret.is_empty()
+        || is_placeholder(secret)
+        || shell_var(secret)
+        || (!pass.is_empty() && pass == user)
+    {
+        return None;
+    }
+    let letters_only = secret.iter().all(u8::is_ascii_alphabetic);
+    let mixed =
+        secret.iter().any(u8::is_ascii_uppercase) && secret.iter().any(u8::is_ascii_lowercase);
+    if secret.len() < 6 || (letters_only && !(secret.len() >= 12 && mixed)) {
+        return None;
+    }
+    if shell_var(&user) || (v.contains(&b'<') && v.contains(&b'>')) {
+        return None;
+    }
+    Some((0, v.len()))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::types::PiiType;
@@ -534,6 +950,44 @@ mod tests {
     /// `type`, with exactly that span.
     #[rustfmt::skip]
     const POSITIVES: &[(PiiType, &str, &str)] = &[
+        // `X-…-Key` and `X-…-Token` headers
+        (PiiType::ApiKey, "X-Vault-Key: Zf3D0L5wq1rXhG9mK2tY", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "-H 'X-Auth-Token: Zf3D0L5wq1rXhG9mK2tY'", "Zf3D0L5wq1rXhG9mK2tY"),
+        // long command-line flags with a secret's name and a separate value
+        (PiiType::ApiKey, "./app --api-key Zf3D0L5wq1rXhG9mK2tY --verbose", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "cli --client-secret 'Zf3D0L5wq1rXhG9mK2tY' run", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::Password, "db --db-password \"Qw3rty!Zx9vB\"", "Qw3rty!Zx9vB"),
+        (PiiType::AwsSecretKey, "aws --aws-secret-key t8Vz2QmL0pR6xN4cJ1wYb7HsK9dF3gE5aU/Xq+Zo", "t8Vz2QmL0pR6xN4cJ1wYb7HsK9dF3gE5aU/Xq+Zo"),
+        // generic secrets by key-name pattern, in every syntax
+        (PiiType::ApiKey, "genericToken=\"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "generic_TOKEN := \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "generic_TOKEN ::= \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "generic_TOKEN ?= \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "$genericToken .= \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "  \"genericToken\" => \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "genericToken := `Zf3D0L5wq1rXhG9mK2tY`", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "var genericToken string = \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "<genericToken>\n    Zf3D0L5wq1rXhG9mK2tY\n</genericToken>", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "System.setProperty(\"GENERIC_TOKEN\", \"Zf3D0L5wq1rXhG9mK2tY\")", "Zf3D0L5wq1rXhG9mK2tY"),
+        (PiiType::ApiKey, "some_api_token_123 = \"3lhHoyyY3IFj8JBmTwzNrOnFeRtwx\"", "3lhHoyyY3IFj8JBmTwzNrOnFeRtwx"),
+        (PiiType::ApiKey, "creds = vWPYkqCKCmpZUluyy87pH9Va7CTlIi", "vWPYkqCKCmpZUluyy87pH9Va7CTlIi"),
+        (PiiType::ApiKey, "mySecretString=pYLpEtfaroSRMOznCb9TqRN3fCYnOs", "pYLpEtfaroSRMOznCb9TqRN3fCYnOs"),
+        (PiiType::ApiKey, "\"credentials\" : \"0afae57f3ccfd9d7f5767067bc48b30f\"", "0afae57f3ccfd9d7f5767067bc48b30f"),
+        (PiiType::Password, "PGPASSWORD=Zq9xTr42 psql", "Zq9xTr42"),
+        (PiiType::Password, "password_super_secure: 'h4x0r-Pl4nt'", "h4x0r-Pl4nt"),
+        // URL with an empty user name
+        (PiiType::UrlCredentials, "redis://:s3cret99@cache:6379/0", ":s3cret99"),
+        // auth headers and command lines
+        (PiiType::Password, "curl -H 'Authorization: Basic YnJvd3Nlcjo=' x", "YnJvd3Nlcjo="),
+        (PiiType::ApiKey, "-H \"Authorization: Token 22cb987851bc5659229114c62e60c79abd0d2c08\"", "22cb987851bc5659229114c62e60c79abd0d2c08"),
+        (PiiType::ApiKey, "Proxy-Authorization: Api-Token 9f8e7d6c5b4a39281706", "9f8e7d6c5b4a39281706"),
+        (PiiType::Password, "curl -u developer:yqDVtkqPECriaLRi https://x", "developer:yqDVtkqPECriaLRi"),
+        (PiiType::Password, "curl --user 'johns:h0pk1ns~21s' $URL", "johns:h0pk1ns~21s"),
+        (PiiType::Password, "curl -u \":d2LkV78zLx!t\" https://localhost:9200", ":d2LkV78zLx!t"),
+        (PiiType::Password, "curl --cacert ca.crt -u elastic:P@ssw0rd$1 https://x", "elastic:P@ssw0rd$1"),
+        (PiiType::Password, "mysql -u root -pZq9xTr42 orders", "Zq9xTr42"),
+        (PiiType::Password, "sshpass -p 'Zq9xTr42' ssh deploy@host", "Zq9xTr42"),
+        (PiiType::Password, "run --password Zq9xTr42 --verbose", "Zq9xTr42"),
         (PiiType::UrlCredentials, "db postgres://admin:s3cr3t@db.example.com:5432/x", "admin:s3cr3t"),
         (PiiType::UrlCredentials, "https://user:p%40ss@10.0.0.7/", "user:p%40ss"),
         (PiiType::BearerToken, "Authorization: Bearer abcDEF123456ghiJKL789", "abcDEF123456ghiJKL789"),
@@ -552,6 +1006,38 @@ mod tests {
 
     /// Lines that must produce no finding of any type.
     const NEGATIVES: &[&str] = &[
+        // a chain of JWT-shaped parts is no JWT, neither whole nor any three parts of it
+        "eyJhIjozfQ.f1J9.eyJjIjozfQ.hxnT.",
+        "x eyJhIjoxLCJiIjoyLCJjIjozfQ.f1J9.eyJjIjozfQ.hxhGV9nT.dozjgNryP4J3jVmN y",
+        "token=Token{78af589 ActivityRecord{3b04890}}",
+        "Bad activity token: android.os.BinderProxy@2bd79ce",
+        "Session: 30546173_4261722401 initialized",
+        "sessionid: 0x14ed93111f20000",
+        "  keyVaultToStoreSecrets: cmp2-qat-1208358310",
+        "nonMatchingToken := \"task_test_c1ff512tg8tty16uhj6sgke6dr2qor\"",
+        "(using password: YES)",
+        "PuttyPassword=0",
+        "passwordFile=/etc/app/pw token_url=/oauth/token secret_name=db-creds",
+        "curl -i -u 'test:test'",
+        "curl -u \"$1:$2\" x",
+        "curl -u <user:password> https://localhost/endpoint",
+        "curl --user neo4j:[PASSWORD] http://x",
+        "curl -u username:token",
+        "curl -u \"${_username}:${_password}\"",
+        "curl -k -u \"SRVC_JENKINS:${APPID}\"",
+        "curl --user \"xxx:yyy\"",
+        "curl http://127.0.0.1:5000/file --user user:pass --digest",
+        "-H \"Authorization: Bearer XXXXXXXXXXXX\"",
+        "-H \"Authorization: Token *******\"",
+        "-H \"Authorization: Basic ...\"",
+        "listen -p 8080 and -p8443",
+        "./app --password-file /etc/pw --token-url https://x/oauth/token",
+        "X-Idempotency-Key: dafa7817-e246-48f3-91a7-e87653d587b8",
+        "X-Cache-Key: 9f8e7d6c5b4a39281706abcd",
+        "./app --api-key --verbose",
+        "./app --api-key $API_KEY --token ${TOKEN} --secret <secret>",
+        "./app --token-count 42 --secret-length 12",
+        "tool --auth ok --session new",
         "password= user=bob",
         "password=**** retry",
         "password=${DB_PASS} user",

@@ -111,3 +111,33 @@ fn resolution_is_not_quadratic() {
         );
     }
 }
+
+/// Command-line flags and auth headers are looked at outside the catalog's keywords (a `-`
+/// after a blank, any `Authorization`/`X-…-Key` name): their worst repetitions stay linear.
+#[test]
+fn flags_and_auth_headers_are_linear() {
+    let eng = Engine::with_defaults();
+    for unit in [
+        "--api-key ",
+        "--api-key Zf3D0L5wq1rXhG9mK2tY ",
+        "--api-key '",
+        "-u ",
+        "-u a:Zf3D0L5wq1rX ",
+        "curl -u \"",
+        "mysql -p",
+        "mysql -pQw3rty!Zx9vB ",
+        "sshpass -p ",
+        "Authorization: Basic ",
+        "Authorization: Token Zf3D0L5wq1rXhG9mK2tY ",
+        "X-Vault-Key: ",
+        "X-Vault-Key: Zf3D0L5wq1rXhG9mK2tY ",
+    ] {
+        let (small, large) = (64 << 10, 1 << 20);
+        let ws = work(&eng, &repeat_to(unit, small));
+        let wl = work(&eng, &repeat_to(unit, large));
+        let ratio = wl as f64 / ws.max(1) as f64;
+        let per_byte = wl as f64 / large as f64;
+        assert!(ratio <= 16.0 * 1.1, "{unit:?}: x{ratio:.2} for x16");
+        assert!(per_byte <= BUDGET_PER_BYTE, "{unit:?}: {per_byte:.1}/byte");
+    }
+}

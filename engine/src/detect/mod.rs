@@ -23,6 +23,7 @@
 //! Candidates may overlap; `overlap.rs` reduces them to one span per region.
 
 mod credential;
+mod keyname;
 mod network;
 mod pii;
 mod provider;
@@ -411,6 +412,7 @@ impl<'a, 'r> Scan<'a, 'r> {
         let n = b.len();
         let mut base = 0;
         let mut prev_word = false;
+        let mut prev_space = false;
         // Bit 63 of the previous block's `dot` mask: a digit word at bit 0 may follow a `.`.
         let mut prev_dot = 0u64;
         let mut pad = [0u8; 64];
@@ -446,7 +448,9 @@ impl<'a, 'r> Scan<'a, 'r> {
             let mut e_ev = ends & (after | spaced | (1 << 63));
             // `:` only matters before `/` or `:` (bit 63 can't see the next block: keep it).
             let colon_ev = m.colon & ((m.slash_colon >> 1) | (1 << 63));
-            let mut x_ev = m.special | colon_ev;
+            // A `-` after a blank may start a command-line flag (`-u user:pass`).
+            let flag_ev = (m.dot_dash & !m.dot) & ((m.space << 1) | u64::from(prev_space));
+            let mut x_ev = m.special | colon_ev | flag_ev;
             while s_ev != 0 {
                 let p = s_ev.trailing_zeros() as usize;
                 s_ev &= s_ev - 1;
@@ -504,6 +508,7 @@ impl<'a, 'r> Scan<'a, 'r> {
                 self.special(base + p);
             }
             prev_word = (w >> 63) & 1 == 1;
+            prev_space = (m.space >> 63) & 1 == 1;
             prev_dot = m.dot >> 63;
             // Every candidate of a later event starts at most LOOKBACK bytes before that
             // event, which lies past this block: what ends before `base - LOOKBACK + 64` is
@@ -518,6 +523,7 @@ impl<'a, 'r> Scan<'a, 'r> {
         let b = self.b;
         match b[i] {
             b'@' => self.email(i),
+            b'-' => self.flag(i),
             b':' => {
                 if at(b, i + 1) == b'/' && at(b, i + 2) == b'/' {
                     self.url(i);
@@ -571,28 +577,40 @@ impl<'a, 'r> Scan<'a, 'r> {
     fn word_end(&mut self, ws: usize, we: usize) {
         let b = self.b;
         let first = b[ws];
+        let next = at(b, we);
         if first.is_ascii_digit() {
+            // Numbers were handled by `word_start`; one ending an identifier
+            // (`api_token_123 = …`) may still end a key name.
+            if matches!(before(b, ws), b'_' | b'-' | b'.')
+                && (matches!(next, b'=' | b'"' | b'\'' | b':') || self.spaced_operator(we))
+            {
+                self.key_word(we);
+            }
             return;
         }
-        let next = at(b, we);
         if next == b' ' || next == b'\t' {
-            // `password = x` (at most 4 blanks: a bounded look)
-            let mut k = we;
-            while k < we + 5 && matches!(at(b, k), b' ' | b'\t') {
-                k += 1;
-            }
-            count(k - we);
-            if k - we <= 4 && matches!(at(b, k), b'=' | b':') {
+            // `password = x`, `token ?= x` (at most 4 blanks: a bounded look)
+            if self.spaced_operator(we) {
                 self.key_word(we);
             }
         } else if next == b'.' {
+            if at(b, we + 1) == b'=' {
+                self.key_word(we);
+            } else if we - ws == 4 && &b[ws..we] == b"xoxe" {
+                self.slack_config(ws);
+            }
             self.host_start(ws);
+        } else if next == b'?' || next == b'>' {
+            // `key?=value`; `<key>value</key>`
+            if next == b'>' || at(b, we + 1) == b'=' {
+                self.key_word(we);
+            }
         } else if next == b':' {
             self.hexish(ws, we, next);
             self.key_word(we);
         } else if next == b'-' {
             self.hexish(ws, we, next);
-            if first == b'x' && b[ws..].starts_with(b"xox") {
+            if first == b'x' && (b[ws..].starts_with(b"xox") || b[ws..].starts_with(b"xapp")) {
                 self.slack(ws);
             }
             self.host_start(ws);
@@ -605,6 +623,21 @@ impl<'a, 'r> Scan<'a, 'r> {
         } else if next == b'=' || next == b'"' || next == b'\'' {
             self.key_word(we);
         }
+    }
+
+    /// After the word ending at `we`: up to 4 blanks, then an assignment operator
+    /// (`=`, `:`, `?=`, `.=`)?
+    fn spaced_operator(&self, we: usize) -> bool {
+        let b = self.b;
+        let mut k = we;
+        while k < we + 5 && matches!(at(b, k), b' ' | b'\t') {
+            k += 1;
+        }
+        count(k - we);
+        k > we
+            && k - we <= 4
+            && (matches!(at(b, k), b'=' | b':')
+                || (matches!(at(b, k), b'?' | b'.') && at(b, k + 1) == b'='))
     }
 
     /// Words starting with an uppercase letter: AWS and Google keys, IBANs.

@@ -116,6 +116,13 @@ impl Scan<'_, '_> {
         let Some(e) = fqdn_end_at(b, s, self.host_extent(s), false) else {
             return;
         };
+        // `hooks.slack.com/services/…` without its scheme is a webhook, not a host.
+        if b[s..e].eq_ignore_ascii_case(b"hooks.slack.com") && before(b, s) != b'/' {
+            if let Some(pe) = super::credential::slack_webhook_end(b, e) {
+                self.push(PiiType::SlackToken, s, pe);
+                return;
+            }
+        }
         if host_position(b, s, e) {
             self.push(PiiType::Hostname, s, e);
         }
@@ -182,8 +189,14 @@ pub(super) fn version_context(b: &[u8], s: usize) -> bool {
     V.iter().any(|v| {
         w.len() >= v.len()
             && w[w.len() - v.len()..].eq_ignore_ascii_case(v)
-            && (v.len() > 3 || w.len() == v.len())
+            && (v.len() > 3 || (w.len() == v.len() && !word_glued(before(b, ws))))
     })
+}
+
+/// A short version word (`v`, `ver`, `fw`) is one only as a word of its own: the `V` ending
+/// `…Uy_V` (a token's last characters) says nothing about the number after it.
+fn word_glued(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
 }
 
 /// Parses an IPv6 address (full, `::`-compressed, with an embedded IPv4 tail) at `s`.
@@ -218,8 +231,13 @@ pub(super) fn parse_ipv6(b: &[u8], s: usize) -> Option<usize> {
                 if (dc && groups <= 7) || groups == 8 {
                     best = Some((i, nonzero, true));
                 }
+                break;
             }
-            break;
+            // Not an IPv4 tail: the group ends the address before a full stop
+            // (`… fe1b:b031.`).
+            if alnum(at(b, j + 1)) {
+                break;
+            }
         }
         if h > 4 || alnum(at(b, j)) {
             break;
@@ -281,6 +299,10 @@ pub(super) fn parse_ipv6(b: &[u8], s: usize) -> Option<usize> {
     if alnum(nx) {
         return None;
     }
+    // More groups after what parsed (`2001::db8::1`: a second `::`) make no address.
+    if nx == b':' && (at(b, e + 1) == b':' || at(b, e + 1).is_ascii_hexdigit()) {
+        return None;
+    }
     Some(e)
 }
 
@@ -312,6 +334,7 @@ pub(super) fn fqdn_end_at(b: &[u8], s: usize, mut e: usize, any_tld: bool) -> Op
     let last_dot = v.iter().rposition(|&c| c == b'.')?;
     let last = &v[last_dot + 1..];
     let tld_ok = is_tld(last)
+        || (last.len() >= 5 && last.starts_with(b"xn--") && last[4..].iter().all(|c| alnum(*c)))
         || (any_tld
             && (2..=24).contains(&last.len())
             && last.iter().all(u8::is_ascii_alphabetic)
@@ -565,7 +588,11 @@ mod tests {
     /// `type`, with exactly that span.
     #[rustfmt::skip]
     const POSITIVES: &[(PiiType, &str, &str)] = &[
+        (PiiType::Ipv6, "Server IP: 2400:c401::5054:ff:fe1b:b031.", "2400:c401::5054:ff:fe1b:b031"),
+        (PiiType::Ipv6, "at 2001:db8:0:7::1. ok", "2001:db8:0:7::1"),
         (PiiType::Ipv4, "from 192.168.1.20 port 22", "192.168.1.20"),
+        (PiiType::Ipv4, "[client Zk6WTZ_V  208.51.151.210] x", "208.51.151.210"),
+        (PiiType::Ipv4, "[client AIzak6WTZ-ylD4KtKn_Sn0DwBmFQRSZEQLAUy_V  208.51.151.210]", "208.51.151.210"),
         (PiiType::Ipv4, "peer=8.8.8.8:53", "8.8.8.8"),
         (PiiType::Ipv4, "addr 10.0.0.5/24 on eth0", "10.0.0.5"),
         (PiiType::Ipv4, "[173.234.31.186]", "173.234.31.186"),
@@ -588,6 +615,7 @@ mod tests {
 
     /// Lines that must produce no finding of any type.
     const NEGATIVES: &[&str] = &[
+        "2001::db8::1 and 2001::25de::cade",
         "running version 1.2.3.4 now",
         "build v10.0.0.1-beta deployed",
         "Loaded Servicing Stack v6.1.7601.23505 with Core",

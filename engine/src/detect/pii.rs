@@ -4,7 +4,7 @@
 use super::network::prev_word_is;
 use super::{alnum, at, before, count, fqdn_end, glued, glued_next, run, Scan};
 use crate::types::PiiType;
-use crate::validate::{card_brand_ok, iban_len, iban_mod97_ok, luhn_ok, ssn_ok};
+use crate::validate::{card_brand_ok, iban_len, iban_mod97_ok, is_tld, luhn_ok, ssn_ok};
 
 impl Scan<'_, '_> {
     pub(super) fn numeric(&mut self, ws: usize, we: usize) {
@@ -230,8 +230,12 @@ impl Scan<'_, '_> {
     pub(super) fn email(&mut self, a: usize) {
         let b = self.b;
         // (Each `@` walks back to the previous one at most: `@` ends a local part.)
+        // (Local parts may be non-ASCII, RFC 6531: `zoë.kowalski@…` is one address.)
         let mut ls = a;
-        while ls > 0 && (alnum(b[ls - 1]) || matches!(b[ls - 1], b'.' | b'_' | b'%' | b'+' | b'-'))
+        while ls > 0
+            && (alnum(b[ls - 1])
+                || b[ls - 1] >= 0x80
+                || matches!(b[ls - 1], b'.' | b'_' | b'%' | b'+' | b'-'))
         {
             ls -= 1;
         }
@@ -245,10 +249,10 @@ impl Scan<'_, '_> {
         if ls == a || a - ls > 64 || b[a - 1] == b'.' {
             return;
         }
-        if !alnum(at(b, a + 1)) {
+        if !(alnum(at(b, a + 1)) || at(b, a + 1) >= 0x80) {
             return;
         }
-        let Some(e) = fqdn_end(b, a + 1, false) else {
+        let Some(e) = email_domain_end(b, a + 1) else {
             return;
         };
         if at(b, e) == b'(' {
@@ -266,6 +270,43 @@ impl Scan<'_, '_> {
             self.email_end = e;
         }
     }
+}
+
+/// End of an e-mail domain at `s`: an ASCII host name with a known TLD (`fqdn_end`), or an
+/// internationalised one (RFC 6531: labels of letters, digits, `-` and non-ASCII characters,
+/// the last one non-ASCII or punycode `xn--…`).
+fn email_domain_end(b: &[u8], s: usize) -> Option<usize> {
+    let mut e = s;
+    while e < b.len() && (alnum(b[e]) || matches!(b[e], b'.' | b'-') || b[e] >= 0x80) {
+        e += 1;
+    }
+    count(e - s);
+    let d = &b[s..e];
+    if d.is_ascii() && memchr::memmem::find(d, b"xn--").is_none() {
+        return fqdn_end(b, s, false);
+    }
+    while e > s && matches!(b[e - 1], b'.' | b'-') {
+        e -= 1;
+    }
+    let d = &b[s..e];
+    if d.len() > 253 {
+        return None;
+    }
+    let mut labels = 0;
+    let mut last: &[u8] = &[];
+    for l in d.split(|&c| c == b'.') {
+        if l.is_empty() || l.len() > 63 || l[0] == b'-' || l[l.len() - 1] == b'-' {
+            return None;
+        }
+        labels += 1;
+        last = l;
+    }
+    let tld_ok = (last.len() >= 5
+        && last.starts_with(b"xn--")
+        && last.iter().all(|c| alnum(*c) || *c == b'-'))
+        || (!last.is_ascii() && !last.iter().any(u8::is_ascii_digit))
+        || is_tld(last);
+    (labels >= 2 && tld_ok && at(b, e) != b'(').then_some(e)
 }
 
 fn card_tail_ok(b: &[u8], e: usize) -> bool {
@@ -368,6 +409,9 @@ mod tests {
     /// `type`, with exactly that span.
     #[rustfmt::skip]
     const POSITIVES: &[(PiiType, &str, &str)] = &[
+        (PiiType::Email, "user=zoë.kowalski@globex-mail.com done", "zoë.kowalski@globex-mail.com"),
+        (PiiType::Email, "to a@xn--d1acufc.xn--p1ai ok", "a@xn--d1acufc.xn--p1ai"),
+        (PiiType::Email, "mail jürgen@bücher.de sent", "jürgen@bücher.de"),
         (PiiType::Email, "mail sent to alice.smith+logs@example.com ok", "alice.smith+logs@example.com"),
         (PiiType::Email, "<bob@mail.example.co.uk>", "bob@mail.example.co.uk"),
         (PiiType::Email, "user=j_doe-1@corp.internal;", "j_doe-1@corp.internal"),

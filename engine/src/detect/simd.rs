@@ -15,8 +15,9 @@ pub(super) struct Masks {
     pub slash_colon: u64,
     /// space and tab
     pub space: u64,
-    /// `.` `:` `-` `_` `=` `"` `'`: a word followed by one is worth a look.
+    /// `.` `:` `-` `_` `=` `"` `'` `?` `>`: a word followed by one is worth a look.
     pub delim: u64,
+    /// `=` `:` `?` `.` and blanks: what may follow `word ` in an assignment.
     pub eq_colon_space: u64,
     pub dot_dash: u64,
     pub dot: u64,
@@ -72,9 +73,9 @@ macro_rules! classify_body {
             m.space |= mask(space);
             m.delim |= mask($or(
                 $or($or(dot_dash, colon), $or(eq(b'_'), eqs)),
-                $or(eq(b'"'), eq(b'\'')),
+                $or($or(eq(b'"'), eq(b'\'')), $or(eq(b'?'), eq(b'>'))),
             ));
-            m.eq_colon_space |= mask($or($or(eqs, colon), space));
+            m.eq_colon_space |= mask($or($or($or(eqs, colon), space), $or(eq(b'?'), dot)));
             m.dot_dash |= mask(dot_dash);
             m.dot |= mask(dot);
         }
@@ -145,8 +146,11 @@ fn classify_scalar(block: &[u8; 64]) -> Masks {
         m.colon |= bit(c == b':');
         m.slash_colon |= bit(c == b':' || c == b'/');
         m.space |= bit(c == b' ' || c == b'\t');
-        m.delim |= bit(matches!(c, b'.' | b':' | b'-' | b'_' | b'=' | b'"' | b'\''));
-        m.eq_colon_space |= bit(matches!(c, b'=' | b':' | b' ' | b'\t'));
+        m.delim |= bit(matches!(
+            c,
+            b'.' | b':' | b'-' | b'_' | b'=' | b'"' | b'\'' | b'?' | b'>'
+        ));
+        m.eq_colon_space |= bit(matches!(c, b'=' | b':' | b' ' | b'\t' | b'?' | b'.'));
         m.dot_dash |= bit(c == b'.' || c == b'-');
         m.dot |= bit(c == b'.');
     }

@@ -43,8 +43,8 @@ fn one_span_per_region_more_specific_wins() {
         ),
         // an AWS key as api_key value
         (
-            "api_key=AKIAIOSFODNN7EXAMPLE",
-            vec![("aws_access_key", "AKIAIOSFODNN7EXAMPLE")],
+            "api_key=AKIA2JVQ5RZ7HXKM4TNW",
+            vec![("aws_access_key", "AKIA2JVQ5RZ7HXKM4TNW")],
         ),
         // URL credentials and host, not an e-mail `pass@host`
         (
@@ -255,7 +255,7 @@ fn block_alignment_does_not_change_findings() {
     let text = format!(
         "host=db01.prod.example.com password=hunter2 api_key=9f8e7d6c5b4a39281706 card 4111 1111 1111 1111 \
          mail alice@example.com from 10.1.2.3 port 22 fe80::1ff:fe23:4567:890a hw 00:1a:2b:3c:4d:5e \
-         Authorization: Bearer abcDEF123456ghiJKL789 {JWT} AKIAIOSFODNN7EXAMPLE https://u:p4ss@x.example.org/ \
+         Authorization: Bearer abcDEF123456ghiJKL789 {JWT} AKIA2JVQ5RZ7HXKM4TNW https://u:p4ss@x.example.org/ \
          ghp_16C7e42F292c6912E7710c838347Ae178B4a sk_live_4eC39HqLyjWDarjtT1zdp7dc xoxb-123456789012-1234567890123-AbCdEf \
          iban DE89370400440532013000 ssn 123-45-6789 tel (555) 234-5678 +44 20 7946 0958 pwd = s3cret\n{key}\n"
     );
@@ -454,7 +454,7 @@ fn findings_do_not_depend_on_block_alignment() {
         "[10.e k.e\n2015Ti0yLTM0M4M\0\0\0ttoriee xoxe.xoxp-1-0yLTM0M4Mxe.xoxp-1-0yTM0M4M",
         "Jun 3020:xoxp-1-38kvj10o\u{fffd}\u{fffd}e.xoxp-1-i-i380vd token xoxp-1-i-i380vd\n",
         "host a.b-c.d.example.com mac 00:1a:2b:3c:4d:5e ip 10.1.2.3 v1.2.3.4 x.12:34:56:78:9a:bc\n",
-        "node.ghp_U8JZpDE0iGXlD6gNCFbaEPFjbD0kH8Oool8D.AKIAIOSFODNN7EXAMPLE-xoxb-51351043345-Lzwmto5IMVb8UK36MghZYMEi\n",
+        "node.ghp_U8JZpDE0iGXlD6gNCFbaEPFjbD0kH8Oool8D.AKIA2JVQ5RZ7HXKM4TNW-xoxb-51351043345-Lzwmto5IMVb8UK36MghZYMEi\n",
     ];
     for line in lines {
         let text = line.repeat(3);

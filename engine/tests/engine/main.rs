@@ -16,6 +16,7 @@ mod catalog;
 mod config;
 mod fuzz_targets;
 mod memory;
+mod peer_suites;
 mod properties;
 mod purity;
 mod real_logs;

@@ -116,7 +116,7 @@ fn style_outputs() {
             "token ghp_**** ok",
         ),
         (
-            "key AKIAIOSFODNN7EXAMPLE ok",
+            "key AKIA2JVQ5RZ7HXKM4TNW ok",
             Style::Partial,
             "key AKIA**** ok",
         ),
@@ -308,4 +308,30 @@ fn partial_never_joins_its_neighbours_into_a_new_value() {
     );
     assert_eq!(out, "peer fe80::[Email] and fe80:**** up\n");
     assert!(engine.scan(&out).is_empty(), "{out}");
+}
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/jwt-chain-next-to-a-tag`): in a
+/// chain of JWT-shaped parts the last three were taken for a JWT, so redaction cut the chain
+/// and what was left beside the tag (`eyJhIjozfQ.f1J9.[JWT]`) rescanned as a new JWT. A JWT is
+/// a whole dotted token: the chain holds none, and a real one beside it is still found.
+#[test]
+fn redaction_does_not_cut_a_chain_into_a_new_jwt() {
+    let engine = Engine::with_defaults();
+    let chain = "eyJhIjozfQ.f1J9.eyJjIjozfQ.hxnT.";
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+    let text = format!("{chain}\nsession {chain} token {jwt} end\n");
+    let found = engine.scan(&text);
+    let ids: Vec<_> = found
+        .iter()
+        .map(|f| (f.kind.id(), f.value(&text)))
+        .collect();
+    assert_eq!(ids, vec![("jwt", jwt)]);
+    for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+        let out = apply(
+            &text,
+            &Redactor::new(&engine, style, [0; 32]).plan(&text, &found),
+        );
+        assert!(engine.scan(&out).is_empty(), "{style:?}: {out}");
+        assert!(out.contains(chain), "{style:?}: {out}");
+    }
 }

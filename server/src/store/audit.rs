@@ -521,7 +521,7 @@ mod tests {
         let bad = [
             json!({"v": "alice@example.com"}),
             json!({"v": "10.1.2.3"}),
-            json!({"v": "AKIAIOSFODNN7EXAMPLE"}),
+            json!({"v": "AKIA2JVQ5RZ7HXKM4TNW"}),
             json!({"v": "password=hunter2"}),
             json!({"v": "A1".repeat(32)}),
             json!({"v": "x".repeat(65)}),

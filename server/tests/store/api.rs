@@ -521,7 +521,7 @@ fn audit_is_append_only_and_refuses_values() {
         json!({"email": "bob@example.com"}),
         json!({"ip": "10.0.0.1"}),
         json!({"token": "ghp_AbCdEf0123456789"}),
-        json!({"aws": "AKIAIOSFODNN7EXAMPLE"}),
+        json!({"aws": "AKIA2JVQ5RZ7HXKM4TNW"}),
         json!({"host": "db01.internal"}),
         json!({"ipv6": "fe80::1"}),
         json!({"nested": {"v": ["ok", "Hunter2!"]}}),
