@@ -23,7 +23,18 @@ impl Scan<'_, '_> {
         // `1.2.3.4.5`, `10.0.0.1-beta`; but `10.0.0.1-10.0.0.9` is a range of two addresses,
         // and in a dash-separated identifier the address is one field of several
         // (`BP-1347369012-10.190.173.170-1444972147527`, an HDFS block pool).
-        if nx == b'.' && glued_next(at(b, end + 1))
+        // A reverse-DNS name that starts with the address: the address is found, unless the
+        // whole name stands where a host name does (`rhost=62.99.164.82.sh.…`), where the host
+        // name detector takes all of it.
+        let rdns = if nx == b'.' {
+            reverse_dns_suffix(b, end + 1)
+        } else {
+            None
+        };
+        if rdns.is_some_and(|e| host_position(b, s, e)) {
+            return;
+        }
+        if nx == b'.' && glued_next(at(b, end + 1)) && rdns.is_none()
             || nx == b'-'
                 && glued_next(at(b, end + 1))
                 && parse_ipv4(b, end + 1).is_none()
@@ -185,6 +196,37 @@ impl Scan<'_, '_> {
             self.push(PiiType::Hostname, s, e);
         }
     }
+}
+
+/// After `a.b.c.d.`, the rest of a host name that ends in a top-level domain
+/// (`62.99.164.82.sh.interxion.inode.at`, `5.36.59.76.dynamic-dsl-ip.omantel.net.om`): an ISP's
+/// reverse-DNS name that starts with the client's address. The address in it is the client's,
+/// found like any other. Returns the end of the name. `1.2.3.4.Final`, `10.0.0.1.txt` end in no TLD. Bounded to a host
+/// name's 253 bytes.
+fn reverse_dns_suffix(b: &[u8], i: usize) -> Option<usize> {
+    if !at(b, i).is_ascii_alphabetic() {
+        return None;
+    }
+    let lim = b.len().min(i + 253);
+    let mut k = i;
+    let mut label = i;
+    let mut dots = 0;
+    while k < lim && (b[k].is_ascii_alphanumeric() || b[k] == b'-' || b[k] == b'.') {
+        if b[k] == b'.' {
+            if k == label || !alnum(at(b, k + 1)) {
+                break;
+            }
+            dots += 1;
+            label = k + 1;
+        }
+        k += 1;
+    }
+    count(k - i);
+    // The name ends here: not glued to more of a token (`…inode.at_x`, `…net/path` is fine).
+    if k == lim || matches!(at(b, k), b'_' | b'@') {
+        return None;
+    }
+    (dots >= 1 && is_tld(&b[label..k])).then_some(k)
 }
 
 /// Is the dash-separated field at `i` a number (`-1444972147527`, `-0`), ending the
@@ -858,6 +900,9 @@ mod tests {
         (PiiType::Ipv6, "bad prefix 2001:db8::/9999", "2001:db8::"),
         (PiiType::Ipv4, "Adding block pool BP-1347369012-10.190.173.170-1444972147527", "10.190.173.170"),
         (PiiType::Ipv4, "text::ffff:192.0.2.1", "192.0.2.1"),
+        (PiiType::Ipv4, "Did not receive identification string from 62.99.164.82 (62.99.164.82.sh.interxion.inode.at)", "62.99.164.82"),
+        (PiiType::Hostname, "rhost=68.143.156.89.nw.nuvox.net user=x", "68.143.156.89.nw.nuvox.net"),
+        (PiiType::Hostname, "from 5.36.59.76.dynamic-dsl-ip.omantel.net.om.", "5.36.59.76.dynamic-dsl-ip.omantel.net.om"),
         (PiiType::MacAddress, "hw 00:1a:2b:3c:4d:5e up", "00:1a:2b:3c:4d:5e"),
         (PiiType::MacAddress, "Gi0/1 5254.00d8.c3cf DYNAMIC", "5254.00d8.c3cf"),
         (PiiType::MacAddress, "Cisco MAC: 0012.3456.789A", "0012.3456.789A"),
@@ -911,6 +956,7 @@ mod tests {
         "::ffff:256.0.0.1 ::ffff:192.168.1 2001:db8::256.1.1.1",
         "serial 2019.0101.1234 and 0000.0000.0000 and ffff.ffff.ffff",
         "build 10.0.0.1-beta and 1.2.3.4-rc1",
+        "jboss 10.1.2.3.Final and 10.0.0.1.txt and 1.2.3.4.sh_x and 9.8.7.6.example",
         "std::cout MyClass::toString ::: Port 80:443 Ratio 1:2:3:4",
     ];
 
