@@ -145,6 +145,9 @@ impl Scan<'_, '_> {
             || !at(b, we + 1).is_ascii_hexdigit()
             || !b[ws].is_ascii_alphabetic()
             || b[ws..we].iter().all(u8::is_ascii_hexdigit)
+            // `foo2001:db8::10.0.0.1`: a label ending in three hex digits or more is the first
+            // group of an address glued to a word, not an interface (`en0`, `eth10`).
+            || b[ws..we].iter().rev().take_while(|c| c.is_ascii_hexdigit()).count() > 2
             || glued(before(b, ws))
             || matches!(before(b, ws), b':' | b'.' | b'-' | b'_')
         {
@@ -900,6 +903,7 @@ mod tests {
         (PiiType::Ipv6, "bad prefix 2001:db8::/9999", "2001:db8::"),
         (PiiType::Ipv4, "Adding block pool BP-1347369012-10.190.173.170-1444972147527", "10.190.173.170"),
         (PiiType::Ipv4, "text::ffff:192.0.2.1", "192.0.2.1"),
+        (PiiType::Ipv4, "foo2001:db8::10.0.0.1", "10.0.0.1"),
         (PiiType::Ipv4, "Did not receive identification string from 62.99.164.82 (62.99.164.82.sh.interxion.inode.at)", "62.99.164.82"),
         (PiiType::Hostname, "rhost=68.143.156.89.nw.nuvox.net user=x", "68.143.156.89.nw.nuvox.net"),
         (PiiType::Hostname, "from 5.36.59.76.dynamic-dsl-ip.omantel.net.om.", "5.36.59.76.dynamic-dsl-ip.omantel.net.om"),
@@ -953,6 +957,7 @@ mod tests {
         "ranges 2001:db8::/32 fe80::/10 ::/0 ::1/128 ::ffff:192.168.1.0/96",
         "2001::db8::1 and 2001::25de::cade and 684D:1111:222:3333:4444:5555:77",
         "text2001:db8::1 and 12345:db8::1 and fe80::1text and gggg:hhhh::1234",
+        "label foo2001:db8::fe80:1 and bar2001:db8:1:2::7",
         "::ffff:256.0.0.1 ::ffff:192.168.1 2001:db8::256.1.1.1",
         "serial 2019.0101.1234 and 0000.0000.0000 and ffff.ffff.ffff",
         "build 10.0.0.1-beta and 1.2.3.4-rc1",
