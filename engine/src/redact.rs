@@ -224,6 +224,8 @@ fn partial(kind: &Kind, v: &str) -> String {
             let sep = &v[2..3];
             format!("{}{sep}**{sep}**{sep}**", &v[..8])
         }
+        // Cisco's dotted form keeps the same vendor prefix: `5254.00**.****`.
+        Partial::Mac if v.len() == 14 => format!("{}**.****", &v[..7]),
         Partial::Mac => STARS.to_owned(),
         Partial::Hostname => match v.rsplit_once('.') {
             Some((head, tld)) => {

@@ -24,49 +24,99 @@ pub fn luhn_ok(s: &[u8]) -> bool {
     n > 0 && sum.is_multiple_of(10)
 }
 
-/// Does a digit string (no separators) carry a known card brand prefix with a length that brand
-/// issues? Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay.
+/// Does a digit string (no separators) carry a known card brand prefix (IIN range) with a length
+/// that brand issues? Visa, Mastercard (51–55 and the 2-series), Amex, Discover, JCB, Diners,
+/// UnionPay, Maestro, Mir, RuPay, Dankort, UATP, Elo, Hipercard, Troy and Verve. The Luhn check
+/// is the caller's.
 pub fn card_brand_ok(d: &[u8]) -> bool {
     let len = d.len();
+    if !(13..=19).contains(&len) {
+        return false;
+    }
     let p = |k: usize| -> u32 {
         d[..k]
             .iter()
             .fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'))
     };
-    if len < 13 {
-        return false;
-    }
+    let (p2, p3, p4, p6) = (p(2), p(3), p(4), p(6));
     match d[0] {
+        // UATP (airline cards): 15 digits starting with 1.
+        b'1' => len == 15,
+        // Visa (and the Visa-range co-brands: Elo 4011 78…, Dankort 4571).
         b'4' => matches!(len, 13 | 16 | 19),
-        b'5' => (51..=55).contains(&p(2)) && len == 16,
-        b'2' => (2221..=2720).contains(&p(4)) && len == 16,
+        b'5' => {
+            // Mastercard.
+            if (51..=55).contains(&p2) {
+                return len == 16;
+            }
+            // Dankort 5019; Maestro 5018, 5020, 5038, 5893; Verve 5060 99–5061 98 and
+            // 5078 65–5079 64; RuPay 508; Elo 5041 75, 5066 99–5067 78, 509.
+            if p4 == 5019 {
+                return len == 16;
+            }
+            if matches!(p4, 5018 | 5020 | 5038 | 5893) {
+                return (13..=19).contains(&len);
+            }
+            if (506_099..=506_198).contains(&p6) || (507_865..=507_964).contains(&p6) {
+                return matches!(len, 16 | 18 | 19);
+            }
+            if p3 == 508 || p3 == 509 || p6 == 504_175 || (506_699..=506_778).contains(&p6) {
+                return len == 16;
+            }
+            false
+        }
+        b'2' => {
+            // Mastercard 2-series; Mir 2200–2204.
+            if (2221..=2720).contains(&p4) {
+                return len == 16;
+            }
+            (2200..=2204).contains(&p4) && (16..=19).contains(&len)
+        }
         b'3' => {
-            let p2 = p(2);
             if p2 == 34 || p2 == 37 {
                 return len == 15;
             }
-            if (3528..=3589).contains(&p(4)) {
+            if (3528..=3589).contains(&p4) {
                 return (16..=19).contains(&len);
             }
-            if (300..=305).contains(&p(3)) || p2 == 36 || p2 == 38 || p2 == 39 {
+            // Hipercard 3841 00, 3841 40, 3841 60.
+            if matches!(p6, 384_100 | 384_140 | 384_160) {
+                return (16..=19).contains(&len);
+            }
+            if (300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39 {
                 return (14..=19).contains(&len);
             }
             false
         }
         b'6' => {
-            if p(4) == 6011 || (644..=649).contains(&p(3)) || p(2) == 65 {
+            // Discover (and Troy/Elo/Verve/RuPay inside 65), UnionPay 62.
+            if p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || p2 == 62 {
                 return (16..=19).contains(&len);
             }
-            if p(2) == 62 {
+            // Maestro 6304, 6390, 6759, 6761–6763; Hipercard 6062 82; RuPay 60 (6069–6079);
+            // Elo 6277 80, 6362 97, 6363 68.
+            if matches!(p4, 6304 | 6390 | 6759 | 6761..=6763) {
+                return (13..=19).contains(&len);
+            }
+            if p6 == 606_282
+                || (6069..=6079).contains(&p4)
+                || matches!(p6, 627_780 | 636_297 | 636_368)
+            {
                 return (16..=19).contains(&len);
             }
             false
         }
+        // UnionPay 81 (8100–8171) and RuPay 81/82.
+        b'8' => (81..=82).contains(&p2) && (16..=19).contains(&len),
+        // Troy 9792.
+        b'9' => p4 == 9792 && len == 16,
         _ => false,
     }
 }
 
-/// IBAN length per country (ISO 13616 registry).
+/// IBAN length per country: every country of SWIFT's IBAN registry (ISO 13616), including the
+/// recent additions (Burundi, Djibouti, Falklands, Honduras, Libya, Mongolia, Nicaragua, Oman,
+/// Russia, Sudan, Somalia, Yemen).
 pub fn iban_len(cc: &[u8]) -> Option<usize> {
     const T: &[(&[u8; 2], usize)] = &[
         (b"AD", 24),
@@ -78,6 +128,7 @@ pub fn iban_len(cc: &[u8]) -> Option<usize> {
         (b"BE", 16),
         (b"BG", 22),
         (b"BH", 22),
+        (b"BI", 27),
         (b"BR", 29),
         (b"BY", 28),
         (b"CH", 21),
@@ -85,12 +136,14 @@ pub fn iban_len(cc: &[u8]) -> Option<usize> {
         (b"CY", 28),
         (b"CZ", 24),
         (b"DE", 22),
+        (b"DJ", 27),
         (b"DK", 18),
         (b"DO", 28),
         (b"EE", 20),
         (b"EG", 29),
         (b"ES", 24),
         (b"FI", 18),
+        (b"FK", 18),
         (b"FO", 18),
         (b"FR", 27),
         (b"GB", 22),
@@ -99,6 +152,7 @@ pub fn iban_len(cc: &[u8]) -> Option<usize> {
         (b"GL", 18),
         (b"GR", 27),
         (b"GT", 28),
+        (b"HN", 28),
         (b"HR", 21),
         (b"HU", 28),
         (b"IE", 22),
@@ -115,15 +169,19 @@ pub fn iban_len(cc: &[u8]) -> Option<usize> {
         (b"LT", 20),
         (b"LU", 20),
         (b"LV", 21),
+        (b"LY", 25),
         (b"MC", 27),
         (b"MD", 24),
         (b"ME", 22),
         (b"MK", 19),
+        (b"MN", 20),
         (b"MR", 27),
         (b"MT", 31),
         (b"MU", 30),
+        (b"NI", 28),
         (b"NL", 18),
         (b"NO", 15),
+        (b"OM", 23),
         (b"PK", 24),
         (b"PL", 28),
         (b"PS", 29),
@@ -131,12 +189,15 @@ pub fn iban_len(cc: &[u8]) -> Option<usize> {
         (b"QA", 29),
         (b"RO", 24),
         (b"RS", 22),
+        (b"RU", 33),
         (b"SA", 24),
         (b"SC", 31),
+        (b"SD", 18),
         (b"SE", 24),
         (b"SI", 19),
         (b"SK", 24),
         (b"SM", 27),
+        (b"SO", 23),
         (b"ST", 25),
         (b"SV", 28),
         (b"TL", 23),
@@ -146,6 +207,7 @@ pub fn iban_len(cc: &[u8]) -> Option<usize> {
         (b"VA", 22),
         (b"VG", 24),
         (b"XK", 20),
+        (b"YE", 30),
     ];
     T.iter().find(|(c, _)| &c[..] == cc).map(|&(_, l)| l)
 }

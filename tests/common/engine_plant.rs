@@ -175,11 +175,17 @@ pub fn ssn(r: &mut Rng) -> String {
             break a;
         }
     };
-    format!("{area:03}-{:02}-{:04}", r.range(1, 99), r.range(1, 9999))
+    // Dashed, dotted, spaced, or nine digits (planted after an `ssn` label).
+    let sep = r.word(&["-", "-", ".", " ", ""]);
+    format!(
+        "{area:03}{sep}{:02}{sep}{:04}",
+        r.range(1, 99),
+        r.range(1, 9999)
+    )
 }
 
 pub fn bad_ssn(r: &mut Rng) -> String {
-    match r.below(4) {
+    let v = match r.below(4) {
         0 => format!("000-{:02}-{:04}", r.range(1, 99), r.range(1, 9999)),
         1 => format!("666-{:02}-{:04}", r.range(1, 99), r.range(1, 9999)),
         2 => format!(
@@ -189,7 +195,10 @@ pub fn bad_ssn(r: &mut Rng) -> String {
             r.range(1, 9999)
         ),
         _ => format!("{:03}-00-{:04}", r.range(1, 665), r.range(1, 9999)),
-    }
+    };
+    // The same invalid numbers dotted or spaced.
+    let sep = r.word(&["-", ".", " "]);
+    v.replace('-', sep)
 }
 
 pub fn phone(r: &mut Rng) -> String {

@@ -551,6 +551,8 @@ impl<'a, 'r> Scan<'a, 'r> {
         if first.is_ascii_digit() {
             if matches!(next, b':' | b'-') {
                 self.hexish(ws, we, next);
+            } else if next == b'.' && we - ws == 4 {
+                self.mac_dotted(ws);
             }
             if all_digits {
                 self.numeric(ws, we);
@@ -598,6 +600,8 @@ impl<'a, 'r> Scan<'a, 'r> {
                 self.key_word(we);
             } else if we - ws == 4 && &b[ws..we] == b"xoxe" {
                 self.slack_config(ws);
+            } else if we - ws == 4 {
+                self.mac_dotted(ws);
             }
             self.host_start(ws);
         } else if next == b'?' || next == b'>' {
@@ -660,6 +664,9 @@ impl<'a, 'r> Scan<'a, 'r> {
         let b = self.b;
         let wl = we - ws;
         if wl > 4 || !b[ws..we].iter().all(u8::is_ascii_hexdigit) {
+            if next == b':' {
+                self.ipv6_after_label(ws, we);
+            }
             return;
         }
         // `18:01:47` followed by anything but another group is a time, not an address.

@@ -20,15 +20,29 @@ impl Scan<'_, '_> {
         if glued_next(nx) || nx == b'[' || nx == b'_' {
             return;
         }
-        // `1.2.3.4.5`, `10.0.0.1-beta`; but `10.0.0.1-10.0.0.9` is a range of two addresses.
-        if nx == b'.' && glued_next(at(b, end + 1))
-            || nx == b'-' && glued_next(at(b, end + 1)) && parse_ipv4(b, end + 1).is_none()
+        // `1.2.3.4.5`, `10.0.0.1-beta`; but `10.0.0.1-10.0.0.9` is a range of two addresses,
+        // and in a dash-separated identifier the address is one field of several
+        // (`BP-1347369012-10.190.173.170-1444972147527`, an HDFS block pool).
+        // A reverse-DNS name that starts with the address: the address is found, unless the
+        // whole name stands where a host name does (`rhost=62.99.164.82.sh.…`), where the host
+        // name detector takes all of it.
+        let rdns = if nx == b'.' {
+            reverse_dns_suffix(b, end + 1)
+        } else {
+            None
+        };
+        if rdns.is_some_and(|e| host_position(b, s, e)) {
+            return;
+        }
+        if nx == b'.' && glued_next(at(b, end + 1)) && rdns.is_none()
+            || nx == b'-'
+                && glued_next(at(b, end + 1))
+                && parse_ipv4(b, end + 1).is_none()
+                && !(p == b'-' && dash_field_is_number(b, end + 1))
         {
             return;
         }
-        // `0.x` (this network), loopback, multicast/reserved/broadcast and `x.y.z.0` network
-        // addresses (`network 5.5.224.0`) name no host.
-        if oct[0] == 0 || oct[0] == 127 || oct[0] >= 224 || oct[3] == 0 {
+        if !ipv4_names_host(oct) {
             return;
         }
         if nx == b'/' {
@@ -84,6 +98,71 @@ impl Scan<'_, '_> {
         self.push(PiiType::MacAddress, s, e);
     }
 
+    /// Cisco's dotted form: three groups of four hex digits (`5254.00d8.c3cf`).
+    pub(super) fn mac_dotted(&mut self, s: usize) {
+        let b = self.b;
+        if b.len() < s + 14 {
+            return;
+        }
+        let p = before(b, s);
+        if glued(p) || matches!(p, b'.' | b'-' | b':' | b'_' | b'/') {
+            return;
+        }
+        let v = &b[s..s + 14];
+        for (k, &c) in v.iter().enumerate() {
+            let ok = if k == 4 || k == 9 {
+                c == b'.'
+            } else {
+                c.is_ascii_hexdigit()
+            };
+            if !ok {
+                return;
+            }
+        }
+        let e = s + 14;
+        let nx = at(b, e);
+        if alnum(nx) || nx == b'_' || (matches!(nx, b'.' | b'-' | b':') && alnum(at(b, e + 1))) {
+            return;
+        }
+        let hex = v.iter().filter(|&&c| c != b'.');
+        // All digits is a number (`2019.0101.1234`), not an address; all zeros and broadcast
+        // name no interface.
+        if v.iter().all(|&c| c == b'.' || c.is_ascii_digit())
+            || hex.clone().all(|&c| c == b'0')
+            || hex.clone().all(|&c| c == b'f' || c == b'F')
+        {
+            return;
+        }
+        self.push(PiiType::MacAddress, s, e);
+    }
+
+    /// An IPv6 address glued to the label before it (`v6(en0:2607:f140:6000:…)`,
+    /// `addr:fe80::1ff:fe23:4567:890a`): the label is a word with a letter that is no hex digit,
+    /// and the address must be unmistakable (three groups or more).
+    pub(super) fn ipv6_after_label(&mut self, ws: usize, we: usize) {
+        let b = self.b;
+        if we - ws > 12
+            || !at(b, we + 1).is_ascii_hexdigit()
+            || !b[ws].is_ascii_alphabetic()
+            || b[ws..we].iter().all(u8::is_ascii_hexdigit)
+            // `foo2001:db8::10.0.0.1`: a label ending in three hex digits or more is the first
+            // group of an address glued to a word, not an interface (`en0`, `eth10`).
+            || b[ws..we].iter().rev().take_while(|c| c.is_ascii_hexdigit()).count() > 2
+            || glued(before(b, ws))
+            || matches!(before(b, ws), b':' | b'.' | b'-' | b'_')
+        {
+            return;
+        }
+        let s = we + 1;
+        if let Some(a) = parse_ipv6_at(b, s) {
+            if a.groups >= 3 {
+                if let Some(e) = parse_ipv6(b, s) {
+                    self.push(PiiType::Ipv6, s, e);
+                }
+            }
+        }
+    }
+
     pub(super) fn ipv6(&mut self, s: usize) {
         if let Some(e) = parse_ipv6(self.b, s) {
             self.push(PiiType::Ipv6, s, e);
@@ -127,6 +206,44 @@ impl Scan<'_, '_> {
             self.push(PiiType::Hostname, s, e);
         }
     }
+}
+
+/// After `a.b.c.d.`, the rest of a host name that ends in a top-level domain
+/// (`62.99.164.82.sh.interxion.inode.at`, `5.36.59.76.dynamic-dsl-ip.omantel.net.om`): an ISP's
+/// reverse-DNS name that starts with the client's address. The address in it is the client's,
+/// found like any other. Returns the end of the name. `1.2.3.4.Final`, `10.0.0.1.txt` end in no TLD. Bounded to a host
+/// name's 253 bytes.
+fn reverse_dns_suffix(b: &[u8], i: usize) -> Option<usize> {
+    if !at(b, i).is_ascii_alphabetic() {
+        return None;
+    }
+    let lim = b.len().min(i + 253);
+    let mut k = i;
+    let mut label = i;
+    let mut dots = 0;
+    while k < lim && (b[k].is_ascii_alphanumeric() || b[k] == b'-' || b[k] == b'.') {
+        if b[k] == b'.' {
+            if k == label || !alnum(at(b, k + 1)) {
+                break;
+            }
+            dots += 1;
+            label = k + 1;
+        }
+        k += 1;
+    }
+    count(k - i);
+    // The name ends here: not glued to more of a token (`…inode.at_x`, `…net/path` is fine).
+    if k == lim || matches!(at(b, k), b'_' | b'@') {
+        return None;
+    }
+    (dots >= 1 && is_tld(&b[label..k])).then_some(k)
+}
+
+/// Is the dash-separated field at `i` a number (`-1444972147527`, `-0`), ending the
+/// identifier or followed by another field?
+fn dash_field_is_number(b: &[u8], i: usize) -> bool {
+    let j = run(b, i, |c| c.is_ascii_digit());
+    j > i && !alnum(at(b, j)) && at(b, j) != b'.'
 }
 
 /// Parses `a.b.c.d` at `s`; each octet 1–3 digits, ≤ 255, no leading zeros.
@@ -199,20 +316,62 @@ fn word_glued(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
-/// Parses an IPv6 address (full, `::`-compressed, with an embedded IPv4 tail) at `s`.
-pub(super) fn parse_ipv6(b: &[u8], s: usize) -> Option<usize> {
-    let mut i = s;
-    let mut groups = 0usize;
-    let mut nonzero = 0usize;
+/// Does an IPv4 address name a host? Not `0.x` (this network), loopback, multicast, reserved
+/// and broadcast, nor `x.y.z.0` network addresses (`network 5.5.224.0`). The same policy holds
+/// for the IPv4 inside IPv4-mapped and -compatible IPv6 forms (`::ffff:127.0.0.1`).
+pub(super) fn ipv4_names_host(oct: [u8; 4]) -> bool {
+    !(oct[0] == 0 || oct[0] == 127 || oct[0] >= 224 || oct[3] == 0)
+}
+
+/// An IPv6 address in any RFC 4291 / RFC 5952 textual form, as parsed at a position.
+#[derive(Clone, Copy)]
+pub(super) struct V6 {
+    /// End of the address (a `%zone` and a `/prefix` are not part of it).
+    pub end: usize,
+    pub value: u128,
+    /// 16-bit groups written out (an IPv4 tail counts two).
+    pub groups: usize,
+    /// Groups that are not all zeros.
+    pub nonzero: usize,
+    pub compressed: bool,
+    /// Ends in a dotted IPv4 (`::ffff:192.0.2.1`, `64:ff9b::198.51.100.1`).
+    pub v4_tail: bool,
+}
+
+/// Parses the longest IPv6 address at `s`: eight groups, or fewer with one `::`, the last two
+/// of them optionally written as a dotted IPv4. Work is bounded (at most 8 groups of 4 digits).
+pub(super) fn parse_ipv6_at(b: &[u8], s: usize) -> Option<V6> {
+    let mut head = [0u16; 8];
+    let mut tail = [0u16; 8];
+    let (mut nh, mut nt) = (0usize, 0usize);
+    let mut nonzero = 0;
     let mut dc = false;
-    let mut best: Option<(usize, usize, bool)> = None;
-    let mut v4 = false;
+    let mut i = s;
+    let mut best: Option<V6> = None;
+    let value = |head: &[u16; 8], nh: usize, tail: &[u16; 8], nt: usize| -> u128 {
+        let mut v: u128 = 0;
+        for (k, g) in head[..nh].iter().enumerate() {
+            v |= u128::from(*g) << (16 * (7 - k));
+        }
+        for (k, g) in tail[..nt].iter().enumerate() {
+            v |= u128::from(*g) << (16 * (nt - 1 - k));
+        }
+        v
+    };
     if at(b, i) == b':' {
         if at(b, i + 1) != b':' {
             return None;
         }
         dc = true;
         i += 2;
+        best = Some(V6 {
+            end: i,
+            value: 0,
+            groups: 0,
+            nonzero: 0,
+            compressed: true,
+            v4_tail: false,
+        });
     }
     loop {
         let j = run(b, i, |c| c.is_ascii_hexdigit());
@@ -220,63 +379,123 @@ pub(super) fn parse_ipv6(b: &[u8], s: usize) -> Option<usize> {
         if h == 0 {
             break;
         }
-        if at(b, j) == b'.' && groups <= 6 {
+        let total = nh + nt;
+        // A dotted IPv4 as the last 32 bits.
+        if at(b, j) == b'.' && total <= 6 && h <= 3 {
             if let Some((e, oct)) = parse_ipv4(b, i) {
-                groups += 2;
-                if oct != [0, 0, 0, 0] {
-                    nonzero += 2;
+                let hi = u16::from_be_bytes([oct[0], oct[1]]);
+                let lo = u16::from_be_bytes([oct[2], oct[3]]);
+                let (arr, n) = if dc {
+                    (&mut tail, &mut nt)
+                } else {
+                    (&mut head, &mut nh)
+                };
+                arr[*n] = hi;
+                arr[*n + 1] = lo;
+                *n += 2;
+                if hi != 0 || lo != 0 {
+                    nonzero += 1;
                 }
-                v4 = true;
-                i = e;
-                if (dc && groups <= 7) || groups == 8 {
-                    best = Some((i, nonzero, true));
+                if (dc && nh + nt <= 7) || nh + nt == 8 {
+                    best = Some(V6 {
+                        end: e,
+                        value: value(&head, nh, &tail, nt),
+                        groups: nh + nt,
+                        nonzero,
+                        compressed: dc,
+                        v4_tail: true,
+                    });
                 }
-                break;
-            }
-            // Not an IPv4 tail: the group ends the address before a full stop
-            // (`… fe1b:b031.`).
-            if alnum(at(b, j + 1)) {
                 break;
             }
         }
-        if h > 4 || alnum(at(b, j)) {
+        if h > 4 || alnum(at(b, j)) || total >= 8 {
             break;
         }
-        groups += 1;
-        if b[i..j].iter().any(|&c| c != b'0') {
+        let g = b[i..j]
+            .iter()
+            .fold(0u16, |a, &c| (a << 4) | u16::from(hexval(c)));
+        if dc {
+            tail[nt] = g;
+            nt += 1;
+        } else {
+            head[nh] = g;
+            nh += 1;
+        }
+        if g != 0 {
             nonzero += 1;
         }
         i = j;
-        if groups > 8 {
+        let total = nh + nt;
+        if (dc && total <= 7) || (!dc && total == 8) {
+            best = Some(V6 {
+                end: i,
+                value: value(&head, nh, &tail, nt),
+                groups: total,
+                nonzero,
+                compressed: dc,
+                v4_tail: false,
+            });
+        }
+        if at(b, i) != b':' {
             break;
         }
-        if (dc && groups <= 7) || (!dc && groups == 8) {
-            best = Some((i, nonzero, false));
-        }
-        if at(b, i) == b':' {
-            if at(b, i + 1) == b':' {
-                if dc {
-                    break;
-                }
-                dc = true;
-                i += 2;
-                if groups <= 7 {
-                    best = Some((i, nonzero, false));
-                }
-            } else if at(b, i + 1).is_ascii_hexdigit() {
-                i += 1;
-            } else {
+        if at(b, i + 1) == b':' {
+            if dc || total > 7 {
                 break;
             }
+            dc = true;
+            i += 2;
+            best = Some(V6 {
+                end: i,
+                value: value(&head, nh, &tail, nt),
+                groups: total,
+                nonzero,
+                compressed: true,
+                v4_tail: false,
+            });
+        } else if at(b, i + 1).is_ascii_hexdigit() {
+            i += 1;
         } else {
             break;
         }
     }
-    let _ = v4;
-    let (e, nz, mapped) = best?;
+    best
+}
+
+#[inline]
+fn hexval(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => c - b'A' + 10,
+    }
+}
+
+/// Does this IPv6 address name a host? The IPv4 policy, in IPv6 terms: not unspecified (`::`)
+/// nor loopback (`::1`); IPv4-mapped, -translated and -compatible forms
+/// (`::ffff:a.b.c.d`, `::ffff:0:a.b.c.d`, `::a.b.c.d`) follow the policy of their IPv4.
+pub(super) fn ipv6_names_host(v: u128) -> bool {
+    if v <= 1 {
+        return false;
+    }
+    let hi = v >> 32;
+    if hi == 0xffff || hi == 0xffff_0000 || hi == 0 {
+        return ipv4_names_host((v as u32).to_be_bytes());
+    }
+    true
+}
+
+/// Parses an IPv6 address at `s` and applies the policy: hosts only, not ranges (`2001:db8::/32`,
+/// whose host bits are all zero), not hex that merely looks like one. Returns its end; a
+/// `%zone` and a `/prefix` after it stay outside the span.
+pub(super) fn parse_ipv6(b: &[u8], s: usize) -> Option<usize> {
+    let a = parse_ipv6_at(b, s)?;
+    let e = a.end;
     let v = &b[s..e];
-    // Loopback `::1`, unspecified `::`, and text that only looks hex (`add::`) are not hosts.
-    if nz == 0 || (nz < 2 && !mapped) {
+    // Text that only looks hex (`add::`, `be::ef`): a host has two groups that say something,
+    // or is one of the IPv4 forms.
+    if a.nonzero < 2 && !(a.v4_tail && a.nonzero >= 1) {
         return None;
     }
     if !v.iter().any(u8::is_ascii_digit) {
@@ -284,24 +503,45 @@ pub(super) fn parse_ipv6(b: &[u8], s: usize) -> Option<usize> {
     }
     // Eight groups of exactly two hex digits are an EUI-64 / WWN hardware id
     // (`FF:F2:9F:15:1F:72:00:0D`), not an address.
-    if !dc && v.split(|&c| c == b':').all(|g| g.len() == 2) {
+    if !a.compressed && !a.v4_tail && v.split(|&c| c == b':').all(|g| g.len() == 2) {
         return None;
     }
-    let upper = v.iter().any(u8::is_ascii_uppercase);
-    let lower = v.iter().any(u8::is_ascii_lowercase);
-    if upper && lower {
+    // Mixed case in a short form is a word (`Be:ef::1a`); long forms are written both ways.
+    if a.groups < 4 && v.iter().any(u8::is_ascii_uppercase) && v.iter().any(u8::is_ascii_lowercase)
+    {
         return None;
     }
     let nx = at(b, e);
-    if nx == b'_' || nx == b'.' && alnum(at(b, e + 1)) {
+    if alnum(nx) || nx == b'_' || nx == b'.' && alnum(at(b, e + 1)) {
         return None;
     }
-    if alnum(nx) {
+    // More groups after the end (`2001::db8::1`, a ninth group): not an address at all.
+    if nx == b':' && (at(b, e + 1).is_ascii_hexdigit() || at(b, e + 1) == b':') {
         return None;
     }
-    // More groups after what parsed (`2001::db8::1`: a second `::`) make no address.
-    if nx == b':' && (at(b, e + 1) == b':' || at(b, e + 1).is_ascii_hexdigit()) {
+    if !ipv6_names_host(a.value) {
         return None;
+    }
+    // `%zone` then `/prefix`: a prefix whose host bits are all zero is a range.
+    let mut k = e;
+    if nx == b'%' {
+        k = run(b, e + 1, |c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-')
+        });
+    }
+    if at(b, k) == b'/' {
+        let pe = run(b, k + 1, |c| c.is_ascii_digit());
+        if (1..=3).contains(&(pe - k - 1)) && !alnum(at(b, pe)) {
+            let plen: u32 = b[k + 1..pe]
+                .iter()
+                .fold(0u32, |x, &c| x * 10 + u32::from(c - b'0'));
+            if plen <= 128 {
+                let host = if plen == 128 { 0 } else { u128::MAX >> plen };
+                if a.value & host == 0 {
+                    return None;
+                }
+            }
+        }
     }
     Some(e)
 }
@@ -468,6 +708,23 @@ pub(super) fn host_position(b: &[u8], s: usize, e: usize) -> bool {
         if (2..=6).contains(&(pe - e)) && !glued_next(at(b, pe)) && at(b, pe) != b'.' {
             return true;
         }
+        // An scp/rsync target: `backup.example.com:/srv/`, `host.example.com:~/x`.
+        if matches!(at(b, e + 1), b'/' | b'~') && at(b, e + 2) != b'/' {
+            return true;
+        }
+    }
+    if at(b, e) == b'/' && image_reference(b, e) {
+        return true;
+    }
+    // A JSON string value that is a host name: `"authDomain":"acme-prod.firebaseapp.com"`.
+    if before(b, s) == b'"' && at(b, e) == b'"' {
+        let mut k = s - 1;
+        while k > 0 && s - 1 - k < 4 && matches!(b[k - 1], b' ' | b'\t') {
+            k -= 1;
+        }
+        if k >= 2 && b[k - 1] == b':' && b[k - 2] == b'"' {
+            return true;
+        }
     }
     let mut k = e;
     while k - e < 16 && matches!(at(b, k), b' ' | b'\t') {
@@ -533,6 +790,10 @@ pub(super) fn host_position(b: &[u8], s: usize, e: usize) -> bool {
         "dns",
         "ping",
         "ssh",
+        "image",
+        "pull",
+        "push",
+        "registry",
     ];
     // Bounded looks back (a few separators, then at most the length of the longest key), so
     // no byte is walked by more than a few candidates.
@@ -549,14 +810,60 @@ pub(super) fn host_position(b: &[u8], s: usize, e: usize) -> bool {
     if i == s && s > 0 {
         return false;
     }
-    // `db_host=`, `remote-host:`: the last component decides.
+    // `db_host=`, `remote-host:`, `authDomain:`: the last component decides.
     let mut ws = i;
     while ws > 0 && i - ws <= 12 && b[ws - 1].is_ascii_alphabetic() {
         ws -= 1;
     }
     count(s - ws);
     let tail = &b[ws..i];
-    KEYS.iter().any(|k| k.as_bytes().eq_ignore_ascii_case(tail))
+    // `mysql -h db.prod.example.lan`: the short flag of `--host`.
+    if tail == b"h" && ws > 0 && b[ws - 1] == b'-' && !alnum(before(b, ws - 1)) && i < s {
+        return true;
+    }
+    let camel = tail
+        .iter()
+        .rposition(u8::is_ascii_uppercase)
+        .filter(|&k| k > 0 && tail[k - 1].is_ascii_lowercase())
+        .map_or(&tail[..0], |k| &tail[k..]);
+    KEYS.iter().any(|k| {
+        k.as_bytes().eq_ignore_ascii_case(tail) || k.as_bytes().eq_ignore_ascii_case(camel)
+    })
+}
+
+/// After a host name, `/repo/path` then `:tag` or `@sha256:…`: a container image reference
+/// (`registry.acme-corp.com/payments@sha256:…`, `quay.example.io/team/app:1.4`).
+fn image_reference(b: &[u8], slash: usize) -> bool {
+    // Bounded walk (a repository path is at most 255 bytes), so a long run of path-like text
+    // after many host candidates costs each of them at most that much.
+    let lim = b.len().min(slash + 257);
+    let mut pe = slash + 1;
+    while pe < lim
+        && (b[pe].is_ascii_lowercase()
+            || b[pe].is_ascii_digit()
+            || matches!(b[pe], b'.' | b'_' | b'-' | b'/'))
+    {
+        pe += 1;
+    }
+    count(pe - slash);
+    if pe == slash + 1 || pe - slash > 256 {
+        return false;
+    }
+    match at(b, pe) {
+        b'@' => b[pe + 1..].starts_with(b"sha256:"),
+        b':' => {
+            // A tag is at most 128 bytes: the walk stops there.
+            let lim = b.len().min(pe + 130);
+            let mut te = pe + 1;
+            while te < lim && (b[te].is_ascii_alphanumeric() || matches!(b[te], b'.' | b'_' | b'-'))
+            {
+                te += 1;
+            }
+            count(te - pe);
+            te > pe + 1 && te - pe <= 129 && !matches!(at(b, te), b'/' | b'@' | b':')
+        }
+        _ => false,
+    }
 }
 
 pub(super) fn prev_word_is(b: &[u8], s: usize, words: &[&str]) -> bool {
@@ -590,9 +897,9 @@ mod tests {
     const POSITIVES: &[(PiiType, &str, &str)] = &[
         (PiiType::Ipv6, "Server IP: 2400:c401::5054:ff:fe1b:b031.", "2400:c401::5054:ff:fe1b:b031"),
         (PiiType::Ipv6, "at 2001:db8:0:7::1. ok", "2001:db8:0:7::1"),
-        (PiiType::Ipv4, "from 192.168.1.20 port 22", "192.168.1.20"),
         (PiiType::Ipv4, "[client Zk6WTZ_V  208.51.151.210] x", "208.51.151.210"),
         (PiiType::Ipv4, "[client AIzak6WTZ-ylD4KtKn_Sn0DwBmFQRSZEQLAUy_V  208.51.151.210]", "208.51.151.210"),
+        (PiiType::Ipv4, "from 192.168.1.20 port 22", "192.168.1.20"),
         (PiiType::Ipv4, "peer=8.8.8.8:53", "8.8.8.8"),
         (PiiType::Ipv4, "addr 10.0.0.5/24 on eth0", "10.0.0.5"),
         (PiiType::Ipv4, "[173.234.31.186]", "173.234.31.186"),
@@ -600,7 +907,37 @@ mod tests {
         (PiiType::Ipv6, "fe80::1ff:fe23:4567:890a%eth0", "fe80::1ff:fe23:4567:890a"),
         (PiiType::Ipv6, "[2001:0db8:85a3:0000:0000:8a2e:0370:7334]:443", "2001:0db8:85a3:0000:0000:8a2e:0370:7334"),
         (PiiType::Ipv6, "client ::ffff:192.0.2.128 connected", "::ffff:192.0.2.128"),
+        (PiiType::Ipv6, "2345:0425:2CA1:0000:0000:0567:5673:23b5", "2345:0425:2CA1:0000:0000:0567:5673:23b5"),
+        (PiiType::Ipv6, "Server IP: 2400:c401::5054:ff:fe1b:b031.", "2400:c401::5054:ff:fe1b:b031"),
+        (PiiType::Ipv6, "gw 2001:db8::1. next", "2001:db8::1"),
+        (PiiType::Ipv6, "v6(en0:2607:f140:6000:8003::1c)", "2607:f140:6000:8003::1c"),
+        (PiiType::Ipv6, "inet6 addr:fe80::1ff:fe23:4567:890a/64 Scope:Link", "fe80::1ff:fe23:4567:890a"),
+        (PiiType::Ipv6, "fe80::1%eth0/64 up", "fe80::1"),
+        (PiiType::Ipv6, "nat64 64:ff9b::192.0.2.0/96", "64:ff9b::192.0.2.0"),
+        (PiiType::Ipv6, "siit ::ffff:0:192.168.1.1 ok", "::ffff:0:192.168.1.1"),
+        (PiiType::Ipv6, "compat ::10.0.0.1 ok", "::10.0.0.1"),
+        (PiiType::Ipv6, "0:0:0:0:0:FFFF:129.144.52.38", "0:0:0:0:0:FFFF:129.144.52.38"),
+        (PiiType::Ipv6, "SSH to user@2001:db8::1", "2001:db8::1"),
+        (PiiType::Ipv6, "bad prefix 2001:db8::/9999", "2001:db8::"),
+        (PiiType::Ipv4, "Adding block pool BP-1347369012-10.190.173.170-1444972147527", "10.190.173.170"),
+        (PiiType::Ipv4, "text::ffff:192.0.2.1", "192.0.2.1"),
+        (PiiType::Ipv4, "foo2001:db8::10.0.0.1", "10.0.0.1"),
+        (PiiType::Ipv4, "Did not receive identification string from 62.99.164.82 (62.99.164.82.sh.interxion.inode.at)", "62.99.164.82"),
+        (PiiType::Hostname, "rhost=68.143.156.89.nw.nuvox.net user=x", "68.143.156.89.nw.nuvox.net"),
+        (PiiType::Hostname, "from 5.36.59.76.dynamic-dsl-ip.omantel.net.om.", "5.36.59.76.dynamic-dsl-ip.omantel.net.om"),
         (PiiType::MacAddress, "hw 00:1a:2b:3c:4d:5e up", "00:1a:2b:3c:4d:5e"),
+        (PiiType::MacAddress, "Gi0/1 5254.00d8.c3cf DYNAMIC", "5254.00d8.c3cf"),
+        (PiiType::MacAddress, "Cisco MAC: 0012.3456.789A", "0012.3456.789A"),
+        (PiiType::MacAddress, "Physical address is aabb.ccdd.eeff", "aabb.ccdd.eeff"),
+        (PiiType::Hostname, "{\"authDomain\":\"acme-prod.firebaseapp.com\",\"x\":1}", "acme-prod.firebaseapp.com"),
+        (PiiType::Hostname, "{\"server\": \"db01.eu.example.net\"}", "db01.eu.example.net"),
+        (PiiType::Hostname, "mysql -h db.prod.example.lan -u app", "db.prod.example.lan"),
+        (PiiType::Hostname, "psql --host db2.prod.example.lan", "db2.prod.example.lan"),
+        (PiiType::Hostname, "run --hostname=ci-7.example.net", "ci-7.example.net"),
+        (PiiType::Hostname, "pulling registry.acme-corp.com/payments@sha256:9f86d081884c7d65 done", "registry.acme-corp.com"),
+        (PiiType::Hostname, "Back-off pulling quay.example.io/team/api:1.4.2", "quay.example.io"),
+        (PiiType::Hostname, "rsync -av ./dist backup.example.com:/srv/www", "backup.example.com"),
+        (PiiType::Hostname, "scp app.tar deploy@web1.example.org:/tmp/", "web1.example.org"),
         (PiiType::MacAddress, "hw 00-1A-2B-3C-4D-5E up", "00-1A-2B-3C-4D-5E"),
         (PiiType::Hostname, "host=db01.prod.example.com port", "db01.prod.example.com"),
         (PiiType::Hostname, "hostname: web-3.internal", "web-3.internal"),
@@ -635,6 +972,16 @@ mod tests {
         "IOThunderboltSwitch<0>(0x0)::listenerCallback - std::add",
         "at 16:13:38.811 and 12:01:01",
         "SCSI-WWID:01000010:6005-08b4-0001-00c6-0006-3000-003d-0000",
+        "mapped ::ffff:127.0.0.1 and ::ffff:0.0.0.0 and ::ffff:255.255.255.255",
+        "ranges 2001:db8::/32 fe80::/10 ::/0 ::1/128 ::ffff:192.168.1.0/96",
+        "2001::db8::1 and 2001::25de::cade and 684D:1111:222:3333:4444:5555:77",
+        "text2001:db8::1 and 12345:db8::1 and fe80::1text and gggg:hhhh::1234",
+        "label foo2001:db8::fe80:1 and bar2001:db8:1:2::7",
+        "::ffff:256.0.0.1 ::ffff:192.168.1 2001:db8::256.1.1.1",
+        "serial 2019.0101.1234 and 0000.0000.0000 and ffff.ffff.ffff",
+        "build 10.0.0.1-beta and 1.2.3.4-rc1",
+        "jboss 10.1.2.3.Final and 10.0.0.1.txt and 1.2.3.4.sh_x and 9.8.7.6.example",
+        "std::cout MyClass::toString ::: Port 80:443 Ratio 1:2:3:4",
     ];
 
     #[test]

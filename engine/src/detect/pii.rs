@@ -21,7 +21,7 @@ impl Scan<'_, '_> {
             self.host_start(ws);
         }
         if wl == 3 {
-            if next == b'-' {
+            if matches!(next, b'-' | b'.' | b' ') {
                 self.ssn(ws);
             }
             if matches!(next, b'-' | b'.' | b' ' | b')') {
@@ -30,6 +30,9 @@ impl Scan<'_, '_> {
         }
         if wl == 1 && b[ws] == b'1' && matches!(next, b'-' | b'.' | b' ') {
             self.phone_us(ws);
+        }
+        if wl == 9 {
+            self.ssn_labelled(ws, we);
         }
         if (13..=19).contains(&wl) {
             if !matches!(prev, b'-' | b'.' | b'_' | b'+' | b']' | b'*') && card_tail_ok(b, we) {
@@ -61,7 +64,10 @@ impl Scan<'_, '_> {
         }
         let v = &b[s..s + 11];
         let dig = |r: std::ops::Range<usize>| v[r].iter().all(u8::is_ascii_digit);
-        if !(dig(0..3) && v[3] == b'-' && dig(4..6) && v[6] == b'-' && dig(7..11)) {
+        // `078-05-1120`, `078.05.1120`, `078 05 1120`: one separator, used twice.
+        let sep = v[3];
+        let shaped = dig(0..3) && matches!(sep, b'-' | b'.' | b' ') && v[6] == sep;
+        if !(shaped && dig(4..6) && dig(7..11)) {
             return;
         }
         let e = s + 11;
@@ -69,15 +75,50 @@ impl Scan<'_, '_> {
         if glued_next(nx)
             || nx == b'['
             || nx == b'_'
-            || (matches!(nx, b'-' | b'.' | b'/') && alnum(at(b, e + 1)))
+            || (matches!(nx, b'-' | b'.' | b'/' | b':') && alnum(at(b, e + 1)))
         {
             return;
+        }
+        // Spaced or dotted, the groups must stand alone: not one run of a longer list of
+        // numbers (`12 345 67 8901 5`, `1.078.05.1120`).
+        if sep != b'-' {
+            let pp = before(b, s.saturating_sub(1));
+            if (p == b' ' || p == b'.') && s >= 2 && (pp.is_ascii_digit() || pp == b',')
+                || (nx == b' ' || nx == b',') && at(b, e + 1).is_ascii_digit()
+            {
+                return;
+            }
         }
         let num = |r: std::ops::Range<usize>| {
             v[r].iter().fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'))
         };
         if ssn_ok(num(0..3), num(4..6), num(7..11)) {
             self.push(PiiType::Ssn, s, e);
+        }
+    }
+
+    /// Nine digits after an SSN label (`ssn: 078051120`, `social=199446899`,
+    /// `customer_ssn="…"`): without the label a bare run of nine digits is a counter.
+    pub(super) fn ssn_labelled(&mut self, ws: usize, we: usize) {
+        let b = self.b;
+        let p = before(b, ws);
+        let nx = at(b, we);
+        if glued(p)
+            || matches!(p, b'-' | b'.' | b'_' | b'/' | b'+')
+            || glued_next(nx)
+            || nx == b'_'
+            || (matches!(nx, b'-' | b'.' | b'/' | b':') && alnum(at(b, we + 1)))
+            || !ssn_label_before(b, ws)
+        {
+            return;
+        }
+        let d = |r: std::ops::Range<usize>| {
+            b[ws..we][r]
+                .iter()
+                .fold(0u32, |a, &c| a * 10 + u32::from(c - b'0'))
+        };
+        if ssn_ok(d(0..3), d(3..5), d(5..9)) {
+            self.push(PiiType::Ssn, ws, we);
         }
     }
 
@@ -156,9 +197,14 @@ impl Scan<'_, '_> {
         if matches!(p, b'-' | b'.' | b'_' | b'+' | b':' | b'/' | b']' | b'*') {
             return;
         }
-        // (Card-shaped groups inside a grouped IBAN lose to the IBAN: it ranks higher.)
+        // Card-shaped groups inside a grouped IBAN lose to the IBAN (it ranks higher); inside
+        // an IBAN-shaped run whose checksum fails they are no card either.
+        if in_iban_shape(b, s) {
+            return;
+        }
         let sep = at(b, run(b, s, |c| c.is_ascii_digit()));
         let mut ends = [(0usize, 0usize); 19];
+        let mut lens = [0u8; 19];
         let mut ne = 0;
         let mut digits = [0u8; 19];
         let mut nd = 0;
@@ -172,6 +218,7 @@ impl Scan<'_, '_> {
             digits[nd..nd + gl].copy_from_slice(&b[i..j]);
             nd += gl;
             ends[ne] = (j, nd);
+            lens[ne] = gl as u8;
             ne += 1;
             if at(b, j) == sep && at(b, j + 1).is_ascii_digit() {
                 i = j + 1;
@@ -182,12 +229,12 @@ impl Scan<'_, '_> {
         if ne < 2 {
             return;
         }
-        for &(e, nd) in ends[..ne].iter().rev() {
+        for (k, &(e, nd)) in ends[..ne].iter().enumerate().rev() {
             if nd < 13 {
                 break;
             }
             let d = &digits[..nd];
-            if card_brand_ok(d) && luhn_ok(d) && card_tail_ok(b, e) {
+            if card_shape_ok(&lens[..=k]) && card_brand_ok(d) && luhn_ok(d) && card_tail_ok(b, e) {
                 self.push(PiiType::CreditCard, s, e);
                 return;
             }
@@ -205,21 +252,25 @@ impl Scan<'_, '_> {
         let mut buf = [0u8; 34];
         let mut n = 0;
         let mut i = s;
-        let mut grouped = false;
+        // Printed in groups of four, spaced or dashed (`AL47-2121-1009-…`): one separator.
+        let mut sep = 0u8;
         while n < len {
             let c = at(b, i);
             if c.is_ascii_digit() || c.is_ascii_uppercase() {
                 buf[n] = c;
                 n += 1;
                 i += 1;
-            } else if c == b' ' && n % 4 == 0 && n > 0 && (n == 4 || grouped) {
-                grouped = true;
+            } else if matches!(c, b' ' | b'-') && n % 4 == 0 && n > 0 && (n == 4 || sep == c) {
+                sep = c;
                 i += 1;
             } else {
                 return;
             }
         }
-        if alnum(at(b, i)) || at(b, i) == b'_' {
+        if alnum(at(b, i))
+            || at(b, i) == b'_'
+            || (sep == b'-' && at(b, i) == b'-' && alnum(at(b, i + 1)))
+        {
             return;
         }
         if iban_mod97_ok(&buf[..n]) {
@@ -307,6 +358,93 @@ fn email_domain_end(b: &[u8], s: usize) -> Option<usize> {
         || (!last.is_ascii() && !last.iter().any(u8::is_ascii_digit))
         || is_tld(last);
     (labels >= 2 && tld_ok && at(b, e) != b'(').then_some(e)
+}
+
+/// The groupings cards are printed in: fours with a shorter last group (`4-4-4-4`,
+/// `4-4-4-4-3`, `4-4-4-1`), Amex and Diners `4-6-5` and `4-6-4`, UATP `4-5-6`. Other groupings
+/// of digits (`7031 5020 150604 240`, a report line) are lists of numbers.
+fn card_shape_ok(g: &[u8]) -> bool {
+    let (last, head) = g.split_last().expect("at least one group");
+    matches!(g, [4, 6, 5] | [4, 6, 4] | [4, 5, 6])
+        || (head.iter().all(|&x| x == 4) && (1..=4).contains(last))
+}
+
+/// Does a group at `s` continue an IBAN-shaped run: groups of four, spaced or dashed, back to a
+/// country code and two check digits (`DE89 3704 0044 …`, `XX12-3456-…`)? Bounded: an IBAN
+/// has at most eight groups.
+fn in_iban_shape(b: &[u8], s: usize) -> bool {
+    let sep = before(b, s);
+    if !matches!(sep, b' ' | b'-') {
+        return false;
+    }
+    let mut k = s;
+    for _ in 0..8 {
+        if k < 5 || b[k - 1] != sep {
+            return false;
+        }
+        let g = &b[k - 5..k - 1];
+        count(5);
+        if g[0].is_ascii_uppercase()
+            && g[1].is_ascii_uppercase()
+            && g[2].is_ascii_digit()
+            && g[3].is_ascii_digit()
+        {
+            return !alnum(before(b, k - 5));
+        }
+        if !g
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+        {
+            return false;
+        }
+        k -= 5;
+    }
+    false
+}
+
+/// Is the text before `s` an SSN label and its separator (`ssn=`, `SSN#: `, `social: `,
+/// `"user_ssn":"`, `social security number `)? Bounded look-back.
+fn ssn_label_before(b: &[u8], s: usize) -> bool {
+    let mut i = s;
+    while i > 0 && s - i < 5 && matches!(b[i - 1], b' ' | b'\t' | b'=' | b':' | b'#' | b'"' | b'\'')
+    {
+        i -= 1;
+    }
+    if i == s {
+        return false;
+    }
+    let word = |end: usize| {
+        let mut ws = end;
+        while ws > 0 && end - ws < 24 && (b[ws - 1].is_ascii_alphabetic() || b[ws - 1] == b'_') {
+            ws -= 1;
+        }
+        count(end - ws);
+        ws
+    };
+    let ws = word(i);
+    let w = &b[ws..i];
+    let last = w.rsplit(|&c| c == b'_').next().unwrap_or(w);
+    let is = |x: &[u8], k: &str| x.eq_ignore_ascii_case(k.as_bytes());
+    // The last component of `user_ssn`, `userSSN`, `customerSocialSecurityNumber` (a camel-case
+    // suffix starts with a capital; `classn` ends in no label).
+    let ends_ci = |x: &[u8], k: &str| {
+        x.len() >= k.len()
+            && is(&x[x.len() - k.len()..], k)
+            && (x.len() == k.len() || x[x.len() - k.len()].is_ascii_uppercase())
+    };
+    if ends_ci(last, "ssn")
+        || is(last, "social")
+        || ends_ci(last, "socialsecurity")
+        || ends_ci(last, "socialsecuritynumber")
+    {
+        return true;
+    }
+    // `social security number 078051120`, `social security no: …`.
+    if (is(last, "number") || is(last, "no")) && ws >= 2 && b[ws - 1] == b' ' {
+        let ps = word(ws - 1);
+        return is(&b[ps..ws - 1], "security");
+    }
+    false
 }
 
 fn card_tail_ok(b: &[u8], e: usize) -> bool {
@@ -424,6 +562,14 @@ mod tests {
         (PiiType::Phone, "1-800-555-0199 support", "1-800-555-0199"),
         (PiiType::Ssn, "ssn 123-45-6789 on file", "123-45-6789"),
         (PiiType::Ssn, "SSN:078-05-1120", "078-05-1120"),
+        (PiiType::Ssn, "abc 078 05 1123 abc", "078 05 1123"),
+        (PiiType::Ssn, "ssn 078.05.1123.", "078.05.1123"),
+        (PiiType::Ssn, "social=199446899 ok", "199446899"),
+        (PiiType::Ssn, "SSN: 078051120", "078051120"),
+        (PiiType::Ssn, "ssn#078051120", "078051120"),
+        (PiiType::Ssn, "{\"customer_ssn\":\"219099999\"}", "219099999"),
+        (PiiType::Ssn, "userSSN=219099999", "219099999"),
+        (PiiType::Ssn, "Social Security Number: 219099999", "219099999"),
         (PiiType::CreditCard, "card 4111111111111111 charged", "4111111111111111"),
         (PiiType::CreditCard, "card 4111 1111 1111 1111 charged", "4111 1111 1111 1111"),
         (PiiType::CreditCard, "card 5555-5555-5555-4444.", "5555-5555-5555-4444"),
@@ -437,6 +583,20 @@ mod tests {
         (PiiType::Iban, "iban DE89 3704 0044 0532 0130 00 ok", "DE89 3704 0044 0532 0130 00"),
         (PiiType::Iban, "GB29NWBK60161331926819", "GB29NWBK60161331926819"),
         (PiiType::Iban, "to FR1420041010050500013M02606.", "FR1420041010050500013M02606"),
+        (PiiType::Iban, "Dash as iban separator: AL47-2121-1009-0000-0002-3569-8741", "AL47-2121-1009-0000-0002-3569-8741"),
+        (PiiType::Iban, "ly LY83002048000020100120361 ok", "LY83002048000020100120361"),
+        (PiiType::Iban, "LY83 0020 4800 0020 1001 2036 1", "LY83 0020 4800 0020 1001 2036 1"),
+        (PiiType::CreditCard, "uatp 122000000000003", "122000000000003"),
+        (PiiType::CreditCard, "dankort 5019717010103742", "5019717010103742"),
+        (PiiType::CreditCard, "maestro 6759649826438453", "6759649826438453"),
+        (PiiType::CreditCard, "maestro 6759 6498 2643 8453.", "6759 6498 2643 8453"),
+        (PiiType::CreditCard, "mir 2200000000000004 ok", "2200000000000004"),
+        (PiiType::CreditCard, "rupay 6070000000000002", "6070000000000002"),
+        (PiiType::CreditCard, "elo 6362970000457013", "6362970000457013"),
+        (PiiType::CreditCard, "hipercard 6062826786276634", "6062826786276634"),
+        (PiiType::CreditCard, "troy 9792000000000003", "9792000000000003"),
+        (PiiType::CreditCard, "verve 5061000000000005", "5061000000000005"),
+        (PiiType::CreditCard, "unionpay 8100000000000002", "8100000000000002"),
     ];
 
     /// Lines that must produce no finding of any type.
@@ -454,7 +614,18 @@ mod tests {
         "elapsed 00:01:02.345 (3h 4m 5s)",
         "id 000-12-3456 x 666-12-3456 y 912-34-5678 z 123-00-4567 w 123-45-0000",
         "phone 5552345678 bare digits",
+        "counter 078051120 and id=219099999 and ssn=000123456 ssn=666123456 ssn=900123456",
+        "ssn=078001120 ssn=078050000 ssn=0780511201 ssn=07805112 ssn=078051120-1",
+        "078 00 1123 and 693-09.4444 and 078-05 1123",
+        "sizes 12 345 67 8901 5 and 1.078.05.1120 and 078.05.1120.4",
+        "lesson 219099999 and classn=219099999",
+        "v 078 05 1123 9",
         "IBAN DE89370400440532013001 bad checksum",
+        "IBAN DE89 3704 0044 0532 0130 01 bad, XX89 6759 6498 2643 8453 shaped",
+        "AL47-2121-1009-0000-0002-3569-8742 and AL47 2121-1009-0000-0002-3569-8741",
+        "uatp 122000000000004 and 1220000000000036 and troy 9792000000000002",
+        "20171223-22:15:43:679|Step_StandReportReceiver|30002312|REPORT : 7031 5020 150604 240",
+        "maestro 6759649826438454 and dankort 5019717010103743 and 7000000000000005",
     ];
 
     #[test]

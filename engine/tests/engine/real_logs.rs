@@ -205,6 +205,21 @@ fn corpus_true_positives() {
         PiiType::Hostname,
         2,
     );
+    // A reverse-DNS name that starts with the client's address, outside a host position:
+    // the address in it is found (`(62.99.164.82.sh.interxion.inode.at)`).
+    check(
+        "Linux_2k",
+        r"\((\d+\.\d+\.\d+\.\d+)\.[a-z][a-z.-]+\.[a-z]+\)",
+        PiiType::Ipv4,
+        20,
+    );
+    // HDFS block pools: the address is one field of the id.
+    check(
+        "Hadoop_2k",
+        r"BP-\d+-(\d+\.\d+\.\d+\.\d+)-\d+",
+        PiiType::Ipv4,
+        5,
+    );
     check(
         "Linux_2k",
         r"rhost=(\d+\.\d+\.\d+\.\d+)\s",
