@@ -2,10 +2,12 @@
 # Every test of TFTSR: Rust unit + integration tests (engine, CLI, store, language server over
 # stdio), the Python package and its Spark job (python/test.sh), the editor end-to-end tests
 # (Neovim, Emacs, pytest-lsp profiles, VS Code via code-server), and the VS Code extension's
-# lint/typecheck/unit tests/packaging.
+# lint/typecheck/unit tests/packaging, and the packaged .vsix (release binary inside) installed
+# into code-server with no setting (scripts/vsix-e2e.sh).
 # Installs what it needs (apt/pip/npm, idempotently). Exit non-zero on any failure.
 # Usage: scripts/test.sh            everything
-#        TFTSR_SKIP_VSCODE=1 scripts/test.sh   everything but the browser-driven VS Code run
+#        TFTSR_SKIP_VSCODE=1 scripts/test.sh   everything but the browser-driven VS Code runs
+#        TFTSR_SKIP_VSIX=1 scripts/test.sh     everything but the packaged .vsix (its release build)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -33,6 +35,11 @@ clients=(nvim emacs pytest-lsp)
 [ "${TFTSR_SKIP_VSCODE:-0}" = 1 ] || clients+=(vscode)
 step "vscode-extension: lint, typecheck, unit tests, package" bash vscode-extension/test.sh
 step "editor e2e (${clients[*]})" bash tests/e2e/run.sh "${clients[@]}"
+# A new user's path: the release binary (vendored OpenSSL; cargo reuses it when up to date) packed
+# into dist/tftsr-linux-x64.vsix, installed into code-server with nothing configured, findings shown.
+if [ "${TFTSR_SKIP_VSCODE:-0}" != 1 ] && [ "${TFTSR_SKIP_VSIX:-0}" != 1 ]; then
+  step "packaged .vsix: release build, package, install, diagnostics (scripts/vsix-e2e.sh)" bash scripts/vsix-e2e.sh
+fi
 
 echo
 [ $fail -gt 0 ] && echo "failed suites: ${failed[*]}"
