@@ -14,7 +14,7 @@ use super::engines::Scanner;
 use super::input::{self, Source, StreamOptions, StreamStats};
 use crate::engine::redact::{Redactor, Style};
 use crate::engine::Kind;
-use crate::store::{LogFile, NewLogFile, NewPiiSpan, Store, StoreError};
+use crate::store::{AttachOptions, LogFile, NewLogFile, NewPiiSpan, Store, StoreError};
 
 /// How to attach.
 pub struct AttachJob<'a> {
@@ -77,6 +77,17 @@ pub fn attach(
     input: AttachInput<'_>,
     job: &AttachJob<'_>,
 ) -> Result<Attached, AttachError> {
+    attach_with(store, issue_id, input, job, &AttachOptions::default())
+}
+
+/// `attach` with the store's options (`keep_values: false`: no original value is ever stored).
+pub fn attach_with(
+    store: &Store,
+    issue_id: &str,
+    input: AttachInput<'_>,
+    job: &AttachJob<'_>,
+    opts: &AttachOptions,
+) -> Result<Attached, AttachError> {
     // Fail on an unknown id before the (possibly long) scan.
     store.get_issue(issue_id)?;
     let (file_name, file_path, found, (content_hash, size)) = match input {
@@ -102,7 +113,7 @@ pub fn attach(
             (name, path, found, hash)
         }
     };
-    let log_file = store.attach_log(
+    let log_file = store.attach_log_with(
         issue_id,
         NewLogFile {
             mime_type: Some(mime_for(Path::new(&file_name)).into()),
@@ -112,6 +123,7 @@ pub fn attach(
             file_size: size as i64,
             spans: found.spans,
         },
+        opts,
     )?;
     Ok(Attached {
         log_file,

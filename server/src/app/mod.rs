@@ -8,11 +8,14 @@
 //! - `redact`: redacting an input into a stream or an atomically written file;
 //! - `output`: atomic file output (temp file, fsync, rename, permissions);
 //! - `attach`: attaching a log to an issue;
-//! - `keys`: opening the store, the secret a redaction style needs.
+//! - `keys`: opening the store, the secret a redaction style needs;
+//! - `incident`: the incident workflow (attach with the cleaned copy, finalize, status, 5-Whys,
+//!   audit filters and verification).
 
 pub mod attach;
 pub mod config;
 pub mod engines;
+pub mod incident;
 pub mod input;
 pub mod keys;
 pub mod output;

@@ -4,13 +4,15 @@ use std::convert::Infallible;
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::confirm::confirm;
 use super::db::open_store;
 use super::select::Selection;
-use crate::app::attach::{self, AttachInput, AttachJob};
+use crate::app::attach::AttachJob;
+use crate::app::incident;
 use crate::app::input::Source;
 use crate::app::keys;
 use crate::engine::redact::Style;
-use crate::store::{Issue, IssueFilter, IssueUpdate, NewIssue};
+use crate::store::{Issue, IssueUpdate, NewIssue};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
@@ -24,10 +26,35 @@ pub enum Command {
     Update(UpdateArgs),
     /// Full-text search over titles and descriptions, best match first (bm25)
     Search(SearchArgs),
-    /// Scan a log and attach it, with its findings, to an incident
+    /// Scan a log and attach it to an incident: its findings and its cleaned (redacted) copy
     Attach(AttachArgs),
+    /// Clear the original values of every attached log of an incident (all logs or none)
+    Finalize(IdArgs),
+    /// Move an incident along open → investigating → resolved → closed (reopening allowed)
+    Status(StatusArgs),
     /// Delete an incident with its logs and findings (the audit trail keeps a record)
-    Delete(IdArgs),
+    Delete(DeleteArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct StatusArgs {
+    /// The incident's id (or a unique prefix)
+    pub id: String,
+    /// open, investigating, resolved or closed
+    pub status: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DeleteArgs {
+    /// The incident's id (or a unique prefix)
+    pub id: String,
+    /// Do not ask for confirmation
+    #[arg(long, short)]
+    pub yes: bool,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -57,6 +84,12 @@ pub struct ListArgs {
     /// open, investigating, resolved or closed
     #[arg(long)]
     pub status: Option<String>,
+    /// critical, high, medium or low
+    #[arg(long)]
+    pub severity: Option<String>,
+    /// Only incidents carrying this tag
+    #[arg(long)]
+    pub tag: Option<String>,
     /// At most this many (0 = all)
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
@@ -117,6 +150,9 @@ pub struct AttachArgs {
     /// Replacement style recorded with each finding: tag, mask, partial or pseudonym
     #[arg(long, default_value = "tag")]
     pub style: Style,
+    /// Do not keep the findings' original values at all (the log is stored finalized)
+    #[arg(long)]
+    pub no_values: bool,
     #[command(flatten)]
     pub select: Selection,
     #[arg(long)]
@@ -156,11 +192,13 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
         }
         Command::List(a) => {
             let s = open_store()?;
-            let v = s.list_issues(&IssueFilter {
-                status: a.status,
-                limit: a.limit,
-                ..Default::default()
-            })?;
+            let v = incident::list(
+                &s,
+                a.status.as_deref(),
+                a.severity.as_deref(),
+                a.tag.as_deref(),
+                a.limit,
+            )?;
             if a.json {
                 print_json(&v)?;
             } else if v.is_empty() {
@@ -173,9 +211,11 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
         }
         Command::Show(a) => {
             let s = open_store()?;
-            let d = s.get_issue(&a.id)?;
+            let (d, states) = incident::show(&s, &a.id)?;
             if a.json {
-                print_json(&d)?;
+                let mut v = serde_json::to_value(&d)?;
+                v["log_states"] = serde_json::to_value(&states)?;
+                print_json(&v)?;
             } else {
                 let i = &d.issue;
                 println!("{}  {}", i.id, i.title);
@@ -200,15 +240,26 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
                     println!("\n{desc}\n");
                 }
                 println!("log files ({}):", d.log_files.len());
-                for l in &d.log_files {
-                    let spans = s.pii_spans(&l.id)?.len();
+                for (l, st) in d.log_files.iter().zip(&states) {
+                    let state: Vec<&str> = [
+                        (st.reviewed, "reviewed"),
+                        (st.redacted, "redacted"),
+                        (st.finalized, "finalized"),
+                    ]
+                    .into_iter()
+                    .filter_map(|(on, name)| on.then_some(name))
+                    .collect();
                     println!(
-                        "  {}  {}  {} bytes  {} findings{}  sha256 {}",
+                        "  {}  {}  {} bytes  {} findings  [{}]  sha256 {}",
                         l.id,
                         l.file_name,
                         l.file_size.unwrap_or(0),
-                        spans,
-                        if l.redacted { "  redacted" } else { "" },
+                        st.span_count,
+                        if state.is_empty() {
+                            "not redacted".to_string()
+                        } else {
+                            state.join(", ")
+                        },
                         l.content_hash.as_deref().unwrap_or("-")
                     );
                 }
@@ -221,6 +272,9 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
                             st.why_question,
                             st.answer.as_deref().unwrap_or("?")
                         );
+                        if let Some(e) = &st.evidence {
+                            println!("     evidence: {e}");
+                        }
                     }
                 }
                 if !d.conversations.is_empty() {
@@ -269,19 +323,55 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
             }
         }
         Command::Attach(a) => return attach(a),
+        Command::Finalize(a) => {
+            let s = open_store()?;
+            let r = incident::finalize(&s, &a.id)?;
+            if a.json {
+                print_json(&r)?;
+            } else {
+                let cleared: i64 = r.logs.iter().map(|(_, n)| n).sum();
+                println!(
+                    "finalized issue {}: {} log file(s), {} original value(s) cleared",
+                    r.issue_id,
+                    r.logs.len(),
+                    cleared
+                );
+            }
+        }
+        Command::Status(a) => {
+            let s = open_store()?;
+            let i = incident::set_status(&s, &a.id, &a.status)?;
+            if a.json {
+                print_json(&i)?;
+            } else {
+                print_line(&i);
+            }
+        }
         Command::Delete(a) => {
             let s = open_store()?;
             let d = s.get_issue(&a.id)?;
-            s.delete_issue(&a.id)?;
+            let id = d.issue.id.clone();
+            if !confirm(
+                &format!(
+                    "delete issue {id} ({}) with {} log file(s), their findings, whys and documents",
+                    d.issue.title.escape_debug(),
+                    d.log_files.len()
+                ),
+                a.yes,
+            )? {
+                eprintln!("nothing deleted");
+                return Ok(1);
+            }
+            let d = incident::delete(&s, &id)?;
             if a.json {
                 print_json(&serde_json::json!({
-                    "deleted": a.id,
+                    "deleted": id,
                     "log_files": d.log_files.len(),
                 }))?;
             } else {
                 println!(
                     "deleted issue {} ({} log file(s) and their findings)",
-                    a.id,
+                    id,
                     d.log_files.len()
                 );
             }
@@ -306,12 +396,17 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
         style: a.style,
         key,
     };
-    let done = attach::attach(&s, &a.id, AttachInput::File(&a.file), &job)?;
-    let lf = &done.log_file;
+    let clean = incident::attach_cleaned(&s, &a.id, &a.file, &job, !a.no_values)?;
+    let done = &clean.attached;
+    // As stored now: redacted once its cleaned copy is in.
+    let lf = &s.get_log_file(&done.log_file.id)?;
     let invalid = done.stats.invalid_sequences;
     if a.json {
         print_json(&serde_json::json!({
             "log_file": lf,
+            "log_file_id": lf.id,
+            "state": clean.status,
+            "cleaned_sha256": clean.status.cleaned_sha256,
             "findings": done.findings,
             "counts": done.counts,
             "invalid_utf8_sequences": invalid,
@@ -325,7 +420,7 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
         println!(
             "attached {} to {}: {} finding(s){}{}",
             lf.file_name,
-            a.id,
+            lf.issue_id,
             done.findings,
             if c.is_empty() {
                 String::new()
@@ -335,6 +430,16 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
             if done.gzip { " [gzip]" } else { "" }
         );
         println!("log file id: {}", lf.id);
+        println!(
+            "cleaned copy: {} bytes, sha256 {}{}",
+            clean.status.cleaned_size.unwrap_or(0),
+            clean.status.cleaned_sha256.as_deref().unwrap_or("-"),
+            if a.no_values {
+                " (original values not kept)"
+            } else {
+                ""
+            }
+        );
         if invalid > 0 {
             eprintln!("note: {invalid} invalid UTF-8 sequence(s) were skipped while scanning");
         }

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 pub mod audit;
 pub mod bug;
+pub mod confirm;
 pub mod db;
 pub mod issue;
 pub mod lsp;
@@ -13,6 +14,7 @@ pub mod redact;
 pub mod scan;
 pub mod select;
 pub mod walk;
+pub mod why;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -37,7 +39,10 @@ pub enum Command {
     /// Incidents in the encrypted store: new, list, show, update, search, attach, delete
     #[command(subcommand)]
     Issue(issue::Command),
-    /// The audit trail of the store
+    /// The 5-Whys of an incident: add, list, edit, move, delete
+    #[command(subcommand)]
+    Why(why::Command),
+    /// The audit trail of the store (filters; `verify` checks its hash chain)
     Audit(audit::Args),
     /// The store itself: path, check, encrypt, rekey, export
     #[command(subcommand)]
@@ -60,6 +65,7 @@ pub fn main() -> i32 {
         Command::Scan(a) => scan::run(a),
         Command::Redact(a) => redact::run(a),
         Command::Issue(c) => issue::run(c),
+        Command::Why(c) => why::run(c),
         Command::Audit(a) => audit::run(a),
         Command::Db(c) => db::run(c),
         Command::Lsp(a) => lsp::run(a),

@@ -91,11 +91,13 @@ fn redact(args: Args) -> anyhow::Result<i32> {
     }
     let (scanner, _config) = args.select.scanner_for(&source)?;
     let key = keys::redaction_key(style, || keys::open_store(None))?;
+    // The pseudonym style uses the store's secret: that redaction is audited (hashes, counts).
+    let audited = style == Style::Pseudonym;
     let job = RedactJob {
         scanner: &scanner,
         style,
         key,
-        hashes: false,
+        hashes: audited,
     };
     let name = source.display();
     let stdout = io::stdout();
@@ -121,6 +123,16 @@ fn redact(args: Args) -> anyhow::Result<i32> {
         }
         other => other.into(),
     })?;
+    if audited {
+        if let (Some(before), Some(after)) = (&report.sha_before, &report.sha_after) {
+            let counts = report
+                .counts
+                .iter()
+                .map(|(k, v)| (k.clone(), *v as usize))
+                .collect();
+            keys::open_store(None)?.record_file_redaction(before, after, &counts)?;
+        }
+    }
     let written_to = report
         .written_to
         .as_ref()

@@ -273,6 +273,29 @@ impl Store {
         Ok(e)
     }
 
+    /// Audits a file redacted outside any issue with a secret the store holds (the pseudonym
+    /// style): `redact_file`, entity = the SHA-256 of the input as read, with the output's hash
+    /// and the counts by type.
+    pub fn record_file_redaction(
+        &self,
+        input_sha256: &str,
+        output_sha256: &str,
+        counts: &Counts,
+    ) -> Result<AuditEntry> {
+        check_hash("input_sha256", input_sha256)?;
+        check_hash("output_sha256", output_sha256)?;
+        self.audit(
+            AuditAction::RedactFile,
+            "file",
+            input_sha256,
+            serde_json::json!({
+                "after_sha256": output_sha256,
+                "style": "pseudonym",
+                "counts": safe_counts(counts),
+            }),
+        )
+    }
+
     /// The newest `limit` audit entries (0 = all), newest first.
     pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>> {
         let limit = if limit == 0 { -1 } else { limit as i64 };

@@ -440,6 +440,11 @@ fn open_inner(path: &Path, key: Option<&str>, read_only: bool) -> Result<Connect
         "enabling foreign keys",
         conn.execute_batch("PRAGMA foreign_keys = ON;"),
     )?;
+    // Overwrite deleted content with zeros: a finalized value must not live on in a freed cell.
+    setup(
+        "enabling secure delete",
+        conn.execute_batch("PRAGMA secure_delete = ON;"),
+    )?;
     Ok(conn)
 }
 

@@ -43,6 +43,16 @@ impl FromRow for LogStatus {
     }
 }
 
+/// After a finalize: the WAL still holds the earlier page images (with the values) until it is
+/// checkpointed and truncated, so do that now. Best effort: a reader in another process can hold
+/// the WAL back, and then the next checkpoint (at the latest when the last connection closes)
+/// finishes it; with `secure_delete` on, the database pages themselves hold no value already.
+fn scrub_wal(c: &Connection) {
+    let _ = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+        r.get::<_, i64>(0)
+    });
+}
+
 /// `log_files l LEFT JOIN log_state s`: a log without a state row has the defaults.
 const STATUS_FROM: &str = "log_files l LEFT JOIN log_state s ON s.log_file_id = l.id";
 
@@ -470,7 +480,9 @@ impl Store {
         let tx = self.write_tx(&mut c)?;
         let id = self.resolve_in(&tx, Entity::LogFile, log_file_id)?;
         self.finalize_in(&tx, &id)?;
-        tx.commit().map_err(self.err("committing a finalization"))
+        tx.commit().map_err(self.err("committing a finalization"))?;
+        scrub_wal(&c);
+        Ok(())
     }
 
     /// Finalizes every log of an issue in one transaction: all of them or, if one is not redacted
@@ -492,6 +504,7 @@ impl Store {
             out.push((l.id, n));
         }
         tx.commit().map_err(self.err("committing a finalization"))?;
+        scrub_wal(&c);
         Ok(FinalizeReport {
             issue_id,
             logs: out,

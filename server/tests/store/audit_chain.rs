@@ -367,3 +367,55 @@ fn exports_with_values_encrypt_and_rekey_leave_audit_entries() {
     assert_eq!(log[0].action, "db_encrypt");
     assert!(s.verify_audit().unwrap().ok);
 }
+
+#[test]
+fn redacting_with_the_stores_pseudonym_secret_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("in.log");
+    let text = format!(
+        "{}\nuser=erin.planted-pseudo@example.net logged in\n",
+        crate::corpus::loghub_file("OpenSSH_2k.log")
+            .lines()
+            .next()
+            .unwrap()
+    );
+    std::fs::write(&log, &text).unwrap();
+    let out = dir.path().join("out.log");
+    tftsr(&data)
+        .args(["redact", "--style", "pseudonym"])
+        .arg(&log)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    // The plain styles use no secret of the store and leave no entry.
+    tftsr(&data)
+        .args(["redact", "--style", "tag"])
+        .arg(&log)
+        .arg("-o")
+        .arg(dir.path().join("out2.log"))
+        .assert()
+        .success();
+    let audit: serde_json::Value = serde_json::from_slice(
+        &tftsr(&data)
+            .args(["audit", "--action", "redact_file", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    )
+    .unwrap();
+    let e = audit.as_array().unwrap();
+    assert_eq!(e.len(), 1, "{audit}");
+    assert_eq!(
+        e[0]["entity_id"],
+        json!(hex::encode(Sha256::digest(text.as_bytes())))
+    );
+    assert_eq!(
+        e[0]["details"]["after_sha256"],
+        json!(hex::encode(Sha256::digest(std::fs::read(&out).unwrap())))
+    );
+    assert_eq!(e[0]["details"]["counts"]["email"], 1);
+    assert!(!audit.to_string().contains("erin"));
+}

@@ -46,7 +46,10 @@ fn the_new_user_walkthrough() {
     let a = json(&a);
     let n = a["findings"].as_u64().unwrap();
     assert!(n >= 1, "{a}");
-    assert_eq!(a["log_file"]["redacted"], false);
+    assert_eq!(
+        a["log_file"]["redacted"], true,
+        "its cleaned copy is stored"
+    );
     assert_eq!(a["log_file"]["file_size"], text.len());
     assert_eq!(
         a["log_file"]["content_hash"],
@@ -112,7 +115,10 @@ fn the_new_user_walkthrough() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["issue_update", "log_attach", "issue_create"]);
+    assert_eq!(
+        actions,
+        ["issue_update", "log_redact", "log_attach", "issue_create"]
+    );
     assert!(!audit.to_string().contains("jane.doe"));
 
     // The file on disk is unreadable without the key.
@@ -156,8 +162,15 @@ fn the_new_user_walkthrough() {
     assert_eq!(p["db_path"], db_in(&data).to_str().unwrap());
     assert_eq!(p["encryption"], "on");
 
+    // Deleting asks first; without a terminal and without --yes it is refused, nothing deleted.
     tftsr(&data)
         .args(["issue", "delete", &id])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("pass --yes"));
+    tftsr(&data).args(["issue", "show", &id]).assert().success();
+    tftsr(&data)
+        .args(["issue", "delete", &id, "--yes"])
         .assert()
         .success()
         .stdout(predicate::str::contains("1 log file"));

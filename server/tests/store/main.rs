@@ -11,6 +11,7 @@ mod api;
 mod attach_kill;
 mod audit_chain;
 mod cli;
+mod cli_workflow;
 mod concurrency;
 mod crypto;
 mod damage;

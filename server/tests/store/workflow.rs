@@ -561,3 +561,41 @@ fn conversations_messages_and_the_ai_send_audit() {
     assert_eq!(n, 0, "messages go with their conversation");
     assert!(s.verify_audit().unwrap().ok);
 }
+
+#[test]
+fn finalized_values_are_gone_from_the_file_not_just_hidden() {
+    // A plain store makes the bytes on disk readable: after finalize, no page of the database
+    // (nor its WAL) may still hold an original value in a freed or overwritten cell.
+    let d = tempfile::tempdir().unwrap();
+    let db = d.path().join("tftsr.db");
+    let s = Store::open(&plain_opts(&db)).unwrap();
+    let id = issue(&s, "scrub", "low", &[]);
+    let (text, log) = log_text();
+    let lf = s.attach_log(&id, log).unwrap();
+    let cleaned = text.replace(PLANT, "[Email]");
+    s.store_cleaned_log(
+        &lf.id,
+        &mut cleaned.as_bytes(),
+        cleaned.len() as u64,
+        &BTreeMap::new(),
+    )
+    .unwrap();
+    let on_disk = |d: &std::path::Path| -> Vec<u8> {
+        all_bytes(d).into_iter().flat_map(|(_, b)| b).collect()
+    };
+    assert!(
+        contains(&on_disk(d.path()), PLANT.as_bytes()),
+        "the test must see the plant first"
+    );
+    s.finalize_issue(&id).unwrap();
+    // While the store is still open (WAL and all) and after it is closed.
+    assert!(
+        !contains(&on_disk(d.path()), PLANT.as_bytes()),
+        "plant left in the open store's files"
+    );
+    drop(s);
+    assert!(
+        !contains(&on_disk(d.path()), PLANT.as_bytes()),
+        "plant left in the files"
+    );
+}
