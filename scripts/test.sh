@@ -12,10 +12,20 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 bash scripts/setup.sh || exit 2
+# pip_or_apt MODULE PIP_PACKAGE [APT_PACKAGE]: import MODULE, installing it if it is missing
+pip_or_apt() {
+  python3 -c "import $1" 2>/dev/null && return 0
+  python3 -m pip install -q "$2" 2>/dev/null || if [ -n "${3:-}" ]; then
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+      --no-install-recommends "$3" >/dev/null
+  fi
+  python3 -c "import $1" || { echo "test.sh: cannot install the python module $1" >&2; return 1; }
+}
 # The SARIF test validates against the official schema with Python's jsonschema.
-python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q jsonschema || exit 2
+pip_or_apt jsonschema jsonschema python3-jsonschema || exit 2
 # The store tests tamper with tftsr.db through an independent SQLCipher client.
-python3 -c 'import sqlcipher3' 2>/dev/null || python3 -m pip install -q sqlcipher3-binary || exit 2
+pip_or_apt sqlcipher3 sqlcipher3-binary || exit 2
 
 pass=0; fail=0; failed=()
 step() {  # step NAME CMD... : run one suite, record the outcome, keep going
@@ -26,8 +36,44 @@ step() {  # step NAME CMD... : run one suite, record the outcome, keep going
   else fail=$((fail+1)); failed+=("$name"); echo "=== $name: FAILED ($(( $(date +%s) - t0 )) s)"; fi
 }
 
+# cargo test --no-fail-fast runs every test binary even when one fails, and the summary below
+# says how many ran, passed and failed, so a failing binary never hides the ones after it.
+cargo_tests() {
+  local log rc
+  log=$(mktemp)
+  cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  # One binary per "Running …" / "Doc-tests …" line; its outcome is the next "test result:" line.
+  # A binary with no result line crashed (signal, abort): it counts as failed.
+  awk -v rc="$rc" '
+    function close_bin(ok) { if (name == "") return; ran++; if (ok) passed++; else { failed++; bad = bad ", " name } ; name = "" }
+    # Name a binary by its file (deps/cli-0123abcd -> cli; unit tests: "tftsr (unit)").
+    /^ *Running / {
+      close_bin(0); name = $NF; gsub(/[()]/, "", name); sub(/.*\//, "", name); sub(/-[0-9a-f]+$/, "", name)
+      if ($2 == "unittests") name = name " (unit, " $3 ")"
+      next
+    }
+    /^ *Doc-tests / { close_bin(0); name = "doc-tests " $2; next }
+    /^test result: / && name != "" {
+      ok = ($3 == "ok."); close_bin(ok)
+      for (i = 1; i <= NF; i++) {
+        if ($(i+1) ~ /^passed/) tp += $i; if ($(i+1) ~ /^failed/) tf += $i; if ($(i+1) ~ /^ignored/) ti += $i
+      }
+    }
+    END {
+      close_bin(0)
+      printf "test binaries: %d ran, %d passed, %d failed%s\n", ran, passed, failed, (failed ? " (" substr(bad, 3) ")" : "")
+      printf "tests: %d passed, %d failed, %d ignored\n", tp, tf, ti
+      if (ran == 0) print "no test binary ran"
+      exit (failed > 0 || ran == 0 || rc != 0)
+    }' "$log"
+  local parsed=$?
+  rm -f "$log"
+  [ "$rc" -eq 0 ] && [ "$parsed" -eq 0 ]
+}
+
 step "cargo build" cargo build --all-targets --locked
-step "cargo test" cargo test --workspace --locked
+step "cargo test" cargo_tests
 step "python package + Spark job (python/tests)" bash python/test.sh
 export TFTSR_BIN="$root/target/debug/tftsr"
 export SERVER_CMD="$TFTSR_BIN lsp"

@@ -75,7 +75,7 @@ bundled_ok() {  # platform .vsix: the unpacked extension finds and runs its own 
       arch: process.arch, homeDir: "/nonexistent", isFile: s.isRegularFile });
     if (found.source !== "bundled") throw new Error("not the bundled binary: " + JSON.stringify(found));
     s.ensureExecutable(found.path);
-    s.checkServerVersion(found).then(v => console.log("  bundled tftsr " + v + " runs from the unpacked .vsix"),
+    s.checkServerVersion(found, 120000).then(v => console.log("  bundled tftsr " + v + " runs from the unpacked .vsix"),
       e => { console.error(e.message); process.exit(1); });' "$d/extension"
   local rc=$?; rm -rf "$d" "$v"; return $rc
 }

@@ -18,6 +18,12 @@ use tftsr_engine::{Engine, PiiType};
 const TARGET_BYTES: usize = 110 * 1024 * 1024;
 const RUNS: usize = 7;
 
+/// `TFTSR_BENCH_MB=10 TFTSR_BENCH_RUNS=1`: a shorter run for instruction counting under
+/// `valgrind --tool=callgrind` (wall-clock figures on a loaded machine mean little).
+fn knob(name: &str) -> Option<usize> {
+    std::env::var(name).ok().and_then(|v| v.parse().ok())
+}
+
 fn build_input() -> String {
     let lines = loghub_lines();
     let mut r = Rng(0x0062_656e_6368);
@@ -74,7 +80,14 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let text = input();
+    let mut text = input();
+    if let Some(mb) = knob("TFTSR_BENCH_MB") {
+        let cut = text[..(mb << 20).min(text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        text.truncate(cut);
+    }
+    let runs = knob("TFTSR_BENCH_RUNS").unwrap_or(RUNS).max(1);
     let mb = text.len() as f64 / 1e6;
     let eng = Engine::with_defaults();
     let mut per = BTreeMap::new();
@@ -88,7 +101,7 @@ fn main() {
     );
     let mut rates = Vec::new();
     let mut cpu_rates = Vec::new();
-    for i in 0..RUNS {
+    for i in 0..runs {
         let c0 = thread_cpu();
         let t0 = Instant::now();
         let n = eng.scan(&text).len();
@@ -114,10 +127,10 @@ fn main() {
         );
     }
     println!(
-        "engine_throughput (wall clock): median {:.0} MB/s (min {:.0}, max {:.0}) over {RUNS} runs, {:.1} MB, single thread, all {} types enabled",
-        rates[RUNS / 2],
+        "engine_throughput (wall clock): median {:.0} MB/s (min {:.0}, max {:.0}) over {runs} runs, {:.1} MB, single thread, all {} types enabled",
+        rates[runs / 2],
         rates[0],
-        rates[RUNS - 1],
+        rates[runs - 1],
         mb,
         PiiType::ALL.len()
     );

@@ -454,12 +454,20 @@ pub(crate) struct Compiled {
 }
 
 impl Compiled {
-    pub(crate) fn scan_custom(&self, text: &str, out: &mut Vec<(Kind, usize, usize)>) {
-        for r in &self.rules {
-            for (s, e) in r.spans(text) {
-                out.push((r.kind.clone(), s, e));
+    /// Appends every custom rule's spans to `out`, coded `COUNT + rule index` (see
+    /// `overlap::Cand`).
+    pub(crate) fn scan_custom(&self, text: &str, out: &mut Vec<crate::overlap::Cand>) {
+        for (i, r) in self.rules.iter().enumerate() {
+            let code = (PiiType::COUNT + i) as u32;
+            for (start, end) in r.spans(text) {
+                out.push(crate::overlap::Cand { start, end, code });
             }
         }
+    }
+
+    /// The kind of the `i`-th custom rule.
+    pub(crate) fn rule_kind(&self, i: usize) -> Kind {
+        self.rules[i].kind.clone()
     }
 
     pub(crate) fn allowlist_is_empty(&self) -> bool {

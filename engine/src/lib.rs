@@ -7,8 +7,10 @@
 //! - `scan` returns findings sorted by `start`, never overlapping (one span per region);
 //! - our own redaction output (`[Email]`, `[Email-3f9a1c]`, masks) is never a finding.
 
+pub mod catalog;
 pub mod config;
 mod detect;
+mod overlap;
 pub mod redact;
 mod types;
 mod validate;
@@ -16,6 +18,7 @@ mod validate;
 use std::ops::Range;
 use std::sync::Arc;
 
+pub use catalog::{Family, Rule, RULES};
 pub use config::{Config, ConfigError};
 pub use types::{fingerprint, Finding, Kind, PiiType, Severity};
 
@@ -41,15 +44,16 @@ pub struct BytesScan {
 ///
 /// Detectors may propose overlapping spans (a JWT is also a bearer token, a card number inside a
 /// `password=` value, a URL's `user:pass` next to an e-mail-shaped `pass@host`). `scan` keeps one
-/// span per region: candidates are taken in order of *specificity* (see [`specificity`]): a
-/// private key, then structured secrets whose format we validated (URL credentials, JWT, AWS,
-/// GitHub, Slack, Stripe and Google keys), then custom rules, then secrets found by their key
-/// name, then PII with checksums (IBAN before card: a grouped IBAN holds card-shaped digit
-/// runs), then network identifiers, host names last. Ties go to the longer span, then the
+/// span per region: candidates are taken in order of *specificity* (each catalog rule's
+/// `specificity`; see [`specificity`]): a private key, then structured secrets whose format we
+/// validated (URL credentials, JWT, provider tokens), then custom rules, then secrets found by
+/// their key name, then PII with checksums (IBAN before card: a grouped IBAN holds card-shaped
+/// digit runs), then network identifiers, host names last. Ties go to the longer span, then the
 /// earlier one; a candidate that overlaps one already taken is dropped. One exception: a value
-/// found by its key name (`password=`, `api_key=`, `Bearer`, AWS secret) that strictly contains
-/// a more specific finding takes that finding's rank, so `password=https://u:p@host` is one
-/// `password` span (redacting only `u:p` would leave the rest of the password behind).
+/// found by its key name (rules with `by_key`: `password=`, `api_key=`, `Bearer`, AWS secret)
+/// that strictly contains a more specific finding takes that finding's rank, so
+/// `password=https://u:p@host` is one `password` span (redacting only `u:p` would leave the
+/// rest of the password behind).
 ///
 /// **JWT inside `Bearer`**: `Authorization: Bearer eyJ…` yields one `jwt` finding, not a
 /// `bearer_token`: the span is the same, and `jwt` says more (the token's structure was
@@ -61,34 +65,13 @@ pub struct Engine {
     enabled: detect::Enabled,
 }
 
-/// Rank used by the overlap policy: higher wins. Custom rules rank 70, between format-validated
-/// secrets and key-name-based ones.
+/// Rank used by the overlap policy: higher wins. Built-in types rank by their catalog entry;
+/// custom rules rank [`catalog::CUSTOM_SPECIFICITY`], between format-validated secrets and
+/// key-name-based ones.
 pub fn specificity(kind: &Kind) -> u8 {
     match kind {
-        Kind::Custom(_) => 70,
-        Kind::Builtin(t) => match t {
-            PiiType::PrivateKey => 100,
-            PiiType::SlackToken => 95,
-            PiiType::UrlCredentials => 92,
-            PiiType::Jwt => 90,
-            PiiType::AwsAccessKey
-            | PiiType::GithubToken
-            | PiiType::StripeKey
-            | PiiType::GoogleApiKey => 88,
-            PiiType::AwsSecretKey => 85,
-            PiiType::BearerToken => 80,
-            PiiType::ApiKey => 66,
-            PiiType::Password => 65,
-            PiiType::CreditCard => 60,
-            PiiType::Iban => 61,
-            PiiType::Ssn => 58,
-            PiiType::Email => 50,
-            PiiType::Ipv6 => 45,
-            PiiType::MacAddress => 44,
-            PiiType::Ipv4 => 43,
-            PiiType::Phone => 40,
-            PiiType::Hostname => 30,
-        },
+        Kind::Custom(_) => catalog::CUSTOM_SPECIFICITY,
+        Kind::Builtin(t) => t.specificity(),
     }
 }
 
@@ -97,9 +80,9 @@ impl Engine {
     /// its own `examples` / `negative_examples`.
     pub fn new(config: Config) -> Result<Engine, EngineError> {
         let compiled = config.compile()?;
-        let mut en = [true; 21];
+        let mut en = [true; PiiType::COUNT];
         for t in PiiType::ALL {
-            en[t as usize] = config.is_enabled(&Kind::Builtin(t));
+            en[t.index()] = config.is_enabled(&Kind::Builtin(t));
         }
         Ok(Engine {
             config,
@@ -125,24 +108,62 @@ impl Engine {
 
     /// Scans `text` (a line-aligned piece of a document) and shifts spans by `base`.
     fn scan_slice(&self, text: &str, base: usize) -> Vec<Finding> {
-        let mut cands = Vec::new();
-        self.detectors.scan(text, &self.enabled, &mut cands);
-        let mut all: Vec<(Kind, usize, usize)> = cands
-            .into_iter()
-            .map(|c| (Kind::Builtin(c.ty), c.start, c.end))
-            .collect();
-        self.compiled.scan_custom(text, &mut all);
-        let mut out = resolve(all);
-        if !self.compiled.allowlist_is_empty() {
-            out.retain(|f| !self.compiled.allowlisted(&text[f.start..f.end]));
-        }
-        if base != 0 {
-            for f in &mut out {
-                f.start += base;
-                f.end += base;
-            }
-        }
+        let mut out = Vec::new();
+        self.scan_each(text, &mut |f| {
+            out.push(Finding::new(f.kind, f.start + base, f.end + base))
+        });
         out
+    }
+
+    /// Every finding in `text`, handed to `each` in order of start, without collecting them:
+    /// the engine's own memory stays bounded by the longest open candidate (a PEM block, a
+    /// token) whatever the number of findings, so a consumer that writes findings out as they
+    /// come scans a 16 MB line of dense findings in a few MB.
+    pub fn scan_each(&self, text: &str, each: &mut dyn FnMut(Finding)) {
+        let mut custom = Vec::new();
+        self.compiled.scan_custom(text, &mut custom);
+        let allow = !self.compiled.allowlist_is_empty();
+        let mut emit = |c: overlap::Cand| {
+            if allow && self.compiled.allowlisted(&text[c.start..c.end]) {
+                return;
+            }
+            each(Finding::new(self.kind_of(c.code), c.start, c.end));
+        };
+        let mut res = overlap::Resolver::new(custom, &mut emit);
+        self.detectors.scan(text, &self.enabled, &mut res);
+        res.finish();
+    }
+
+    /// The kind of a candidate code (see [`overlap::Cand`]).
+    fn kind_of(&self, code: u32) -> Kind {
+        match PiiType::ALL.get(code as usize) {
+            Some(t) => Kind::Builtin(*t),
+            None => self.compiled.rule_kind(code as usize - PiiType::COUNT),
+        }
+    }
+
+    /// [`Engine::scan`] with every candidate resolved at the end instead of as the scan goes.
+    #[cfg(test)]
+    pub(crate) fn scan_unflushed(&self, text: &str) -> Vec<Finding> {
+        let mut custom = Vec::new();
+        self.compiled.scan_custom(text, &mut custom);
+        let mut out = Vec::new();
+        let mut emit = |c: overlap::Cand| {
+            out.push(Finding::new(self.kind_of(c.code), c.start, c.end));
+        };
+        let mut res = overlap::Resolver::new(custom, &mut emit).without_flushing();
+        self.detectors.scan(text, &self.enabled, &mut res);
+        res.finish();
+        out
+    }
+
+    /// [`Engine::scan`] and the number of work units the detectors spent on it (bytes examined,
+    /// events dispatched): what the linear-time tests compare across input sizes.
+    #[cfg(test)]
+    pub(crate) fn scan_counting(&self, text: &str) -> (Vec<Finding>, u64) {
+        let w0 = detect::work::get();
+        let f = self.scan(text);
+        (f, detect::work::get() - w0)
     }
 
     /// Rescans the part of `text` around `range` (for incremental editing): the range is widened
@@ -155,8 +176,12 @@ impl Engine {
         (r, found)
     }
 
-    /// Scans bytes that may hold invalid UTF-8: the valid runs are scanned, the invalid sequences
-    /// are counted (so the caller can say so) and never panic.
+    /// Scans bytes that may hold invalid UTF-8 (or NUL, or any other byte). Each byte of an
+    /// invalid sequence stands as ASCII SUB (`0x1A`) in a text view of the same length, and the
+    /// view is scanned whole: offsets are the raw bytes' offsets, and a value with an invalid
+    /// byte inside (`password=Zq9!\xffque`) is one value whose span covers that byte, so
+    /// redacting it leaves nothing of it behind. The invalid sequences are counted (so the caller
+    /// can say so).
     pub fn scan_bytes(&self, bytes: &[u8]) -> BytesScan {
         if let Ok(text) = std::str::from_utf8(bytes) {
             return BytesScan {
@@ -164,28 +189,21 @@ impl Engine {
                 invalid_sequences: 0,
             };
         }
-        let mut out = BytesScan::default();
-        let mut pos = 0;
-        for chunk in bytes.utf8_chunks() {
-            let valid = chunk.valid();
-            if !valid.is_empty() {
-                out.findings.extend(self.scan_slice(valid, pos));
-            }
-            pos += valid.len();
-            if !chunk.invalid().is_empty() {
-                out.invalid_sequences += 1;
-                pos += chunk.invalid().len();
-            }
+        let (view, invalid_sequences) = substitute_invalid(bytes);
+        BytesScan {
+            findings: self.scan(&view),
+            invalid_sequences,
         }
-        out
     }
 
     /// For streaming: how many leading bytes of `buf` can be scanned and emitted now without a
-    /// later chunk changing their findings (a line-aligned prefix that does not cut an open PEM
-    /// block). With `eof` the whole buffer is final.
+    /// later chunk changing their findings: a line-aligned prefix that does not cut an open PEM
+    /// block, nor a quoted value left open at the end of its line (a quoted value may go on over
+    /// one line break: `password="ab⏎cd"`). With `eof` the whole buffer is final.
     ///
     /// A PEM block is only a key if its END line comes within [`detect::PEM_MAX`] bytes of its
-    /// BEGIN, so a lone BEGIN holds back at most that much: memory stays bounded.
+    /// BEGIN, so a lone BEGIN holds back at most that much; an open quote holds back one line:
+    /// memory stays bounded.
     pub fn stream_safe_len(&self, buf: &str, eof: bool) -> usize {
         if eof {
             return buf.len();
@@ -193,11 +211,22 @@ impl Engine {
         let Some(nl) = buf.rfind('\n') else {
             return 0;
         };
-        let cut = nl + 1;
-        match open_pem_start(buf.as_bytes(), cut) {
-            Some(b) if cut - b < detect::PEM_MAX => line_start(buf.as_bytes(), b),
-            _ => cut,
+        let b = buf.as_bytes();
+        let mut cut = nl + 1;
+        if let Some(bp) = open_pem_start(b, cut) {
+            if cut - bp < detect::PEM_MAX {
+                cut = line_start(b, bp);
+            }
         }
+        // The last line before the cut: a value whose quote it leaves open may close on the
+        // next line, which this chunk would not see.
+        if cut > 0 {
+            let ls = line_start(b, cut - 1);
+            if ls < cut && detect::open_quote_at_end(&buf[ls..cut]) {
+                cut = ls;
+            }
+        }
+        cut
     }
 
     /// Is this kind enabled by the configuration?
@@ -224,68 +253,20 @@ impl Engine {
     }
 }
 
-/// Applies the overlap policy (see [`Engine`]) and sorts by start.
-///
-/// Greedy-by-specificity only needs to look at candidates that (transitively) overlap, so the
-/// candidates are sorted by start, cut into clusters of overlapping spans, and each (tiny)
-/// cluster is resolved on its own: linear in the number of findings, not quadratic.
-fn resolve(mut all: Vec<(Kind, usize, usize)>) -> Vec<Finding> {
-    all.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
-    let mut out: Vec<Finding> = Vec::with_capacity(all.len());
-    let mut i = 0;
-    while i < all.len() {
-        let mut j = i + 1;
-        let mut end = all[i].2;
-        while j < all.len() && all[j].1 < end {
-            end = end.max(all[j].2);
-            j += 1;
+/// The text view of bytes that are not all valid UTF-8: valid runs kept, each byte of an invalid
+/// sequence replaced by ASCII SUB; and the number of invalid sequences (maximal invalid
+/// subparts, as U+FFFD replacement counts them).
+pub fn substitute_invalid(bytes: &[u8]) -> (String, usize) {
+    let mut out = String::with_capacity(bytes.len());
+    let mut invalid = 0;
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            invalid += 1;
+            out.extend(std::iter::repeat_n('\u{1a}', chunk.invalid().len()));
         }
-        if j == i + 1 {
-            let (k, s, e) = all[i].clone();
-            out.push(Finding::new(k, s, e));
-        } else {
-            // A value found by its key name (`password=…`) that contains a more specific
-            // finding (`password=https://u:p@host`) is redacted whole: it takes the rank of
-            // what it contains, and wins as the longer span.
-            let mut cluster: Vec<(u8, &(Kind, usize, usize))> = all[i..j]
-                .iter()
-                .map(|c| {
-                    let mut rank = specificity(&c.0);
-                    if matches!(
-                        c.0.builtin(),
-                        Some(
-                            PiiType::Password
-                                | PiiType::ApiKey
-                                | PiiType::AwsSecretKey
-                                | PiiType::BearerToken
-                        )
-                    ) {
-                        for o in &all[i..j] {
-                            if o.1 >= c.1 && o.2 <= c.2 && (o.2 - o.1) < (c.2 - c.1) {
-                                rank = rank.max(specificity(&o.0));
-                            }
-                        }
-                    }
-                    (rank, c)
-                })
-                .collect();
-            cluster.sort_by(|(ra, a), (rb, b)| {
-                rb.cmp(ra)
-                    .then((b.2 - b.1).cmp(&(a.2 - a.1)))
-                    .then(a.1.cmp(&b.1))
-            });
-            let mut taken: Vec<Finding> = Vec::new();
-            for (_, (k, s, e)) in cluster {
-                if taken.iter().all(|f| f.end <= *s || f.start >= *e) {
-                    taken.push(Finding::new(k.clone(), *s, *e));
-                }
-            }
-            taken.sort_by_key(|f| f.start);
-            out.extend(taken);
-        }
-        i = j;
     }
-    out
+    (out, invalid)
 }
 
 fn line_start(b: &[u8], i: usize) -> usize {
@@ -337,4 +318,58 @@ fn _assert_send_sync() {
     fn is<T: Send + Sync>() {}
     is::<Engine>();
     let _ = Arc::<str>::from("");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Settling findings as the scan goes gives exactly what resolving everything at the end
+    /// gives, on a long text dense with every type's examples, noise and overlaps.
+    #[test]
+    fn streaming_resolution_equals_resolving_at_the_end() {
+        let eng = Engine::with_defaults();
+        let mut x: u64 = 0x7365_7474;
+        let mut next = |m: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % m as u64) as usize
+        };
+        let mut pieces: Vec<String> = Vec::new();
+        for r in &RULES {
+            for ex in r.examples.iter().chain(r.negatives) {
+                pieces.push(catalog::parse_example(ex).0);
+            }
+        }
+        pieces.extend(
+            [
+                " ",
+                "\n",
+                "=",
+                "\"",
+                "password=",
+                "https://",
+                "@",
+                "-",
+                ".",
+                "1.2.3.4",
+                "x",
+            ]
+            .map(String::from),
+        );
+        for _ in 0..20 {
+            let mut text = String::new();
+            while text.len() < 40_000 {
+                text.push_str(&pieces[next(pieces.len())]);
+                if next(3) == 0 {
+                    text.push(' ');
+                }
+            }
+            let a = eng.scan(&text);
+            let b = eng.scan_unflushed(&text);
+            assert!(a.len() > 300);
+            assert_eq!(a, b);
+        }
+    }
 }

@@ -5,7 +5,8 @@ use std::str::FromStr;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{Engine, Finding, Kind, PiiType};
+use super::catalog::Partial;
+use super::{Engine, Finding, Kind};
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -146,7 +147,8 @@ fn keep_last(v: &str, keep: usize) -> String {
         .collect()
 }
 
-/// `partial`: keep what support needs and no more. Never enough to rebuild the value:
+/// `partial`: keep what support needs and no more, as each type's catalog entry says
+/// ([`Partial`]). Never enough to rebuild the value:
 /// - card: last 4 digits (`****-****-****-1111`); IBAN: country + last 4; SSN: last 4;
 ///   phone: last 2;
 /// - e-mail: first character of the local part and the domain (`j***@example.com`);
@@ -160,33 +162,34 @@ fn partial(kind: &Kind, v: &str) -> String {
     let Kind::Builtin(t) = kind else {
         return STARS.to_owned();
     };
-    match t {
-        PiiType::CreditCard | PiiType::Ssn => keep_last(v, 4),
-        PiiType::Phone => keep_last(v, 2),
-        PiiType::Iban => {
+    match t.rule().partial {
+        Partial::Stars => STARS.to_owned(),
+        Partial::KeepLast(n) => keep_last(v, usize::from(n)),
+        Partial::Iban => {
             let (cc, rest) = v.split_at(2.min(v.len()));
             format!("{cc}{}", keep_last(rest, 4))
         }
-        PiiType::Email => match v.rfind('@') {
+        Partial::Email => match v.rfind('@') {
             Some(a) => {
                 let first = v[..a].chars().next().map(String::from).unwrap_or_default();
                 format!("{first}***{}", &v[a..])
             }
             None => STARS.to_owned(),
         },
-        PiiType::Ipv4 => match v.split_once('.') {
+        Partial::Ipv4 => match v.split_once('.') {
             Some((a, _)) => format!("{a}.*.*.*"),
             None => STARS.to_owned(),
         },
-        PiiType::Ipv6 => match v.split_once(':') {
+        Partial::Ipv6 => match v.split_once(':') {
             Some((a, _)) if !a.is_empty() => format!("{a}:****"),
-            _ => "****".to_owned(),
+            _ => STARS.to_owned(),
         },
-        PiiType::MacAddress if v.len() == 17 => {
+        Partial::Mac if v.len() == 17 => {
             let sep = &v[2..3];
             format!("{}{sep}**{sep}**{sep}**", &v[..8])
         }
-        PiiType::Hostname => match v.rsplit_once('.') {
+        Partial::Mac => STARS.to_owned(),
+        Partial::Hostname => match v.rsplit_once('.') {
             Some((head, tld)) => {
                 let h: String = head
                     .chars()
@@ -196,15 +199,18 @@ fn partial(kind: &Kind, v: &str) -> String {
             }
             None => STARS.to_owned(),
         },
-        PiiType::GithubToken => {
-            let p = if v.starts_with("github_pat_") { 11 } else { 4 };
-            format!("{}{STARS}", &v[..p.min(v.len())])
+        Partial::Prefix(prefixes) => {
+            // The longest listed prefix the value starts with.
+            match prefixes
+                .iter()
+                .filter(|p| v.starts_with(**p))
+                .max_by_key(|p| p.len())
+            {
+                Some(p) => format!("{p}{STARS}"),
+                None => STARS.to_owned(),
+            }
         }
-        PiiType::AwsAccessKey | PiiType::GoogleApiKey => format!("{}{STARS}", &v[..4.min(v.len())]),
-        PiiType::StripeKey => format!("{}{STARS}", &v[..8.min(v.len())]),
-        PiiType::SlackToken if v.starts_with("xox") => format!("{}{STARS}", &v[..5.min(v.len())]),
-        PiiType::Jwt => "eyJ****".to_owned(),
-        PiiType::PrivateKey => {
+        Partial::PemLines => {
             // BEGIN/END lines stay; each body line becomes `****` so line numbers don't move.
             let lines: Vec<&str> = v.split('\n').collect();
             let n = lines.len();
@@ -223,6 +229,5 @@ fn partial(kind: &Kind, v: &str) -> String {
                 .collect::<Vec<_>>()
                 .join("\n")
         }
-        _ => STARS.to_owned(),
     }
 }

@@ -224,7 +224,7 @@ pub fn scan(engine: &Engine, rows: &Rows<'_>, fingerprints: bool) -> Result<Arra
                 byte_start.append_value(f.start as i64);
                 byte_end.append_value(f.end as i64);
                 if fingerprints {
-                    fp.append_value(tftsr_engine::fingerprint(core::value(row, f)));
+                    fp.append_value(tftsr_engine::fingerprint(&core::value(row, f)));
                 } else {
                     fp.append_null();
                 }

@@ -5,22 +5,24 @@
 use tftsr_engine::redact::Redactor;
 use tftsr_engine::{Engine, Finding, Kind};
 
-/// The findings in `bytes` the CLI would report: valid UTF-8 is scanned whole; otherwise each
-/// valid run on its own (an invalid sequence separates values, it never joins two), offsets
-/// into the original bytes either way. Only enabled kinds; and, defensively, only spans that
-/// keep the sorted, non-overlapping, on-boundary contract (an engine bug must not become a
-/// panic or garbled output).
+/// The findings in `bytes` the CLI would report: valid UTF-8 is scanned whole; otherwise the
+/// text view with each invalid byte as SUB (`Engine::scan_bytes`: a value with an invalid byte
+/// inside is one finding covering it), offsets into the original bytes either way. Only enabled
+/// kinds; and, defensively, only spans that keep the sorted, non-overlapping, on-boundary
+/// contract (an engine bug must not become a panic or garbled output).
 pub fn findings(engine: &Engine, bytes: &[u8]) -> Vec<Finding> {
-    let mut found = match std::str::from_utf8(bytes) {
-        Ok(text) => engine.scan(text),
-        Err(_) => engine.scan_bytes(bytes).findings,
+    let view: std::borrow::Cow<'_, str> = match std::str::from_utf8(bytes) {
+        Ok(text) => text.into(),
+        Err(_) => tftsr_engine::substitute_invalid(bytes).0.into(),
     };
+    let mut found = engine.scan(&view);
     let mut last_end = 0;
     found.retain(|f| {
         let ok = f.start < f.end
             && f.end <= bytes.len()
             && f.start >= last_end
-            && std::str::from_utf8(&bytes[f.start..f.end]).is_ok()
+            && view.is_char_boundary(f.start)
+            && view.is_char_boundary(f.end)
             && engine.is_enabled(&f.kind);
         if ok {
             last_end = f.end;
@@ -30,9 +32,13 @@ pub fn findings(engine: &Engine, bytes: &[u8]) -> Vec<Finding> {
     found
 }
 
-/// The value of a finding from [`findings`] (checked to be UTF-8 there).
-pub fn value<'b>(bytes: &'b [u8], f: &Finding) -> &'b str {
-    std::str::from_utf8(&bytes[f.start..f.end]).unwrap_or_default()
+/// The value of a finding from [`findings`], as the CLI sees it: invalid bytes as SUB.
+pub fn value<'b>(bytes: &'b [u8], f: &Finding) -> std::borrow::Cow<'b, str> {
+    let raw = &bytes[f.start..f.end];
+    match std::str::from_utf8(raw) {
+        Ok(v) => v.into(),
+        Err(_) => tftsr_engine::substitute_invalid(raw).0.into(),
+    }
 }
 
 /// Appends the redacted copy of `bytes` to `out`: every finding replaced in the redactor's
@@ -48,7 +54,7 @@ pub fn redact_into(
     let mut pos = 0;
     for f in findings(engine, bytes) {
         out.extend_from_slice(&bytes[pos..f.start]);
-        out.extend_from_slice(redactor.replacement(&f, value(bytes, &f)).as_bytes());
+        out.extend_from_slice(redactor.replacement(&f, &value(bytes, &f)).as_bytes());
         on_kind(&f.kind);
         pos = f.end;
     }

@@ -356,8 +356,8 @@ impl PyEngine {
                     end: chars.at(f.end),
                     byte_start: f.start,
                     byte_end: f.end,
-                    fingerprint: tftsr_engine::fingerprint(v),
-                    value: values.then(|| v.to_owned()),
+                    fingerprint: tftsr_engine::fingerprint(&v),
+                    value: values.then(|| v.into_owned()),
                 }
             })
             .collect())

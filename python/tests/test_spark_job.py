@@ -23,8 +23,17 @@ JOB = REPO / "examples/spark/redact_logs.py"
 pytest.importorskip("pyspark")
 
 
+# No Spark web UI: it would listen on port 4040 (or the next free one of 16) on a shared machine
+# where other jobs may hold them; the tests need no port of their own.
+NO_UI = ["--conf", "spark.ui.enabled=false"]
+
+
 def run_job(cmd, *args, env=None, cwd):
     e = dict(os.environ, PYSPARK_PYTHON=sys.executable, **(env or {}))
+    if os.path.basename(cmd[0]) == "spark-submit":
+        cmd = [cmd[0], *NO_UI, *cmd[1:]]
+    else:  # a job started by `python3`: pyspark passes these on when it launches its JVM
+        e["PYSPARK_SUBMIT_ARGS"] = " ".join(NO_UI + ["pyspark-shell"])
     # cwd: a neutral directory, so no `tftsr/` source folder shadows the installed package.
     out = subprocess.run([*cmd, str(JOB), *args], env=e, cwd=cwd, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-4000:]

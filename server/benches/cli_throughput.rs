@@ -9,7 +9,7 @@
 
 use std::fs;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,19 +20,11 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+#[path = "../../tests/common/corpus.rs"]
+mod corpus;
+
 fn corpus_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("TFTSR_CORPUS") {
-        return PathBuf::from(d);
-    }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [
-        manifest.join("../../shared/corpus/loghub"),
-        manifest.join("../shared/corpus/loghub"),
-        PathBuf::from("/work/shared/corpus/loghub"),
-    ]
-    .into_iter()
-    .find(|p| p.join("OpenSSH_2k.log").is_file())
-    .expect("loghub corpus not found: set TFTSR_CORPUS")
+    corpus::loghub_dir()
 }
 
 /// Every line of every loghub log, in a fixed order.

@@ -1,9 +1,8 @@
 //! LSP benchmark: a client harness that drives the release `tftsr lsp` over stdio, as an editor does.
 //!
 //! `cargo bench -p tftsr --bench lsp_bench` (builds the release binary; or point `TFTSR_BIN` at one).
-//! Generates a ~50 MiB log from the loghub corpus (`LOGHUB_DIR`, default `../shared/corpus/loghub`
-//! beside the checkout)
-//! with planted findings, then, per run (fresh server each time, `LSP_BENCH_RUNS`, default 5):
+//! Generates a ~50 MiB log from the loghub corpus (`shared/corpus/loghub` beside the checkout, or
+//! `TFTSR_CORPUS`: `tests/common/corpus.rs`) with planted findings, then, per run (fresh server each time, `LSP_BENCH_RUNS`, default 5):
 //!
 //! - `didOpen` -> first `publishDiagnostics` for the document (target <= 500 ms). The clock starts
 //!   before the 50 MiB notification is written, so it includes the JSON transfer an editor also pays.
@@ -27,6 +26,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+#[path = "../../tests/common/corpus.rs"]
+mod corpus;
 #[path = "../../tests/common/lsp_framing.rs"]
 mod lsp_framing;
 
@@ -431,17 +432,8 @@ fn main() {
     let bin = std::env::var_os("TFTSR_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tftsr")));
-    // shared/ sits beside the repository checkout (CI lays a copy there); LOGHUB_DIR overrides
-    let corpus = std::env::var_os("LOGHUB_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/loghub");
-            if beside.is_dir() {
-                beside
-            } else {
-                PathBuf::from("/work/shared/corpus/loghub")
-            }
-        });
+    // shared/ sits beside the repository checkout (CI lays a copy there); TFTSR_CORPUS overrides
+    let corpus = corpus::loghub_dir();
     let runs: usize = std::env::var("LSP_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())

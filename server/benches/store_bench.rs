@@ -7,7 +7,9 @@
 //!   SHA-256 + engine scan + `attach_log`, as `tftsr issue attach` does);
 //! - open + migrate of a new database, and open of an existing one (both pay the 256,000-round
 //!   PBKDF2-HMAC-SHA512 key derivation);
-//! - FTS5 search (bm25, snippet, limit 20) over 100,000 issues.
+//! - FTS5 search (bm25, snippet, limit 20) over 100,000 issues;
+//! - the audit chain: one audited write (an audit row and its SHA-256 link) and `verify_audit`
+//!   over 20,000 entries.
 
 use std::time::{Duration, Instant};
 
@@ -316,6 +318,41 @@ fn bench_search() {
     );
 }
 
+fn bench_audit_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open(&opts(&dir.path().join("tftsr.db"))).unwrap();
+    let n = 20_000;
+    let t = Instant::now();
+    // Many entries per transaction would not be what users do; one setting change = one
+    // audited write transaction, as the CLI makes it.
+    let mut writes = Vec::new();
+    for i in 0..n {
+        let t = Instant::now();
+        s.set_setting(&format!("k{}", i % 100), "v").unwrap();
+        writes.push(t.elapsed());
+    }
+    let load = t.elapsed();
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let v = s.verify_audit().unwrap();
+        runs.push(t.elapsed());
+        assert!(v.ok && v.links == n as i64);
+    }
+    println!(
+        "audit chain ({n} entries, written in {:.1} s):",
+        load.as_secs_f64()
+    );
+    println!(
+        "  one audited write (setting + audit row + link) median {}",
+        ms(median(writes))
+    );
+    println!(
+        "  verify_audit over {n} links                    median {}",
+        ms(median(runs))
+    );
+}
+
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs this too, so stay quick there.
     if std::env::args().any(|a| a == "--test") || cfg!(debug_assertions) {
@@ -329,4 +366,5 @@ fn main() {
     bench_open();
     bench_attach();
     bench_search();
+    bench_audit_chain();
 }

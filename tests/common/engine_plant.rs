@@ -347,7 +347,6 @@ pub struct Plant {
 }
 
 pub fn plant(r: &mut Rng, ty: PiiType) -> Plant {
-    use PiiType::*;
     // A quoted key (`"password": "`) gets its closing quote after the value.
     let p = |before: &str, value: String| Plant {
         ty,
@@ -360,38 +359,38 @@ pub fn plant(r: &mut Rng, ty: PiiType) -> Plant {
         },
     };
     match ty {
-        Email => p("user ", email(r)),
-        Phone => p("phone ", phone(r)),
-        Ssn => p("ssn ", ssn(r)),
-        CreditCard => p("card ", card(r)),
-        Iban => p("iban ", iban(r)),
-        Ipv4 => p(r.word(&["from ", "client=", "peer ", "src "]), ipv4(r)),
-        Ipv6 => p(r.word(&["from ", "client=", "addr "]), ipv6(r)),
-        MacAddress => p("hwaddr ", mac(r)),
-        Hostname => p(
+        PiiType::Email => p("user ", email(r)),
+        PiiType::Phone => p("phone ", phone(r)),
+        PiiType::Ssn => p("ssn ", ssn(r)),
+        PiiType::CreditCard => p("card ", card(r)),
+        PiiType::Iban => p("iban ", iban(r)),
+        PiiType::Ipv4 => p(r.word(&["from ", "client=", "peer ", "src "]), ipv4(r)),
+        PiiType::Ipv6 => p(r.word(&["from ", "client=", "addr "]), ipv6(r)),
+        PiiType::MacAddress => p("hwaddr ", mac(r)),
+        PiiType::Hostname => p(
             r.word(&["host=", "connect to ", "hostname: ", "from "]),
             hostname(r),
         ),
-        UrlCredentials => Plant {
+        PiiType::UrlCredentials => Plant {
             ty,
             before: "url=https://".into(),
             value: format!("{}:{}", r.pick(&["admin", "svc", "deploy"]), r.alnum(12)),
             after: format!("@{}/x", hostname(r)),
         },
-        BearerToken => p("Authorization: Bearer ", r.alnum(32)),
-        Jwt => p(
+        PiiType::BearerToken => p("Authorization: Bearer ", r.alnum(32)),
+        PiiType::Jwt => p(
             r.word(&["token=", "Authorization: Bearer ", "jwt "]),
             jwt(r),
         ),
-        ApiKey => p(
+        PiiType::ApiKey => p(
             r.word(&["api_key=", "apikey: ", "access_token=", "\"x-api-key\": \""]),
             r.chars_of(HEX, 32),
         ),
-        Password => p(
+        PiiType::Password => p(
             r.word(&["password=", "passwd: ", "pwd=", "\"password\": \""]),
             format!("{}!{}", r.alnum(8), r.below(100)),
         ),
-        AwsAccessKey => p(
+        PiiType::AwsAccessKey => p(
             "key ",
             format!(
                 "{}{}",
@@ -399,14 +398,14 @@ pub fn plant(r: &mut Rng, ty: PiiType) -> Plant {
                 r.chars_of(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
             ),
         ),
-        AwsSecretKey => p(
+        PiiType::AwsSecretKey => p(
             r.word(&["aws_secret_access_key=", "aws_secret_access_key: "]),
             r.chars_of(
                 b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+",
                 40,
             ),
         ),
-        GithubToken => p(
+        PiiType::GithubToken => p(
             "token ",
             format!(
                 "{}{}",
@@ -414,7 +413,7 @@ pub fn plant(r: &mut Rng, ty: PiiType) -> Plant {
                 r.alnum(36)
             ),
         ),
-        SlackToken => p(
+        PiiType::SlackToken => p(
             "slack ",
             format!(
                 "xox{}-{}-{}-{}",
@@ -424,7 +423,7 @@ pub fn plant(r: &mut Rng, ty: PiiType) -> Plant {
                 r.alnum(24)
             ),
         ),
-        StripeKey => p(
+        PiiType::StripeKey => p(
             "stripe ",
             format!(
                 "{}{}",
@@ -432,7 +431,7 @@ pub fn plant(r: &mut Rng, ty: PiiType) -> Plant {
                 r.alnum(24)
             ),
         ),
-        GoogleApiKey => p(
+        PiiType::GoogleApiKey => p(
             "key=",
             format!(
                 "AIza{}",
@@ -442,12 +441,24 @@ pub fn plant(r: &mut Rng, ty: PiiType) -> Plant {
                 )
             ),
         ),
-        PrivateKey => Plant {
+        PiiType::PrivateKey => Plant {
             ty,
             before: "\n".into(),
             value: pem(r),
             after: "\n".into(),
         },
+        // A type without a generator of its own: one of its catalog examples, as it is.
+        _ => {
+            let ex = *r.pick(ty.rule().examples);
+            let (text, spans) = tftsr_engine::catalog::parse_example(ex);
+            let sp = spans[0].clone();
+            Plant {
+                ty,
+                before: text[..sp.start].to_owned(),
+                value: text[sp.clone()].to_owned(),
+                after: text[sp.end..].to_owned(),
+            }
+        }
     }
 }
 

@@ -28,6 +28,7 @@ now_ms() { date +%s%3N; }
 #   TFTSR_BIN (path of the tftsr binary), else a fresh `cargo build` of the workspace.
 # Exported once by run.sh so a multi-client run builds only once.
 resolve_server() {
+  no_stray_config || return 1
   if [ -n "${SERVER_CMD:-}" ]; then export SERVER_CMD; return 0; fi
   if [ -z "${TFTSR_BIN:-}" ]; then
     (cd "$REPO_ROOT" && cargo build -q --bin tftsr) >&2
@@ -36,6 +37,20 @@ resolve_server() {
   [ -x "$TFTSR_BIN" ] || { echo "tftsr binary not found: $TFTSR_BIN" >&2; return 1; }
   export TFTSR_BIN
   export SERVER_CMD="$TFTSR_BIN lsp"
+}
+
+# The workspaces live in mktemp dirs and tftsr looks for .tftsr.toml in their ancestors too: a
+# stray /tmp/.tftsr.toml would change what every test sees. Refuse to run with one.
+no_stray_config() {
+  local d; d="$(dirname "$(mktemp -u)")"
+  while :; do
+    if [ -e "$d/.tftsr.toml" ]; then
+      echo "$d/.tftsr.toml exists: tftsr would read it for every test workspace; move it away" >&2
+      return 1
+    fi
+    [ "$d" = / ] && return 0
+    d="$(dirname "$d")"
+  done
 }
 
 # A throw-away encrypted store for the issue commands: the server inherits these.

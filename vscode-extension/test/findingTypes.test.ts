@@ -19,7 +19,8 @@ const props = (JSON.parse(fs.readFileSync(PKG, 'utf8')) as {
 }).contributes.configuration.properties;
 
 function check(pkg: string): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, [SCRIPT, '--check', '--bin', BIN, '--package', pkg], { encoding: 'utf8', timeout: 60000 });
+  // The time-out is a hang guard only (the check takes a second): generous for a loaded machine.
+  const r = spawnSync(process.execPath, [SCRIPT, '--check', '--bin', BIN, '--package', pkg], { encoding: 'utf8', timeout: 600000 });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 

@@ -5,8 +5,10 @@
 mod engine_plant;
 
 mod api;
+mod bytes;
+mod catalog;
 mod config;
-mod detectors;
+mod memory;
 mod purity;
 mod real_logs;
 mod recall;

@@ -271,7 +271,7 @@ pub fn stream<R: Read + ?Sized>(
         let mut findings = if valid {
             engine.scan(chunk_text)
         } else {
-            let (findings, invalid) = scan_valid_runs(engine, raw);
+            let (findings, invalid) = scan_with_invalid_bytes(engine, raw);
             stats.invalid_sequences += invalid;
             findings
         };
@@ -316,29 +316,13 @@ fn sanitize(bytes: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// Scans each valid UTF-8 run of `bytes` on its own (an invalid sequence separates values, it
-/// never joins two into one) and counts the invalid sequences, one per maximal invalid subpart
-/// as U+FFFD replacement would. This is `Engine::scan_bytes`'s contract, done here so the count
-/// and the offsets do not depend on how the engine implements it.
-fn scan_valid_runs(engine: &Engine, bytes: &[u8]) -> (Vec<Finding>, usize) {
-    let mut findings = Vec::new();
-    let mut invalid = 0;
-    let mut offset = 0;
-    for run in bytes.utf8_chunks() {
-        let valid = run.valid();
-        if !valid.is_empty() {
-            findings.extend(engine.scan(valid).into_iter().map(|mut f| {
-                f.start += offset;
-                f.end += offset;
-                f
-            }));
-        }
-        if !run.invalid().is_empty() {
-            invalid += 1;
-        }
-        offset += valid.len() + run.invalid().len();
-    }
-    (findings, invalid)
+/// Scans bytes that are not all valid UTF-8 with `Engine::scan_bytes`: invalid bytes stand as
+/// SUB in the view the engine scans (the same view as `sanitize`'s), so a value with an invalid
+/// byte inside is one finding whose span covers it, and nothing of it survives redaction.
+/// Returns the findings and the number of invalid sequences.
+fn scan_with_invalid_bytes(engine: &Engine, bytes: &[u8]) -> (Vec<Finding>, usize) {
+    let r = engine.scan_bytes(bytes);
+    (r.findings, r.invalid_sequences)
 }
 
 /// Where to cut a chunk the engine would not cut: after the last whitespace in its second half,

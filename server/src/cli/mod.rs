@@ -13,6 +13,7 @@ pub mod output;
 pub mod redact;
 pub mod scan;
 pub mod select;
+pub mod types;
 pub mod walk;
 pub mod why;
 
@@ -49,6 +50,8 @@ pub enum Command {
     Db(db::Command),
     /// Run the language server on stdio
     Lsp(lsp::Args),
+    /// The built-in finding types: id, family, severity, tag, label
+    Types(types::Args),
 }
 
 /// Entry point: parses arguments, runs the command, maps errors to exit status 2.
@@ -69,6 +72,7 @@ pub fn main() -> i32 {
         Command::Audit(a) => audit::run(a),
         Command::Db(c) => db::run(c),
         Command::Lsp(a) => lsp::run(a),
+        Command::Types(a) => types::run(a),
     };
     match result {
         Ok(code) => code,

@@ -32,11 +32,16 @@ Examples:
 
 Exit status: 0 no findings, 1 findings, 2 an error (e.g. an unreadable file; the other inputs
 are still scanned). Values are never printed unless --show-values is given; JSONL and SARIF carry
-the SHA-256 fingerprint of each value instead.
+the SHA-256 fingerprint of each value instead.";
 
-Types: email phone ssn credit_card iban ipv4 ipv6 mac_address hostname url_credentials
-bearer_token jwt api_key password aws_access_key aws_secret_key github_token slack_token
-stripe_key google_api_key private_key, plus custom rule ids from the configuration.";
+/// The long help's epilogue: the examples, then the type ids from the catalog.
+fn after_help() -> String {
+    format!(
+        "{EXAMPLES}\n\nTypes (`tftsr types` lists them with labels), plus custom rule ids from the \
+         configuration:\n{}",
+        super::types::ids_help(96)
+    )
+}
 
 /// Inputs above this size are streamed to stdout on their own instead of being batched (a batch
 /// holds each input's formatted findings in memory until its turn to print).
@@ -54,7 +59,7 @@ const BATCH_BYTES: u64 = 256 << 20;
                   file, line and column. Directories are walked recursively; .gz files are \
                   decompressed on the fly; binary files are skipped with a note. Configuration \
                   comes from --config, else from the nearest .tftsr.toml above each input.",
-    after_long_help = EXAMPLES
+    after_long_help = after_help()
 )]
 pub struct Args {
     /// Files or directories to scan; `-` is stdin (the default when stdin is not a terminal)

@@ -824,6 +824,10 @@ pub fn run_stdio(log_reload: Option<LogReload>) -> anyhow::Result<i32> {
 }
 
 #[cfg(test)]
+#[path = "../../../tests/common/corpus.rs"]
+mod corpus;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -832,11 +836,7 @@ mod tests {
     /// position encodings, with and without the truncation summary.
     #[test]
     fn direct_json_matches_reference_diagnostics() {
-        let corpus = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/loghub/OpenSSH_2k.log"),
-        )
-        .or_else(|_| std::fs::read_to_string("/work/shared/corpus/loghub/OpenSSH_2k.log"))
-        .expect("loghub corpus");
+        let corpus = super::corpus::loghub_file("OpenSSH_2k.log");
         let mut text = String::new();
         for (i, line) in corpus.lines().take(400).enumerate() {
             text.push_str(line);

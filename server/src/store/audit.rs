@@ -351,65 +351,90 @@ impl Store {
     /// an edited entry (or link), a deleted entry or link, links reordered or inserted, or an
     /// entry written behind the store's back (in no link). Read-only.
     pub fn verify_audit(&self) -> Result<AuditVerification> {
-        let c = self.conn();
+        let mut c = self.conn();
         let what = "verifying the audit chain";
-        let links: Vec<(i64, String, String, String)> = self.query_all(
-            &c,
-            "SELECT seq, audit_id, prev_hash, hash FROM audit_chain ORDER BY seq",
-            [],
-            what,
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )?;
+        // One snapshot for the whole walk; rows are streamed, never all in memory.
+        let c = c.transaction().map_err(self.err(what))?;
         let entries: i64 = c
             .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+            .map_err(self.err(what))?;
+        let head: Option<String> = c
+            .query_row(
+                "SELECT hash FROM audit_chain ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
             .map_err(self.err(what))?;
         let mut prev = GENESIS.to_string();
         let mut broken = None;
         let mut checked = 0;
-        let mut row_of = c
-            .prepare_cached(&format!("{RAW_SQL} WHERE id = ?1"))
-            .map_err(self.err(what))?;
-        for (i, (seq, audit_id, prev_hash, hash)) in links.iter().enumerate() {
-            let at = |problem: String| {
-                Some(BrokenLink {
-                    seq: Some(*seq),
-                    audit_id: Some(audit_id.clone()),
-                    problem,
-                })
-            };
-            let expected = i as i64 + 1;
-            if *seq != expected {
-                broken = Some(BrokenLink {
-                    seq: Some(expected),
-                    audit_id: None,
-                    problem: format!(
-                        "missing: the chain goes from link {} to link {seq} (a link was deleted)",
-                        expected - 1
-                    ),
-                });
-                break;
-            }
-            if *prev_hash != prev {
-                broken = at(format!(
-                    "does not follow link {} (links were removed, inserted or reordered)",
-                    seq - 1
-                ));
-                break;
-            }
-            let row = row_of
-                .query_row([audit_id], raw_from_row)
-                .optional()
+        {
+            let mut st = c
+                .prepare(
+                    "SELECT c.seq, c.audit_id, c.prev_hash, c.hash, a.id IS NOT NULL,
+                            a.id, a.timestamp, a.action, a.entity_type, a.entity_id, a.user_id,
+                            a.details
+                     FROM audit_chain c LEFT JOIN audit_log a ON a.id = c.audit_id
+                     ORDER BY c.seq",
+                )
                 .map_err(self.err(what))?;
-            let Some(row) = row else {
-                broken = at("its audit entry was deleted".into());
-                break;
-            };
-            if link_hash(prev_hash, &row) != *hash {
-                broken = at("the audit entry (or its link) was edited".into());
-                break;
+            let mut rows = st.query([]).map_err(self.err(what))?;
+            let mut expected = 0i64;
+            while let Some(r) = rows.next().map_err(self.err(what))? {
+                expected += 1;
+                let read = |r: &Row<'_>| -> rusqlite::Result<_> {
+                    let link: (i64, String, String, String, bool) =
+                        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                    let raw = RawAudit([
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                        r.get(10)?,
+                        r.get(11)?,
+                    ]);
+                    Ok((link, raw))
+                };
+                let ((seq, audit_id, prev_hash, hash, present), row) =
+                    read(r).map_err(self.err(what))?;
+                let at = |problem: String| {
+                    Some(BrokenLink {
+                        seq: Some(seq),
+                        audit_id: Some(audit_id.clone()),
+                        problem,
+                    })
+                };
+                if seq != expected {
+                    broken = Some(BrokenLink {
+                        seq: Some(expected),
+                        audit_id: None,
+                        problem: format!(
+                            "missing: the chain goes from link {} to link {seq} (a link was deleted)",
+                            expected - 1
+                        ),
+                    });
+                    break;
+                }
+                if prev_hash != prev {
+                    broken = at(format!(
+                        "does not follow link {} (links were removed, inserted or reordered)",
+                        seq - 1
+                    ));
+                    break;
+                }
+                if !present {
+                    broken = at("its audit entry was deleted".into());
+                    break;
+                }
+                if link_hash(&prev_hash, &row) != hash {
+                    broken = at("the audit entry (or its link) was edited".into());
+                    break;
+                }
+                prev = hash;
+                checked += 1;
             }
-            prev = hash.clone();
-            checked += 1;
         }
         if broken.is_none() {
             let stray: Option<String> = c
@@ -431,7 +456,7 @@ impl Store {
             ok: broken.is_none(),
             links: checked,
             entries,
-            head: links.last().map(|l| l.3.clone()),
+            head,
             first_broken: broken,
         })
     }

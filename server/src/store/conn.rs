@@ -375,7 +375,31 @@ fn file_uri(path: &Path) -> String {
     uri
 }
 
+/// Initialises SQLite (and SQLCipher with it) completely, once per process, before the first
+/// connection. `sqlite3_initialize` marks SQLite initialised *before* it runs SQLCipher's own
+/// initialisation (`SQLITE_EXTRA_INIT`), so a second thread opening its first connection in
+/// between gets SQLite's fast path, and its `PRAGMA key` then fails with "PRAGMA key requires a key
+/// of one or more characters" whatever the key. Running the first initialisation inside a `Once`
+/// makes every other opener wait until it has finished. Anything in this process that opens
+/// SQLite connections by other means (tests looking at files behind the store's back) calls this
+/// first.
+pub fn init_sqlite() -> Result<()> {
+    static INIT: std::sync::OnceLock<std::os::raw::c_int> = std::sync::OnceLock::new();
+    // SAFETY: sqlite3_initialize takes no arguments and is safe to call from any thread at any
+    // time; it only ever initialises process-wide SQLite state.
+    let rc = *INIT.get_or_init(|| unsafe { rusqlite::ffi::sqlite3_initialize() });
+    if rc == rusqlite::ffi::SQLITE_OK {
+        Ok(())
+    } else {
+        Err(StoreError::Db {
+            context: "initialising SQLite",
+            source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), None),
+        })
+    }
+}
+
 fn open_inner(path: &Path, key: Option<&str>, read_only: bool) -> Result<Connection> {
+    init_sqlite()?;
     let mode = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY
     } else {

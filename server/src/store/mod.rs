@@ -32,7 +32,9 @@ mod rows;
 mod settings;
 mod steps;
 
-pub use conn::{data_dir, key_file_for, Encryption, KeySource, DB_FILE_NAME, KEY_FILE_NAME};
+pub use conn::{
+    data_dir, init_sqlite, key_file_for, Encryption, KeySource, DB_FILE_NAME, KEY_FILE_NAME,
+};
 pub use error::{Result, StoreError};
 pub use ids::Entity;
 pub use issues::fts_query;
@@ -200,8 +202,13 @@ impl Store {
 /// - `TFTSR_TEST_ABORT_AFTER_SPANS=N` aborts the process (no unwinding, no rollback code runs)
 ///   after N findings were inserted;
 /// - `TFTSR_TEST_STALL_AFTER_SPANS=N` with `TFTSR_TEST_STALL_MARKER=<file>` creates the marker
-///   after N findings and then sleeps, so a test can `kill -9` the process at a known point inside
+///   after N findings and then stalls, so a test can `kill -9` the process at a known point inside
 ///   the open transaction.
+///
+/// A stalled process waits for as long as its marker exists, not for a guessed time (a loaded
+/// machine could take longer than that to kill it, and the process would then go on and finish
+/// what the test meant to interrupt). Once the test is over and its temp dir with the marker is
+/// gone, the process aborts, so none is left behind either.
 ///
 /// Compiled out of release builds.
 mod test_hooks {
@@ -210,28 +217,35 @@ mod test_hooks {
         std::env::var(name).ok().and_then(|v| v.parse().ok())
     }
 
+    /// Writes the marker, then waits while it exists; aborts (nothing committed) once it is gone.
+    #[cfg(debug_assertions)]
+    fn stall(marker: Option<std::ffi::OsString>, what: &[u8]) {
+        let Some(m) = marker else {
+            return;
+        };
+        let _ = std::fs::write(&m, what);
+        while std::path::Path::new(&m).exists() {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        std::process::abort();
+    }
+
     #[cfg(debug_assertions)]
     pub fn at_span(n: usize) {
         if env_usize("TFTSR_TEST_ABORT_AFTER_SPANS") == Some(n) {
             std::process::abort();
         }
         if env_usize("TFTSR_TEST_STALL_AFTER_SPANS") == Some(n) {
-            if let Some(m) = std::env::var_os("TFTSR_TEST_STALL_MARKER") {
-                let _ = std::fs::write(m, b"stalled");
-            }
-            std::thread::sleep(std::time::Duration::from_secs(120));
+            stall(std::env::var_os("TFTSR_TEST_STALL_MARKER"), b"stalled");
         }
     }
 
     /// `TFTSR_TEST_STALL_AT=<name>` with `TFTSR_TEST_STALL_MARKER=<file>`: creates the marker at
-    /// the named point and sleeps, so a test can `kill -9` the process exactly there.
+    /// the named point and stalls, so a test can `kill -9` the process exactly there.
     #[cfg(debug_assertions)]
     pub fn stall_point(name: &str) {
         if std::env::var("TFTSR_TEST_STALL_AT").ok().as_deref() == Some(name) {
-            if let Some(m) = std::env::var_os("TFTSR_TEST_STALL_MARKER") {
-                let _ = std::fs::write(m, name);
-            }
-            std::thread::sleep(std::time::Duration::from_secs(120));
+            stall(std::env::var_os("TFTSR_TEST_STALL_MARKER"), name.as_bytes());
         }
     }
 

@@ -6,7 +6,6 @@ use std::fs;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use support::*;
 
@@ -211,29 +210,32 @@ fn a_killed_in_place_run_never_leaves_a_half_written_log() {
     let (text, _) = planted_log();
     let big = text.repeat(40_000 * 1024 / text.len().max(1) + 1); // ~40 MB
     fs::write(d.join("big.log"), &big).unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tftsr"))
+    let mut child = tftsr_std(d)
         .args(["redact", "--in-place", "big.log"])
-        .current_dir(d)
-        .env("TFTSR_DATA_DIR", d)
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Kill it once it is demonstrably part-way: its temp file exists and has data.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut killed_midway = false;
-    while Instant::now() < deadline {
-        if let Some(tmp) = leftovers(d).first() {
-            if fs::metadata(d.join(tmp)).map(|m| m.len()).unwrap_or(0) > 0 {
-                child.kill().unwrap();
-                killed_midway = true;
-                break;
-            }
-        }
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    // Kill it once it is demonstrably part-way: its temp file exists and has data. Waits while the
+    // run makes progress (CPU time, the temp file growing), not for a guessed time.
+    let killed_midway = progress::Progress::new(child.id(), "the in-place run to start writing")
+        .until(
+            || {
+                leftovers(d)
+                    .first()
+                    .map_or(0, |t| progress::file_len(&d.join(t)))
+            },
+            || {
+                if leftovers(d)
+                    .first()
+                    .is_some_and(|t| progress::file_len(&d.join(t)) > 0)
+                {
+                    child.kill().unwrap();
+                    return Some(true);
+                }
+                child.try_wait().unwrap().map(|_| false)
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
     child.wait().unwrap();
     assert!(
         killed_midway,

@@ -5,7 +5,6 @@ use crate::support;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
 
 use support::*;
 
@@ -14,13 +13,15 @@ fn tmp() -> tempfile::TempDir {
 }
 
 /// Runs `scan --format jsonl --types email` on `args` and returns (exit code, records, stderr).
+/// Waits on progress, not a guessed time: a scan that blocks (opening a FIFO, say) uses no CPU
+/// and fails the test after `progress::NO_PROGRESS`.
 fn scan_jsonl(dir: &Path, args: &[&str]) -> (i32, Vec<serde_json::Value>, String) {
-    let out = tftsr(dir)
-        .args(["scan", "--format", "jsonl", "--types", "email"])
-        .args(args)
-        .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
+    let out = progress::output(
+        tftsr_std(dir)
+            .args(["scan", "--format", "jsonl", "--types", "email"])
+            .args(args),
+        "tftsr scan",
+    );
     (
         out.status.code().expect("exit code"),
         parse_jsonl(&out.stdout),

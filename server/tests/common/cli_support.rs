@@ -2,18 +2,29 @@
 //! and an independent oracle for positions (so a test does not reuse the code it checks).
 #![allow(dead_code)]
 
+#[path = "../../../tests/common/child_env.rs"]
+pub mod child_env;
 #[path = "../../../tests/common/corpus.rs"]
 pub mod corpus;
+#[path = "../../../tests/common/progress.rs"]
+pub mod progress;
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-/// The real binary, with the store pointed into `data_dir` so no test touches the user's data.
+/// The real binary, with the store pointed into `data_dir` so no test touches the user's data,
+/// and none of the caller's own `TFTSR_*` settings.
 pub fn tftsr(data_dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("tftsr").expect("tftsr binary");
-    cmd.env("TFTSR_DATA_DIR", data_dir)
-        .env_remove("TFTSR_DB_KEY")
+    Command::from_std(tftsr_std(data_dir))
+}
+
+/// [`tftsr`] as a `std::process::Command`, for [`progress::output`] and `spawn`.
+pub fn tftsr_std(data_dir: &Path) -> std::process::Command {
+    child_env::assert_no_config_above_temp();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("tftsr"));
+    child_env::scrub(&mut cmd)
+        .env("TFTSR_DATA_DIR", data_dir)
         .current_dir(data_dir);
     cmd
 }

@@ -2,11 +2,16 @@
 //! Content-Length framing, answers the server's requests, and collects its notifications.
 #![allow(dead_code)]
 
+#[path = "../../../tests/common/child_env.rs"]
+pub mod child_env;
 #[path = "../../../tests/common/corpus.rs"]
 pub mod corpus;
 #[path = "../../../tests/common/lsp_framing.rs"]
 mod lsp_framing;
+#[path = "../../../tests/common/progress.rs"]
+pub mod progress;
 use lsp_framing::read_message;
+use progress::Progress;
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
@@ -14,11 +19,18 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-pub const TIMEOUT: Duration = Duration::from_secs(20);
+/// What one step of a wait brought.
+enum Got {
+    /// A response or a notification.
+    Message(Value),
+    /// A server→client request, answered (and recorded in `server_requests`).
+    Answered,
+}
 
 pub struct Client {
     pub child: Child,
@@ -35,8 +47,9 @@ pub struct Client {
     /// Every server→client request seen (method names).
     pub server_requests: Vec<String>,
     pub stderr: Arc<Mutex<String>>,
+    stderr_reader: Option<JoinHandle<()>>,
     /// The data dir given to the server unless the test set TFTSR_DATA_DIR itself, so no test
-    /// writes into the user's real store.
+    /// writes into the user's real store (no other `TFTSR_*` variable of the caller's reaches it).
     pub data_dir: tempfile::TempDir,
 }
 
@@ -54,10 +67,10 @@ impl Client {
     }
 
     pub fn spawn_program(program: &str, args: &[&str], envs: &[(&str, &Path)]) -> Client {
+        child_env::assert_no_config_above_temp();
         let data_dir = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(program);
-        cmd.env("TFTSR_DATA_DIR", data_dir.path());
-        cmd.env_remove("TFTSR_DB_KEY");
+        child_env::scrub(&mut cmd).env("TFTSR_DATA_DIR", data_dir.path());
         cmd.args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -79,7 +92,7 @@ impl Client {
         });
         let log = Arc::new(Mutex::new(String::new()));
         let log2 = log.clone();
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             let mut r = BufReader::new(stderr);
             let mut line = String::new();
             while r.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
@@ -98,8 +111,15 @@ impl Client {
             applied: Vec::new(),
             server_requests: Vec::new(),
             stderr: log,
+            stderr_reader: Some(stderr_reader),
             data_dir,
         }
+    }
+
+    /// A `file://` URI for a document of this test alone (in the client's own temp dir; nothing
+    /// is written there unless the test does), instead of a fixed path that tests would share.
+    pub fn doc_uri(&self, name: &str) -> String {
+        format!("file://{}/docs/{name}", self.data_dir.path().display())
     }
 
     pub fn send_raw(&mut self, body: &[u8]) {
@@ -165,92 +185,109 @@ impl Client {
         self.send(&json!({"jsonrpc": "2.0", "id": id, "result": result}));
     }
 
-    /// Next message from the server; server requests are answered on the way.
-    fn recv(&mut self, deadline: Instant) -> Option<Value> {
+    /// The server's log so far (for failure messages).
+    pub fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// A progress watch on the server for one wait: its CPU time, its messages and its log
+    /// lines are its signs of life (see `tests/common/progress.rs`).
+    fn progress(&self, what: impl Into<String>) -> Progress {
+        Progress::new(self.child.id(), what)
+    }
+
+    /// The next message from the server, answering its requests on the way. Panics when the
+    /// server stops making progress or closes its output: both are definite failures.
+    fn next(&mut self, p: &mut Progress) -> Got {
+        let mut log_len = self.stderr.lock().unwrap().len();
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
+            match self.rx.recv_timeout(Duration::from_millis(50)) {
                 Ok(m) => {
+                    p.mark();
                     if m.get("method").is_some() && m.get("id").is_some() {
                         self.handle_server_request(&m);
-                        continue;
+                        return Got::Answered;
                     }
-                    return Some(m);
+                    return Got::Message(m);
                 }
-                Err(RecvTimeoutError::Timeout) => return None,
-                Err(RecvTimeoutError::Disconnected) => return None,
+                Err(RecvTimeoutError::Timeout) => {
+                    let now = self.stderr.lock().unwrap().len();
+                    if now != log_len {
+                        log_len = now;
+                        p.mark();
+                    }
+                    if let Err(e) = p.check() {
+                        panic!("{e}; server log:\n{}", self.log());
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    // The reader thread ends at end of output: the server exited or closed stdout.
+                    let status = self.child.try_wait().ok().flatten();
+                    panic!(
+                        "the server closed its output ({status:?}) while the test waited; server \
+                         log:\n{}",
+                        self.log()
+                    );
+                }
             }
         }
     }
 
     pub fn wait_response(&mut self, id: i64) -> Value {
-        let deadline = Instant::now() + TIMEOUT;
-        if let Some(i) = self
-            .inbox
-            .iter()
-            .position(|m| m["id"] == json!(id) && m.get("method").is_none())
-        {
+        let is_it = |m: &Value| m["id"] == json!(id) && m.get("method").is_none();
+        if let Some(i) = self.inbox.iter().position(is_it) {
             return self.inbox.remove(i).unwrap();
         }
-        while let Some(m) = self.recv(deadline) {
-            if m["id"] == json!(id) && m.get("method").is_none() {
-                return m;
+        let mut p = self.progress(format!("a response to request {id}"));
+        loop {
+            if let Got::Message(m) = self.next(&mut p) {
+                if is_it(&m) {
+                    return m;
+                }
+                self.inbox.push_back(m);
             }
-            self.inbox.push_back(m);
         }
-        panic!(
-            "no response to request {id}; server log:\n{}",
-            self.stderr.lock().unwrap()
-        );
     }
 
-    /// Waits for a notification matching `pred` (looking at already received ones first).
-    pub fn wait_notification(
-        &mut self,
-        timeout: Duration,
-        pred: impl Fn(&Value) -> bool,
-    ) -> Option<Value> {
+    /// Waits for a notification (or response) matching `pred`, looking at already received ones
+    /// first, for as long as the server makes progress.
+    pub fn wait_notification(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
         if let Some(i) = self.inbox.iter().position(&pred) {
-            return self.inbox.remove(i);
+            return self.inbox.remove(i).unwrap();
         }
-        let deadline = Instant::now() + timeout;
-        while let Some(m) = self.recv(deadline) {
-            if pred(&m) {
-                return Some(m);
+        let mut p = self.progress("a matching message");
+        loop {
+            if let Got::Message(m) = self.next(&mut p) {
+                if pred(&m) {
+                    return m;
+                }
+                self.inbox.push_back(m);
             }
-            self.inbox.push_back(m);
         }
-        None
     }
 
-    /// Waits until the server has sent a request with this method (answered on the way).
+    /// Waits until the server has sent a request with this method (answered on the way). The
+    /// request may come at any point, also after everything else the test waited for.
     pub fn wait_server_request(&mut self, method: &str) {
-        let deadline = Instant::now() + TIMEOUT;
+        let mut p = self.progress(format!("the server's {method} request"));
         while !self.server_requests.iter().any(|m| m == method) {
-            match self.recv(deadline) {
-                Some(m) => self.inbox.push_back(m),
-                None => panic!("the server never sent {method}"),
+            if let Got::Message(m) = self.next(&mut p) {
+                self.inbox.push_back(m);
             }
         }
     }
 
     /// The next publishDiagnostics for `uri` (whose diagnostics satisfy `pred`).
     pub fn wait_diagnostics(&mut self, uri: &str, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let got = self.wait_notification(TIMEOUT, |m| {
+        let m = self.wait_notification(|m| {
             m["method"] == "textDocument/publishDiagnostics"
                 && m["params"]["uri"] == uri
                 && pred(m["params"]["diagnostics"].as_array().map_or(&[][..], |v| v))
         });
-        match got {
-            Some(m) => m["params"]["diagnostics"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default(),
-            None => panic!(
-                "no matching diagnostics for {uri}; server log:\n{}",
-                self.stderr.lock().unwrap()
-            ),
-        }
+        m["params"]["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn initialize(
@@ -286,22 +323,15 @@ impl Client {
         self.finish()
     }
 
-    /// Closes stdin, waits for the process; returns its exit code and its stderr.
+    /// Closes stdin, waits for the process (while it makes progress); returns its exit code and
+    /// its whole stderr (read to its end, not sampled).
     pub fn finish(mut self) -> (i32, String) {
         self.stdin.take();
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            if let Some(st) = self.child.try_wait().unwrap() {
-                std::thread::sleep(Duration::from_millis(50));
-                let log = self.stderr.lock().unwrap().clone();
-                return (st.code().unwrap_or(-1), log);
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("server did not exit");
-            }
-            std::thread::sleep(Duration::from_millis(10));
+        let st = progress::wait_child(&mut self.child, "the server to exit");
+        if let Some(r) = self.stderr_reader.take() {
+            r.join().expect("stderr reader");
         }
+        (st.code().unwrap_or(-1), self.log())
     }
 }
 

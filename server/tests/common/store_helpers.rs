@@ -1,6 +1,11 @@
 //! Shared helpers of the store tests (real files in temp dirs, the real `tftsr` binary).
 #![allow(dead_code)]
 
+#[path = "../../../tests/common/child_env.rs"]
+pub mod child_env;
+#[path = "../../../tests/common/progress.rs"]
+pub mod progress;
+
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -26,6 +31,9 @@ pub fn plain_opts(db: &Path) -> OpenOptions {
 
 /// A raw rusqlite connection, keyed if `key` is given (to look at the file behind the API's back).
 pub fn raw_conn(db: &Path, key: Option<&str>) -> rusqlite::Connection {
+    // Another thread may be opening its first store right now: SQLite must be fully initialised
+    // before any connection, whoever opens it.
+    tftsr::store::init_sqlite().unwrap();
     let c = rusqlite::Connection::open(db).unwrap();
     if let Some(k) = key {
         c.pragma_update(None, "key", k).unwrap();
@@ -37,14 +45,16 @@ pub fn sha256_file(p: &Path) -> String {
     hex::encode(Sha256::digest(std::fs::read(p).unwrap()))
 }
 
-/// The real binary with a private data dir and no inherited store settings.
+/// The real binary with a private data dir, encryption on and no inherited `TFTSR_*` settings.
 pub fn tftsr(data_dir: &Path) -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("tftsr").unwrap();
-    c.env("TFTSR_DATA_DIR", data_dir)
-        .env_remove("TFTSR_DB_KEY")
-        .env_remove("TFTSR_DB_NEW_KEY")
-        .env_remove("TFTSR_TEST_ABORT_AFTER_SPANS")
-        .env_remove("TFTSR_TEST_STALL_AFTER_SPANS")
+    assert_cmd::Command::from_std(tftsr_std(data_dir))
+}
+
+/// [`tftsr`] as a `std::process::Command`, for `spawn` and [`progress`].
+pub fn tftsr_std(data_dir: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("tftsr"));
+    child_env::scrub(&mut c)
+        .env("TFTSR_DATA_DIR", data_dir)
         .env("TFTSR_DB_ENCRYPT", "1");
     c
 }

@@ -55,7 +55,8 @@ values = ["noreply@example.com"]
 "#;
 
 fn cli(data: &Path, args: &[&str]) -> String {
-    let out = Command::new(bin())
+    let mut cmd = Command::new(bin());
+    let out = lsp_client::child_env::scrub(&mut cmd)
         .args(args)
         .env("TFTSR_DATA_DIR", data)
         .env("TFTSR_DB_ENCRYPT", "1")

@@ -34,7 +34,7 @@ fn utf16_by_default_ranges_on_multibyte_line() {
     let init = c.initialize(caps_nvim07(), Value::Null, None);
     assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
     assert_eq!(init["capabilities"]["textDocumentSync"]["change"], 2);
-    let uri = "file:///tmp/tftsr-test/app.log";
+    let uri = &c.doc_uri("app.log");
     let text = sample();
     let n = full_scan(&text).len();
     c.open(uri, "plaintext", &text); // tracked through the `*.log` glob
@@ -100,7 +100,7 @@ fn utf8_when_offered_and_eager_bulk_edits() {
 fn quickfix_then_resolve_and_rescan() {
     let mut c = Client::spawn(&[]);
     c.initialize(caps_nvim07(), Value::Null, None);
-    let uri = "file:///tmp/tftsr-test/x.log";
+    let uri = &c.doc_uri("x.log");
     let mut text = sample();
     let n = full_scan(&text).len();
     c.open(uri, "log", &text);
@@ -210,7 +210,7 @@ fn quickfix_then_resolve_and_rescan() {
 fn redact_document_via_apply_edit() {
     let mut c = Client::spawn(&[]);
     c.initialize(caps_nvim07(), Value::Null, None);
-    let uri = "file:///tmp/tftsr-test/r.log";
+    let uri = &c.doc_uri("r.log");
     let text = sample();
     let n = full_scan(&text).len();
     c.open(uri, "log", &text);

@@ -37,7 +37,7 @@ fn settings_cap_severity_and_pull() {
         json!({"tftsr": {"maxDiagnostics": 5, "severity": {"ipv4": "error"}, "bogus": 1}}),
         None,
     );
-    let uri = "file:///tmp/tftsr-cfg/ssh.log";
+    let uri = &c.doc_uri("ssh.log");
     let text = corpus("OpenSSH_2k.log", 60);
     let n = full_scan(&text).len();
     assert!(n > 5, "{n}");
@@ -85,9 +85,7 @@ fn settings_cap_severity_and_pull() {
         "workspace/didChangeConfiguration",
         json!({"settings": {"tftsr": {"redactionStyle": "shred", "maxDiagnostics": 2}}}),
     );
-    let m = c
-        .wait_notification(TIMEOUT, |m| m["method"] == "window/showMessage")
-        .expect("bad value reported");
+    let m = c.wait_notification(|m| m["method"] == "window/showMessage");
     assert!(m["params"]["message"]
         .as_str()
         .unwrap()
@@ -157,9 +155,7 @@ fn workspace_config_watch_save_errors_and_ignore_value() {
         "textDocument/didSave",
         json!({"textDocument": {"uri": file_uri(&cfg_path)}}),
     );
-    let m = c
-        .wait_notification(TIMEOUT, |m| m["method"] == "window/showMessage")
-        .expect("config error shown");
+    let m = c.wait_notification(|m| m["method"] == "window/showMessage");
     assert_eq!(m["params"]["type"], 1);
     assert!(m["params"]["message"]
         .as_str()
@@ -188,7 +184,7 @@ fn workspace_config_watch_save_errors_and_ignore_value() {
 fn progress_on_a_long_first_scan() {
     let mut c = Client::spawn(&[]);
     c.initialize(caps_nvim07(), Value::Null, None);
-    let uri = "file:///tmp/tftsr-big/big.log";
+    let uri = &c.doc_uri("big.log");
     let chunk = corpus("Hadoop_2k.log", 2000);
     let mut text = String::new();
     while text.len() < 5 * 1024 * 1024 {
@@ -196,11 +192,9 @@ fn progress_on_a_long_first_scan() {
     }
     text.push_str("tail ivan@example.com\n");
     c.open(uri, "log", &text);
-    let begin = c
-        .wait_notification(TIMEOUT, |m| {
-            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin"
-        })
-        .expect("progress begin");
+    let begin = c.wait_notification(|m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin"
+    });
     let token = begin["params"]["token"].clone();
     assert!(c
         .server_requests
@@ -208,12 +202,11 @@ fn progress_on_a_long_first_scan() {
         .any(|m| m == "window/workDoneProgress/create"));
     let d = c.wait_diagnostics(uri, |d| !d.is_empty());
     assert_eq!(d.len(), 1000 + 1, "capped at maxDiagnostics + summary");
-    c.wait_notification(TIMEOUT, |m| {
+    c.wait_notification(|m| {
         m["method"] == "$/progress"
             && m["params"]["token"] == token
             && m["params"]["value"]["kind"] == "end"
-    })
-    .expect("progress end");
+    });
     assert_eq!(c.shutdown_exit().0, 0);
 }
 
@@ -268,8 +261,8 @@ fn scan_file_writes_a_redacted_copy() {
 fn globs_decide_what_is_scanned_and_close_clears() {
     let mut c = Client::spawn(&[]);
     c.initialize(caps_nvim07(), Value::Null, None);
-    let txt = "file:///tmp/tftsr-globs/notes.txt";
-    let rotated = "file:///tmp/tftsr-globs/app.log.3";
+    let txt = &c.doc_uri("notes.txt");
+    let rotated = &c.doc_uri("app.log.3");
     let body = "contact mallory@example.com\n";
     c.open(txt, "plaintext", body);
     c.open(rotated, "plaintext", body);

@@ -31,7 +31,7 @@ fn pos16(text: &str, b: usize) -> Value {
 fn thousand_rapid_edits_apply_in_order() {
     let mut c = Client::spawn(&[]);
     c.initialize(caps_nvim07(), json!({"tftsr": {"debounceMs": 5}}), None);
-    let uri = "file:///tmp/tftsr-rapid/app.log";
+    let uri = &c.doc_uri("app.log");
     let real = lsp_client::corpus::loghub_file("Linux_2k.log");
     let mut text: String = real.lines().take(40).map(|l| format!("{l}\n")).collect();
     text.push_str("José 😀 alice@example.com\n");
@@ -114,7 +114,7 @@ fn thousand_rapid_edits_apply_in_order() {
 fn out_of_range_edit_is_rejected_and_document_kept() {
     let mut c = Client::spawn(&[]);
     c.initialize(caps_nvim07(), Value::Null, None);
-    let uri = "file:///tmp/tftsr-oor/a.log";
+    let uri = &c.doc_uri("a.log");
     let text = "line one carol@example.com\nline two\n";
     c.open(uri, "log", text);
     c.wait_diagnostics(uri, |d| d.len() == 1);
@@ -126,16 +126,14 @@ fn out_of_range_edit_is_rejected_and_document_kept() {
             {"range": {"start": {"line": 40, "character": 0}, "end": {"line": 41, "character": 0}}, "text": "MORESECRET"}
         ]}),
     );
-    let msg = c
-        .wait_notification(TIMEOUT, |m| m["method"] == "window/showMessage")
-        .expect("user told about the rejected edit");
+    let msg = c.wait_notification(|m| m["method"] == "window/showMessage");
     assert_eq!(msg["params"]["type"], 1);
     assert!(!msg.to_string().contains("SECRET"));
     let state = c.request("tftsr/documentText", json!({"uri": uri}));
     assert_eq!(state["sha256"], sha256_hex(text));
     assert_eq!(state["version"], 0);
     // a position inside a surrogate pair is rejected too
-    let uri2 = "file:///tmp/tftsr-oor/b.log";
+    let uri2 = &c.doc_uri("b.log");
     c.open(uri2, "log", "😀 dave@example.com\n");
     c.wait_diagnostics(uri2, |d| d.len() == 1);
     c.notify(
@@ -171,24 +169,18 @@ fn malformed_messages_get_errors_and_server_lives() {
     c.initialize(caps_nvim07(), Value::Null, None);
     // not JSON at all
     c.send_raw(b"{this is not json");
-    let err = c
-        .wait_notification(TIMEOUT, |m| m.get("error").is_some() && m["id"].is_null())
-        .expect("parse error response");
+    let err = c.wait_notification(|m| m.get("error").is_some() && m["id"].is_null());
     assert_eq!(err["error"]["code"], -32700);
     // valid JSON that is no JSON-RPC message: invalid request, with its id
     c.send(&json!({"id": 77, "hello": "world"}));
-    let err = c
-        .wait_notification(TIMEOUT, |m| m["id"] == 77)
-        .expect("invalid request response");
+    let err = c.wait_notification(|m| m["id"] == 77);
     assert_eq!(err["error"]["code"], -32600);
     // a garbled header (no Content-Length): parse error, and the stream resynchronises
     {
         let garbage = b"X-Nonsense\r\n\r\n";
         c.send_raw_unframed(garbage);
     }
-    let err = c
-        .wait_notification(TIMEOUT, |m| m.get("error").is_some() && m["id"].is_null())
-        .expect("parse error for the bad header");
+    let err = c.wait_notification(|m| m.get("error").is_some() && m["id"].is_null());
     assert_eq!(err["error"]["code"], -32700);
     // a request with wrong params
     let r = c.request_full("textDocument/codeAction", json!({"textDocument": 3}));
@@ -239,7 +231,7 @@ fn malformed_messages_get_errors_and_server_lives() {
         json!({"textDocument": {"uri": "file:///nope.log", "version": 1}, "contentChanges": [{"text": "x"}]}),
     );
     // still alive and working
-    let uri = "file:///tmp/tftsr-malformed/a.log";
+    let uri = &c.doc_uri("a.log");
     c.open(uri, "log", "x erin@example.com\n");
     c.wait_diagnostics(uri, |d| d.len() == 1);
     // documents of other schemes are never tracked

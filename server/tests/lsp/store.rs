@@ -30,7 +30,7 @@ fn cmd(c: &mut Client, command: &str, arg: Value) -> Value {
 }
 
 fn text() -> String {
-    let real = std::fs::read_to_string("/work/shared/corpus/loghub/Apache_2k.log").unwrap();
+    let real = lsp_client::corpus::loghub_file("Apache_2k.log");
     let mut t: String = real.lines().take(20).map(|l| format!("{l}\n")).collect();
     t.push_str("[Sun Dec 04 04:47:44 2005] [error] user frank@example.com denied; José 😀 retry\n");
     t
@@ -40,7 +40,7 @@ fn text() -> String {
 fn issues_and_attach_with_real_sqlcipher_store() {
     let dir = tempfile::tempdir().unwrap();
     let mut c = spawn_with_store(dir.path(), KEY);
-    let uri = "file:///tmp/tftsr-store/apache.log";
+    let uri = &c.doc_uri("apache.log");
     let t = text();
     c.open(uri, "log", &t);
     let diags = c.wait_diagnostics(uri, |d| !d.is_empty());
@@ -189,7 +189,7 @@ fn wrong_key_keeps_diagnostics_and_redaction_working() {
         Store::open(&opts).unwrap();
     }
     let mut c = spawn_with_store(dir.path(), "wrong key entirely");
-    let uri = "file:///tmp/tftsr-store/wrong.log";
+    let uri = &c.doc_uri("wrong.log");
     let t = text();
     c.open(uri, "log", &t);
     let diags = c.wait_diagnostics(uri, |d| !d.is_empty());

@@ -168,7 +168,12 @@ fn status_changes_set_updated_at_and_resolved_at() {
     let (_d, s) = store();
     let id = issue(&s, "t", "d");
     let before = s.get_issue(&id).unwrap().issue;
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // The store's timestamps have one-second resolution: wait for the clock to pass that second
+    // (at most one second, whatever the load) rather than sleep a guessed time.
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    while time::OffsetDateTime::now_utc().format(&fmt).unwrap() <= before.updated_at {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let r = s
         .update_issue(
             &id,

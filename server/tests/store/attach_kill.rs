@@ -3,13 +3,14 @@
 //! Three ways: (1) the debug-build hook `TFTSR_TEST_ABORT_AFTER_SPANS=N` aborts the process (no
 //! unwinding, no rollback code) after N findings were inserted inside the attach transaction;
 //! (2) the hook `TFTSR_TEST_STALL_AFTER_SPANS=N` parks the process at that point and the test sends
-//! a real SIGKILL; (3) SIGKILL at staggered moments during large attaches, checking the
-//! all-or-nothing invariant for whatever state each kill left.
+//! a real SIGKILL; (3) SIGKILL at staggered points of large attaches, checking the
+//! all-or-nothing invariant for whatever state each kill left. The points are measured in the
+//! attach's own CPU time (a fraction of what a whole attach takes), not in wall-clock time, so
+//! they fall in the same places however loaded the machine is.
 
 use crate::helpers;
 
 use std::path::Path;
-use std::time::Duration;
 
 use helpers::*;
 use tftsr::store::Store;
@@ -120,6 +121,17 @@ fn abort_between_inserts_leaves_no_partial_rows() {
     assert!(s.check().unwrap().ok);
 }
 
+/// `tftsr issue attach ID LOG` into `data`, started (not waited for).
+fn spawn_attach(data: &Path, id: &str, log: &Path) -> std::process::Child {
+    tftsr_std(data)
+        .env("TFTSR_DB_KEY", KEY)
+        .args(["issue", "attach", id, log.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn kill_9_during_large_attaches_leaves_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -128,21 +140,15 @@ fn kill_9_during_large_attaches_leaves_all_or_nothing() {
     let log = dir.path().join("big.log");
     build_log(&log, 8, 1); // ~16,000 findings, ~2 MB
     let id = new_issue(&data);
-    let bin = assert_cmd::cargo::cargo_bin("tftsr");
+    // One whole attach first: how much CPU time it takes.
+    let mut whole = spawn_attach(&data, &id, &log);
+    let (status, cpu) = progress::wait_measuring_cpu(&mut whole, "a whole attach");
+    assert!(status.success(), "the uninterrupted attach failed");
+    assert_eq!(assert_all_or_nothing(&db_in(&data)).0, 1);
     let mut killed_mid = 0;
-    for delay_ms in [150u64, 400, 700, 1000, 1500, 2500] {
-        let mut child = std::process::Command::new(&bin)
-            .env("TFTSR_DATA_DIR", &data)
-            .env("TFTSR_DB_KEY", KEY)
-            .env("TFTSR_DB_ENCRYPT", "1")
-            .env_remove("TFTSR_TEST_ABORT_AFTER_SPANS")
-            .args(["issue", "attach", &id, log.to_str().unwrap()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        let finished = child.try_wait().unwrap().is_some();
+    for percent in [5u32, 20, 35, 50, 65, 80] {
+        let mut child = spawn_attach(&data, &id, &log);
+        let finished = progress::run_until_cpu(&mut child, cpu * percent / 100);
         let _ = child.kill(); // SIGKILL
         let status = child.wait().unwrap();
         if !finished && !status.success() {
@@ -150,10 +156,12 @@ fn kill_9_during_large_attaches_leaves_all_or_nothing() {
         }
         assert_all_or_nothing(&db_in(&data));
     }
-    eprintln!("{killed_mid} of 6 attaches were killed before finishing");
+    eprintln!(
+        "{killed_mid} of 6 attaches were killed before finishing (whole attach: {cpu:?} CPU)"
+    );
     assert!(
-        killed_mid > 0,
-        "no attach was actually interrupted; the test proved nothing"
+        killed_mid >= 3,
+        "only {killed_mid} attaches were interrupted; the test proved too little"
     );
 }
 
@@ -166,10 +174,8 @@ fn sigkill_inside_the_attach_transaction_leaves_no_partial_rows() {
     build_log(&log, 1, 4);
     let id = new_issue(&data);
     let marker = dir.path().join("stalled");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tftsr"))
-        .env("TFTSR_DATA_DIR", &data)
+    let mut child = tftsr_std(&data)
         .env("TFTSR_DB_KEY", KEY)
-        .env("TFTSR_DB_ENCRYPT", "1")
         .env("TFTSR_TEST_STALL_AFTER_SPANS", "300")
         .env("TFTSR_TEST_STALL_MARKER", &marker)
         .args(["issue", "attach", &id, log.to_str().unwrap()])
@@ -177,18 +183,18 @@ fn sigkill_inside_the_attach_transaction_leaves_no_partial_rows() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let t = std::time::Instant::now();
-    while !marker.exists() {
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "attach never reached span 300"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "attach ended before the stall point"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    progress::Progress::new(child.id(), "the attach to reach span 300")
+        .until(
+            || 0,
+            || {
+                assert!(
+                    child.try_wait().unwrap().is_none(),
+                    "attach ended before the stall point"
+                );
+                marker.exists().then_some(())
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
     // 300 findings and the log_files row are inserted, uncommitted: another process sees nothing
     // and cannot write meanwhile (the attach holds the write lock).
     let (logs, spans) = assert_all_or_nothing(&db_in(&data));

@@ -4,6 +4,8 @@
 use crate::helpers;
 
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use helpers::*;
 use tftsr::store::{IssueFilter, NewIssue, Store};
@@ -52,10 +54,17 @@ fn two_processes_writing_concurrently_lose_nothing() {
     // Both start before the database exists: they also race on creating and migrating it.
     let a = spawn("alpha");
     let b = spawn("beta");
-    // Meanwhile the real CLI adds a few through its own connections (same key, explicit).
+    // Meanwhile the real CLI adds a few through its own connections (same key, explicit), once the
+    // children have created the database (whoever creates it, nothing may be lost; this only
+    // makes the CLI's writes overlap theirs instead of racing the creation as well).
     let cli_dir = dir.path().to_path_buf();
+    let created = db.clone();
+    let children_done = Arc::new(AtomicBool::new(false));
+    let done = children_done.clone();
     let cli = std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        while !created.exists() && !done.load(Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
         for n in 0..5 {
             tftsr(&cli_dir)
                 .env("TFTSR_DB_KEY", KEY)
@@ -72,7 +81,7 @@ fn two_processes_writing_concurrently_lose_nothing() {
         }
     });
     for (name, child) in [("alpha", a), ("beta", b)] {
-        let out = child.wait_with_output().unwrap();
+        let out = progress::wait_output(child, name);
         assert!(
             out.status.success(),
             "{name} failed:\n{}\n{}",
@@ -84,6 +93,7 @@ fn two_processes_writing_concurrently_lose_nothing() {
             "{name} did not run the writer"
         );
     }
+    children_done.store(true, Ordering::SeqCst);
     cli.join().unwrap();
     let s = Store::open(&enc_opts(&db)).unwrap();
     let all = s.list_issues(&IssueFilter::default()).unwrap();

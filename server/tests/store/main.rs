@@ -16,6 +16,7 @@ mod concurrency;
 mod crypto;
 mod damage;
 mod failures;
+mod first_open;
 mod rekey_kill;
 mod schema;
 mod smoke;

@@ -18,12 +18,8 @@
 (defun e2e-log (fmt &rest args)
   (princ (concat (apply #'format fmt args) "\n") #'external-debugging-output))
 
-(defun e2e-wait (pred timeout what)
-  "Pump the event loop until PRED is non-nil or TIMEOUT seconds pass."
-  (let ((deadline (+ (float-time) timeout)))
-    (while (and (not (funcall pred)) (< (float-time) deadline))
-      (accept-process-output nil 0.05))
-    (or (funcall pred) (error "Timed out waiting for %s" what))))
+;; Waits are progress-based: e2e-wait, e2e-waiting (progress.el, shared with docs_check.el).
+(load (expand-file-name "progress.el" (file-name-directory load-file-name)) nil t)
 
 (defun e2e-utf16-col (line cp)
   "UTF-16 column of code-point index CP in LINE."
@@ -51,7 +47,7 @@
 (define-derived-mode log-mode text-mode "Log")
 (add-to-list 'auto-mode-alist '("\\.log\\'" . log-mode))
 (setq eglot-server-programs `((log-mode . ("/bin/sh" "-c" ,(concat "exec " e2e-server-cmd))))
-      eglot-sync-connect 10
+      eglot-sync-connect t              ; block until connected (progress-checked by the timer)
       eglot-events-buffer-size 0        ; set to 2000000 to debug the JSON-RPC traffic
       eglot-autoshutdown nil
       flymake-start-on-flymake-mode t)
@@ -72,12 +68,12 @@
     (find-file file)
     (cl-assert (eq major-mode 'log-mode))
     ;; Not `eglot-ensure': it connects from `post-command-hook', which never runs in --batch.
-    (apply #'eglot (eglot--guess-contact))
+    (e2e-waiting "the connection (initialize)" (apply #'eglot (eglot--guess-contact)))
     (let ((server (eglot-current-server))
           (uri (eglot--path-to-uri file)))
-      (e2e-wait (lambda () (and server (jsonrpc-running-p server) eglot--managed-mode)) 10 "eglot connection")
+      (e2e-wait (lambda () (and server (jsonrpc-running-p server) eglot--managed-mode)) "eglot connection")
       (flymake-start)                   ; deferred starts never fire in --batch
-      (e2e-wait (lambda () (= (length (flymake-diagnostics)) (length findings))) 15
+      (e2e-wait (lambda () (= (length (flymake-diagnostics)) (length findings)))
                 (format "%d flymake diagnostics" (length findings)))
       (e2e-log "%d diagnostics after %.0f ms" (length findings) (* 1000 (- (float-time) e2e-t0)))
       ;; 1. exactly the fixture's findings; eglot converted UTF-16 ranges to buffer positions
@@ -122,7 +118,7 @@
                                           findings)
                               :text))
              (beg (progn (search-forward text) (- (point) (length text))))
-             (actions (eglot-code-actions beg (point) "quickfix"))
+             (actions (e2e-waiting "the quickfix actions" (eglot-code-actions beg (point) "quickfix")))
              (action (cl-find-if (lambda (a) (equal (plist-get a :title) (plist-get qf :title))) actions)))
         (e2e-log "quickfix titles: %s" (mapconcat (lambda (a) (plist-get a :title)) actions " | "))
         (unless action (error "No %S action" (plist-get qf :title)))
@@ -135,10 +131,11 @@
                         "after the quickfix")
       ;; eglot sends didChange from an idle timer; force it, then wait for the republish
       (eglot--signal-textDocument/didChange)
-      (e2e-wait (lambda () (= (length (flymake-diagnostics)) (1- (length findings)))) 10
+      (e2e-wait (lambda () (= (length (flymake-diagnostics)) (1- (length findings))))
                 "one diagnostic less after the quickfix")
       ;; 3. commands: documentStats, and an issue round trip through the encrypted temp store
-      (let ((stats (eglot-execute-command server 'tftsr.documentStats (vector (list :uri uri)))))
+      (let ((stats (e2e-waiting "tftsr.documentStats"
+                     (eglot-execute-command server 'tftsr.documentStats (vector (list :uri uri))))))
         (e2e-log "documentStats -> %S" stats)
         (unless (equal (plist-get stats :findings) (1- (length findings)))
           (error "documentStats findings %S" stats))
@@ -152,23 +149,26 @@
               (error "documentStats byType %S, want %S" stats want)))
           (unless (= (length (plist-get stats :byType)) (length want))
             (error "documentStats byType %S, want %S" stats want))))
-      (let* ((issue (eglot-execute-command server 'tftsr.createIssue
-                                           (vector (list :title "emacs e2e: disk full" :severity "medium"))))
-             (list (eglot-execute-command server 'tftsr.listIssues (vector eglot--{}))))
+      (let* ((issue (e2e-waiting "tftsr.createIssue"
+                      (eglot-execute-command server 'tftsr.createIssue
+                                             (vector (list :title "emacs e2e: disk full" :severity "medium")))))
+             (list (e2e-waiting "tftsr.listIssues"
+                     (eglot-execute-command server 'tftsr.listIssues (vector eglot--{})))))
         (unless (and (stringp (plist-get issue :id)) (equal (plist-get issue :title) "emacs e2e: disk full"))
           (error "createIssue returned %S" issue))
         (unless (and (= (length list) 1) (equal (plist-get (aref list 0) :id) (plist-get issue :id)))
           (error "listIssues returned %S" list))
         (e2e-log "createIssue + listIssues -> %s" (plist-get issue :id)))
       ;; 4. "Redact all PII in file" (source.fixAll.tftsr), through eglot again
-      (let ((actions (eglot-code-actions (point-min) (point-min) "source.fixAll.tftsr")))
+      (let ((actions (e2e-waiting "the source.fixAll.tftsr action"
+                       (eglot-code-actions (point-min) (point-min) "source.fixAll.tftsr"))))
         (unless (and (= (length actions) 1) (equal (plist-get (car actions) :title) (plist-get e2e-fx :redactAllTitle)))
           (error "source.fixAll.tftsr actions: %S" actions))
         (unless (plist-get (car actions) :edit) (error "redact-all came without an edit for eglot"))
         (eglot--read-execute-code-action actions server "source.fixAll.tftsr"))
       (e2e-check-buffer (e2e-redacted #'identity) "after redact-all")
       (eglot--signal-textDocument/didChange)
-      (e2e-wait (lambda () (null (flymake-diagnostics))) 10 "no diagnostics after redact-all")
+      (e2e-wait (lambda () (null (flymake-diagnostics))) "no diagnostics after redact-all")
       ;; 5. save and check the file on disk
       (save-buffer)
       (let ((disk (with-temp-buffer (let ((coding-system-for-read 'utf-8)) (insert-file-contents file))
@@ -176,7 +176,8 @@
         (unless (equal disk (concat (mapconcat #'identity (e2e-redacted #'identity) "\n") "\n"))
           (error "File on disk: %S" disk))
         (e2e-log "saved file is redacted: %s" (replace-regexp-in-string "\n" " / " disk)))
-      (eglot-shutdown server)
+      ;; eglot's default: kill the server unless it answers `shutdown' within 1.5 s (and fail)
+      (e2e-waiting "the shutdown response" (eglot-shutdown server nil e2e-hard-cap))
       (e2e-log "PASS in %.0f ms" (* 1000 (- (float-time) e2e-t0))))))
 
 (condition-case err

@@ -10,8 +10,10 @@ mkdir "$work/home" "$work/ws"
 use_temp_store "$work"
 t0=$(now_ms)
 set +e
-# throw-away HOME so no user init/state leaks in or out; timeout so a dead server cannot hang us
-HOME="$work/home" E2E_WORKDIR="$work/ws" timeout -k 5 "${E2E_TIMEOUT:-90}" \
+# throw-away HOME so no user init/state leaks in or out; watchdog.py so a dead server or editor
+# cannot hang us (it ends emacs only once nothing makes progress; the waits inside are
+# progress-based themselves)
+HOME="$work/home" E2E_WORKDIR="$work/ws" python3 "$E2E_DIR/watchdog.py" emacs \
   emacs -Q --batch -l "$E2E_DIR/emacs/e2e.el"
 rc=$?
 if [ $rc -eq 0 ]; then   # the docs' eglot snippet, loaded as-is, must attach on its own
@@ -21,7 +23,7 @@ if [ $rc -eq 0 ]; then   # the docs' eglot snippet, loaded as-is, must attach on
   path_with_tftsr "$work/bin"
   write_fixture "$work/docs/sample.log"
   HOME="$work/home" E2E_SNIPPET="$work/docs/snippet.el" E2E_SAMPLE="$work/docs/sample.log" \
-    timeout -k 5 "${E2E_TIMEOUT:-90}" emacs -Q --batch -l "$E2E_DIR/emacs/docs_check.el"
+    python3 "$E2E_DIR/watchdog.py" emacs emacs -Q --batch -l "$E2E_DIR/emacs/docs_check.el"
   rc=$?
 fi
 echo "emacs e2e: rc=$rc in $(( $(now_ms) - t0 )) ms ($(emacs --version | head -1), eglot $(dpkg-query -W -f='${Version}' elpa-eglot))"

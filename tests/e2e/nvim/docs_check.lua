@@ -1,10 +1,12 @@
 -- Run after docs/editors.md's Neovim 0.7 snippet was loaded as init.lua and a .log file opened:
 -- the snippet alone must attach `tftsr lsp` and show the fixture's findings.
+local progress = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':h') .. '/progress.lua')
 local fx = vim.fn.json_decode(table.concat(vim.fn.readfile(assert(os.getenv('E2E_FIXTURE'))), '\n'))
 local ok, err = pcall(function()
   local buf = vim.api.nvim_get_current_buf()
   assert(vim.bo[buf].filetype == 'log', 'snippet did not set filetype log: ' .. vim.bo[buf].filetype)
-  vim.wait(15000, function() return #vim.diagnostic.get(buf) == #fx.findings end, 20)
+  progress.wait(function() return #vim.diagnostic.get(buf) == #fx.findings end,
+    #fx.findings .. ' diagnostics through the snippet')
   local clients = vim.lsp.buf_get_clients(buf)
   local names = {}
   for _, c in pairs(clients) do table.insert(names, c.name) end
@@ -16,5 +18,5 @@ local ok, err = pcall(function()
 end)
 if not ok then io.stdout:write('FAIL (docs snippet): ' .. tostring(err) .. '\n') end
 vim.lsp.stop_client(vim.lsp.get_active_clients())
-vim.wait(3000, function() return #vim.lsp.get_active_clients() == 0 end, 20)
+pcall(progress.wait, function() return #vim.lsp.get_active_clients() == 0 end, 'the server to stop')
 vim.cmd(ok and 'qall!' or 'cquit 1')

@@ -10,6 +10,7 @@ local fname = workdir .. '/sample.log'
 local lines = fx.lines
 vim.fn.writefile(lines, fname)
 
+local progress = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':h') .. '/progress.lua')
 local raw = {} -- last publishDiagnostics params per uri, exactly as the server sent them
 local function log(...) io.stdout:write(string.format(...) .. '\n') end
 local function check(cond, ...) if not cond then error(string.format(...), 0) end end
@@ -47,15 +48,16 @@ local function main()
   check(vim.lsp.buf_attach_client(bufnr, client_id), 'buf_attach_client failed')
   local client = vim.lsp.get_client_by_id(client_id)
   local function request(method, params)
-    local resp = vim.lsp.buf_request_sync(bufnr, method, params, 10000)
-    check(resp and resp[client_id], '%s: no response (timeout?)', method)
-    -- 0.7.2 names the error `error` (later versions `err`)
-    local e = resp[client_id].error or resp[client_id].err
-    check(not e, '%s failed: %s', method, vim.inspect(e))
-    return resp[client_id].result
+    local done, err, result
+    client.request(method, params, function(e, r) done, err, result = true, e, r end, bufnr)
+    progress.wait(function() return done or client.is_stopped() end, method .. ' response')
+    check(done, '%s: the server stopped before answering', method)
+    check(not err, '%s failed: %s', method, vim.inspect(err))
+    return result
   end
   local function wait_diags(n, what)
-    vim.wait(15000, function() return #vim.diagnostic.get(bufnr) == n or client.is_stopped() end, 20)
+    progress.wait(function() return #vim.diagnostic.get(bufnr) == n or client.is_stopped() end,
+      string.format('%d diagnostics (%s)', n, what))
     check(not client.is_stopped(), 'server exited (check SERVER_CMD and its stderr)')
     check(#vim.diagnostic.get(bufnr) == n, '%s: want %d diagnostics, got %d: %s', what, n,
       #vim.diagnostic.get(bufnr), vim.inspect(vim.diagnostic.get(bufnr)))
@@ -172,7 +174,7 @@ local function main()
   log('saved file is redacted: %s', table.concat(disk, ' / '))
 
   client.stop()
-  vim.wait(3000, function() return client.is_stopped() end, 20)
+  progress.wait(function() return client.is_stopped() end, 'the server to stop')
   log('PASS in %.0f ms', (vim.loop.hrtime() - t0) / 1e6)
 end
 

@@ -5,6 +5,7 @@
 -- Needs E2E_FIXTURE. Exits 0 on success, 1 on failure.
 local fx = vim.fn.json_decode(table.concat(vim.fn.readfile(assert(os.getenv('E2E_FIXTURE'))), '\n'))
 local file = assert(os.getenv('E2E_LOG'), 'E2E_LOG not set')
+local progress = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':h') .. '/progress.lua')
 local function check(cond, ...) if not cond then error(string.format(...), 0) end end
 local ok, err = xpcall(function()
   check(vim.lsp.config and vim.lsp.enable, 'not Neovim 0.11+: %s', tostring(vim.version()))
@@ -17,7 +18,7 @@ local ok, err = xpcall(function()
   check(vim.bo[buf].filetype == 'log', 'ftdetect/tftsr.vim did not give filetype log: %q', vim.bo[buf].filetype)
   local want = 0
   for _, f in ipairs(fx.findings) do if f.type ~= 'password' then want = want + 1 end end
-  vim.wait(15000, function() return #vim.diagnostic.get(buf) == want end, 20)
+  progress.wait(function() return #vim.diagnostic.get(buf) == want end, want .. ' diagnostics')
   local clients = vim.lsp.get_clients({ bufnr = buf })
   check(#clients == 1 and clients[1].name == 'tftsr', 'clients %s', vim.inspect(vim.tbl_map(function(c) return c.name end, clients)))
   check(#vim.diagnostic.get(buf) == want, 'want %d diagnostics (password disabled), got %d', want, #vim.diagnostic.get(buf))
@@ -30,5 +31,5 @@ local ok, err = xpcall(function()
 end, debug.traceback)
 if not ok then io.stdout:write('FAIL (lsp/tftsr.lua): ' .. tostring(err) .. '\n') end
 for _, c in ipairs(vim.lsp.get_clients()) do c:stop(true) end
-vim.wait(3000, function() return #vim.lsp.get_clients() == 0 end, 20)
+pcall(progress.wait, function() return #vim.lsp.get_clients() == 0 end, 'the server to stop')
 vim.cmd(ok and 'qall!' or 'cquit 1')

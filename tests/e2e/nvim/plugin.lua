@@ -17,6 +17,7 @@ vim.fn.writefile(lines, fname)
 local function log(...) io.stdout:write(string.format(...) .. '\n') end
 local function check(cond, ...) if not cond then error(string.format(...), 0) end end
 local compat = require('tftsr.compat')
+local progress = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':h') .. '/progress.lua')
 local function plain(s) return (s:gsub('%p', '%%%0')) end
 local messages = {}
 local pulls = 0
@@ -44,8 +45,7 @@ end
 local function await(what, fn)
   local fin, e, r = false, nil, nil
   fn(function(err, res) fin, e, r = true, err, res end)
-  vim.wait(15000, function() return fin end, 20)
-  check(fin, '%s: no answer within 15 s', what)
+  progress.wait(function() return fin end, what)
   check(not e, '%s failed: %s', what, vim.inspect(e))
   return r
 end
@@ -83,7 +83,8 @@ local function main()
   local client = require('tftsr.compat').get_client(bufnr)
   check(client, 'no tftsr client attached to %s', fname)
   local function wait_diags(n, what)
-    vim.wait(15000, function() return #vim.diagnostic.get(bufnr) == n or compat.is_stopped(client) end, 20)
+    progress.wait(function() return #vim.diagnostic.get(bufnr) == n or compat.is_stopped(client) end,
+      string.format('%d diagnostics (%s)', n, what))
     check(not compat.is_stopped(client), 'server exited')
     check(#vim.diagnostic.get(bufnr) == n, '%s: want %d diagnostics, got %d: %s', what, n,
       #vim.diagnostic.get(bufnr), vim.inspect(vim.diagnostic.get(bufnr)))
@@ -101,7 +102,7 @@ local function main()
   -- applies a pull's answer whenever it arrives, even after a newer push (a known server race).
   -- (Neovim 0.7 does not offer workspace.configuration: no pull there.)
   if (vim.lsp.protocol.make_client_capabilities().workspace or {}).configuration then
-    vim.wait(15000, function() return pulls > 0 end, 20)
+    progress.wait(function() return pulls > 0 end, "the server's workspace/configuration pull")
     check(pulls > 0, 'the server never pulled workspace/configuration')
   end
   await('documentStats', function(cb)
@@ -203,12 +204,13 @@ local function main()
   check(vim.deep_equal(vim.fn.readfile(fname), want_tag), 'file on disk: %s', vim.inspect(vim.fn.readfile(fname)))
   -- the user command itself (no callback): nothing left to redact
   vim.cmd('TftsrRedactAll')
-  vim.wait(10000, function() return messages[#messages]:find('no PII or secrets', 1, true) ~= nil end, 20)
+  progress.wait(function() return messages[#messages]:find('no PII or secrets', 1, true) ~= nil end,
+    'the "no PII or secrets" message')
   check(messages[#messages]:find('no PII or secrets in app.log.1', 1, true), 'last message %q', messages[#messages])
   log('redact all (tag) applied and saved; :TftsrRedactAll on a clean log says so')
 
   compat.stop(client)
-  vim.wait(3000, function() return compat.is_stopped(client) end, 20)
+  progress.wait(function() return compat.is_stopped(client) end, 'the server to stop')
   log('PASS in %.0f ms', ((vim.uv or vim.loop).hrtime() - t0) / 1e6)
 end
 

@@ -19,9 +19,10 @@ t0=$(now_ms)
 set +e
 # -u NONE: no user config/plugins; -i NONE: no shada; -n: no swap file.
 # XDG_*: nvim 0.7 writes ~/.cache/nvim/lsp.log etc.; keep everything in the work dir.
-# timeout: a server that never answers must not hang the run (nvim would wait forever).
+# watchdog.py: a hang guard that ends nvim only once nothing makes progress (the waits inside
+# e2e.lua are progress-based themselves and fail first, with a message).
 export XDG_CACHE_HOME="$work/cache" XDG_STATE_HOME="$work/state" XDG_DATA_HOME="$work/xdg-data" XDG_CONFIG_HOME="$work/config"
-E2E_WORKDIR="$work/ws" timeout -k 5 "${E2E_TIMEOUT:-90}" \
+E2E_WORKDIR="$work/ws" python3 "$E2E_DIR/watchdog.py" nvim \
   nvim --headless -u NONE -i NONE -n -c "luafile $E2E_DIR/nvim/e2e.lua"
 rc=$?
 [ $rc -ne 0 ] && [ -s "$work/cache/nvim/lsp.log" ] && { echo "--- nvim lsp.log (tail)"; tail -n 20 "$work/cache/nvim/lsp.log"; }
@@ -31,7 +32,7 @@ if [ $rc -eq 0 ]; then
   [ -s "$work/docs/init.lua" ] || { echo "FAIL: no nvim-0.7 block in docs/editors.md"; exit 1; }
   path_with_tftsr "$work/bin"
   write_fixture "$work/docs/sample.log"
-  (cd "$work/docs" && timeout -k 5 "${E2E_TIMEOUT:-90}" \
+  (cd "$work/docs" && python3 "$E2E_DIR/watchdog.py" nvim \
     nvim --headless -u "$work/docs/init.lua" -i NONE -n sample.log -c "luafile $E2E_DIR/nvim/docs_check.lua")
   rc=$?
 fi
@@ -42,7 +43,7 @@ if [ $rc -eq 0 ]; then
     && grep -q '^:TftsrReview' "$work/doc/tags" || { echo "FAIL: :helptags on doc/tftsr.txt"; rc=1; }
 fi
 if [ $rc -eq 0 ]; then
-  REPO_ROOT="$REPO_ROOT" E2E_WORKDIR="$work/plugin" timeout -k 5 "${E2E_TIMEOUT:-90}" \
+  REPO_ROOT="$REPO_ROOT" E2E_WORKDIR="$work/plugin" python3 "$E2E_DIR/watchdog.py" nvim \
     nvim --headless -u NONE -i NONE -n --cmd "set rtp^=$REPO_ROOT" -c "luafile $E2E_DIR/nvim/plugin.lua"
   rc=$?
 fi
@@ -60,7 +61,7 @@ if [ $rc -eq 0 ] && [ -z "$nvim_new" ]; then
 fi
 if [ $rc -eq 0 ]; then
   echo "--- $("$nvim_new" --version | head -1) ($nvim_new)"
-  REPO_ROOT="$REPO_ROOT" E2E_WORKDIR="$work/plugin-new" timeout -k 5 "${E2E_TIMEOUT:-90}" \
+  REPO_ROOT="$REPO_ROOT" E2E_WORKDIR="$work/plugin-new" python3 "$E2E_DIR/watchdog.py" nvim \
     "$nvim_new" --headless -u NONE -i NONE -n --cmd "set rtp^=$REPO_ROOT" -c "luafile $E2E_DIR/nvim/plugin.lua"
   rc=$?
 fi
@@ -70,7 +71,7 @@ if [ $rc -eq 0 ]; then
   echo '# project root' > "$work/lspconfig/.tftsr.toml"
   path_with_tftsr "$work/bin"  # lsp/tftsr.lua runs `tftsr lsp` from PATH
   # `filetype on` sources ftdetect/*.vim from the runtimepath (-u NONE alone does not)
-  (cd "$work/lspconfig" && E2E_LOG="$work/lspconfig/app.log" timeout -k 5 "${E2E_TIMEOUT:-90}" \
+  (cd "$work/lspconfig" && E2E_LOG="$work/lspconfig/app.log" python3 "$E2E_DIR/watchdog.py" nvim \
     "$nvim_new" --headless -u NONE -i NONE -n --cmd "set rtp^=$REPO_ROOT" --cmd 'filetype on' \
       -c "luafile $E2E_DIR/nvim/lsp_config.lua")
   rc=$?

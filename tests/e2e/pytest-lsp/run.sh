@@ -20,7 +20,7 @@ export PYTHONDONTWRITEBYTECODE=1   # nothing written next to the tests
 t0=$(now_ms)
 set +e
 here="$E2E_DIR/pytest-lsp"
-timeout -k 5 "${E2E_TIMEOUT:-600}" "$venv/bin/python" -m pytest -p no:cacheprovider -c "$here/pytest.ini" \
+python3 "$E2E_DIR/watchdog.py" pytest "$venv/bin/python" -m pytest -p no:cacheprovider -c "$here/pytest.ini" \
   --rootdir "$here" --basetemp "$work/pytest" "$here/test_tftsr_lsp.py" -q "$@"
 rc=$?
 echo "pytest-lsp e2e: rc=$rc in $(( $(now_ms) - t0 )) ms"

@@ -27,7 +27,64 @@ LINES, FINDINGS = FX["lines"], FX["findings"]
 TEXT = "\n".join(LINES) + "\n"
 QF = FX["quickfix"]
 PROFILES = ["neovim@v0.7.0", "neovim@v0.11.0", "visual-studio-code@v1.65.2", "emacs@v29.1"]
-WAIT = 15.0  # seconds; generous for a debug build on a loaded 2-core machine
+# Waits are progress-based (tests/common/progress.rs does the same for the Rust tests): a wait goes
+# on while the server uses CPU time or sends something, and fails after NO_PROGRESS seconds of
+# neither (an idle server that has not answered never will), or after HARD_CAP in all.
+NO_PROGRESS = 90.0
+HARD_CAP = 30 * 60.0
+POLL = 0.02
+
+
+def cpu_time(pid: int):
+    """User + system CPU seconds of a process (from /proc/<pid>/stat); None once it is gone."""
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 1:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Progress:
+    """Watches one server process for one wait; check() raises once it stalled."""
+
+    def __init__(self, pid: int, what: str):
+        self.pid, self.what = pid, what
+        self.cpu = cpu_time(pid)
+        self.started = self.last_change = time.monotonic()
+
+    def mark(self):
+        self.last_change = time.monotonic()
+
+    def check(self, state=""):
+        cpu = cpu_time(self.pid)
+        if cpu != self.cpu:
+            self.cpu, self.last_change = cpu, time.monotonic()
+        now = time.monotonic()
+        if now - self.last_change > NO_PROGRESS:
+            raise AssertionError(f"gave up waiting for {self.what}: the server (pid {self.pid}) made no "
+                                 f"progress for {NO_PROGRESS:.0f} s (CPU {self.cpu} s){state}")
+        if now - self.started > HARD_CAP:
+            raise AssertionError(f"gave up waiting for {self.what} after {HARD_CAP:.0f} s{state}")
+
+
+def server_pid(client: LanguageClient) -> int:
+    return client._server.pid  # pygls keeps the asyncio subprocess it started here
+
+
+async def progressed(client: LanguageClient, aw, what: str):
+    """Awaits a request's result for as long as the server makes progress."""
+    task = asyncio.ensure_future(aw)
+    p = Progress(server_pid(client), what)
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=0.2)
+        if done:
+            return task.result()
+        try:
+            p.check()
+        except AssertionError:
+            task.cancel()
+            raise
 
 
 def server_command():
@@ -59,7 +116,7 @@ async def client(lsp_client: LanguageClient, request):
     (tmp / "ws").mkdir()
     lsp_client.profile = request.param
     lsp_client.ws = tmp / "ws"
-    lsp_client.init_result = await lsp_client.initialize_session(
+    lsp_client.init_result = await progressed(lsp_client, lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=caps,
             root_uri=lsp_client.ws.as_uri(),
@@ -68,14 +125,12 @@ async def client(lsp_client: LanguageClient, request):
             # a store per test: the issue commands must not see another test's issues
             initialization_options={"tftsr": {"databasePath": str(tmp / "tftsr.db")}},
         )
-    )
+    ), "the initialize response")
     yield
     # shutdown + exit must end the server even with a server->client request in flight (e.g. the
-    # registerCapability sent from `initialized`): a bounded wait turns a hang into a failure
-    try:
-        await asyncio.wait_for(lsp_client.shutdown_session(), timeout=WAIT)
-    except asyncio.TimeoutError:
-        pytest.fail(f"server did not exit within {WAIT:.0f} s of shutdown + exit ({request.param})")
+    # registerCapability sent from `initialized`): a progress-based wait turns a hang into a failure
+    await progressed(lsp_client, lsp_client.shutdown_session(),
+                     f"the server to exit after shutdown + exit ({request.param})")
 
 
 # ---------------------------------------------------------------- helpers
@@ -136,14 +191,18 @@ def edits_for(edit: types.WorkspaceEdit, uri: str):
         e for dc in (edit.document_changes or []) if dc.text_document.uri == uri for e in dc.edits]
 
 
-async def wait_diags(client: LanguageClient, uri: str, pred, what: str, timeout: float = WAIT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+async def wait_diags(client: LanguageClient, uri: str, pred, what: str):
+    p = Progress(server_pid(client), what)
+    last = None
+    while True:
         d = client.diagnostics.get(uri)
         if d is not None and pred(d):
             return d
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}; last diagnostics: {client.diagnostics.get(uri)}")
+        if d is not last:  # a new publishDiagnostics arrived (not yet the one we want)
+            last = d
+            p.mark()
+        p.check(f"; last diagnostics: {d}")
+        await asyncio.sleep(POLL)
 
 
 async def open_doc(client: LanguageClient, name="sample.log", text=TEXT, n=len(FINDINGS)) -> str:
@@ -163,14 +222,15 @@ def change_full(client: LanguageClient, uri: str, version: int, text: str):
 
 
 async def command(client: LanguageClient, name: str, arg):
-    return await client.workspace_execute_command_async(
-        types.ExecuteCommandParams(command=name, arguments=[arg]))
+    return await progressed(client, client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=name, arguments=[arg])), f"the result of {name}")
 
 
 async def code_actions(client, uri, rng, only=None, diagnostics=()):
-    return await client.text_document_code_action_async(types.CodeActionParams(
+    return await progressed(client, client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), range=rng,
-        context=types.CodeActionContext(diagnostics=list(diagnostics), only=only))) or []
+        context=types.CodeActionContext(diagnostics=list(diagnostics), only=only))),
+        "the code actions") or []
 
 
 async def with_edit(client: LanguageClient, action: types.CodeAction) -> types.CodeAction:
@@ -179,7 +239,7 @@ async def with_edit(client: LanguageClient, action: types.CodeAction) -> types.C
     if action.edit is None:
         assert resolves_edits(client), (
             f"{action.title!r} came without an edit, but {client.profile} cannot resolve edits")
-        action = await client.code_action_resolve_async(action)
+        action = await progressed(client, client.code_action_resolve_async(action), "codeAction/resolve")
     assert action.edit is not None, f"{action.title!r} has no edit even after codeAction/resolve"
     assert action.edit.changes, "edits must be plain WorkspaceEdit.changes (docs/lsp-protocol.md)"
     return action
@@ -375,13 +435,23 @@ class Raw:
                 headers[k.lower()] = v.strip()
             self.q.put(json.loads(self.p.stdout.read(int(headers["content-length"]))))
 
-    def recv(self, timeout=WAIT) -> dict:
-        try:
-            m = self.q.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError("no message from the server (hung or dead)") from None
+    def recv(self) -> dict:
+        p = Progress(self.p.pid, "a message from the server")
+        while True:
+            try:
+                m = self.q.get(timeout=0.2)
+                break
+            except queue.Empty:
+                p.check()
         assert m is not None, f"server closed its stdout (stopped serving); exit status {self.p.poll()}"
         return m
+
+    def wait_exit(self) -> int:
+        p = Progress(self.p.pid, "the server to exit")
+        while self.p.poll() is None:
+            p.check()
+            time.sleep(POLL)
+        return self.p.returncode
 
     def response(self, mid):
         while True:
@@ -427,6 +497,6 @@ def test_raw_bad_params_error_then_clean_exit(raw):
     raw.send({"id": 4, "method": "shutdown"})
     assert "error" not in raw.response(4)
     raw.send({"method": "exit"})
-    assert raw.p.wait(10) == 0, "exit after shutdown must be status 0"
+    assert raw.wait_exit() == 0, "exit after shutdown must be status 0"
     stderr = raw.stderr_path.read_text(errors="replace")
     assert "panicked" not in stderr, stderr

@@ -16,7 +16,10 @@
 # Env: TFTSR_BIN   tftsr binary (default: target/debug/tftsr, built with `cargo build` if absent;
 #                  with --vsix: the binary inside the installed extension)
 #      E2E_OUT     artifacts: screenshots, code-server.log, server output (default test-artifacts/vscode)
-#      E2E_CACHE   install cache (default ~/.cache/tftsr-e2e); E2E_TIMEOUT seconds (default 240)
+#      E2E_CACHE   install cache (default ~/.cache/tftsr-e2e)
+#      E2E_UI_WAIT how long drive.js waits for one UI element, ms (default 120000: generous, a wait
+#                  returns as soon as the element is there); the run itself is guarded by
+#                  tests/e2e/watchdog.py (no progress / hard cap), not by a guessed time-out
 # Installs what it needs idempotently: Debian chromium + build deps (apt), code-server and
 # playwright-core (npm, into E2E_CACHE), the extension's node modules (npm ci).
 # Exit 0 = pass; the last line is "N passed, N failed".
@@ -42,6 +45,7 @@ now_ms() { date +%s%3N; }
 t_start=$(now_ms)
 fail_setup() { echo "vscode e2e: setup failed: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 trap 'fail_setup "command failed at line $LINENO"' ERR
+( source "$here/../lib.sh" && no_stray_config ) || fail_setup "a stray .tftsr.toml above the temp dir"
 
 # code-server pins its Node major: 4.100.3 (VS Code 1.100.3) is the newest that runs on Node 20.
 CS_VERSION="${CS_VERSION:-4.100.3}"
@@ -172,19 +176,30 @@ if [ -n "$vsix_in" ]; then
   if [ -x "$TFTSR_BIN" ]; then echo "server: $("$TFTSR_BIN" --version) bundled at $TFTSR_BIN"
   else echo "server: bundled at $TFTSR_BIN, installed without its exec bit (the extension restores it)"; fi
 fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 t0=$(now_ms)
+# Port 0: the kernel picks a free port and code-server logs it (a port probed beforehand could be
+# taken by someone else before code-server binds it).
 # setsid: its own process group, so cleanup ends code-server and its children together
-setsid "$CS" "${csargs[@]}" --auth none --bind-addr "127.0.0.1:$port" --disable-telemetry \
+setsid "$CS" "${csargs[@]}" --auth none --bind-addr "127.0.0.1:0" --disable-telemetry \
   --disable-update-check --disable-workspace-trust --disable-getting-started-override \
   "$work/ws" > "$out/code-server.log" 2>&1 &
 cs_pid=$!
-for _ in $(seq 1 150); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+# Wait for it to listen while it is alive (it logs the address once bound); no guessed time-out:
+# a code-server that dies fails at once, one that hangs is ended by the hard cap.
+port=""
+while [ -z "$port" ]; do
+  port=$(sed -n 's#.*HTTP server listening on http://127\.0\.0\.1:\([0-9]*\)/.*#\1#p' "$out/code-server.log" | head -1)
+  [ -n "$port" ] && break
+  kill -0 "$cs_pid" 2>/dev/null || { cat "$out/code-server.log" >&2; fail_setup "code-server exited before listening"; }
+  [ $(( $(now_ms) - t0 )) -lt $(( ${E2E_HARD_CAP:-1800} * 1000 )) ] || fail_setup "code-server never listened"
+  sleep 0.2
+done
+curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || fail_setup "code-server on port $port does not answer /healthz"
 echo "code-server $CS_VERSION up on 127.0.0.1:$port after $(( $(now_ms) - t0 )) ms (extension install $(( t0 - t_inst )) ms)"
 rm -f "$out/result.json"
 set +e
 CS_URL="http://127.0.0.1:$port" E2E_WORKSPACE="$work/ws" E2E_OUT="$out" TFTSR_BIN="$TFTSR_BIN" E2E_MODE="$mode" \
-  NODE_PATH="$pw_dir/node_modules" timeout "${E2E_TIMEOUT:-240}" node "$here/drive.js"
+  NODE_PATH="$pw_dir/node_modules" python3 "$here/../watchdog.py" vscode node "$here/drive.js"
 rc=$?
 set -e
 # VS Code's logs; the TFTSR output channel (with the server's stderr) on its own
