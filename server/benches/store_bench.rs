@@ -178,7 +178,7 @@ fn bench_open() {
     }
     println!("open:");
     println!(
-        "  new encrypted db: create + 10 migrations     median {}",
+        "  new encrypted db: create + 12 migrations     median {}",
         ms(median(create))
     );
     println!(

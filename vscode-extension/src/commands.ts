@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { ServerClient } from './client';
 import { UserError } from './errors';
-import { plural, ScanFileResult, scanReportMarkdown } from './format';
+import { plural, refusalReason, ScanFileResult, scanReportMarkdown } from './format';
 import { IssueUI } from './issues';
 import { FindingsStatusBar } from './statusBar';
 import { guard, targetUri } from './ui';
@@ -86,10 +86,33 @@ async function scanLargeFile(client: ServerClient, docs: VirtualDocuments): Prom
     return;
   }
   const name = path.basename(file.fsPath);
-  const res = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `TFTSR: scanning ${name}…` },
-    () => client.exec<ScanFileResult>('tftsr.scanFile', { path: file.fsPath }),
-  );
+  // The server keeps file commands inside the workspace unless the user confirmed: picking the
+  // file in this dialog is that confirmation (the copy goes beside it). It never replaces an
+  // existing copy unless the user says so.
+  const args: Record<string, unknown> = { path: file.fsPath, allowOutsideWorkspace: true };
+  const scan = () =>
+    vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `TFTSR: scanning ${name}…` },
+      () => client.exec<ScanFileResult>('tftsr.scanFile', args),
+    );
+  let res: ScanFileResult;
+  try {
+    res = await scan();
+  } catch (e) {
+    if (refusalReason(e) !== 'outputExists') {
+      throw e;
+    }
+    const replace = await vscode.window.showWarningMessage(
+      `TFTSR: the redacted copy of ${name} already exists. Replace it?`,
+      { modal: true },
+      'Replace',
+    );
+    if (replace !== 'Replace') {
+      return;
+    }
+    args.overwrite = true;
+    res = await scan();
+  }
   await docs.showMarkdown(docs.reportUri(name), scanReportMarkdown(res));
   const a = await vscode.window.showInformationMessage(
     `TFTSR: ${plural(res.findings, 'finding')} in ${name}; redacted copy written to ${res.output}.`,

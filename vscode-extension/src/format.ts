@@ -145,3 +145,17 @@ export function scanReportMarkdown(r: ScanFileResult): string {
 export function validateTitle(v: string): string | undefined {
   return v.trim() ? undefined : 'A title is required';
 }
+
+/**
+ * Why the server refused a file command (`error.data.reason` of tftsr.scanFile and
+ * tftsr.attachToIssue: `outsideWorkspace`, `outputExists`, `missing`), or undefined.
+ */
+export function refusalReason(e: unknown): string | undefined {
+  if (e && typeof e === 'object' && 'data' in e) {
+    const data = (e as { data?: unknown }).data;
+    if (data && typeof data === 'object' && typeof (data as { reason?: unknown }).reason === 'string') {
+      return (data as { reason: string }).reason;
+    }
+  }
+  return undefined;
+}

@@ -1,7 +1,16 @@
 // Status bar text, pick-list rows and the scan report.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countFindings, issueItem, scanReportMarkdown, slug, statusText, statusTooltip, validateTitle } from '../src/format';
+import {
+  countFindings,
+  issueItem,
+  refusalReason,
+  scanReportMarkdown,
+  slug,
+  statusText,
+  statusTooltip,
+  validateTitle,
+} from '../src/format';
 
 describe('status bar', () => {
   it('says "N findings" with the right plural', () => {
@@ -66,5 +75,15 @@ describe('scan report', () => {
     assert.ok(md.indexOf('`email` | 5') < md.indexOf('`ipv4` | 2'));
     const none = scanReportMarkdown({ input: 'a', output: 'b', findings: 0, byType: {} });
     assert.match(none, /No PII or secrets found/);
+  });
+});
+
+describe('file command refusals', () => {
+  it('reads the reason the server gives in error.data', () => {
+    assert.equal(refusalReason({ code: -32602, message: 'm', data: { reason: 'outputExists', field: 'output' } }), 'outputExists');
+    assert.equal(refusalReason({ data: { reason: 'outsideWorkspace' } }), 'outsideWorkspace');
+    assert.equal(refusalReason({ data: { reason: 3 } }), undefined);
+    assert.equal(refusalReason(new Error('plain')), undefined);
+    assert.equal(refusalReason(undefined), undefined);
   });
 });

@@ -6,6 +6,7 @@
 //! - `engines`: which configuration and engine scan an input, and the type filter;
 //! - `config`: `.tftsr.toml` files (discover, load, add an allowlist fingerprint);
 //! - `redact`: redacting an input into a stream or an atomically written file;
+//! - `jsonl`: redacting fields of JSON lines (the log-shipper filter);
 //! - `output`: atomic file output (temp file, fsync, rename, permissions);
 //! - `attach`: attaching a log to an issue;
 //! - `keys`: opening the store, the secret a redaction style needs;
@@ -17,6 +18,7 @@ pub mod config;
 pub mod engines;
 pub mod incident;
 pub mod input;
+pub mod jsonl;
 pub mod keys;
 pub mod output;
 pub mod redact;

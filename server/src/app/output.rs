@@ -25,6 +25,8 @@ pub enum OutputError {
     Write { target: PathBuf, source: io::Error },
     #[error("cannot replace {}: {source}", target.display())]
     Replace { target: PathBuf, source: io::Error },
+    #[error("{} exists already", .0.display())]
+    Exists(PathBuf),
 }
 
 /// The directory a path's file lives in (`.` for a bare name).
@@ -91,17 +93,33 @@ impl AtomicOutput {
 
     /// Syncs the data, renames the file onto the target, syncs the directory.
     pub fn commit(self) -> Result<(), OutputError> {
+        self.finish(true)
+    }
+
+    /// Like [`AtomicOutput::commit`], but never replaces a file: a target that exists (even one
+    /// created while this output was written) is an [`OutputError::Exists`], atomically.
+    pub fn commit_new(self) -> Result<(), OutputError> {
+        self.finish(false)
+    }
+
+    fn finish(self, replace: bool) -> Result<(), OutputError> {
         self.tmp
             .as_file()
             .sync_all()
             .map_err(|e| self.write_err(e))?;
         let target = self.target;
-        self.tmp
-            .persist(&target)
-            .map_err(|e| OutputError::Replace {
+        let persisted = if replace {
+            self.tmp.persist(&target)
+        } else {
+            self.tmp.persist_noclobber(&target)
+        };
+        persisted.map_err(|e| match e.error.kind() {
+            io::ErrorKind::AlreadyExists if !replace => OutputError::Exists(target.clone()),
+            _ => OutputError::Replace {
                 target: target.clone(),
                 source: e.error,
-            })?;
+            },
+        })?;
         // The rename is durable only once the directory is: best effort (some file systems
         // refuse to sync a directory), the data itself is already on disk.
         if let Ok(d) = File::open(dir_of(&target)) {

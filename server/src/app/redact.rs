@@ -32,6 +32,10 @@ pub enum Dest<'w> {
     Writer(&'w mut dyn Write),
     /// A file written atomically; gzip-compressed if `gzip`.
     File { target: PathBuf, gzip: bool },
+    /// Like `File`, for a target that must not exist: never replaces a file, not even one
+    /// created while the output was being written (the server's `tftsr.scanFile` without
+    /// `overwrite`).
+    NewFile { target: PathBuf, gzip: bool },
     /// The input file itself, replaced atomically (keeping mode and owner; a `.gz` stays gzip).
     InPlace,
 }
@@ -86,10 +90,11 @@ pub fn redact(
         Source::File(p) => Some(fs::metadata(p).map_err(open_err)?),
         Source::Stdin => None,
     };
+    let new_file = matches!(dest, Dest::NewFile { .. });
     // Checked before opening: an input that is a FIFO must not be consumed for nothing.
     let plan = match dest {
         Dest::Writer(w) => Plan::Writer(w),
-        Dest::File { target, gzip } => {
+        Dest::File { target, gzip } | Dest::NewFile { target, gzip } => {
             if let Source::File(p) = source {
                 if same_file(p, &target) {
                     return Err(RedactError::SameFile(target));
@@ -99,6 +104,7 @@ pub fn redact(
                 target,
                 gzip,
                 replacing: None,
+                new: new_file,
             }
         }
         Dest::InPlace => {
@@ -115,6 +121,7 @@ pub fn redact(
                 target,
                 gzip: false, // decided below from the input's own compression
                 replacing: Some(m.clone()),
+                new: false,
             }
         }
     };
@@ -130,6 +137,7 @@ pub fn redact(
             target,
             gzip,
             replacing,
+            new,
         } => {
             let gzip = if replacing.is_some() {
                 opened.gzip
@@ -150,7 +158,11 @@ pub fn redact(
                 buffered.flush().map_err(RedactError::Write)?;
                 report
             };
-            out.commit()?;
+            if new {
+                out.commit_new()?;
+            } else {
+                out.commit()?;
+            }
             report.gzip_in = opened.gzip;
             report.written_to = Some(target);
             Ok(report)
@@ -164,6 +176,8 @@ enum Plan<'w> {
         target: PathBuf,
         gzip: bool,
         replacing: Option<fs::Metadata>,
+        /// Never replace an existing target (`Dest::NewFile`).
+        new: bool,
     },
 }
 

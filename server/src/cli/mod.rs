@@ -11,6 +11,7 @@ pub mod issue;
 pub mod lsp;
 pub mod output;
 pub mod redact;
+pub mod redact_jsonl;
 pub mod scan;
 pub mod select;
 pub mod types;

@@ -24,6 +24,7 @@ Examples:
   tftsr redact app.log.gz -o app.clean.log.gz      .gz in, .gz out (decided by the -o name)
   kubectl logs pod | tftsr redact > clean.log      stdin to stdout
   tftsr redact --style pseudonym app.log -o out.log   [Email-3f9a1c]: same value, same token
+  vector … | tftsr redact --jsonl --field message     JSON lines: redact the message field
 
 Styles:
   tag        [Email], [IPv4], [Password] …  (default)
@@ -66,6 +67,21 @@ pub struct Args {
     /// No summary on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Input is JSON lines (a log shipper's events): redact the string values of --field (every
+    /// string value without --field), keep the rest byte for byte, one line out per line in
+    #[arg(long, conflicts_with = "in_place")]
+    pub jsonl: bool,
+
+    /// With --jsonl: a field to redact (repeatable; `a.b` for a nested field; every string
+    /// inside it, nested objects and arrays included)
+    #[arg(long = "field", value_name = "NAME", requires = "jsonl")]
+    pub fields: Vec<String>,
+
+    /// With --jsonl: drop lines that are not valid JSON (default: copy them through unchanged,
+    /// unredacted); counted either way
+    #[arg(long, requires = "jsonl")]
+    pub drop_malformed: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -91,6 +107,9 @@ fn redact(args: Args) -> anyhow::Result<i32> {
     }
     let (scanner, _config) = args.select.scanner_for(&source)?;
     let key = keys::redaction_key(style, || keys::open_store(None))?;
+    if args.jsonl {
+        return super::redact_jsonl::run(&args, &source, &scanner, style, key);
+    }
     // The pseudonym style uses the store's secret: that redaction is audited (hashes, counts).
     let audited = style == Style::Pseudonym;
     let job = RedactJob {

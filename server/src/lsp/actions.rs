@@ -10,8 +10,10 @@ use sha2::{Digest, Sha256};
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 
-use super::document::Doc;
-use super::position::{range_to_span, span_to_range, Encoding};
+use ropey::Rope;
+
+use super::document::full_scan;
+use super::position::{range_to_span, span_to_range, Encoding, Walker};
 use super::server::FIX_ALL_KIND;
 use super::{lock, Backend};
 use crate::engine::redact::{Redactor, Style};
@@ -49,11 +51,13 @@ impl Plan {
     }
 }
 
-/// Plans the redaction of the findings of `doc` in `scope` (ranges in the current text).
+/// Plans the redaction of `findings` (of the text in `rope`) in `scope`.
 /// `hashes`: also compute the SHA-256 of the text before and after (for the audit log; costly
 /// on a big document, so not for code actions that may never be applied).
+#[allow(clippy::too_many_arguments)]
 pub fn plan(
-    doc: &Doc,
+    rope: &Rope,
+    findings: &[Finding],
     engine: &Engine,
     style: Style,
     key: [u8; 32],
@@ -68,15 +72,16 @@ pub fn plan(
     let mut after = Sha256::new();
     let mut pos = 0;
     if hashes {
-        for chunk in doc.rope.chunks() {
+        for chunk in rope.chunks() {
             before.update(chunk.as_bytes());
         }
     }
-    for f in doc.findings.iter().filter(|f| scope.matches(f)) {
-        let value = doc.value(f);
+    let mut walker = Walker::new(rope, enc);
+    for f in findings.iter().filter(|f| scope.matches(f)) {
+        let value = rope.byte_slice(f.start..f.end).to_string();
         let replacement = redactor.replacement(f, &value);
         if hashes {
-            for chunk in doc.rope.byte_slice(pos..f.start).chunks() {
+            for chunk in rope.byte_slice(pos..f.start).chunks() {
                 after.update(chunk.as_bytes());
             }
             after.update(replacement.as_bytes());
@@ -84,12 +89,12 @@ pub fn plan(
         pos = f.end;
         *by_type.entry(f.kind.id().to_owned()).or_insert(0) += 1;
         edits.push(TextEdit {
-            range: span_to_range(&doc.rope, f.start, f.end, enc),
+            range: Range::new(walker.position(f.start), walker.position(f.end)),
             new_text: replacement,
         });
     }
     if hashes {
-        for chunk in doc.rope.byte_slice(pos..).chunks() {
+        for chunk in rope.byte_slice(pos..).chunks() {
             after.update(chunk.as_bytes());
         }
     }
@@ -99,6 +104,101 @@ pub fn plan(
         sha_before: hex::encode(before.finalize()),
         sha_after: hex::encode(after.finalize()),
     }
+}
+
+/// How many times a bulk redaction is planned again when the document changed meanwhile.
+const PLAN_ATTEMPTS: usize = 3;
+
+/// Plans a bulk redaction of an open document from a *fresh full scan of the text it edits*,
+/// never from the index (which lags behind while edits are being rescanned): the text is
+/// snapshotted, scanned and planned off the lock, and the plan is returned only if the document
+/// is still at that version (else planned again). Returns the plan and the version it is for.
+pub async fn plan_fresh(
+    b: &Backend,
+    uri: &Uri,
+    style: Style,
+    key: [u8; 32],
+    scope: &Scope,
+    hashes: bool,
+) -> std::result::Result<(Plan, i32), PlanError> {
+    let engine = b.engine();
+    let enc = b.enc();
+    let scope = scope.clone();
+    fresh(b, uri, move |rope, findings| {
+        plan(rope, findings, &engine, style, key, enc, &scope, hashes)
+    })
+    .await
+}
+
+/// Runs `f` on a snapshot of the document and a fresh full scan of exactly that text (with the
+/// settings' filter), off the async runtime; again if the document changed meanwhile.
+pub(super) async fn fresh<T: Send + 'static>(
+    b: &Backend,
+    uri: &Uri,
+    f: impl Fn(&Rope, &[Finding]) -> T + Send + Sync + 'static,
+) -> std::result::Result<(T, i32), PlanError> {
+    let engine = b.engine();
+    let f = std::sync::Arc::new(f);
+    for _ in 0..PLAN_ATTEMPTS {
+        let (rope, version) = {
+            let docs = lock(&b.st.docs);
+            let doc = docs.get(uri).ok_or(PlanError::NotOpen)?;
+            (doc.rope.clone(), doc.version)
+        };
+        let keep = b.keep_filter();
+        let (engine, f) = (engine.clone(), f.clone());
+        let out = tokio::task::spawn_blocking(move || {
+            let text = rope.to_string();
+            let mut findings = full_scan(&engine, &text);
+            findings.retain(|x| keep(x, x.value(&text)));
+            f(&rope, &findings)
+        })
+        .await
+        .map_err(|_| PlanError::Failed)?;
+        if lock(&b.st.docs).get(uri).map(|d| d.version) == Some(version) {
+            return Ok((out, version));
+        }
+    }
+    Err(PlanError::KeptChanging)
+}
+
+/// The plan from the index, if the index is provably a full scan of the text now
+/// (`Doc::index_is_current`: nothing dirty, no scan running); None otherwise.
+fn plan_current(
+    b: &Backend,
+    uri: &Uri,
+    style: Style,
+    key: [u8; 32],
+    scope: &Scope,
+) -> Result<Option<Plan>> {
+    let engine = b.engine();
+    let enc = b.enc();
+    let docs = lock(&b.st.docs);
+    let doc = docs
+        .get(uri)
+        .ok_or_else(|| Error::invalid_params("document is not open"))?;
+    Ok(doc.index_is_current().then(|| {
+        plan(
+            &doc.rope,
+            doc.findings(),
+            &engine,
+            style,
+            key,
+            enc,
+            scope,
+            true,
+        )
+    }))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("the document is not open")]
+    NotOpen,
+    #[error("the scan for the redaction failed")]
+    Failed,
+    #[error("the document kept changing while the redaction was planned; try again")]
+    KeptChanging,
 }
 
 pub fn workspace_edit(uri: &Uri, edits: Vec<TextEdit>) -> WorkspaceEdit {
@@ -148,9 +248,27 @@ pub async fn code_actions(b: &Backend, p: &CodeActionParams) -> Result<CodeActio
         .await
         .map_err(Error::invalid_request_with)?;
     let style = settings.redaction_style;
+    // A client without resolve support gets the bulk edits now. They come from the index only
+    // when it is provably a full scan of the text (`index_is_current`); while edits are being
+    // rescanned, from a fresh full scan of the text instead.
+    let stale = !lazy
+        && lock(&b.st.docs)
+            .get(uri)
+            .is_some_and(|d| d.tracked && !d.index_is_current());
+    let fresh_findings = if stale {
+        fresh(b, uri, |_, f: &[Finding]| f.to_vec()).await.ok()
+    } else {
+        None
+    };
     let docs = lock(&b.st.docs);
     let Some(doc) = docs.get(uri).filter(|d| d.tracked) else {
         return Ok(Vec::new());
+    };
+    let eager_findings: Option<&[Finding]> = match &fresh_findings {
+        None if !stale => Some(doc.findings()),
+        Some((f, v)) if *v == doc.version => Some(f),
+        // Changed again since: no eager edit rather than one for another version.
+        _ => None,
     };
     let Ok(span) = range_to_span(&doc.rope, p.range, enc) else {
         return Ok(Vec::new());
@@ -168,10 +286,10 @@ pub async fn code_actions(b: &Backend, p: &CodeActionParams) -> Result<CodeActio
             version: doc.version,
         })
         .ok();
-        let edit = (!lazy).then(|| {
+        let edit = eager_findings.filter(|_| !lazy).map(|findings| {
             workspace_edit(
                 uri,
-                plan(doc, &engine, style, key, enc, &scope, false).edits,
+                plan(&doc.rope, findings, &engine, style, key, enc, &scope, false).edits,
             )
         });
         CodeActionOrCommand::CodeAction(CodeAction {
@@ -239,14 +357,14 @@ pub async fn code_actions(b: &Backend, p: &CodeActionParams) -> Result<CodeActio
             }));
         }
     }
-    if want_fix_all && !doc.findings.is_empty() {
+    if want_fix_all && !doc.findings().is_empty() {
         out.push(bulk(
             "Redact all PII in file".into(),
             CodeActionKind::new(FIX_ALL_KIND),
             Scope::All,
         ));
     }
-    if want_source && (only.is_some() || !under.is_empty() || !doc.findings.is_empty()) {
+    if want_source && (only.is_some() || !under.is_empty() || !doc.findings().is_empty()) {
         out.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: "Attach log to issue…".into(),
             kind: Some(CodeActionKind::SOURCE),
@@ -282,22 +400,15 @@ pub async fn resolve(b: &Backend, mut action: CodeAction) -> Result<CodeAction> 
         .key_for(settings.redaction_style)
         .await
         .map_err(Error::invalid_request_with)?;
-    let engine = b.engine();
-    let enc = b.enc();
-    let plan = {
-        let docs = lock(&b.st.docs);
-        let doc = docs
-            .get(&data.uri)
-            .ok_or_else(|| Error::invalid_params("document is not open"))?;
-        plan(
-            doc,
-            &engine,
-            settings.redaction_style,
-            key,
-            enc,
-            &scope,
-            true,
-        )
+    let style = settings.redaction_style;
+    let plan = match plan_current(b, &data.uri, style, key, &scope)? {
+        Some(p) => p,
+        None => {
+            plan_fresh(b, &data.uri, style, key, &scope, true)
+                .await
+                .map_err(|e| Error::invalid_params(format!("codeAction/resolve: {e}")))?
+                .0
+        }
     };
     tracing::info!(
         uri = data.uri.as_str(),

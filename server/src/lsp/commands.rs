@@ -10,9 +10,11 @@ use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{ExecuteCommandParams, Uri};
 
-use super::actions::{plan, workspace_edit, Scope};
+use super::actions::{plan_fresh, workspace_edit, PlanError, Scope};
+use super::workspace::Refusal;
 use super::{lock, Backend};
 use crate::app::input::Source;
+use crate::app::output::OutputError;
 use crate::app::redact::{gzip_by_name, redact, Dest, RedactError, RedactJob};
 use crate::engine::redact::Style;
 
@@ -55,10 +57,75 @@ fn arg<T: DeserializeOwned>(p: &ExecuteCommandParams) -> Result<T> {
     })
 }
 
-fn parse_style(s: Option<&str>, default: Style) -> Result<Style> {
+/// `style` of a command: names the field, never echoes what was sent.
+fn parse_style(cmd: &str, s: Option<&str>, default: Style) -> Result<Style> {
     match s {
         None => Ok(default),
-        Some(s) => s.parse().map_err(err),
+        Some(s) => s.parse().map_err(|_| {
+            err(format!(
+                "{cmd}: `style` must be tag, mask, partial or pseudonym (unknown redaction style)"
+            ))
+        }),
+    }
+}
+
+/// The refusal of a path argument, with `data.reason` for the client to act on (ask the user,
+/// then send the command again with the flag).
+fn refused(cmd: &str, field: &str, why: Refusal) -> Error {
+    let (reason, message) = match why {
+        Refusal::Outside => (
+            "outsideWorkspace",
+            format!(
+                "{cmd}: `{field}` is outside the workspace folders; send `allowOutsideWorkspace: \
+                 true` once the user has confirmed"
+            ),
+        ),
+        Refusal::Missing => (
+            "missing",
+            format!("{cmd}: `{field}` does not exist (nor its directory)"),
+        ),
+    };
+    Error {
+        code: ErrorCode::InvalidParams,
+        message: message.into(),
+        data: Some(json!({"reason": reason, "field": field})),
+    }
+}
+
+/// A redaction error as a reply: the app's messages name the files; here the fields do.
+fn redact_error(cmd: &str, e: RedactError) -> Error {
+    let msg = match e {
+        // Created meanwhile (the check before is not atomic, the final rename is).
+        RedactError::Output(OutputError::Exists(_)) => return exists(cmd),
+        RedactError::SameFile(_) => {
+            return err(format!("{cmd}: `output` is the input file (`path`)"))
+        }
+        RedactError::Open { source, .. } => format!("cannot read `path`: {source}"),
+        RedactError::Decompress { source, .. } => format!("cannot decompress `path`: {source}"),
+        RedactError::Read { source, .. } => format!("read error in `path`: {source}"),
+        RedactError::Write(source) => format!("cannot write `output`: {source}"),
+        RedactError::Output(o) => match o {
+            OutputError::NotAFileName(_) => "`output` is not a file name".to_owned(),
+            OutputError::Create { source, .. } => {
+                format!("cannot create a temporary file beside `output`: {source}")
+            }
+            OutputError::Write { source, .. } => format!("cannot write `output`: {source}"),
+            OutputError::Replace { source, .. } => format!("cannot replace `output`: {source}"),
+            OutputError::Exists(_) => unreachable!("handled above"),
+        },
+        RedactError::InPlaceStdin | RedactError::NotRegular(_) => {
+            "`path` is not a regular file".to_owned()
+        }
+    };
+    failed(format!("{cmd}: {msg}"))
+}
+
+fn exists(cmd: &str) -> Error {
+    Error {
+        code: ErrorCode::InvalidParams,
+        message: format!("{cmd}: `output` already exists; send `overwrite: true` to replace it")
+            .into(),
+        data: Some(json!({"reason": "outputExists", "field": "output"})),
     }
 }
 
@@ -70,10 +137,17 @@ struct RedactArgs {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ScanFileArgs {
     path: PathBuf,
     output: Option<PathBuf>,
     style: Option<String>,
+    /// Replace an existing `output` (refused otherwise).
+    #[serde(default)]
+    overwrite: bool,
+    /// `path`/`output` may be outside the workspace folders (the user confirmed).
+    #[serde(default)]
+    allow_outside_workspace: bool,
 }
 
 #[derive(Deserialize)]
@@ -88,7 +162,16 @@ struct UriArgs {
 }
 
 pub async fn execute(b: &Backend, p: ExecuteCommandParams) -> Result<Value> {
-    tracing::info!(command = %p.command, "executeCommand");
+    // Only our own command names are logged: an unknown one is whatever the client sent.
+    let known = super::server::COMMANDS.contains(&p.command.as_str());
+    tracing::info!(
+        command = if known {
+            p.command.as_str()
+        } else {
+            "(unknown)"
+        },
+        "executeCommand"
+    );
     match p.command.as_str() {
         "tftsr.redactDocument" => redact_document(b, arg(&p)?).await,
         "tftsr.scanFile" => scan_file(b, arg(&p)?).await,
@@ -99,7 +182,10 @@ pub async fn execute(b: &Backend, p: ExecuteCommandParams) -> Result<Value> {
         "tftsr.searchIssues" => b.search_issues(arg(&p)?).await,
         "tftsr.getIssue" => b.get_issue(arg(&p)?).await,
         "tftsr.attachToIssue" => b.attach_to_issue(arg(&p)?).await,
-        other => Err(err(format!("unknown command `{other}`"))),
+        // The name is not echoed either: whatever the client sent stays out of the reply.
+        _ => Err(err(
+            "unknown command (the server's executeCommandProvider lists its commands)",
+        )),
     }
 }
 
@@ -117,29 +203,32 @@ fn document_stats(b: &Backend, a: UriArgs) -> Result<Value> {
         .get(&a.uri)
         .ok_or_else(|| err("tftsr.documentStats: document is not open"))?;
     let mut by_type: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in &doc.findings {
+    for f in doc.findings() {
         *by_type.entry(f.kind.id()).or_insert(0) += 1;
     }
-    Ok(json!({"findings": doc.findings.len(), "byType": by_type}))
+    Ok(json!({"findings": doc.findings().len(), "byType": by_type}))
 }
 
 async fn redact_document(b: &Backend, a: RedactArgs) -> Result<Value> {
     let settings = b.settings();
-    let style = parse_style(a.style.as_deref(), settings.redaction_style)?;
+    let style = parse_style(
+        "tftsr.redactDocument",
+        a.style.as_deref(),
+        settings.redaction_style,
+    )?;
     let key = b.key_for(style).await.map_err(failed)?;
     let scope = match a.types {
         Some(t) => Scope::Types(t),
         None => Scope::All,
     };
-    let engine = b.engine();
-    let enc = b.enc();
-    let plan = {
-        let docs = lock(&b.st.docs);
-        let doc = docs
-            .get(&a.uri)
-            .ok_or_else(|| err("tftsr.redactDocument: document is not open"))?;
-        plan(doc, &engine, style, key, enc, &scope, true)
-    };
+    // Always a fresh full scan of the text the edit applies to: the command the user runs to
+    // clean a log must not depend on how far the rescans of recent edits have got.
+    let (plan, _version) = plan_fresh(b, &a.uri, style, key, &scope, true)
+        .await
+        .map_err(|e| match e {
+            PlanError::NotOpen => err("tftsr.redactDocument: document is not open"),
+            e => failed(format!("tftsr.redactDocument: {e}")),
+        })?;
     let count = plan.count();
     if count == 0 {
         return Ok(json!({"applied": true, "redactions": 0}));
@@ -175,13 +264,27 @@ pub fn default_output(path: &Path) -> PathBuf {
 }
 
 async fn scan_file(b: &Backend, a: ScanFileArgs) -> Result<Value> {
+    const CMD: &str = "tftsr.scanFile";
     let settings = b.settings();
-    let style = parse_style(a.style.as_deref(), settings.redaction_style)?;
+    let style = parse_style(CMD, a.style.as_deref(), settings.redaction_style)?;
+    let folders = b.folders();
+    let allow = a.allow_outside_workspace;
+    let input = folders
+        .check(&a.path, allow)
+        .map_err(|r| refused(CMD, "path", r))?;
+    let output_arg = a.output.unwrap_or_else(|| default_output(&a.path));
+    let output = folders
+        .check(&output_arg, allow)
+        .map_err(|r| refused(CMD, "output", r))?;
+    if output == input {
+        return Err(err(format!("{CMD}: `output` is the input file (`path`)")));
+    }
+    if !a.overwrite && output.symlink_metadata().is_ok() {
+        return Err(exists(CMD));
+    }
     let key = b.key_for(style).await.map_err(failed)?;
-    let input = a.path;
-    let output = a.output.unwrap_or_else(|| default_output(&input));
     let scanner = b.scanner();
-    let (inp, out) = (input.clone(), output.clone());
+    let (inp, out, overwrite) = (input.clone(), output.clone(), a.overwrite);
     let res = tokio::task::spawn_blocking(move || {
         let job = RedactJob {
             scanner: &scanner,
@@ -189,27 +292,23 @@ async fn scan_file(b: &Backend, a: ScanFileArgs) -> Result<Value> {
             key,
             hashes: true,
         };
-        let dest = Dest::File {
-            gzip: gzip_by_name(&out),
-            target: out,
+        let gzip = gzip_by_name(&out);
+        let dest = if overwrite {
+            Dest::File { gzip, target: out }
+        } else {
+            Dest::NewFile { gzip, target: out }
         };
-        redact(&Source::File(inp), dest, &job).map_err(|e| match e {
-            RedactError::SameFile(p) => format!(
-                "the output {} is the input file; choose another `output`",
-                p.display()
-            ),
-            other => other.to_string(),
-        })
+        redact(&Source::File(inp), dest, &job)
     })
     .await
-    .map_err(|e| failed(format!("tftsr.scanFile: {e}")))?
-    .map_err(|e| failed(format!("tftsr.scanFile: {e}")))?;
+    .map_err(|_| failed(format!("{CMD}: the redaction task failed")))?
+    .map_err(|e| redact_error(CMD, e))?;
     if let Some(uri) = Uri::from_file_path(&input) {
         let _ = b.audit_file_redaction(&uri, &res, style).await;
     }
     Ok(json!({
-        "input": input,
-        "output": output,
+        "input": a.path,
+        "output": output_arg,
         "findings": res.findings,
         "byType": res.counts,
     }))

@@ -1,10 +1,32 @@
 //! Open documents: text in a rope, the sorted index of findings, and the bookkeeping that lets
 //! an edit rescan only what it touched.
 //!
-//! Edits are applied synchronously in arrival order (see `ordered.rs`); scans run on the blocking
-//! pool against a snapshot. A scan result is never published for the version it was computed
-//! on if the document moved on: it is rebased through the edits made since (findings those edits
-//! touched are dropped, the rest shifted) and the edited regions stay dirty for the next scan.
+//! # Why the index always converges on a full scan
+//!
+//! The state of a document is its text `T`, its index `F` (sorted findings) and a *dirty set*
+//! `D` (byte ranges whose findings are not known). The invariant: outside the engine's widening
+//! of `D` (whole lines, plus any PEM block), `F` holds exactly the findings a full scan of `T`
+//! would report. Every operation keeps it:
+//!
+//! - **An edit** drops the findings it touches (and those it abuts: typing next to a value can
+//!   extend it), shifts the later ones, and adds to `D` the inserted text *and the whole extent
+//!   of every finding it dropped* (a PEM block broken on one line changes what its other lines
+//!   hold). Findings on lines it does not touch are unaffected: a finding never crosses a line
+//!   end except inside a PEM block, and those are covered by the extents and the widening.
+//! - **A scan** takes `D` (leaving it empty) and rescans the engine's widening of it. At most one
+//!   scan of the current epoch runs per document, so while it runs nothing but edits changes the
+//!   document: its result can only be older than the edits made since, never than another merge.
+//! - **A merge** rebases the result through the edits made since the snapshot (dropping what
+//!   they touched, adding the dropped extents to `D`) and replaces in `F` exactly the range the
+//!   scan covered, mapped through those edits. The edits themselves are already in `D`, so
+//!   whatever they changed is rescanned next; anything removed from `F` without a replacement has
+//!   its extent added to `D`.
+//! - **A new epoch** (configuration change, full-text replacement) empties `F` and `D` and asks
+//!   for a full scan; results of scans started before are ignored when they arrive.
+//!
+//! So once `D` is empty, no full scan is pending and no scan is running, `F` is a full scan of
+//! `T` (`Doc::index_is_current`); only then are diagnostics published. The property test in
+//! `server/tests/lsp/incremental.rs` drives random interleavings against a full scan.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -28,49 +50,129 @@ impl EditRec {
         self.new_len as isize - (self.old_end - self.start) as isize
     }
 
-    /// Where a position (not inside the edit) moves; inside the edit maps to the edit's end.
-    fn map(&self, x: usize) -> usize {
-        if x <= self.start {
-            x
-        } else if x >= self.old_end {
-            (x as isize + self.delta()) as usize
+    fn new_end(&self) -> usize {
+        self.start + self.new_len
+    }
+
+    /// Does the edit touch (overlap or abut) `[start, end]`?
+    fn touches(&self, start: usize, end: usize) -> bool {
+        end >= self.start && start <= self.old_end
+    }
+
+    /// Maps a range through the edit: a range the edit does not touch is shifted (or kept), one
+    /// it touches grows to cover the inserted text.
+    pub fn map_range(&self, r: Range<usize>) -> Range<usize> {
+        if r.end < self.start {
+            r
+        } else if r.start > self.old_end {
+            let d = self.delta();
+            (r.start as isize + d) as usize..(r.end as isize + d) as usize
         } else {
-            self.start + self.new_len
+            let end = if r.end >= self.old_end {
+                (r.end as isize + self.delta()) as usize
+            } else {
+                self.new_end()
+            };
+            r.start.min(self.start)..end.max(self.new_end())
         }
     }
 }
 
-/// Drops the findings an edit touches (or abuts: typing next to a value can extend it) and
-/// shifts those after it. `findings` is sorted by start and non-overlapping.
-pub fn rebase_findings(findings: &mut Vec<Finding>, e: &EditRec) {
+/// Byte ranges of a document whose findings are unknown: sorted, disjoint, never touching
+/// (touching ranges are merged). Empty ranges count (a deletion leaves one where it happened).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dirty(Vec<Range<usize>>);
+
+/// More ranges than this are merged into one (a bigger rescan, but bounded bookkeeping).
+const MAX_DIRTY_RANGES: usize = 256;
+
+impl Dirty {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn ranges(&self) -> &[Range<usize>] {
+        &self.0
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    pub fn take(&mut self) -> Vec<Range<usize>> {
+        std::mem::take(&mut self.0)
+    }
+
+    pub fn add(&mut self, r: Range<usize>) {
+        let v = &mut self.0;
+        // First range that ends at or after r.start (could touch r), last that starts at or
+        // before r.end.
+        let first = v.partition_point(|x| x.end < r.start);
+        let last = v.partition_point(|x| x.start <= r.end);
+        if first < last {
+            let s = v[first].start.min(r.start);
+            let e = v[last - 1].end.max(r.end);
+            v.splice(first..last, std::iter::once(s..e));
+        } else {
+            v.insert(first, r);
+        }
+        if v.len() > MAX_DIRTY_RANGES {
+            let hull = v[0].start..v[v.len() - 1].end;
+            v.clear();
+            v.push(hull);
+        }
+    }
+
+    /// Maps every range through an edit (a range it touches grows over the inserted text).
+    pub fn map(&mut self, e: &EditRec) {
+        let old = std::mem::take(&mut self.0);
+        for r in old {
+            self.add(e.map_range(r));
+        }
+    }
+
+    /// Maps every range through an edit, then adds the edit's inserted text.
+    pub fn rebase(&mut self, e: &EditRec) {
+        self.map(e);
+        self.add(e.start..e.new_end());
+    }
+
+    pub fn extend(&mut self, other: Dirty) {
+        for r in other.0 {
+            self.add(r);
+        }
+    }
+}
+
+/// Drops the findings an edit touches (or abuts) and shifts those after it; the extent of each
+/// dropped finding (mapped through the edit) becomes dirty. `findings` is sorted by start and
+/// non-overlapping.
+pub fn rebase_findings(findings: &mut Vec<Finding>, e: &EditRec, dirty: &mut Dirty) {
     let first = findings.partition_point(|f| f.end < e.start);
     let last = findings.partition_point(|f| f.start <= e.old_end);
     let delta = e.delta();
     if first < last {
-        findings.drain(first..last);
+        for f in findings.drain(first..last) {
+            debug_assert!(e.touches(f.start, f.end));
+            dirty.add(e.map_range(f.start..f.end));
+        }
     }
-    let from = first;
     if delta != 0 {
-        for f in &mut findings[from..] {
+        for f in &mut findings[first..] {
             f.start = (f.start as isize + delta) as usize;
             f.end = (f.end as isize + delta) as usize;
         }
     }
 }
 
-/// Grows a dirty range through an edit: old dirty bytes are mapped, the inserted text is added.
-pub fn rebase_dirty(dirty: Option<Range<usize>>, e: &EditRec) -> Range<usize> {
-    let ins = e.start..e.start + e.new_len;
-    match dirty {
-        None => ins,
-        Some(d) => {
-            let s = e.map(d.start).min(ins.start);
-            let en = e.map(d.end).max(ins.end);
-            s..en
-        }
-    }
+/// The scan of the current epoch that is running, and the edits made since its snapshot.
+#[derive(Clone, Debug)]
+struct Inflight {
+    id: u64,
+    edits: Vec<EditRec>,
 }
 
+#[derive(Clone)]
 pub struct Doc {
     pub version: i32,
     pub language_id: String,
@@ -80,25 +182,23 @@ pub struct Doc {
     /// Does this document get scanned (language id `log` or a matching glob)?
     pub tracked: bool,
     /// Sorted by start, non-overlapping, in the current text's coordinates.
-    pub findings: Vec<Finding>,
-    /// Bytes changed since the last merged scan (current coordinates).
-    pub dirty: Option<Range<usize>>,
-    /// True until a full scan has been merged (first scan, or after a configuration change).
-    pub needs_full: bool,
-    /// A full scan is running: don't start another, its merge marks later edits dirty.
-    pub full_inflight: bool,
-    /// Edits made while scans are in flight, so their results can be rebased.
-    pub edit_log: Vec<EditRec>,
-    pub inflight: usize,
+    findings: Vec<Finding>,
+    /// Bytes whose findings are unknown (current coordinates).
+    dirty: Dirty,
+    /// True until a full scan has been merged (first scan, or after a new epoch).
+    needs_full: bool,
+    /// The one scan of the current epoch allowed to run (see the module header).
+    inflight: Option<Inflight>,
+    next_job: u64,
     /// Bumped by each edit/schedule: a debounced scan only runs if it is still the latest.
     pub generation: u64,
     /// The version whose findings were last published (for `data.version`).
     pub scanned_version: Option<i32>,
     /// The text given with didOpen, kept until the first full scan so it needs no rope copy.
-    pub open_text: Option<Arc<String>>,
-    /// Bumped when the configuration changes: results of scans started before are dropped
-    /// (they used the old engine or settings).
-    pub epoch: u64,
+    open_text: Option<Arc<String>>,
+    /// Bumped when the configuration changes or the whole text is replaced: results of scans
+    /// started before are dropped (they used the old engine, settings or text).
+    epoch: u64,
     /// The store's log_file id once attached with `tftsr.attachToIssue` (audit entity).
     pub attached_log_file: Option<String>,
 }
@@ -121,16 +221,72 @@ impl Doc {
             rope_ready: false,
             tracked,
             findings: Vec::new(),
-            dirty: None,
+            dirty: Dirty::default(),
             needs_full: true,
-            full_inflight: false,
-            edit_log: Vec::new(),
-            inflight: 0,
+            inflight: None,
+            next_job: 0,
             generation: 0,
             scanned_version: None,
             open_text: Some(text),
             attached_log_file: None,
             epoch: 0,
+        }
+    }
+
+    /// The findings index (sorted, non-overlapping). Only a full scan of the text when
+    /// [`Doc::index_is_current`]; between edits and their rescans it may lag behind.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// Test support: sets the index directly (for serialization tests).
+    #[doc(hidden)]
+    pub fn set_findings_for_test(&mut self, findings: Vec<Finding>) {
+        self.findings = findings;
+        self.needs_full = false;
+        self.dirty.clear();
+        self.inflight = None;
+    }
+
+    pub fn dirty(&self) -> &Dirty {
+        &self.dirty
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// True when the index is exactly a full scan of the current text (nothing dirty, no full
+    /// scan pending, no scan running): see the module header.
+    pub fn index_is_current(&self) -> bool {
+        !self.needs_full && self.dirty.is_empty() && self.inflight.is_none()
+    }
+
+    /// Is a scan of the current epoch running?
+    pub fn scan_running(&self) -> bool {
+        self.inflight.is_some()
+    }
+
+    /// Is there anything to scan (a full scan pending or dirty bytes)?
+    pub fn wants_scan(&self) -> bool {
+        self.tracked && (self.needs_full || !self.dirty.is_empty())
+    }
+
+    /// Starts a new epoch: the configuration changed (or the whole text was replaced). The index
+    /// is emptied, a full scan is needed, and the results of scans running now will be ignored.
+    pub fn new_epoch(&mut self) {
+        self.epoch += 1;
+        self.findings.clear();
+        self.dirty.clear();
+        self.needs_full = true;
+        self.inflight = None;
+    }
+
+    /// A scan failed (its task panicked): forget it and ask for a full scan.
+    pub fn scan_failed(&mut self, job_id: u64, job_epoch: u64) {
+        if job_epoch == self.epoch && self.inflight.as_ref().is_some_and(|i| i.id == job_id) {
+            self.inflight = None;
+            self.needs_full = true;
         }
     }
 
@@ -171,26 +327,23 @@ impl Doc {
         self.version = version;
         self.open_text = None;
         if full_text {
-            self.findings.clear();
-            self.dirty = None;
-            self.needs_full = true;
-            // Results of scans in flight cannot be rebased across a full replacement.
-            self.edit_log.push(EditRec {
-                start: 0,
-                old_end: usize::MAX / 4,
-                new_len: 0,
-            });
+            // Nothing of the old index or of scans running can be rebased across it.
+            self.new_epoch();
         }
         for r in recs {
-            rebase_findings(&mut self.findings, &r);
-            if !self.needs_full {
-                self.dirty = Some(rebase_dirty(self.dirty.take(), &r));
-            }
-            if self.inflight > 0 {
-                self.edit_log.push(r);
-            }
+            self.edit(r);
         }
         Ok(())
+    }
+
+    /// Records one applied edit in the index, the dirty set and the running scan's log.
+    fn edit(&mut self, r: EditRec) {
+        // Map the dirty set first: the extents the edit drops are in post-edit coordinates.
+        self.dirty.rebase(&r);
+        rebase_findings(&mut self.findings, &r, &mut self.dirty);
+        if let Some(i) = &mut self.inflight {
+            i.edits.push(r);
+        }
     }
 
     /// Text of the whole document (a copy for the rope, the didOpen text when still unchanged).
@@ -220,76 +373,86 @@ impl Doc {
 
 /// What a scan job needs, taken under the documents lock, run off the async runtime.
 pub struct ScanJob {
+    pub id: u64,
     pub version: i32,
     pub epoch: u64,
-    pub log_pos: usize,
     pub kind: JobKind,
 }
 
 pub enum JobKind {
     Full(Arc<String>),
     Partial {
-        /// Text window around the dirty range and its start offset in the document.
-        window: String,
-        window_start: usize,
-        dirty: Range<usize>,
-        /// The rope, for the rare fallback to the whole text.
+        /// The text at the snapshot (an O(1) clone) and the dirty ranges taken from it.
         rope: Rope,
+        dirty: Vec<Range<usize>>,
     },
 }
 
-pub struct ScanResult {
-    /// Range (snapshot coordinates) whose old findings are replaced.
+/// A scanned range (snapshot coordinates) and every finding of a full scan inside it.
+#[derive(Clone, Debug)]
+pub struct Piece {
     pub range: Range<usize>,
     pub findings: Vec<Finding>,
 }
 
+#[derive(Clone, Debug)]
+pub struct ScanResult {
+    pub id: u64,
+    pub epoch: u64,
+    pub full: bool,
+    /// Sorted, disjoint.
+    pub pieces: Vec<Piece>,
+}
+
+impl ScanResult {
+    pub fn findings(&self) -> usize {
+        self.pieces.iter().map(|p| p.findings.len()).sum()
+    }
+}
+
 /// Window margin around a dirty range: wide enough for any PEM block the engine widens to.
 const WINDOW_MARGIN: usize = 64 * 1024;
+/// Dirty ranges closer than this are scanned as one (one window instead of two overlapping).
+const COALESCE_GAP: usize = 4 * 1024;
 /// Documents above this are scanned in parallel line-aligned chunks.
 const PARALLEL_CHUNK: usize = 2 * 1024 * 1024;
 
 impl ScanJob {
-    /// Builds the job for the document's current state (full or dirty part), or None.
+    /// Builds the job for the document's current state (full or dirty part), or None when there
+    /// is nothing to scan or a scan of this epoch is already running (its merge asks again).
     pub fn take(doc: &mut Doc) -> Option<ScanJob> {
-        if !doc.tracked {
+        if !doc.tracked || doc.inflight.is_some() {
             return None;
         }
-        let log_pos = doc.edit_log.len();
         let kind = if doc.needs_full {
-            if doc.full_inflight {
-                return None;
-            }
-            doc.full_inflight = true;
+            // Edits from here on are in `dirty` and the running scan's log.
+            doc.dirty.clear();
             JobKind::Full(doc.full_text())
         } else {
-            let dirty = doc.dirty.take()?;
-            let len = doc.rope.len_bytes();
-            let dirty = dirty.start.min(len)..dirty.end.min(len);
-            let ws_line = doc
-                .rope
-                .byte_to_line(dirty.start.saturating_sub(WINDOW_MARGIN));
-            let we_line = doc.rope.byte_to_line((dirty.end + WINDOW_MARGIN).min(len));
-            let ws = doc.rope.line_to_byte(ws_line);
-            let we = if we_line + 1 >= doc.rope.len_lines() {
-                len
-            } else {
-                doc.rope.line_to_byte(we_line + 1)
-            };
+            if doc.dirty.is_empty() || !doc.rope_ready {
+                return None;
+            }
             JobKind::Partial {
-                window: doc.rope.byte_slice(ws..we).to_string(),
-                window_start: ws,
-                dirty,
                 rope: doc.rope.clone(),
+                dirty: doc.dirty.take(),
             }
         };
-        doc.inflight += 1;
+        doc.next_job += 1;
+        let id = doc.next_job;
+        doc.inflight = Some(Inflight {
+            id,
+            edits: Vec::new(),
+        });
         Some(ScanJob {
+            id,
             version: doc.version,
             epoch: doc.epoch,
-            log_pos,
             kind,
         })
+    }
+
+    pub fn is_full(&self) -> bool {
+        matches!(self.kind, JobKind::Full(_))
     }
 
     /// Runs the scan (blocking; call from the blocking pool). `keep(finding, value)` filters
@@ -299,55 +462,116 @@ impl ScanJob {
         engine: &Engine,
         keep: &(dyn Fn(&Finding, &str) -> bool + Sync),
     ) -> ScanResult {
-        match self.kind {
+        let full = self.is_full();
+        let pieces = match self.kind {
             JobKind::Full(text) => {
                 let mut findings = full_scan(engine, &text);
                 findings.retain(|f| keep(f, f.value(&text)));
-                ScanResult {
+                vec![Piece {
                     range: 0..text.len(),
                     findings,
-                }
+                }]
             }
-            JobKind::Partial {
-                window,
-                window_start,
-                dirty,
-                rope,
-            } => {
-                let local = dirty.start - window_start..dirty.end - window_start;
-                let (w, mut fs) = engine.scan_range(&window, local.clone());
-                let doc_len = rope.len_bytes();
-                // The window holds whole lines and at least PEM_MAX (64 KiB) on each side of the
-                // dirty lines, so any PEM block touching them fits. Only a widening *past* the
-                // dirty lines that reaches the window's edge means something may be cut off
-                // (a very long line alone does not).
-                let line_start = window[..local.start].rfind('\n').map_or(0, |i| i + 1);
-                let line_end = window[local.end..]
-                    .find('\n')
-                    .map_or(window.len(), |i| local.end + i + 1);
-                let hits_edge = (w.start == 0 && w.start < line_start && window_start > 0)
-                    || (w.end >= window.len()
-                        && w.end > line_end
-                        && window_start + window.len() < doc_len);
-                if hits_edge {
-                    // A construct (or a huge line) reaches the window's edge: scan with the
-                    // whole text so the engine can widen as far as it needs.
-                    let text = rope.to_string();
-                    let (range, mut findings) = engine.scan_range(&text, dirty);
-                    findings.retain(|f| keep(f, f.value(&text)));
-                    ScanResult { range, findings }
-                } else {
-                    fs.retain(|f| keep(f, f.value(&window)));
-                    for f in &mut fs {
-                        f.start += window_start;
-                        f.end += window_start;
-                    }
-                    ScanResult {
-                        range: w.start + window_start..w.end + window_start,
-                        findings: fs,
-                    }
-                }
+            JobKind::Partial { rope, dirty } => scan_dirty(engine, keep, &rope, &dirty),
+        };
+        ScanResult {
+            id: self.id,
+            epoch: self.epoch,
+            full,
+            pieces,
+        }
+    }
+}
+
+/// Rescans the dirty ranges of a snapshot: each group of nearby ranges in a window of whole
+/// lines around it (not the whole text), widened by the engine as far as its constructs need.
+fn scan_dirty(
+    engine: &Engine,
+    keep: &(dyn Fn(&Finding, &str) -> bool + Sync),
+    rope: &Rope,
+    dirty: &[Range<usize>],
+) -> Vec<Piece> {
+    let len = rope.len_bytes();
+    let mut groups: Vec<Range<usize>> = Vec::new();
+    for r in dirty {
+        // The line holding the first byte *after* a changed range changed too: inserting a line
+        // end gives the rest of the line a new beginning (`org.p⏎assword=` is no password).
+        // Reaching one character past the range makes the engine's widening include it.
+        let end = r.end.min(len);
+        let end = if end < len {
+            rope.char_to_byte(rope.byte_to_char(end) + 1)
+        } else {
+            end
+        };
+        let r = r.start.min(end)..end;
+        match groups.last_mut() {
+            Some(g) if r.start <= g.end + COALESCE_GAP => g.end = g.end.max(r.end),
+            _ => groups.push(r),
+        }
+    }
+    let mut pieces: Vec<Piece> = Vec::with_capacity(groups.len());
+    let mut whole: Option<String> = None;
+    for g in groups {
+        let piece = scan_group(engine, keep, rope, g, &mut whole);
+        // Widened ranges of neighbouring groups may overlap (one long line, one PEM block):
+        // both are exact there, so the union is.
+        match pieces.last_mut() {
+            Some(last) if piece.range.start < last.range.end => {
+                let end = last.range.end;
+                last.findings
+                    .extend(piece.findings.into_iter().filter(|f| f.start >= end));
+                last.range.end = end.max(piece.range.end);
             }
+            _ => pieces.push(piece),
+        }
+    }
+    pieces
+}
+
+fn scan_group(
+    engine: &Engine,
+    keep: &(dyn Fn(&Finding, &str) -> bool + Sync),
+    rope: &Rope,
+    dirty: Range<usize>,
+    whole: &mut Option<String>,
+) -> Piece {
+    let len = rope.len_bytes();
+    let ws_line = rope.byte_to_line(dirty.start.saturating_sub(WINDOW_MARGIN));
+    let we_line = rope.byte_to_line((dirty.end + WINDOW_MARGIN).min(len));
+    let ws = rope.line_to_byte(ws_line);
+    let we = if we_line + 1 >= rope.len_lines() {
+        len
+    } else {
+        rope.line_to_byte(we_line + 1)
+    };
+    let window = rope.byte_slice(ws..we).to_string();
+    let local = dirty.start - ws..dirty.end - ws;
+    let (w, mut fs) = engine.scan_range(&window, local.clone());
+    // The window holds whole lines and at least PEM_MAX (64 KiB) on each side of the dirty
+    // lines, so any PEM block touching them fits. Only a widening *past* the dirty lines that
+    // reaches the window's edge means something may be cut off (a very long line alone does not).
+    let line_start = window[..local.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = window[local.end..]
+        .find('\n')
+        .map_or(window.len(), |i| local.end + i + 1);
+    let hits_edge = (w.start == 0 && w.start < line_start && ws > 0)
+        || (w.end >= window.len() && w.end > line_end && we < len);
+    if hits_edge {
+        // A construct reaches the window's edge: scan with the whole text so the engine can
+        // widen as far as it needs.
+        let text = whole.get_or_insert_with(|| rope.to_string());
+        let (range, mut findings) = engine.scan_range(text, dirty);
+        findings.retain(|f| keep(f, f.value(text)));
+        Piece { range, findings }
+    } else {
+        fs.retain(|f| keep(f, f.value(&window)));
+        for f in &mut fs {
+            f.start += ws;
+            f.end += ws;
+        }
+        Piece {
+            range: w.start + ws..w.end + ws,
+            findings: fs,
         }
     }
 }
@@ -386,50 +610,78 @@ pub fn full_scan(engine: &Engine, text: &str) -> Vec<Finding> {
     out
 }
 
+/// What a merge did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merged {
+    /// The result was of an older epoch or not the running scan: ignored.
+    Stale,
+    /// Merged; the index is now a full scan of the text (publish it).
+    Current,
+    /// Merged; edits made meanwhile (or a full scan) still need scanning.
+    Pending,
+}
+
 /// Merges a scan result into the document, rebasing it through the edits made since the
-/// snapshot. Returns false if nothing could be merged (a full replacement happened since).
-pub fn merge(
-    doc: &mut Doc,
-    job_log_pos: usize,
-    job_epoch: u64,
-    was_full: bool,
-    mut res: ScanResult,
-) -> bool {
-    doc.inflight = doc.inflight.saturating_sub(1);
-    if was_full {
-        doc.full_inflight = false;
+/// snapshot (see the module header for why the result is then exact).
+pub fn merge(doc: &mut Doc, res: ScanResult) -> Merged {
+    if res.epoch != doc.epoch || doc.inflight.as_ref().is_none_or(|i| i.id != res.id) {
+        return Merged::Stale;
     }
-    let later: Vec<EditRec> = doc.edit_log.get(job_log_pos..).unwrap_or(&[]).to_vec();
-    if doc.inflight == 0 {
-        doc.edit_log.clear();
-    }
-    if job_epoch != doc.epoch || later.iter().any(|e| e.old_end >= usize::MAX / 4) {
-        return false;
-    }
-    let mut range = res.range.clone();
-    for e in &later {
-        rebase_findings(&mut res.findings, e);
-        range = e.map(range.start).min(e.start)..e.map(range.end).max(e.start + e.new_len);
-    }
-    if was_full {
-        doc.findings = res.findings;
+    let later = doc.inflight.take().map(|i| i.edits).unwrap_or_default();
+    // Extents of result findings the later edits dropped, kept in step with the edits (an
+    // extent dropped by the first must still be mapped through the others).
+    let mut dropped = Dirty::default();
+    let mut rebase = |findings: &mut Vec<Finding>, range: &mut Range<usize>| {
+        for e in &later {
+            dropped.map(e);
+            rebase_findings(findings, e, &mut dropped);
+            *range = e.map_range(range.clone());
+        }
+    };
+    if res.full {
+        let mut findings = res
+            .pieces
+            .into_iter()
+            .next()
+            .map_or(Vec::new(), |p| p.findings);
+        rebase(&mut findings, &mut (0..0));
+        doc.findings = findings;
         doc.needs_full = false;
         // The didOpen text has served its purpose: don't keep a second copy of a big log.
         doc.open_text = None;
-        // Edits since the snapshot are in `dirty` only if needs_full was already false; mark
-        // them now so the next partial scan covers them.
-        for e in &later {
-            doc.dirty = Some(rebase_dirty(doc.dirty.take(), e));
-        }
     } else {
-        let first = doc.findings.partition_point(|f| f.end <= range.start);
-        let last = doc.findings.partition_point(|f| f.start < range.end);
-        doc.findings.splice(first..last.max(first), res.findings);
+        for piece in res.pieces {
+            let mut range = piece.range;
+            let mut findings = piece.findings;
+            rebase(&mut findings, &mut range);
+            let first = doc.findings.partition_point(|f| f.end <= range.start);
+            let last = doc
+                .findings
+                .partition_point(|f| f.start < range.end)
+                .max(first);
+            // A finding only partly inside the range can't be told from its replacement: what
+            // it covered outside is rescanned.
+            for f in [first, last.wrapping_sub(1)] {
+                if let Some(f) = doc.findings.get(f).filter(|_| first < last) {
+                    if f.start < range.start || f.end > range.end {
+                        let r = f.start..f.end;
+                        doc.dirty.add(r);
+                    }
+                }
+            }
+            doc.findings.splice(first..last, findings);
+        }
     }
-    true
+    doc.dirty.extend(dropped);
+    if doc.index_is_current() {
+        Merged::Current
+    } else {
+        Merged::Pending
+    }
 }
 
 #[cfg(test)]
+#[allow(clippy::single_range_in_vec_init)] // lists of ranges, one long
 mod tests {
     use super::*;
     use crate::engine::PiiType;
@@ -441,6 +693,7 @@ mod tests {
     #[test]
     fn rebase_drops_touched_and_shifts_later() {
         let mut v = vec![f(0, 5), f(10, 15), f(20, 25), f(30, 35)];
+        let mut d = Dirty::default();
         // insert 3 bytes at 15 (abutting the second finding)
         rebase_findings(
             &mut v,
@@ -449,8 +702,10 @@ mod tests {
                 old_end: 15,
                 new_len: 3,
             },
+            &mut d,
         );
         assert_eq!(v, vec![f(0, 5), f(23, 28), f(33, 38)]);
+        assert_eq!(d.ranges(), &[10..18]);
         // delete [24, 34): touches both remaining later findings
         rebase_findings(
             &mut v,
@@ -459,25 +714,69 @@ mod tests {
                 old_end: 34,
                 new_len: 0,
             },
+            &mut d,
         );
         assert_eq!(v, vec![f(0, 5)]);
+        assert_eq!(d.ranges(), &[10..18, 23..28]);
     }
 
     #[test]
-    fn dirty_grows_through_edits() {
-        let e1 = EditRec {
+    fn dirty_ranges_map_merge_and_stay_sorted() {
+        let mut d = Dirty::default();
+        d.rebase(&EditRec {
             start: 10,
             old_end: 10,
             new_len: 1,
-        };
-        let d = rebase_dirty(None, &e1);
-        assert_eq!(d, 10..11);
-        let e2 = EditRec {
+        });
+        assert_eq!(d.ranges(), &[10..11]);
+        // an edit far before shifts it and adds its own (empty: a deletion) range
+        d.rebase(&EditRec {
             start: 0,
             old_end: 2,
             new_len: 0,
+        });
+        assert_eq!(d.ranges(), &[0..0, 8..9]);
+        // an edit far after leaves both alone
+        d.rebase(&EditRec {
+            start: 50,
+            old_end: 60,
+            new_len: 2,
+        });
+        assert_eq!(d.ranges(), &[0..0, 8..9, 50..52]);
+        // an edit overlapping the middle one grows it
+        d.rebase(&EditRec {
+            start: 7,
+            old_end: 8,
+            new_len: 4,
+        });
+        assert_eq!(d.ranges(), &[0..0, 7..12, 53..55]);
+        // touching ranges merge
+        d.add(12..20);
+        assert_eq!(d.ranges(), &[0..0, 7..20, 53..55]);
+        d.add(0..60);
+        assert_eq!(d.ranges(), &[0..60]);
+    }
+
+    /// A full scan, merged.
+    fn settle(doc: &mut Doc, engine: &Engine) {
+        while let Some(job) = ScanJob::take(doc) {
+            let res = job.run(engine, &|_, _| true);
+            assert_ne!(merge(doc, res), Merged::Stale);
+        }
+        assert!(doc.index_is_current());
+    }
+
+    fn insert(doc: &mut Doc, line: u32, col: u32, text: &str) {
+        let change = TextDocumentContentChangeEvent {
+            range: Some(tower_lsp_server::ls_types::Range::new(
+                Position::new(line, col),
+                Position::new(line, col),
+            )),
+            range_length: None,
+            text: text.into(),
         };
-        assert_eq!(rebase_dirty(Some(d), &e2), 0..9);
+        doc.apply_changes(doc.version + 1, &[change], Encoding::Utf16)
+            .unwrap();
     }
 
     #[test]
@@ -485,33 +784,15 @@ mod tests {
         let engine = Engine::with_defaults();
         let text = "a b\nline two bob@example.org\nthird\n".repeat(50);
         let mut doc = Doc::new(text, 0, "log".into(), true);
-        let job = ScanJob::take(&mut doc).unwrap();
-        let res = job.run(&engine, &|_, _| true);
-        assert!(merge(&mut doc, 0, 0, true, res));
+        settle(&mut doc, &engine);
         // type an e-mail on one line char by char, scanning every few edits
-        let enc = Encoding::Utf16;
         for (i, ch) in " carol@corp.example.com".chars().enumerate() {
-            let change = TextDocumentContentChangeEvent {
-                range: Some(tower_lsp_server::ls_types::Range::new(
-                    Position::new(39, 3 + i as u32),
-                    Position::new(39, 3 + i as u32),
-                )),
-                range_length: None,
-                text: ch.to_string(),
-            };
-            doc.apply_changes(i as i32 + 1, &[change], enc).unwrap();
+            insert(&mut doc, 39, 3 + i as u32, &ch.to_string());
             if i % 4 == 0 {
-                let job = ScanJob::take(&mut doc).unwrap();
-                let pos = job.log_pos;
-                let res = job.run(&engine, &|_, _| true);
-                assert!(merge(&mut doc, pos, 0, false, res));
+                settle(&mut doc, &engine);
             }
         }
-        if let Some(job) = ScanJob::take(&mut doc) {
-            let pos = job.log_pos;
-            let res = job.run(&engine, &|_, _| true);
-            merge(&mut doc, pos, 0, false, res);
-        }
+        settle(&mut doc, &engine);
         let full = engine.scan(&doc.rope.to_string());
         assert_eq!(doc.findings, full);
         // 50 lines of `bob@example.org`, plus the one typed char by char
@@ -528,36 +809,20 @@ mod tests {
         let engine = Engine::with_defaults();
         let mut doc = Doc::new("x bob@example.org\n".into(), 0, "log".into(), true);
         let job = ScanJob::take(&mut doc).unwrap();
-        assert!(ScanJob::take(&mut doc).is_none(), "one full scan at a time");
-        let epoch = job.epoch;
+        assert!(ScanJob::take(&mut doc).is_none(), "one scan at a time");
         let res = job.run(&engine, &|_, _| true);
         // configuration changed while it ran
-        doc.epoch += 1;
-        assert!(!merge(&mut doc, 0, epoch, true, res));
-        assert!(doc.needs_full && !doc.full_inflight && doc.findings.is_empty());
-        let job = ScanJob::take(&mut doc).unwrap();
-        let (pos, epoch) = (job.log_pos, job.epoch);
-        let res = job.run(&engine, &|_, _| true);
-        assert!(merge(&mut doc, pos, epoch, true, res));
+        doc.new_epoch();
+        assert_eq!(merge(&mut doc, res), Merged::Stale);
+        assert!(doc.needs_full && doc.inflight.is_none() && doc.findings.is_empty());
+        settle(&mut doc, &engine);
         assert_eq!(doc.findings.len(), 1);
     }
 
     /// Edits at `(line, col)` (UTF-16), then one incremental scan: must equal a full scan.
     fn edit_and_check(doc: &mut Doc, engine: &Engine, line: u32, col: u32, text: &str) {
-        let change = TextDocumentContentChangeEvent {
-            range: Some(tower_lsp_server::ls_types::Range::new(
-                Position::new(line, col),
-                Position::new(line, col),
-            )),
-            range_length: None,
-            text: text.into(),
-        };
-        doc.apply_changes(doc.version + 1, &[change], Encoding::Utf16)
-            .unwrap();
-        let job = ScanJob::take(doc).unwrap();
-        let (pos, epoch) = (job.log_pos, job.epoch);
-        let res = job.run(engine, &|_, _| true);
-        assert!(merge(doc, pos, epoch, false, res));
+        insert(doc, line, col, text);
+        settle(doc, engine);
         assert_eq!(doc.findings, engine.scan(&doc.rope.to_string()));
     }
 
@@ -576,9 +841,7 @@ mod tests {
         );
         let text = format!("{filler}{pem}{filler}{long_line}{filler}");
         let mut doc = Doc::new(text, 0, "log".into(), true);
-        let job = ScanJob::take(&mut doc).unwrap();
-        let res = job.run(&engine, &|_, _| true);
-        assert!(merge(&mut doc, 0, 0, true, res));
+        settle(&mut doc, &engine);
         let full = engine.scan(&doc.rope.to_string());
         assert_eq!(doc.findings, full);
         assert!(

@@ -21,6 +21,7 @@ mod server;
 pub mod settings;
 mod stores;
 mod transport;
+pub mod workspace;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -87,6 +88,8 @@ pub struct State {
     pub enc: RwLock<Encoding>,
     pub caps: RwLock<Caps>,
     pub root: RwLock<Option<PathBuf>>,
+    /// Every workspace folder: file commands stay inside them (see `workspace.rs`).
+    pub folders: RwLock<workspace::Folders>,
     /// Where the workspace `.tftsr.toml` is (or would be written).
     pub config_path: RwLock<Option<PathBuf>>,
     pub store: stores::StoreSlot,
@@ -159,6 +162,7 @@ impl Backend {
                 enc: RwLock::new(Encoding::Utf16),
                 caps: RwLock::new(Caps::default()),
                 root: RwLock::new(None),
+                folders: RwLock::new(workspace::Folders::default()),
                 config_path: RwLock::new(None),
                 store: stores::StoreSlot::default(),
                 shutdown: AtomicBool::new(false),
@@ -182,6 +186,9 @@ impl Backend {
     }
     pub fn caps(&self) -> Caps {
         read(&self.st.caps)
+    }
+    pub fn folders(&self) -> workspace::Folders {
+        read(&self.st.folders)
     }
 
     pub fn is_tracked(&self, uri: &Uri, language_id: &str) -> bool {
@@ -307,10 +314,7 @@ impl Backend {
                         && (d.language_id == "log" || settings.glob_set.is_match(file_name(uri)));
                     let was = d.tracked;
                     d.tracked = tracked;
-                    d.needs_full = true;
-                    d.epoch += 1;
-                    d.dirty = None;
-                    d.findings.clear();
+                    d.new_epoch();
                     if was && !tracked {
                         d.scanned_version = None;
                     }
@@ -350,7 +354,7 @@ impl Backend {
     }
 
     async fn run_scan(&self, uri: Uri, gen: u64) {
-        let (job, big) = {
+        let taken = {
             let mut docs = lock(&self.st.docs);
             let Some(doc) = docs.get_mut(&uri) else {
                 return;
@@ -358,22 +362,37 @@ impl Backend {
             if doc.generation != gen {
                 return; // superseded by a later edit: that one's scan will run
             }
-            let Some(job) = ScanJob::take(doc) else {
-                return;
-            };
-            let big = matches!(&job.kind, JobKind::Full(t) if t.len() > PROGRESS_THRESHOLD)
-                && doc.scanned_version.is_none();
-            (job, big)
+            match ScanJob::take(doc) {
+                Some(job) => {
+                    let big = matches!(&job.kind, JobKind::Full(t) if t.len() > PROGRESS_THRESHOLD)
+                        && doc.scanned_version.is_none();
+                    Ok((job, big))
+                }
+                // Nothing to scan (or a scan is running: its merge asks again). A version that
+                // changed nothing (an empty didChange) still gets its diagnostics.
+                None => Err(doc.tracked
+                    && doc.index_is_current()
+                    && doc.scanned_version.is_some_and(|v| v != doc.version)),
+            }
         };
-        let was_full = matches!(job.kind, JobKind::Full(_));
-        let log_pos = job.log_pos;
-        let job_version = job.version;
-        let job_epoch = job.epoch;
+        let (job, big) = match taken {
+            Ok(t) => t,
+            Err(republish) => {
+                if republish {
+                    self.publish_current(&uri).await;
+                }
+                return;
+            }
+        };
+        let was_full = job.is_full();
+        let (job_id, job_epoch, job_version) = (job.id, job.epoch, job.version);
         let progress = if big && self.caps().work_done_progress {
             self.begin_progress(&uri).await
         } else {
             None
         };
+        // Read after the job was taken: a configuration change since then has bumped the epoch
+        // (after replacing engine and settings), so a result built with the old ones is dropped.
         let engine = self.engine();
         let keep = self.keep_filter();
         let started = std::time::Instant::now();
@@ -386,18 +405,15 @@ impl Backend {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(uri = uri.as_str(), error = %e, "scan task failed");
-                let mut docs = lock(&self.st.docs);
-                if let Some(doc) = docs.get_mut(&uri) {
-                    doc.inflight = doc.inflight.saturating_sub(1);
-                    if was_full {
-                        doc.full_inflight = false;
-                    }
-                    doc.needs_full = true;
+                if let Some(doc) = lock(&self.st.docs).get_mut(&uri) {
+                    // The next edit (or configuration change) tries again with a full scan:
+                    // retrying at once could spin on an input that makes the engine panic.
+                    doc.scan_failed(job_id, job_epoch);
                 }
                 return;
             }
         };
-        let scanned = res.findings.len();
+        let scanned = res.findings();
         // A just-opened document's rope may still be in the making (see `open_sync`).
         loop {
             match lock(&self.st.docs).get(&uri) {
@@ -407,22 +423,15 @@ impl Backend {
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        let out = {
+        let (merged, rescan) = {
             let mut docs = lock(&self.st.docs);
             let Some(doc) = docs.get_mut(&uri) else {
                 return;
             };
-            let merged = document::merge(doc, log_pos, job_epoch, was_full, res);
-            if !merged || doc.dirty.is_some() || doc.needs_full {
-                // Edits arrived during the scan: their regions are rescanned first, so a
-                // half-updated set is never published.
-                None
-            } else {
-                doc.scanned_version = Some(doc.version);
-                let seq = self.st.seq.fetch_add(1, Ordering::SeqCst) + 1;
-                let diags = self.diagnostics_json(doc);
-                Some((diags, doc.version, seq, doc.findings.len()))
-            }
+            let merged = document::merge(doc, res);
+            // A stale result changes nothing; the scan of the current epoch was scheduled by
+            // whoever started the epoch (or is running).
+            (merged, doc.wants_scan() && !doc.scan_running())
         };
         tracing::debug!(
             uri = uri.as_str(),
@@ -430,22 +439,42 @@ impl Backend {
             full = was_full,
             scanned,
             scan_ms,
+            merged = ?merged,
             merged_ms = started.elapsed().as_secs_f64() * 1000.0,
             "scan done"
         );
-        match out {
-            Some((diags, version, seq, total)) => {
-                self.publish(uri.clone(), diags, Some(version), seq).await;
-                tracing::info!(
-                    uri = uri.as_str(),
-                    version,
-                    findings = total,
-                    total_ms = started.elapsed().as_secs_f64() * 1000.0,
-                    "diagnostics published"
-                );
-            }
-            None => self.schedule(uri, Duration::ZERO),
+        if merged == document::Merged::Current {
+            self.publish_current(&uri).await;
+        } else if rescan {
+            // Edits arrived during the scan: their regions are rescanned first, so a
+            // half-updated set is never published.
+            self.schedule(uri, Duration::ZERO);
         }
+    }
+
+    /// Publishes the diagnostics of a document whose index is current (else nothing: the scan
+    /// that makes it current publishes).
+    async fn publish_current(&self, uri: &Uri) {
+        let out = {
+            let mut docs = lock(&self.st.docs);
+            let Some(doc) = docs.get_mut(uri).filter(|d| d.index_is_current()) else {
+                return;
+            };
+            doc.scanned_version = Some(doc.version);
+            let seq = self.st.seq.fetch_add(1, Ordering::SeqCst) + 1;
+            let diags = self.diagnostics_json(doc);
+            (diags, doc.version, seq, doc.findings().len())
+        };
+        let (diags, version, seq, total) = out;
+        let started = std::time::Instant::now();
+        self.publish(uri.clone(), diags, Some(version), seq).await;
+        tracing::info!(
+            uri = uri.as_str(),
+            version,
+            findings = total,
+            publish_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "diagnostics published"
+        );
     }
 
     async fn begin_progress(
@@ -514,13 +543,13 @@ impl Backend {
         let engine = self.engine();
         let enc = self.enc();
         let max = settings.max_diagnostics;
-        let shown = doc.findings.len().min(max);
+        let shown = doc.findings().len().min(max);
         let mut out = Vec::with_capacity(64 + shown * 320);
         out.push(b'[');
         let mut walker = position::Walker::new(&doc.rope, enc);
         // Messages and severities depend on the type only.
         let mut per_kind: HashMap<&str, (u8, Vec<u8>)> = HashMap::new();
-        for (i, f) in doc.findings.iter().take(max).enumerate() {
+        for (i, f) in doc.findings().iter().take(max).enumerate() {
             if i > 0 {
                 out.push(b',');
             }
@@ -554,9 +583,9 @@ impl Backend {
             out.extend_from_slice(&id_json);
             out.extend_from_slice(format!(",\"version\":{}}}}}", doc.version).as_bytes());
         }
-        if doc.findings.len() > max {
-            let more = doc.findings.len() - max;
-            let total = doc.findings.len();
+        if doc.findings().len() > max {
+            let more = doc.findings().len() - max;
+            let total = doc.findings().len();
             let message = format!(
                 "{more} more PII findings in this file are not shown (maxDiagnostics = {max}); \
                  \"Redact all PII in file\" covers all {total}"
@@ -586,13 +615,13 @@ impl Backend {
         let enc = self.enc();
         let max = settings.max_diagnostics;
         let mut out: Vec<Diagnostic> = doc
-            .findings
+            .findings()
             .iter()
             .take(max)
             .map(|f| finding_diagnostic(doc, f, &engine, &settings, enc))
             .collect();
-        if doc.findings.len() > max {
-            let more = doc.findings.len() - max;
+        if doc.findings().len() > max {
+            let more = doc.findings().len() - max;
             out.push(Diagnostic {
                 range: Range::new(Position::new(0, 0), Position::new(0, 0)),
                 severity: Some(DiagnosticSeverity::INFORMATION),
@@ -601,9 +630,9 @@ impl Backend {
                 message: format!(
                     "{more} more PII findings in this file are not shown (maxDiagnostics = {max}); \
                      \"Redact all PII in file\" covers all {}",
-                    doc.findings.len()
+                    doc.findings().len()
                 ),
-                data: Some(json!({"more": more, "total": doc.findings.len()})),
+                data: Some(json!({"more": more, "total": doc.findings().len()})),
                 ..Default::default()
             });
         }
@@ -617,11 +646,23 @@ impl Backend {
         let Some(section) = Settings::section(value) else {
             return;
         };
-        let (new, errors) = Settings::from_json(section);
-        for e in &errors {
-            tracing::warn!("{e}");
-            self.client.show_message(MessageType::WARNING, e).await;
-        }
+        let new = match Settings::from_json(section, &settings::TypeIds::of(&self.engine())) {
+            Ok(s) => s,
+            Err(errors) => {
+                // Rejected whole, as the CLI rejects a bad flag: the settings in force stay.
+                // The messages name keys, never values.
+                for e in &errors {
+                    tracing::error!("{e}");
+                }
+                tracing::error!("settings rejected; the previous settings stay in force");
+                let msg = format!(
+                    "{}\ntftsr: settings not applied; the previous settings stay in force",
+                    errors.join("\n")
+                );
+                self.client.show_message(MessageType::ERROR, msg).await;
+                return;
+            }
+        };
         if let (Some(reload), Some(level)) = (&self.st.log_reload, &new.log_level) {
             reload(level);
         }
@@ -645,7 +686,7 @@ impl Backend {
         let items: Vec<(Uri, DiagsJson, i32, u64)> = {
             let docs = lock(&self.st.docs);
             docs.iter()
-                .filter(|(_, d)| d.tracked && d.scanned_version.is_some() && d.dirty.is_none())
+                .filter(|(_, d)| d.tracked && d.scanned_version.is_some() && d.index_is_current())
                 .map(|(u, d)| {
                     let seq = self.st.seq.fetch_add(1, Ordering::SeqCst) + 1;
                     (u.clone(), self.diagnostics_json(d), d.version, seq)
@@ -851,8 +892,8 @@ mod tests {
         let backend = service.inner();
         let engine = backend.engine();
         let mut doc = Doc::new(text.clone(), 7, "log".into(), true);
-        doc.findings = engine.scan(&text);
-        assert!(doc.findings.len() > 300, "{}", doc.findings.len());
+        doc.set_findings_for_test(engine.scan(&text));
+        assert!(doc.findings().len() > 300, "{}", doc.findings().len());
         for enc in [Encoding::Utf16, Encoding::Utf8] {
             write(&backend.st.enc, enc);
             for max in [1000, 25, 0] {

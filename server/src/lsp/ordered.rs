@@ -28,6 +28,15 @@ impl Ordered {
     pub fn new(inner: LspService<Backend>) -> Ordered {
         Ordered { inner }
     }
+
+    /// `initialize` has been handled: the server may send the client notifications.
+    pub fn client_ready(&self) -> bool {
+        self.inner
+            .inner()
+            .st
+            .client_ready
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
 
 fn params<T: DeserializeOwned>(req: Request) -> Option<T> {

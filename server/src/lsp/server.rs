@@ -10,8 +10,8 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{LanguageServer, LspService};
 
 use super::position::Encoding;
-use super::settings::Settings;
-use super::{actions, commands, lock, write, Backend, Caps, LogReload};
+use super::settings::{Settings, TypeIds};
+use super::{actions, commands, lock, workspace, write, Backend, Caps, LogReload};
 use crate::engine::Config;
 
 pub const COMMANDS: [&str; 9] = [
@@ -60,7 +60,7 @@ impl Backend {
             "sha256": hex::encode(h.finalize()),
             "version": doc.version,
             "bytes": doc.rope.len_bytes(),
-            "findings": doc.findings.len(),
+            "findings": doc.findings().len(),
         }))
     }
 
@@ -113,21 +113,35 @@ impl LanguageServer for Backend {
             .filter(|u| u.scheme().as_str() == "file")
             .and_then(|u| u.to_file_path().map(|p| p.into_owned()));
         write(&self.st.root, root);
-        if let Some(opts) = &params.initialization_options {
-            if let Some(section) = Settings::section(opts) {
-                let (s, errors) = Settings::from_json(section);
-                if let (Some(reload), Some(level)) = (&self.st.log_reload, &s.log_level) {
-                    reload(level);
-                }
-                write(&self.st.settings, Arc::new(s));
-                lock(&PENDING).extend(errors);
-            }
-        }
-        // The engine's configuration must be in place before the first didOpen is scanned.
+        #[allow(deprecated)]
+        let folders = match &params.workspace_folders {
+            Some(f) if !f.is_empty() => workspace::Folders::from_uris(f.iter().map(|f| &f.uri)),
+            _ => workspace::Folders::from_uris(params.root_uri.iter()),
+        };
+        write(&self.st.folders, folders);
+        // The engine's configuration must be in place before the first didOpen is scanned, and
+        // before the settings, which may name its custom rules.
         if let Some(path) = self.workspace_config_path(None) {
             match crate::app::engines::engine_for(Some(&path)) {
                 Ok(engine) => write(&self.st.engine, Arc::new(engine)),
                 Err(e) => lock(&PENDING).push(format!("tftsr: {e} (using the defaults)")),
+            }
+        }
+        if let Some(opts) = &params.initialization_options {
+            if let Some(section) = Settings::section(opts) {
+                match Settings::from_json(section, &TypeIds::of(&self.engine())) {
+                    Ok(s) => {
+                        if let (Some(reload), Some(level)) = (&self.st.log_reload, &s.log_level) {
+                            reload(level);
+                        }
+                        write(&self.st.settings, Arc::new(s));
+                    }
+                    Err(errors) => lock(&PENDING).extend(
+                        errors
+                            .into_iter()
+                            .chain(["tftsr: settings rejected; using the defaults".to_owned()]),
+                    ),
+                }
             }
         }
         // From here on tower-lsp's client sends notifications; the direct publish path follows.
@@ -158,6 +172,13 @@ impl LanguageServer for Backend {
                         work_done_progress_options: Default::default(),
                     },
                 )),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
                 execute_command_provider: Some(ExecuteCommandOptions {
                     commands: COMMANDS.iter().map(|c| c.to_string()).collect(),
                     work_done_progress_options: Default::default(),
@@ -174,9 +195,14 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         let pending: Vec<String> = std::mem::take(&mut *lock(&PENDING));
-        for m in pending {
-            tracing::warn!("{m}");
-            self.client.show_message(MessageType::WARNING, m).await;
+        if !pending.is_empty() {
+            // Messages name files, lines and keys, never values.
+            for m in &pending {
+                tracing::error!("{m}");
+            }
+            self.client
+                .show_message(MessageType::ERROR, pending.join("\n"))
+                .await;
         }
         if self.caps().watch_registration {
             let opts = DidChangeWatchedFilesRegistrationOptions {
@@ -211,6 +237,17 @@ impl LanguageServer for Backend {
             Some(v) if v.as_object().is_some_and(|o| !o.is_empty()) => self.apply_settings(v).await,
             _ => self.pull_configuration().await,
         }
+    }
+
+    async fn did_change_workspace_folders(&self, p: DidChangeWorkspaceFoldersParams) {
+        let mut folders = self.folders();
+        folders.change(&p.event.added, &p.event.removed);
+        tracing::info!(
+            added = p.event.added.len(),
+            removed = p.event.removed.len(),
+            "workspace folders changed"
+        );
+        write(&self.st.folders, folders);
     }
 
     async fn did_change_watched_files(&self, p: DidChangeWatchedFilesParams) {

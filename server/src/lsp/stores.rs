@@ -15,12 +15,15 @@ use tower_lsp_server::ls_types::Uri;
 
 use super::actions::{Plan, Scope};
 use super::commands::{err, failed};
+use super::workspace::Refusal;
 use super::{file_name, lock, uri_hash, Backend};
-use crate::app::attach::{self, AttachInput, AttachJob};
+use crate::app::attach::{self, AttachError, AttachInput, AttachJob};
 use crate::app::keys;
 use crate::app::redact::RedactReport;
 use crate::engine::redact::Style;
-use crate::store::{AuditAction, IssueDetail, IssueFilter, NewIssue, Store};
+use crate::store::{
+    AuditAction, IssueDetail, IssueFilter, NewIssue, Store, StoreError, SEVERITIES, STATUSES,
+};
 
 #[derive(Default)]
 pub struct StoreSlot {
@@ -75,16 +78,16 @@ impl Backend {
     }
 
     /// Runs a blocking store operation; maps failures to clear JSON-RPC errors.
-    async fn with_store<T: Send + 'static, E: std::fmt::Display>(
+    async fn with_store<T: Send + 'static, E: Reply + Send + 'static>(
         &self,
         what: &'static str,
         f: impl FnOnce(&Store) -> std::result::Result<T, E> + Send + 'static,
     ) -> Result<T> {
         let store = self.store().await.map_err(failed)?;
-        tokio::task::spawn_blocking(move || f(&store).map_err(|e| e.to_string()))
+        tokio::task::spawn_blocking(move || f(&store))
             .await
-            .map_err(|e| failed(format!("{what}: {e}")))?
-            .map_err(|e| failed(format!("{what}: {e}")))
+            .map_err(|_| failed(format!("{what}: the store task failed")))?
+            .map_err(|e| e.reply(what))
     }
 
     /// The key a redaction in `style` needs (`app::keys::redaction_key`): the store is opened
@@ -195,6 +198,7 @@ impl Backend {
     }
 
     pub async fn create_issue(&self, a: CreateArgs) -> Result<Value> {
+        one_of("tftsr.createIssue", "severity", &a.severity, &SEVERITIES)?;
         let new = NewIssue {
             title: a.title,
             severity: a.severity,
@@ -211,6 +215,9 @@ impl Backend {
     }
 
     pub async fn list_issues(&self, a: ListArgs) -> Result<Value> {
+        if let Some(st) = &a.status {
+            one_of("tftsr.listIssues", "status", st, &STATUSES)?;
+        }
         let filter = IssueFilter {
             status: a.status,
             limit: a.limit.unwrap_or(0),
@@ -253,7 +260,9 @@ impl Backend {
     pub async fn attach_to_issue(&self, a: AttachArgs) -> Result<Value> {
         let style = match a.style.as_deref() {
             None => self.settings().redaction_style,
-            Some(s) => s.parse().map_err(err)?,
+            Some(s) => s.parse().map_err(|_| {
+                err("tftsr.attachToIssue: `style` must be tag, mask, partial or pseudonym")
+            })?,
         };
         let key = self.key_for(style).await.map_err(failed)?;
         let scanner = self.scanner();
@@ -268,7 +277,23 @@ impl Backend {
         let text = lock(&self.st.docs).get(&a.uri).map(|d| d.rope.to_string());
         let source = match (text, file) {
             (Some(text), _) => Ok(text),
-            (None, Some(file)) => Err(file),
+            // Not open: the file on disk, inside the workspace unless the user confirmed.
+            (None, Some(file)) => Err(self
+                .folders()
+                .check(&file, a.allow_outside_workspace)
+                .map_err(|r| match r {
+                    Refusal::Outside => tower_lsp_server::jsonrpc::Error {
+                        code: tower_lsp_server::jsonrpc::ErrorCode::InvalidParams,
+                        message: "tftsr.attachToIssue: `uri` is neither open nor inside the \
+                                  workspace folders; send `allowOutsideWorkspace: true` once the \
+                                  user has confirmed"
+                            .into(),
+                        data: Some(json!({"reason": "outsideWorkspace", "field": "uri"})),
+                    },
+                    Refusal::Missing => {
+                        err("tftsr.attachToIssue: `uri` is neither open nor an existing file")
+                    }
+                })?),
             (None, None) => return Err(err("tftsr.attachToIssue: the document is not open")),
         };
         let name = file_name(&a.uri);
@@ -309,6 +334,76 @@ impl Backend {
     }
 }
 
+/// An error of a store operation as a command's reply, never echoing what the caller sent.
+pub(super) trait Reply {
+    fn reply(&self, what: &str) -> tower_lsp_server::jsonrpc::Error;
+}
+
+impl Reply for StoreError {
+    fn reply(&self, what: &str) -> tower_lsp_server::jsonrpc::Error {
+        store_error(what, self)
+    }
+}
+
+impl Reply for AttachError {
+    fn reply(&self, what: &str) -> tower_lsp_server::jsonrpc::Error {
+        match self {
+            AttachError::Store(e) => store_error(what, e),
+            AttachError::Open { source, .. } => {
+                failed(format!("{what}: cannot read `uri`: {source}"))
+            }
+            AttachError::Decompress { source, .. } => {
+                failed(format!("{what}: cannot decompress `uri`: {source}"))
+            }
+            AttachError::Read { source, .. } => {
+                failed(format!("{what}: read error in `uri`: {source}"))
+            }
+        }
+    }
+}
+
+/// A store error as a command's reply: the store's message names paths, ids and SQLite's own
+/// diagnostics, but a few echo what the caller sent (`invalid severity: \`…\``, `no issue with
+/// id \`…\``); those are told by the field they concern instead.
+fn store_error(what: &str, e: &StoreError) -> tower_lsp_server::jsonrpc::Error {
+    match e {
+        StoreError::Invalid { field, message } => {
+            // "`<value>` (expected one of …)": keep only what was expected.
+            let expected = message
+                .find("(expected")
+                .map(|i| format!(" {}", &message[i..]))
+                .unwrap_or_default();
+            let why = if message.contains('`') {
+                expected
+            } else {
+                format!(": {message}")
+            };
+            err(format!("{what}: invalid `{field}`{why}"))
+        }
+        StoreError::NotFound { entity, .. } => {
+            err(format!("{what}: no {entity} with the given id"))
+        }
+        StoreError::Db { context, source } => failed(format!(
+            "{what}: database error while {context} ({:?})",
+            source.sqlite_error_code()
+        )),
+        e => failed(format!("{what}: {e}")),
+    }
+}
+
+/// A value of a closed list (severity, status), checked before the store sees it so the reply
+/// names the field and the list, never the value.
+fn one_of(what: &str, field: &str, v: &str, list: &[&str]) -> Result<()> {
+    if list.contains(&v) {
+        Ok(())
+    } else {
+        Err(err(format!(
+            "{what}: `{field}` must be one of {}",
+            list.join(", ")
+        )))
+    }
+}
+
 #[derive(Deserialize)]
 pub struct CreateArgs {
     title: String,
@@ -341,6 +436,9 @@ pub struct AttachArgs {
     #[serde(rename = "issueId")]
     issue_id: String,
     style: Option<String>,
+    /// A file that is not open may be read from outside the workspace folders.
+    #[serde(rename = "allowOutsideWorkspace", default)]
+    allow_outside_workspace: bool,
 }
 
 /// A readable summary of an issue for the editor (values never appear: logs are listed by

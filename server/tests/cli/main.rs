@@ -8,6 +8,7 @@ mod config;
 mod examples;
 mod redact;
 mod redact_bytes;
+mod redact_jsonl;
 mod redact_memory;
 mod redact_styles;
 mod sarif;

@@ -53,8 +53,13 @@ pub struct Client {
     pub data_dir: tempfile::TempDir,
 }
 
+/// The `tftsr` binary under test: this build's, or `TFTSR_TEST_BIN` (to run a test against
+/// another build, e.g. one from before a fix, and see it fail).
 pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_tftsr")
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var("TFTSR_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_tftsr").to_owned())
+    })
 }
 
 impl Client {

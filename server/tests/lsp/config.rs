@@ -80,19 +80,111 @@ fn settings_cap_severity_and_pull() {
         .iter()
         .any(|m| m == "workspace/configuration"));
     assert!(d.iter().all(|x| x["code"] != "tftsr.truncated"));
-    // a bad value is reported and its default kept
+    // a bad value rejects the object (as the CLI rejects a bad flag): error shown, naming the
+    // key and not the value; the settings in force stay
     c.notify(
         "workspace/didChangeConfiguration",
         json!({"settings": {"tftsr": {"redactionStyle": "shred", "maxDiagnostics": 2}}}),
     );
     let m = c.wait_notification(|m| m["method"] == "window/showMessage");
-    assert!(m["params"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("redactionStyle"));
-    // (settings replace each other whole: the disabled types are back)
+    assert_eq!(m["params"]["type"], 1, "an error: {m}");
+    let msg = m["params"]["message"].as_str().unwrap();
+    assert!(msg.contains("`redactionStyle`"), "{msg}");
+    assert!(!msg.contains("shred"), "the value is echoed: {msg}");
+    // a second document gets the settings in force: no cap of 2, IPs and hosts still off
+    let uri2 = "file:///tmp/tftsr-cfg/ssh2.log";
+    let text2 = format!("{text}a@example.org\nb@example.org\nc@example.org from 10.0.0.1\n");
+    c.open(uri2, "log", &text2);
+    let d = c.wait_diagnostics(uri2, |d| !d.is_empty());
+    assert_eq!(d.len(), rest + 3, "{d:?}");
+    assert!(d.iter().all(|x| x["code"] == "email"));
+    // (a valid object replaces the settings whole: the disabled types are back)
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"tftsr": {"maxDiagnostics": 2}}}),
+    );
     c.wait_diagnostics(uri, |d| d.len() == 3);
-    assert_eq!(c.shutdown_exit().0, 0);
+    let (code, log) = c.shutdown_exit();
+    assert_eq!(code, 0);
+    assert!(log.contains("settings rejected") && !log.contains("shred"));
+}
+
+/// Settings are validated as the CLI validates its flags (issue 16, item 4): a typo in a type id
+/// (`["emial"]`) used to switch every detector off without a word.
+#[test]
+fn settings_with_unknown_type_ids_are_rejected_and_the_previous_stay() {
+    let mut c = Client::spawn(&[]);
+    // a bad initializationOptions: reported once the client is ready, the defaults apply
+    c.initialize(
+        caps_nvim07(),
+        json!({"tftsr": {"enabledTypes": ["emial"]}}),
+        None,
+    );
+    let m = c.wait_notification(|m| m["method"] == "window/showMessage");
+    assert_eq!(m["params"]["type"], 1);
+    let msg = m["params"]["message"].as_str().unwrap().to_owned();
+    assert!(
+        msg.contains("`enabledTypes[0]` is not a known type id"),
+        "{msg}"
+    );
+    assert!(msg.contains("email, "), "the known ids are listed: {msg}");
+    assert!(!msg.contains("emial"), "{msg}");
+    let text = format!(
+        "{}login by ivan@example.org from 10.9.8.7\n",
+        corpus("OpenSSH_2k.log", 20)
+    );
+    let all = full_scan(&text);
+    let uri = "file:///tmp/tftsr-cfg/typo.log";
+    c.open(uri, "log", &text);
+    c.wait_diagnostics(uri, |d| d.len() == all.len());
+    // a valid restriction, then typos in each list and in a severity key
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"tftsr": {"disabledTypes": ["ipv4"], "redactionStyle": "mask"}}}),
+    );
+    let no_ip = all.iter().filter(|f| f.kind.id() != "ipv4").count();
+    c.wait_diagnostics(uri, |d| d.len() == no_ip);
+    for bad in [
+        json!({"enabledTypes": ["emial"]}),
+        json!({"disabledTypes": ["ipv4", "hostnme"]}),
+        json!({"severity": {"emial": "error"}}),
+        json!({"redactionStyle": "blackout", "disabledTypes": []}),
+    ] {
+        c.notify(
+            "workspace/didChangeConfiguration",
+            json!({"settings": {"tftsr": bad.clone()}}),
+        );
+        let m = c.wait_notification(|m| m["method"] == "window/showMessage");
+        let msg = m["params"]["message"].as_str().unwrap();
+        assert_eq!(m["params"]["type"], 1);
+        assert!(msg.contains("previous settings stay in force"), "{msg}");
+        for v in ["emial", "hostnme", "blackout"] {
+            assert!(!msg.contains(v), "`{v}` echoed: {msg}");
+        }
+        // still the valid settings: IPs off, every other type on, mask style
+        let stats = c.request(
+            "workspace/executeCommand",
+            json!({"command": "tftsr.documentStats", "arguments": [{"uri": uri}]}),
+        );
+        assert_eq!(stats["findings"], no_ip, "after {bad}");
+    }
+    let pos = json!({"line": 20, "character": 12});
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": pos, "end": pos},
+               "context": {"diagnostics": []}}),
+    );
+    let edit = &actions[0]["edit"]["changes"][uri][0];
+    assert_eq!(
+        edit["newText"],
+        "*".repeat("ivan@example.org".len()),
+        "{actions}"
+    );
+    let (code, log) = c.shutdown_exit();
+    assert_eq!(code, 0);
+    for v in ["emial", "hostnme", "blackout", "ivan@"] {
+        assert!(!log.contains(v), "`{v}` in the log");
+    }
 }
 
 #[test]
@@ -220,7 +312,7 @@ fn scan_file_writes_a_redacted_copy() {
     );
     std::fs::write(&input, &text).unwrap();
     let mut c = Client::spawn(&[]);
-    c.initialize(caps_nvim07(), Value::Null, None);
+    c.initialize(caps_nvim07(), Value::Null, Some(dir.path()));
     let r = c.request(
         "workspace/executeCommand",
         json!({"command": "tftsr.scanFile", "arguments": [{"path": input}]}),
@@ -251,7 +343,7 @@ fn scan_file_writes_a_redacted_copy() {
     assert!(r["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("cannot read"));
+        .contains("cannot read `path`"));
     let (code, log) = c.shutdown_exit();
     assert_eq!(code, 0);
     assert!(!log.contains("hunter2xyz"));

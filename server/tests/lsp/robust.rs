@@ -243,3 +243,133 @@ fn malformed_messages_get_errors_and_server_lives() {
     assert!(r.get("error").is_some());
     assert_eq!(c.shutdown_exit().0, 0);
 }
+
+/// Peak resident memory of a process, KiB (`VmHWM`).
+fn peak_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+fn did_open(uri: &str, text: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+        "params": {"textDocument": {"uri": uri, "languageId": "log", "version": 0, "text": text}}}))
+    .unwrap()
+}
+
+/// The error responses without an id received so far (they come before what the test waited
+/// for: the server answers a broken frame when it reads it).
+fn framing_errors(c: &mut Client) -> Vec<Value> {
+    let is_err = |m: &Value| m["id"].is_null() && m.get("error").is_some();
+    let out = c.inbox.iter().filter(|m| is_err(m)).cloned().collect();
+    c.inbox.retain(|m| !is_err(m));
+    out
+}
+
+/// Issue 16, item 6: one wrong `Content-Length` used to leave the server deaf for good, and a
+/// header line without a newline grew its memory without bound.
+#[test]
+fn broken_framing_is_answered_and_the_stream_resynchronises() {
+    let mut c = Client::spawn(&[]);
+    c.initialize(caps_nvim07(), Value::Null, None);
+    let real = lsp_client::corpus::loghub_file("Linux_2k.log");
+    let lines: String = real.lines().take(5).map(|l| format!("{l}\n")).collect();
+    let n_real = tftsr::engine::Engine::with_defaults().scan(&lines).len();
+
+    // A client that counts characters, not bytes: every message with non-ASCII text is cut
+    // short. Each is answered with an error; the next messages are read.
+    for i in 0..3 {
+        let text = format!("{lines}José 😀 用户 judy{i}@example.com\n");
+        let body = did_open(&format!("file:///tmp/tftsr-framing/chars{i}.log"), &text);
+        let chars = String::from_utf8(body.clone()).unwrap().chars().count();
+        assert!(chars < body.len());
+        let mut raw = format!("Content-Length: {chars}\r\n\r\n").into_bytes();
+        raw.extend_from_slice(&body);
+        c.send_raw_unframed(&raw);
+    }
+    let ok = "file:///tmp/tftsr-framing/ok.log";
+    c.open(ok, "log", &format!("{lines}ascii kim@example.com\n"));
+    c.wait_diagnostics(ok, |d| d.len() == n_real + 1);
+    let errors = framing_errors(&mut c);
+    assert!(errors.len() >= 3, "{errors:?}");
+    for e in &errors {
+        assert_eq!(e["error"]["code"], -32700, "{e}");
+        let m = e["error"]["message"].as_str().unwrap();
+        assert!(m.contains("Content-Length"), "{m}");
+        assert!(!m.contains("judy") && !m.contains("José"), "{m}");
+    }
+    let told = c.wait_notification(|m| m["method"] == "window/showMessage");
+    assert_eq!(told["params"]["type"], 1);
+    // the same documents framed right are scanned
+    let uri = "file:///tmp/tftsr-framing/chars0.log";
+    c.open(
+        uri,
+        "log",
+        &format!("{lines}José 😀 用户 judy0@example.com\n"),
+    );
+    c.wait_diagnostics(uri, |d| d.len() == n_real + 1);
+
+    // A length too large: the body runs into the next message, which is read from its header.
+    let body = did_open("file:///tmp/tftsr-framing/long.log", "x\n");
+    let next = "file:///tmp/tftsr-framing/after-long.log";
+    let mut raw = format!("Content-Length: {}\r\n\r\n", body.len() + 30).into_bytes();
+    raw.extend_from_slice(&body);
+    raw.extend_from_slice(&framed_open(next, "y leo@example.com\n"));
+    c.send_raw_unframed(&raw);
+    // the first is lost (answered with an error), the one it ran into is read whole
+    c.wait_diagnostics(next, |d| d.len() == 1);
+    let after = "file:///tmp/tftsr-framing/after-after.log";
+    c.open(after, "log", "z mia@example.com\n");
+    c.wait_diagnostics(after, |d| d.len() == 1);
+
+    // A header line without a newline: 16 MB of it, then a message. Memory stays bounded.
+    let before = peak_kib(c.child.id());
+    let chunk = vec![b'A'; 1 << 20];
+    for _ in 0..16 {
+        c.send_raw_unframed(&chunk);
+    }
+    c.send_raw_unframed(b"\r\n\r\n");
+    let r = c.request("tftsr/documentText", json!({"uri": after}));
+    assert_eq!(r["bytes"], "z mia@example.com\n".len());
+    let grown = peak_kib(c.child.id()).saturating_sub(before);
+    assert!(grown < 8 * 1024, "peak memory grew by {grown} KiB");
+    let e = framing_errors(&mut c);
+    assert!(
+        e.iter().any(|e| e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("header line too long")),
+        "{e:?}"
+    );
+
+    // A body over the size limit: refused at once with a clear error, never allocated.
+    c.send_raw_unframed(b"Content-Length: 1099511627776\r\n\r\n");
+    let e = c.wait_notification(|m| m["id"].is_null() && m.get("error").is_some());
+    assert_eq!(e["error"]["code"], -32600);
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("over the limit"),
+        "{e}"
+    );
+    let grown = peak_kib(c.child.id()).saturating_sub(before);
+    assert!(grown < 8 * 1024, "peak memory grew by {grown} KiB");
+    // (it now skips that terabyte: end of input ends it, without `shutdown` status 1)
+    let (code, log) = c.finish();
+    assert_eq!(code, 1);
+    assert!(
+        !log.contains("judy") && !log.contains("José") && !log.contains("AAAA"),
+        "log leaks text"
+    );
+}
+
+fn framed_open(uri: &str, text: &str) -> Vec<u8> {
+    let body = did_open(uri, text);
+    let mut raw = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    raw.extend_from_slice(&body);
+    raw
+}
