@@ -92,16 +92,20 @@ impl Config {
     pub const FILE_NAME: &'static str = ".tftsr.toml";
 
     pub fn from_toml_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let mut cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
-            path: path.to_owned(),
-            line: e
+        let lines = key_lines(text);
+        let mut cfg: Config = toml::from_str(text).map_err(|e| {
+            let line = e
                 .span()
-                .map_or(0, |s| text[..s.start].matches('\n').count() + 1),
-            key: String::new(),
-            message: e.message().to_owned(),
+                .map_or(0, |s| text[..s.start].matches('\n').count() + 1);
+            ConfigError::Invalid {
+                path: path.to_owned(),
+                line,
+                key: key_on_line(&lines, line),
+                message: without_value(e.message()),
+            }
         })?;
         cfg.source = Some(path.to_owned());
-        cfg.key_lines = Arc::new(key_lines(text));
+        cfg.key_lines = Arc::new(lines);
         // Validate now so a bad file is reported when it is loaded, with its line.
         cfg.compile()?;
         Ok(cfg)
@@ -306,6 +310,43 @@ fn first_line(s: &str) -> String {
         .rfind(|l| !l.is_empty())
         .unwrap_or("")
         .to_owned()
+}
+
+/// serde's messages quote what was written (`invalid type: string "hunter2", expected a
+/// sequence`, ``unknown variant `hunter2`, expected one of `error`, …``): a secret put in the
+/// wrong place must not reach a terminal or a log. Keeps the kind and what was expected, drops
+/// the value. (Field names in "unknown field" / "missing field" are keys, not values: kept.)
+fn without_value(msg: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = msg.strip_prefix(prefix) {
+            // The expected part is our own type's description: the last ", expected " starts it.
+            if let Some(i) = rest.rfind(", expected ") {
+                let kind = rest[..i].split(['`', '"']).next().unwrap_or("").trim();
+                return format!("{prefix}{kind}{}", &rest[i..]);
+            }
+            return format!("{prefix}(value not shown)");
+        }
+    }
+    if let Some(rest) = msg.strip_prefix("unknown variant ") {
+        return match rest.rfind("`, expected") {
+            Some(i) => format!("unknown value{}", &rest[i + 1..]),
+            None => "unknown value".to_owned(),
+        };
+    }
+    msg.to_owned()
+}
+
+/// The key on `line`, to name the key of a parse error (toml reports a position only). Of
+/// several paths there (`a = [1, "x"]` has `a`, `a[0]`, `a[1]`), the outermost: an element
+/// cannot be told from its position on the line alone.
+fn key_on_line(lines: &BTreeMap<String, usize>, line: usize) -> String {
+    lines
+        .iter()
+        .filter(|(_, l)| **l == line)
+        .map(|(k, _)| k)
+        .min_by_key(|k| (k.matches(['.', '[']).count(), k.len()))
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Line (1-based) of every key path in a TOML document.

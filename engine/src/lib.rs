@@ -273,13 +273,15 @@ fn line_start(b: &[u8], i: usize) -> usize {
     memchr::memrchr(b'\n', &b[..i]).map_or(0, |k| k + 1)
 }
 
-/// If a `-----BEGIN` (within `PEM_MAX` before `pos`) has no `-----END` between it and `pos`,
-/// its offset.
+/// If a `-----BEGIN` (within `PEM_MAX` before `pos`) has no `-----END ` between it and `pos`,
+/// its offset. (`-----END ` with its space, as the detector reads an END line: a bare
+/// `-----ENDx` inside a block does not close it, and taking it for the end made a partial
+/// rescan miss the key around it: found by the `scan` fuzz target.)
 fn open_pem_start(b: &[u8], pos: usize) -> Option<usize> {
     let lo = pos.saturating_sub(detect::PEM_MAX);
     let win = &b[lo..pos];
     let begin = memchr::memmem::rfind(win, b"-----BEGIN")?;
-    if memchr::memmem::find(&win[begin..], b"-----END").is_some() {
+    if memchr::memmem::find(&win[begin..], b"-----END ").is_some() {
         return None;
     }
     Some(lo + begin)
@@ -303,7 +305,7 @@ fn widen(text: &str, range: Range<usize>) -> Range<usize> {
     // A block open at the end: run to its END line (if any within reach).
     if let Some(bp) = open_pem_start(b, e) {
         let lim = (bp + detect::PEM_MAX).min(b.len());
-        if let Some(k) = memchr::memmem::find(&b[e..lim], b"-----END") {
+        if let Some(k) = memchr::memmem::find(&b[e..lim], b"-----END ") {
             let ep = e + k;
             e = memchr::memchr(b'\n', &b[ep..]).map_or(b.len(), |k| ep + k + 1);
         }

@@ -94,14 +94,51 @@ impl<'e> Redactor<'e> {
 
     /// Edits for `findings` (sorted, non-overlapping) over `text`.
     pub fn plan(&self, text: &str, findings: &[Finding]) -> Vec<Edit> {
-        findings
+        let mut edits: Vec<Edit> = findings
             .iter()
             .map(|f| Edit {
                 start: f.start,
                 end: f.end,
                 replacement: self.replacement(f, f.value(text)),
             })
-            .collect()
+            .collect();
+        if self.style == Style::Partial {
+            self.settle_partial(text, findings, &mut edits);
+        }
+        edits
+    }
+
+    /// `partial` keeps characters (`j***@example.com`, `10.*.*.*`), and a kept part can join
+    /// the text beside it into a new value: `fe80::1%eth0@y.org` has an e-mail that won over an
+    /// IPv6 address, and its partial `1***@y.org` makes `fe80::1` whole again (found by the
+    /// `redact` fuzz target). A replacement that the output's rescan finds anything at or next
+    /// to becomes the tag, which never joins with anything.
+    fn settle_partial(&self, text: &str, findings: &[Finding], edits: &mut [Edit]) {
+        for _ in 0..2 {
+            let out = apply(text, edits);
+            let found = self.engine.scan(&out);
+            if found.is_empty() {
+                return;
+            }
+            let mut delta: isize = 0;
+            let mut changed = false;
+            for (e, f) in edits.iter_mut().zip(findings) {
+                let s = (e.start as isize + delta) as usize;
+                let r = s..s + e.replacement.len();
+                delta += e.replacement.len() as isize - (e.end - e.start) as isize;
+                let i = found.partition_point(|x| x.end < r.start);
+                if found.get(i).is_some_and(|x| x.start <= r.end) {
+                    let tag = self.engine.tag(&f.kind);
+                    if e.replacement != tag {
+                        e.replacement = tag.to_owned();
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
     }
 }
 

@@ -372,3 +372,74 @@ fn fragment_fuzz_keeps_the_contract() {
         let _ = eng.stream_safe_len(&text, false);
     }
 }
+
+/// Found by the `scan` fuzz target: a line inside a key starting `-----END` but not an END line
+/// (`-----ENDAIzord]`) made `scan_range` and `stream_safe_len` take the block for closed, so a
+/// partial rescan of the lines after it (and a streamed chunk cut there) missed the key that a
+/// full scan finds. Only `-----END ` (as the detector reads it) closes a block.
+#[test]
+fn a_bare_end_marker_inside_a_key_does_not_close_it() {
+    let eng = Engine::with_defaults();
+    let t = "2026-11-28T09:14:0 dump:\n-----BEGIN RSA PRIVATE KEY-----\nPO+ynbdrZRzead6/wJ9kFZJSqF\n\
+             -----ENDAIzord]\nj59fhZ5R1Py4oJe2JbmPTuSgR7cMyhiFXiQ2hz\nT/pLjHX2JiCLhKcIhP6Br1iQFeOUh\n\
+             -----END RSA PRIVATE KEY-----\nafter\n";
+    let whole = eng.scan(t);
+    assert!(
+        whole.iter().any(|f| f.kind.id() == "private_key"),
+        "{whole:?}"
+    );
+    let at = t.find("j59f").unwrap();
+    let (range, part) = eng.scan_range(t, at..at + 4);
+    assert_eq!(part, whole, "{range:?}");
+    let cut = eng.stream_safe_len(&t[..at + 10], false);
+    assert!(
+        cut <= t.find("-----BEGIN").unwrap(),
+        "cut {cut} inside the open block"
+    );
+}
+/// Found by the `scan` and `redact` fuzz targets: the detectors classify text 64 bytes at a time,
+/// and an inner label of a dotted name (`xoxp-…` in `xe.xoxp-1-…`) was looked at when its end
+/// fell on a block's last byte and skipped elsewhere. So the same line gave different findings
+/// in a full scan, a partial rescan and a streamed chunk, and redaction missed the second copy of
+/// a token it had just redacted (the first replacement moved the blocks). Findings must not
+/// depend on where the text starts.
+#[test]
+fn findings_do_not_depend_on_block_alignment() {
+    let engine = Engine::with_defaults();
+    let lines = [
+        "[10.e k.e\n2015Ti0yLTM0M4M\0\0\0ttoriee xoxe.xoxp-1-0yLTM0M4Mxe.xoxp-1-0yTM0M4M",
+        "Jun 3020:xoxp-1-38kvj10o\u{fffd}\u{fffd}e.xoxp-1-i-i380vd token xoxp-1-i-i380vd\n",
+        "host a.b-c.d.example.com mac 00:1a:2b:3c:4d:5e ip 10.1.2.3 v1.2.3.4 x.12:34:56:78:9a:bc\n",
+        "node.ghp_U8JZpDE0iGXlD6gNCFbaEPFjbD0kH8Oool8D.AKIAIOSFODNN7EXAMPLE-xoxb-51351043345-Lzwmto5IMVb8UK36MghZYMEi\n",
+    ];
+    for line in lines {
+        let text = line.repeat(3);
+        let base = engine.scan(&text);
+        for k in 1..=64 {
+            let moved = format!("{}{text}", " ".repeat(k).replace(' ', "\n"));
+            let got: Vec<_> = engine
+                .scan(&moved)
+                .into_iter()
+                .map(|mut f| {
+                    f.start -= k;
+                    f.end -= k;
+                    f
+                })
+                .collect();
+            assert_eq!(got, base, "moved by {k}: {line:?}");
+        }
+    }
+    // The redaction that missed a second copy of the token.
+    let text = lines[1];
+    let fs = engine.scan(text);
+    let out = tftsr_engine::redact::apply(
+        text,
+        &tftsr_engine::redact::Redactor::new(
+            &engine,
+            tftsr_engine::redact::Style::Pseudonym,
+            [7; 32],
+        )
+        .plan(text, &fs),
+    );
+    assert!(engine.scan(&out).is_empty(), "{out}");
+}

@@ -127,3 +127,48 @@ fn allowlists() {
     let vals: Vec<_> = fs.iter().map(|f| f.value(t)).collect();
     assert_eq!(vals, vec!["bob@example.com", "10.0.0.1"]);
 }
+
+/// Found by the `config` fuzz target: serde's type errors quoted the value written in the wrong
+/// place (`invalid type: string "<the value>", expected a sequence`, ``unknown variant
+/// `<the value>` ``), and named no key. A secret pasted as `values = "…"` instead of
+/// `values = ["…"]` must not reach the terminal or a log.
+#[test]
+fn a_value_of_the_wrong_type_is_named_by_its_key_never_quoted() {
+    let secret = "ghp_U8JZpDE0iGXlD6gNCFbaEPFjbD0kH8Oool8D";
+    let cases = [
+        (
+            format!("[allowlist]\nvalues = \"{secret}\"\n"),
+            2,
+            "allowlist.values",
+            "invalid type: string, expected a sequence",
+        ),
+        (
+            format!("# sev\n[severity]\nemail = \"{secret}\"\n"),
+            3,
+            "severity.email",
+            "unknown value, expected one of `error`, `warning`",
+        ),
+        (
+            format!(
+                "[[rules]]\nid = \"r\"\nregex = \"x\"\nexamples = [\"x\", {}]\n",
+                41
+            ),
+            4,
+            "rules[0].examples",
+            "invalid type: integer, expected a string",
+        ),
+        (
+            format!("[types]\nenable = [\"email\"]\ndisable = \"{secret}\"\n"),
+            3,
+            "types.disable",
+            "invalid type: string, expected a sequence",
+        ),
+    ];
+    for (text, want_line, want_key, want_msg) in cases {
+        let (line, key, message) = err_of(&text);
+        assert_eq!((line, key.as_str()), (want_line, want_key), "{text}");
+        assert!(message.starts_with(want_msg), "{message}");
+        let shown = load(&text).unwrap_err().to_string();
+        assert!(!shown.contains(secret) && !shown.contains("41"), "{shown}");
+    }
+}

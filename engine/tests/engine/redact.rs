@@ -291,3 +291,21 @@ fn fragment_fuzz_redacts_clean() {
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
+
+/// Found by the `redact` fuzz target: in `fe80::1%eth0@y.org` an e-mail wins over the IPv6
+/// address, and its `partial` replacement `1***@y.org` kept the `1` that makes `fe80::1` an
+/// address again, in clear, next to the replacement. A partial replacement that joins its
+/// neighbours into a finding falls back to the tag.
+#[test]
+fn partial_never_joins_its_neighbours_into_a_new_value() {
+    let engine = Engine::with_defaults();
+    let text = "peer fe80::1%ethx@y.org and fe80::1 up\n";
+    let found = engine.scan(text);
+    assert!(found.iter().any(|f| f.kind.id() == "email"), "{found:?}");
+    let out = apply(
+        text,
+        &Redactor::new(&engine, Style::Partial, [0; 32]).plan(text, &found),
+    );
+    assert_eq!(out, "peer fe80::[Email] and fe80:**** up\n");
+    assert!(engine.scan(&out).is_empty(), "{out}");
+}

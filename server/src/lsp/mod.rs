@@ -836,32 +836,38 @@ pub fn run_stdio(log_reload: Option<LogReload>) -> anyhow::Result<i32> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let code = rt.block_on(async move {
-        let (service, socket) = server::build_service(log_reload);
-        let state = service.inner().st.clone();
-        let (direct_tx, direct_rx) = tokio::sync::mpsc::unbounded_channel();
-        let _ = state.outbox.set(direct_tx);
-        let ordered = Ordered::new(service);
-        let end = transport::serve(
-            tokio::io::stdin(),
-            tokio::io::stdout(),
-            ordered,
-            socket,
-            direct_rx,
-        )
-        .await;
-        if end == transport::End::Eof {
-            tracing::warn!("input ended without `exit`");
-        }
-        if state.shutdown.load(Ordering::SeqCst) {
-            0
-        } else {
-            1
-        }
-    });
+    let code = rt.block_on(serve_io(
+        tokio::io::stdin(),
+        tokio::io::stdout(),
+        log_reload,
+    ));
     // Scans still running on the blocking pool have nobody to report to: don't wait for them.
     rt.shutdown_timeout(Duration::from_millis(100));
     Ok(code)
+}
+
+/// Serves one client over `input`/`output` on the current tokio runtime until `exit` or the end
+/// of the input; returns the exit status `run_stdio` gives. `run_stdio` is this on stdin and
+/// stdout; the fuzzer (`fuzz/`, target `lsp_transport`) drives it with bytes in memory.
+pub async fn serve_io<I, O>(input: I, output: O, log_reload: Option<LogReload>) -> i32
+where
+    I: tokio::io::AsyncRead + Unpin,
+    O: tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (service, socket) = server::build_service(log_reload);
+    let state = service.inner().st.clone();
+    let (direct_tx, direct_rx) = tokio::sync::mpsc::unbounded_channel();
+    let _ = state.outbox.set(direct_tx);
+    let ordered = Ordered::new(service);
+    let end = transport::serve(input, output, ordered, socket, direct_rx).await;
+    if end == transport::End::Eof {
+        tracing::warn!("input ended without `exit`");
+    }
+    if state.shutdown.load(Ordering::SeqCst) {
+        0
+    } else {
+        1
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,25 @@
 //! The `tftsr` command line, one binary: the real binary on real loghub lines (scan, redact and
 //! its styles, SARIF, the bundled example, bounded memory), and configuration files on disk.
 
+// Planted values for the property tests; it loads the corpus locator a second time.
+#[allow(clippy::duplicate_mod)]
+#[path = "../../../tests/common/engine_plant.rs"]
+mod engine_plant;
+#[path = "../../../tests/common/fuzz_engine.rs"]
+mod fuzz_engine;
+#[path = "../../../tests/common/fuzz_replay.rs"]
+mod fuzz_replay;
+#[path = "../../../tests/common/fuzz_server.rs"]
+mod fuzz_server;
+#[path = "../../../tests/common/planted_text.rs"]
+mod planted_text;
 #[path = "../common/cli_support.rs"]
 mod support;
 
 mod config;
 mod examples;
+mod fuzz_targets;
+mod properties;
 mod redact;
 mod redact_bytes;
 mod redact_jsonl;

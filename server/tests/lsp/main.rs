@@ -5,8 +5,16 @@
 #[allow(clippy::duplicate_mod)]
 #[path = "../../../tests/common/engine_plant.rs"]
 mod engine_plant;
+#[path = "../../../tests/common/fuzz_engine.rs"]
+mod fuzz_engine;
+#[path = "../../../tests/common/fuzz_replay.rs"]
+mod fuzz_replay;
+#[path = "../../../tests/common/fuzz_server.rs"]
+mod fuzz_server;
 #[path = "../common/lsp_client.rs"]
 mod lsp_client;
+#[path = "../../../tests/common/planted_text.rs"]
+mod planted_text;
 
 mod attach_parity;
 mod basic;
@@ -14,7 +22,9 @@ mod commands;
 mod config;
 mod edit_model;
 mod edits;
+mod fuzz_targets;
 mod incremental;
+mod properties;
 mod robust;
 mod store;
 mod typing;
