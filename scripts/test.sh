@@ -26,6 +26,8 @@ pip_or_apt() {
 pip_or_apt jsonschema jsonschema python3-jsonschema || exit 2
 # The store tests tamper with tftsr.db through an independent SQLCipher client.
 pip_or_apt sqlcipher3 sqlcipher3-binary || exit 2
+# The pre-commit hook test (server/tests/cli/precommit.rs) runs the real pre-commit.
+command -v pre-commit >/dev/null || pip_or_apt pre_commit pre-commit pre-commit || exit 2
 
 # The property tests (proptest) run a fixed set of cases here, so a run is reproducible and CI
 # does not go red on a case no one changed code for; pick other cases with PROPTEST_RNG_SEED=N,
