@@ -2,7 +2,8 @@
 # Every test of TFTSR: Rust unit + integration tests (engine, CLI, store, language server over
 # stdio), the Python package and its Spark job (python/test.sh), the editor end-to-end tests
 # (Neovim, Emacs, pytest-lsp profiles, VS Code via code-server), and the VS Code extension's
-# lint/typecheck/unit tests/packaging.
+# lint/typecheck/unit tests/packaging; on request (TFTSR_VSIX=1) the packaged .vsix (release
+# binary inside) installed into code-server with no setting (scripts/vsix-e2e.sh).
 # Installs what it needs (apt/pip/npm, idempotently). Exit non-zero on any failure.
 # Usage: scripts/test.sh            everything
 #        TFTSR_SKIP_VSCODE=1 scripts/test.sh   everything but the browser-driven VS Code run
@@ -11,6 +12,8 @@
 # server and seven fuzz binaries, which from cold costs more CPU than the whole smoke budget
 # (see RELIABILITY.md). The committed seeds and every crash ever found are replayed through the
 # same checks by `cargo test` (the fuzz_targets modules) in every run.
+#        TFTSR_VSIX=1 scripts/test.sh          also the packaged .vsix suite (its release build with
+#                                              OpenSSL compiled in; docs/testing.md says why it is opt-in)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -29,6 +32,8 @@ pip_or_apt() {
 pip_or_apt jsonschema jsonschema python3-jsonschema || exit 2
 # The store tests tamper with tftsr.db through an independent SQLCipher client.
 pip_or_apt sqlcipher3 sqlcipher3-binary || exit 2
+# The pre-commit hook test (server/tests/cli/precommit.rs) runs the real pre-commit.
+command -v pre-commit >/dev/null || pip_or_apt pre_commit pre-commit pre-commit || exit 2
 
 # The property tests (proptest) run a fixed set of cases here, so a run is reproducible and CI
 # does not go red on a case no one changed code for; pick other cases with PROPTEST_RNG_SEED=N,
@@ -93,6 +98,12 @@ clients=(nvim emacs pytest-lsp)
 step "vscode-extension: lint, typecheck, unit tests, package" bash vscode-extension/test.sh
 step "editor e2e (${clients[*]})" bash tests/e2e/run.sh "${clients[@]}"
 [ "${TFTSR_FUZZ_SMOKE:-0}" = 1 ] && step "fuzz smoke (scripts/fuzz.sh smoke)" bash scripts/fuzz.sh smoke
+# A new user's path: the release binary (vendored OpenSSL) packed into dist/tftsr-linux-x64.vsix,
+# installed into code-server with nothing configured, findings shown. Opt-in: its release build
+# alone costs more than the rest of this command's budget on 2 cores.
+if [ "${TFTSR_VSIX:-0}" = 1 ]; then
+  step "packaged .vsix: release build, package, install, diagnostics (scripts/vsix-e2e.sh)" bash scripts/vsix-e2e.sh
+fi
 
 echo
 echo "=== summary (wall seconds per suite)"

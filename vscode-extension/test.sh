@@ -63,8 +63,10 @@ bundled_ok() {  # platform .vsix: the unpacked extension finds and runs its own 
   local v="$PWD/tftsr-$target.vsix" d; d=$(mktemp -d)
   # a stripped copy: the debug binary is >100 MB of symbols that only slow the zip down
   local b="$d/tftsr"; strip -o "$b" "$bin" 2>/dev/null || cp "$bin" "$b"
-  scripts/package-target.sh "$b" "$target" "$v" >/dev/null || { rm -rf "$d"; return 1; }
-  rm -f "$b"
+  # run from another directory with relative paths: both are the caller's, not the script's
+  local ext="$PWD"
+  (cd "$d" && "$ext/scripts/package-target.sh" tftsr "$target" "out/tftsr-$target.vsix" >/dev/null) || { rm -rf "$d"; return 1; }
+  mv "$d/out/tftsr-$target.vsix" "$v" && rm -rf "$d/out" "$b"
   (cd "$d" && unzip -q "$v") || { rm -rf "$d"; return 1; }
   chmod a-x "$d/extension/bin/$target/tftsr"  # as if the zip had lost the mode: must be restored
   node -e '

@@ -18,6 +18,94 @@ pub enum Format {
     Sarif,
 }
 
+/// `--color`: whether text output carries ANSI colours.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// colours when stdout is a terminal, `NO_COLOR` is unset and `TERM` is not `dumb`
+    Auto,
+    /// always (also into a pipe, and despite `NO_COLOR`)
+    Always,
+    /// never
+    Never,
+}
+
+impl ColorChoice {
+    /// Resolves `auto` against the stream (`is_terminal`) and the environment
+    /// (https://no-color.org: a non-empty `NO_COLOR` turns colours off unless asked for).
+    pub fn resolve(
+        self,
+        is_terminal: bool,
+        no_color: Option<&std::ffi::OsStr>,
+        term: Option<&std::ffi::OsStr>,
+    ) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                is_terminal
+                    && no_color.is_none_or(|v| v.is_empty())
+                    && term.is_none_or(|t| t != "dumb")
+            }
+        }
+    }
+
+    /// [`ColorChoice::resolve`] for this process's stdout and environment.
+    pub fn for_stdout(self) -> bool {
+        use std::io::IsTerminal;
+        self.resolve(
+            io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        )
+    }
+}
+
+/// The colours of text output, in ripgrep's manner: path magenta, line and column green, the
+/// type bold and the severity by its weight. All empty when colours are off.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct Palette {
+    pub path: anstyle::Style,
+    pub number: anstyle::Style,
+    pub kind: anstyle::Style,
+    pub error: anstyle::Style,
+    pub warning: anstyle::Style,
+    pub note: anstyle::Style,
+}
+
+impl Palette {
+    pub fn new(color: bool) -> Palette {
+        use anstyle::{AnsiColor, Style};
+        if !color {
+            return Palette::default();
+        }
+        Palette {
+            path: Style::new().fg_color(Some(AnsiColor::Magenta.into())),
+            number: Style::new().fg_color(Some(AnsiColor::Green.into())),
+            kind: Style::new().bold(),
+            error: Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+            warning: Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+            note: Style::new().fg_color(Some(AnsiColor::Cyan.into())),
+        }
+    }
+
+    pub fn severity(&self, s: Severity) -> anstyle::Style {
+        match s {
+            Severity::Error => self.error,
+            Severity::Warning => self.warning,
+            Severity::Information | Severity::Hint => self.note,
+        }
+    }
+}
+
+/// `text` rendered in `style` (nothing added for the empty style).
+pub fn paint(style: anstyle::Style, text: impl std::fmt::Display) -> String {
+    if style == anstyle::Style::new() {
+        text.to_string()
+    } else {
+        format!("{style}{text}{style:#}")
+    }
+}
+
 /// 1-based line and column (in Unicode scalar values) of a byte offset.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Pos {
@@ -86,6 +174,8 @@ pub struct Emitter<'e> {
     pub path: String,
     /// SARIF `artifactLocation.uri` of the input.
     pub uri: String,
+    /// Colours of `text` output (none when off).
+    pub palette: Palette,
 }
 
 #[derive(Serialize)]
@@ -108,15 +198,17 @@ impl Emitter<'_> {
     pub fn emit(&self, out: &mut dyn Write, r: &Record<'_>) -> io::Result<()> {
         match self.format {
             Format::Text => {
+                let p = &self.palette;
+                let severity = self.engine.severity(r.kind);
                 write!(
                     out,
                     "{}:{}:{}: {}: {} ({})",
-                    super::escape::name(&self.path),
-                    r.from.line,
-                    r.from.column,
-                    r.kind.id(),
+                    paint(p.path, super::escape::name(&self.path)),
+                    paint(p.number, r.from.line),
+                    paint(p.number, r.from.column),
+                    paint(p.kind, r.kind.id()),
                     self.engine.label(r.kind),
-                    self.engine.severity(r.kind).as_str()
+                    paint(p.severity(severity), severity.as_str())
                 )?;
                 if self.show_values {
                     // Debug-escaped so a value cannot inject terminal escapes or fake lines.
@@ -293,6 +385,63 @@ impl SarifLog {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn color_auto_follows_the_terminal_no_color_and_term() {
+        use std::ffi::OsStr;
+        let (a, y, n) = (ColorChoice::Auto, OsStr::new("1"), OsStr::new(""));
+        // (choice, stdout is a terminal, NO_COLOR, TERM, colours?)
+        type Case<'a> = (
+            ColorChoice,
+            bool,
+            Option<&'a OsStr>,
+            Option<&'a OsStr>,
+            bool,
+        );
+        let cases: [Case<'_>; 9] = [
+            (a, true, None, Some(OsStr::new("xterm-256color")), true),
+            (a, true, None, None, true),
+            (a, false, None, Some(OsStr::new("xterm")), false),
+            (a, true, Some(y), Some(OsStr::new("xterm")), false),
+            // An empty NO_COLOR does not count (no-color.org).
+            (a, true, Some(n), Some(OsStr::new("xterm")), true),
+            (a, true, None, Some(OsStr::new("dumb")), false),
+            (
+                ColorChoice::Always,
+                false,
+                Some(y),
+                Some(OsStr::new("dumb")),
+                true,
+            ),
+            (
+                ColorChoice::Never,
+                true,
+                None,
+                Some(OsStr::new("xterm")),
+                false,
+            ),
+            (ColorChoice::Never, false, None, None, false),
+        ];
+        for (choice, tty, no_color, term, want) in cases {
+            assert_eq!(
+                choice.resolve(tty, no_color, term),
+                want,
+                "{choice:?} tty={tty} NO_COLOR={no_color:?} TERM={term:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn paint_adds_nothing_when_colours_are_off() {
+        let off = Palette::new(false);
+        assert_eq!(paint(off.path, "a.log"), "a.log");
+        let on = Palette::new(true);
+        assert_eq!(paint(on.path, "a.log"), "\x1b[35ma.log\x1b[0m");
+        assert_eq!(
+            paint(on.severity(Severity::Error), "error"),
+            "\x1b[1m\x1b[31merror\x1b[0m"
+        );
+    }
+
     use super::*;
 
     #[test]

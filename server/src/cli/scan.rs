@@ -13,7 +13,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::bug::{catch_bug, install_panic_hook};
-use super::output::{path_to_uri, Cursor, Emitter, Format, Record, SarifLog};
+use super::output::{
+    paint, path_to_uri, ColorChoice, Cursor, Emitter, Format, Palette, Record, SarifLog,
+};
 use super::redact::encoding_name;
 use super::select::{report_configs, Selection};
 use super::walk::{self, Item};
@@ -31,6 +33,9 @@ Examples:
   tftsr scan --types email,ipv4 app.log   only these types
   tftsr scan --exclude-types hostname app.log
   tftsr scan --config team.tftsr.toml app.log
+  tftsr scan --count logs/                findings per file (path:N), like `rg --count`
+  tftsr scan -l logs/                     only the names of files with findings
+  tftsr scan --color always logs/ | less -R
 
 Exit status: 0 no findings, 1 findings, 2 an error (e.g. an unreadable file; the other inputs
 are still scanned). Values are never printed unless --show-values is given; JSONL and SARIF carry
@@ -92,11 +97,34 @@ pub struct Args {
     /// No summary and no notes on stderr (errors are still reported)
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Colours in text output: auto (when stdout is a terminal and NO_COLOR is unset), always,
+    /// never
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Print `path:N` (the number of findings) for each file with findings, not the findings
+    #[arg(long, conflicts_with = "files_with_matches")]
+    pub count: bool,
+
+    /// Print only the names of files with findings, one per line
+    #[arg(long, short = 'l')]
+    pub files_with_matches: bool,
+}
+
+/// What text output lists: each finding, a count per file, or just the files.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Listing {
+    Findings,
+    Count,
+    Files,
 }
 
 /// What scanning one input produced.
 #[derive(Default)]
 struct Outcome {
+    /// How the input is named in output.
+    name: String,
     /// Formatted findings (batched inputs only; streamed inputs wrote theirs already).
     out: Vec<u8>,
     notes: Vec<String>,
@@ -111,6 +139,8 @@ struct Ctx<'a> {
     show_values: bool,
     binary: BinaryPolicy,
     filter: &'a TypeFilter,
+    listing: Listing,
+    palette: Palette,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -159,11 +189,40 @@ fn scan(args: Args) -> anyhow::Result<i32> {
     for cfg in &config_of {
         engine_of.push(engines.engine(cfg)?);
     }
+    let listing = if args.count {
+        Listing::Count
+    } else if args.files_with_matches {
+        Listing::Files
+    } else {
+        Listing::Findings
+    };
+    if listing != Listing::Findings && args.format != Format::Text {
+        anyhow::bail!(
+            "--{} lists files in text output: it cannot be combined with --format {}",
+            if args.count {
+                "count"
+            } else {
+                "files-with-matches"
+            },
+            if args.format == Format::Jsonl {
+                "jsonl"
+            } else {
+                "sarif"
+            }
+        );
+    }
+    // A table of files closes the run when there are several: a directory, or many paths.
+    let table = listing == Listing::Findings
+        && args.format == Format::Text
+        && (items.len() > 1 || paths.iter().any(|p| p.is_dir()));
+    let palette = Palette::new(args.format == Format::Text && args.color.for_stdout());
     let ctx = Ctx {
         format: args.format,
         show_values: args.show_values,
         binary: args.binary.parse().map_err(anyhow::Error::msg)?,
         filter: &engines.filter,
+        listing,
+        palette,
     };
 
     let stdout = io::stdout();
@@ -174,6 +233,7 @@ fn scan(args: Args) -> anyhow::Result<i32> {
     };
     let mut totals = Totals {
         quiet: args.quiet,
+        table,
         ..Totals::default()
     };
 
@@ -395,8 +455,11 @@ fn scan_source(
     ctx: &Ctx<'_>,
     sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<Outcome> {
-    let mut outcome = Outcome::default();
     let name = source.display();
+    let mut outcome = Outcome {
+        name: name.clone(),
+        ..Outcome::default()
+    };
     let mut opened = match source.open() {
         Ok(o) => o,
         Err(e) => {
@@ -413,7 +476,9 @@ fn scan_source(
             Source::File(p) => path_to_uri(p),
         },
         path: name.clone(),
+        palette: ctx.palette,
     };
+    let listing = ctx.listing;
     let keep = |k: &Kind| ctx.filter.allows(k) && engine.is_enabled(k);
     let opts = StreamOptions {
         skip_binary: ctx.binary != BinaryPolicy::Scan,
@@ -440,7 +505,9 @@ fn scan_source(
                 to,
                 value: &chunk.text[f.start..f.end],
             };
-            emitter.emit(&mut formatted, &record)?;
+            if listing == Listing::Findings {
+                emitter.emit(&mut formatted, &record)?;
+            }
             *outcome.counts.entry(f.kind.id().to_owned()).or_default() += 1;
             if let Kind::Custom(id) = &f.kind {
                 outcome.custom_seen.insert(id.to_string());
@@ -457,6 +524,18 @@ fn scan_source(
     });
     if let Some(e) = sink_error {
         return Err(e);
+    }
+    let n: u64 = outcome.counts.values().sum();
+    if n > 0 && listing != Listing::Findings {
+        let line = match listing {
+            Listing::Count => format!(
+                "{}:{}\n",
+                paint(ctx.palette.path, &name),
+                paint(ctx.palette.number, n)
+            ),
+            _ => format!("{}\n", paint(ctx.palette.path, &name)),
+        };
+        sink(line.as_bytes())?;
     }
     match result {
         Ok(stats) => {
@@ -515,6 +594,10 @@ fn scan_source(
 #[derive(Default)]
 struct Totals {
     quiet: bool,
+    /// Close with a table of the files with findings (several inputs).
+    table: bool,
+    /// (name, findings) of each input with findings, in input order.
+    per_file: Vec<(String, u64)>,
     findings: u64,
     files_with_findings: u64,
     scanned: u64,
@@ -535,6 +618,9 @@ impl Totals {
         self.findings += n;
         if n > 0 {
             self.files_with_findings += 1;
+            if self.table {
+                self.per_file.push((o.name.clone(), n));
+            }
         }
         if o.binary {
             self.binary += 1;
@@ -556,6 +642,21 @@ impl Totals {
     }
 
     fn summary(&self) {
+        if self.table && !self.per_file.is_empty() {
+            // Widest name and count, so the counts line up under their header.
+            let w = self
+                .per_file
+                .iter()
+                .map(|(p, _)| p.chars().count())
+                .max()
+                .unwrap_or(0)
+                .max("file".len());
+            let mut table = format!("{:<w$}  findings\n", "file");
+            for (path, n) in &self.per_file {
+                table.push_str(&format!("{path:<w$}  {n:>8}\n"));
+            }
+            eprint!("{table}");
+        }
         let by_type: Vec<String> = self
             .counts
             .iter()

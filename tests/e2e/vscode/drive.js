@@ -1,6 +1,7 @@
 // Drives code-server (VS Code 1.100.3 in the browser) with Debian's chromium via playwright-core,
 // as a user would: keyboard, palette, Problems panel, quick fix, notifications.
 // Env: CS_URL, E2E_WORKSPACE (holds app.log), E2E_OUT (screenshots, result.json), TFTSR_BIN,
+//      E2E_MODE (packaged: the short run of an installed platform .vsix),
 //      TFTSR_DATA_DIR + TFTSR_DB_KEY (the store the extension's server uses; for the CLI check).
 // Each check prints "ok - name" or "not ok - name: why"; the first failure stops the run (later
 // checks depend on it). Writes E2E_OUT/result.json {passed, failed}; exit 0 only if all passed.
@@ -16,6 +17,9 @@ const url = process.env.CS_URL;
 const ws = process.env.E2E_WORKSPACE;
 const out = process.env.E2E_OUT || '.';
 const bin = process.env.TFTSR_BIN;
+// E2E_MODE=packaged: the .vsix with the binary inside, nothing configured; only the checks that
+// show it works out of the box (diagnostics, status bar, agreement with the CLI, which binary ran).
+const packaged = process.env.E2E_MODE === 'packaged';
 const FILE = 'app.log';
 const file = path.join(ws, FILE);
 const EMAIL = 'alice@example.com';
@@ -198,6 +202,27 @@ function tftsrCli(args) {
       if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`editor ${JSON.stringify(got)} vs CLI ${JSON.stringify(want)}`);
       return `${want.length} findings`;
     });
+
+    if (packaged) {
+      // The packaged .vsix: no tftsr.server.path, no TFTSR_SERVER_PATH, no tftsr on PATH. The
+      // findings above came from the binary inside the extension; its output channel says so.
+      await check('the server is the binary bundled in the .vsix (TFTSR: Show Server Output)', async () => {
+        await focusLog();
+        await palette('TFTSR: Show Server Output');
+        const view = page.locator('.part.panel .monaco-editor .view-lines');
+        await view.filter({ hasText: /Using\stftsr\s\d+\.\d+\.\d+\sat\s/ }).first().waitFor({ timeout: 15000 });
+        const text = (await view.first().innerText()).replace(/\s+/g, ' ');
+        const m = /Using tftsr (\S+) at (\S+) \(([^)]*)\)/.exec(text);
+        if (!m) throw new Error(`no "Using tftsr … at …" line: ${text.slice(0, 300)}`);
+        if (m[3] !== 'binary bundled with the extension') throw new Error(`the server came from the ${m[3]}`);
+        if (path.resolve(m[2]) !== path.resolve(bin)) throw new Error(`server ${m[2]}, want the bundled ${bin}`);
+        await shot('packaged-output');
+        return `tftsr ${m[1]} at ${m[2]}`;
+      });
+      ok = failed === 0;
+      log(ok ? 'PASS' : 'FAIL');
+      return;
+    }
 
     // Settings reach the running server (workspace/didChangeConfiguration): maxDiagnostics 2 gives
     // 2 findings + the truncation summary, and the status bar asks tftsr.documentStats for the total.
@@ -473,6 +498,7 @@ function tftsrCli(args) {
     await ctx.close().catch(() => {});
     fs.rmSync(profile, { recursive: true, force: true });
     fs.writeFileSync(path.join(out, 'result.json'), JSON.stringify({ passed, failed: failed || (ok ? 0 : 1) }));
+    // here, not after the block: the packaged run returns from inside the try
+    process.exit(ok ? 0 : 1);
   }
-  process.exit(ok ? 0 : 1);
 })();

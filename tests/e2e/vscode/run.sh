@@ -7,9 +7,14 @@
 # "TFTSR: Attach Log to Issue…" with a new issue, checks the issue holds the log (in the preview
 # and with `tftsr issue show --json`), searches for it, redacts the rest and checks the file on disk.
 #
-# Usage: tests/e2e/vscode/run.sh [--update-docs]
+# Usage: tests/e2e/vscode/run.sh [--update-docs] [--vsix FILE]
 #   --update-docs      also copy the screenshots to docs/img/ (for docs/vscode.md)
-# Env: TFTSR_BIN   tftsr binary (default: target/debug/tftsr, built with `cargo build` if absent)
+#   --vsix FILE        install this platform .vsix (scripts/package-vsix.sh) instead of building one,
+#                      with no tftsr.server.path, no TFTSR_SERVER_PATH and no tftsr on PATH: the
+#                      server must be the binary inside it; a short run (diagnostics, status bar,
+#                      agreement with that binary's CLI, which binary the output channel names)
+# Env: TFTSR_BIN   tftsr binary (default: target/debug/tftsr, built with `cargo build` if absent;
+#                  with --vsix: the binary inside the installed extension)
 #      E2E_OUT     artifacts: screenshots, code-server.log, server output (default test-artifacts/vscode)
 #      E2E_CACHE   install cache (default ~/.cache/tftsr-e2e)
 #      E2E_UI_WAIT how long drive.js waits for one UI element, ms (default 120000: generous, a wait
@@ -21,7 +26,19 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
-update_docs=""; [ "${1:-}" = "--update-docs" ] && update_docs=1
+update_docs="" vsix_in=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --update-docs) update_docs=1 ;;
+    --vsix) [ $# -ge 2 ] || { echo "--vsix needs a file" >&2; exit 2; }; vsix_in="$2"; shift ;;
+    *) echo "usage: tests/e2e/vscode/run.sh [--update-docs] [--vsix FILE]" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ -n "$vsix_in" ]; then
+  [ -f "$vsix_in" ] || { echo "no .vsix at $vsix_in"; echo "0 passed, 1 failed"; exit 1; }
+  vsix_in="$(cd "$(dirname "$vsix_in")" && pwd)/$(basename "$vsix_in")"
+fi
 out="${E2E_OUT:-$root/test-artifacts/vscode}"; mkdir -p "$out"; out="$(cd "$out" && pwd)"
 E2E_CACHE="${E2E_CACHE:-$HOME/.cache/tftsr-e2e}"; mkdir -p "$E2E_CACHE"
 now_ms() { date +%s%3N; }
@@ -77,23 +94,28 @@ if [ ! -f "$pw_dir/.ok" ]; then
   touch "$pw_dir/.ok"
 fi
 
-# the real server
-if [ -z "${TFTSR_BIN:-}" ]; then
-  TFTSR_BIN="$root/target/debug/tftsr"
-  ( cd "$root" && cargo build --quiet -p tftsr )
-fi
-[ -x "$TFTSR_BIN" ] || fail_setup "no tftsr binary at $TFTSR_BIN"
-TFTSR_BIN="$(cd "$(dirname "$TFTSR_BIN")" && pwd)/$(basename "$TFTSR_BIN")"
-echo "server: $("$TFTSR_BIN" --version) at $TFTSR_BIN"
-
-# the extension, built from source into a .vsix
-ext="$root/vscode-extension"
-if [ ! -f "$ext/node_modules/.tftsr-lock" ] || ! cmp -s "$ext/package-lock.json" "$ext/node_modules/.tftsr-lock"; then
-  ( cd "$ext" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.tftsr-lock )
-fi
 work="$(mktemp -d)"; cs_pid=""
-vsix="$work/tftsr.vsix"
-( cd "$ext" && npx vsce package --no-dependencies -o "$vsix" >/dev/null )
+if [ -n "$vsix_in" ]; then
+  vsix="$vsix_in"
+  echo "extension: $vsix ($(stat -c %s "$vsix") bytes)"
+else
+  # the real server
+  if [ -z "${TFTSR_BIN:-}" ]; then
+    TFTSR_BIN="$root/target/debug/tftsr"
+    ( cd "$root" && cargo build --quiet -p tftsr )
+  fi
+  [ -x "$TFTSR_BIN" ] || fail_setup "no tftsr binary at $TFTSR_BIN"
+  TFTSR_BIN="$(cd "$(dirname "$TFTSR_BIN")" && pwd)/$(basename "$TFTSR_BIN")"
+  echo "server: $("$TFTSR_BIN" --version) at $TFTSR_BIN"
+
+  # the extension, built from source into a .vsix
+  ext="$root/vscode-extension"
+  if [ ! -f "$ext/node_modules/.tftsr-lock" ] || ! cmp -s "$ext/package-lock.json" "$ext/node_modules/.tftsr-lock"; then
+    ( cd "$ext" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.tftsr-lock )
+  fi
+  vsix="$work/tftsr.vsix"
+  ( cd "$ext" && npx vsce package --no-dependencies -o "$vsix" >/dev/null )
+fi
 trap - ERR
 
 # --- run ------------------------------------------------------------------------------------
@@ -113,7 +135,19 @@ export XDG_CONFIG_HOME="$work/xdg" XDG_CACHE_HOME="$work/xdg-cache"
 # The store the server (started by the extension, inheriting code-server's environment) uses.
 # TFTSR_DB_ENCRYPT=1: debug builds would otherwise keep a plain SQLite file; this is SQLCipher.
 export TFTSR_DATA_DIR="$work/tftsr-data" TFTSR_DB_KEY="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" TFTSR_DB_ENCRYPT=1
-export TFTSR_SERVER_PATH="$TFTSR_BIN"
+if [ -z "$vsix_in" ]; then
+  export TFTSR_SERVER_PATH="$TFTSR_BIN"
+else
+  # Nothing may point the extension at a binary: no variable, and no tftsr on PATH.
+  unset TFTSR_SERVER_PATH
+  clean_path=""
+  IFS=: read -r -a path_dirs <<<"$PATH"
+  for d in "${path_dirs[@]}"; do
+    [ -n "$d" ] && [ ! -e "$d/tftsr" ] && clean_path="${clean_path:+$clean_path:}$d"
+  done
+  export PATH="$clean_path"
+  ! command -v tftsr >/dev/null || fail_setup "tftsr is still on PATH ($(command -v tftsr))"
+fi
 # Keyed value fingerprints (HMAC-SHA-256): a fixed key, so drive.js can check them itself.
 export TFTSR_FINGERPRINT_KEY="${TFTSR_FINGERPRINT_KEY:-e2e0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e}"
 cp "$here/app.log" "$work/ws/app.log"
@@ -135,6 +169,15 @@ PY
 csargs=(--user-data-dir "$work/data" --extensions-dir "$work/exts")
 t_inst=$(now_ms)
 "$CS" "${csargs[@]}" --install-extension "$vsix" >/dev/null
+mode=full
+if [ -n "$vsix_in" ]; then
+  mode=packaged
+  # the CLI checks of drive.js run the very binary the extension runs
+  TFTSR_BIN="$(find "$work/exts" -path '*/bin/linux-*/tftsr' -type f | head -n 1)"
+  [ -n "$TFTSR_BIN" ] || fail_setup "the installed extension holds no bin/linux-*/tftsr"
+  if [ -x "$TFTSR_BIN" ]; then echo "server: $("$TFTSR_BIN" --version) bundled at $TFTSR_BIN"
+  else echo "server: bundled at $TFTSR_BIN, installed without its exec bit (the extension restores it)"; fi
+fi
 t0=$(now_ms)
 # Port 0: the kernel picks a free port and code-server logs it (a port probed beforehand could be
 # taken by someone else before code-server binds it).
@@ -157,7 +200,7 @@ curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || fail_setup "code-server 
 echo "code-server $CS_VERSION up on 127.0.0.1:$port after $(( $(now_ms) - t0 )) ms (extension install $(( t0 - t_inst )) ms)"
 rm -f "$out/result.json"
 set +e
-CS_URL="http://127.0.0.1:$port" E2E_WORKSPACE="$work/ws" E2E_OUT="$out" TFTSR_BIN="$TFTSR_BIN" \
+CS_URL="http://127.0.0.1:$port" E2E_WORKSPACE="$work/ws" E2E_OUT="$out" TFTSR_BIN="$TFTSR_BIN" E2E_MODE="$mode" \
   NODE_PATH="$pw_dir/node_modules" python3 "$here/../watchdog.py" vscode node "$here/drive.js"
 rc=$?
 set -e
