@@ -10,9 +10,11 @@
 //! - `output`: atomic file output (temp file, fsync, rename, permissions);
 //! - `attach`: attaching a log to an issue;
 //! - `keys`: opening the store, the secret a redaction style needs;
+//! - `ai`: AI assistance (providers, the redaction guarantee, conversations, use-cases);
 //! - `incident`: the incident workflow (attach with the cleaned copy, finalize, status, 5-Whys,
 //!   audit filters and verification).
 
+pub mod ai;
 pub mod attach;
 pub mod config;
 pub mod engines;

@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod ai;
 pub mod audit;
 pub mod bug;
 pub mod confirm;
@@ -49,6 +50,9 @@ pub enum Command {
     /// The store itself: path, check, encrypt, rekey, export
     #[command(subcommand)]
     Db(db::Command),
+    /// AI assistance on an incident; every request redacted first: ask, list, show, delete …
+    #[command(subcommand)]
+    Ai(ai::Command),
     /// Run the language server on stdio
     Lsp(lsp::Args),
     /// The built-in finding types: id, family, severity, tag, label
@@ -72,6 +76,7 @@ pub fn main() -> i32 {
         Command::Why(c) => why::run(c),
         Command::Audit(a) => audit::run(a),
         Command::Db(c) => db::run(c),
+        Command::Ai(c) => ai::run(c),
         Command::Lsp(a) => lsp::run(a),
         Command::Types(a) => types::run(a),
     };

@@ -16,6 +16,7 @@ mod planted_text;
 #[path = "../common/cli_support.rs"]
 mod support;
 
+mod ai;
 mod config;
 mod examples;
 mod fuzz_targets;
