@@ -104,6 +104,9 @@ pub struct State {
     pub outbox: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
     /// `initialize` succeeded: like tower-lsp's client, nothing is published before.
     pub client_ready: AtomicBool,
+    /// Settings errors found during `initialize`, shown once the client can receive messages.
+    /// Per session, not a process-wide static: two servers in one process (tests) keep theirs.
+    pub pending_messages: Mutex<Vec<String>>,
 }
 
 #[derive(Clone)]
@@ -171,6 +174,7 @@ impl Backend {
                 published: tokio::sync::Mutex::new(HashMap::new()),
                 outbox: std::sync::OnceLock::new(),
                 client_ready: AtomicBool::new(false),
+                pending_messages: Mutex::new(Vec::new()),
             }),
         }
     }

@@ -1,7 +1,7 @@
 //! The `LanguageServer` implementation: lifecycle, configuration, code actions, commands.
 //! Document notifications never reach it: `Ordered` applies them on arrival.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -27,9 +27,6 @@ pub const COMMANDS: [&str; 9] = [
 ];
 
 pub const FIX_ALL_KIND: &str = "source.fixAll.tftsr";
-
-/// Settings errors found during `initialize`, shown once the client can receive messages.
-static PENDING: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 pub fn build_service(
     log_reload: Option<LogReload>,
@@ -124,7 +121,9 @@ impl LanguageServer for Backend {
         if let Some(path) = self.workspace_config_path(None) {
             match crate::app::engines::engine_for(Some(&path)) {
                 Ok(engine) => write(&self.st.engine, Arc::new(engine)),
-                Err(e) => lock(&PENDING).push(format!("tftsr: {e} (using the defaults)")),
+                Err(e) => {
+                    lock(&self.st.pending_messages).push(format!("tftsr: {e} (using the defaults)"))
+                }
             }
         }
         if let Some(opts) = &params.initialization_options {
@@ -136,7 +135,7 @@ impl LanguageServer for Backend {
                         }
                         write(&self.st.settings, Arc::new(s));
                     }
-                    Err(errors) => lock(&PENDING).extend(
+                    Err(errors) => lock(&self.st.pending_messages).extend(
                         errors
                             .into_iter()
                             .chain(["tftsr: settings rejected; using the defaults".to_owned()]),
@@ -194,7 +193,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        let pending: Vec<String> = std::mem::take(&mut *lock(&PENDING));
+        let pending: Vec<String> = std::mem::take(&mut *lock(&self.st.pending_messages));
         if !pending.is_empty() {
             // Messages name files, lines and keys, never values.
             for m in &pending {

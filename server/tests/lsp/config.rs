@@ -378,3 +378,21 @@ fn globs_decide_what_is_scanned_and_close_clears() {
     c.wait_diagnostics(txt, |d| d.is_empty());
     assert_eq!(c.shutdown_exit().0, 0);
 }
+
+#[test]
+fn a_bad_initialization_option_is_shown_once_the_client_is_ready() {
+    let mut c = Client::spawn(&[]);
+    c.initialize(
+        caps_nvim07(),
+        json!({"tftsr": {"redactionStyle": "shred"}}),
+        None,
+    );
+    let m = c.wait_notification(|m| m["method"] == "window/showMessage");
+    let text = m["params"]["message"].as_str().unwrap();
+    assert!(text.contains("redactionStyle"), "{text}");
+    assert!(
+        !text.contains("shred"),
+        "the message names the field, not its value: {text}"
+    );
+    assert_eq!(c.shutdown_exit().0, 0);
+}
