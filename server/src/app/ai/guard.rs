@@ -158,3 +158,78 @@ impl<'a> Guard<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::app::ai::config::{AiConfig, ProviderKind};
+    use crate::app::ai::provider::{build_request, Role};
+    use crate::app::engines::TypeFilter;
+    use crate::engine::Engine;
+
+    fn scanner() -> Scanner {
+        Scanner::new(Arc::new(Engine::with_defaults()), TypeFilter::default())
+    }
+
+    fn cfg() -> AiConfig {
+        AiConfig {
+            provider: ProviderKind::Openai,
+            base_url: "http://127.0.0.1:1/v1".into(),
+            model: "m".into(),
+            api_key: None,
+            timeout: std::time::Duration::from_secs(1),
+        }
+    }
+
+    fn msg(content: &str) -> Message {
+        Message {
+            role: Role::User,
+            content: content.into(),
+        }
+    }
+
+    #[test]
+    fn redacted_text_passes_and_the_hash_is_of_the_exact_body() {
+        let s = scanner();
+        let mut g = Guard::new(&s, Style::Pseudonym, [7; 32]).unwrap();
+        let m = vec![msg(&g.redact("login by alice@example.com from 10.1.2.3"))];
+        assert!(!m[0].content.contains("alice@example.com"));
+        let req = build_request(&cfg(), &m);
+        let body = req.body.clone();
+        let c = g.check(req, &m).unwrap();
+        assert_eq!(c.body(), &body[..]);
+        assert_eq!(c.sha256(), hex::encode(Sha256::digest(&body)));
+        assert_eq!(g.counts().get("email"), Some(&1));
+        assert_eq!(g.counts().get("ipv4"), Some(&1));
+    }
+
+    #[test]
+    fn anything_not_redacted_is_refused_by_type_without_its_value() {
+        let s = scanner();
+        let g = Guard::new(&s, Style::Tag, [0; 32]).unwrap();
+        let m = vec![msg("password=Hunter2xyz and alice@example.com")];
+        let e = g
+            .check(build_request(&cfg(), &m), &m)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("refused to send"), "{e}");
+        assert!(e.contains("email: 1") && e.contains("password: 1"), "{e}");
+        assert!(!e.contains("Hunter2xyz") && !e.contains("alice"), "{e}");
+        // A value only the body shows (the messages said nothing) is refused too.
+        let clean = vec![msg("nothing here")];
+        let mut req = build_request(&cfg(), &clean);
+        req.body.extend_from_slice(b" bob@example.org");
+        assert!(g.check(req, &clean).is_err());
+    }
+
+    #[test]
+    fn the_partial_style_is_not_used_for_sends() {
+        let s = scanner();
+        assert!(matches!(
+            Guard::new(&s, Style::Partial, [0; 32]),
+            Err(GuardError::PartialStyle)
+        ));
+    }
+}
