@@ -25,13 +25,16 @@ pip_or_apt jsonschema jsonschema python3-jsonschema || exit 2
 # The store tests tamper with tftsr.db through an independent SQLCipher client.
 pip_or_apt sqlcipher3 sqlcipher3-binary || exit 2
 
-pass=0; fail=0; failed=()
-step() {  # step NAME CMD... : run one suite, record the outcome, keep going
+pass=0; fail=0; failed=(); summary=(); t_all=$(date +%s)
+step() {  # step NAME CMD... : run one suite, record the outcome and its time, keep going
   local name="$1"; shift
   echo "=== $name"
-  local t0=$(date +%s)
-  if "$@"; then pass=$((pass+1)); echo "=== $name: ok ($(( $(date +%s) - t0 )) s)"
-  else fail=$((fail+1)); failed+=("$name"); echo "=== $name: FAILED ($(( $(date +%s) - t0 )) s)"; fi
+  local t0=$(date +%s) outcome
+  if "$@"; then pass=$((pass+1)); outcome=ok
+  else fail=$((fail+1)); failed+=("$name"); outcome=FAILED; fi
+  local secs=$(( $(date +%s) - t0 ))
+  echo "=== $name: $outcome ($secs s)"
+  summary+=("$(printf '%-7s %6s s  %s' "$outcome" "$secs" "$name")")
 }
 
 # cargo test --no-fail-fast runs every test binary even when one fails, and the summary below
@@ -81,6 +84,8 @@ step "vscode-extension: lint, typecheck, unit tests, package" bash vscode-extens
 step "editor e2e (${clients[*]})" bash tests/e2e/run.sh "${clients[@]}"
 
 echo
+echo "=== summary (wall seconds per suite)"
+printf '%s\n' "${summary[@]}"
 [ $fail -gt 0 ] && echo "failed suites: ${failed[*]}"
-echo "suites: $pass passed, $fail failed"
+echo "suites: $pass passed, $fail failed in $(( $(date +%s) - t_all )) s"
 [ $fail -eq 0 ]

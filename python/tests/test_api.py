@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+
 import pytest
 import tftsr
 
@@ -78,13 +83,36 @@ def test_pseudonyms_are_stable_per_key_and_differ_across_keys():
     assert tftsr.redact(text, "pseudonym", k2) != a
 
 
-def test_key_from_env_names_the_variable_not_the_value(monkeypatch):
-    monkeypatch.delenv("TFTSR_TEST_KEY", raising=False)
-    with pytest.raises(KeyError, match="TFTSR_TEST_KEY is not set"):
-        tftsr.key_from_env("TFTSR_TEST_KEY")
+def test_key_from_env_names_the_variable_not_the_value(tmp_path):
+    # In a child process given its environment: setting a variable in this one would change
+    # process-wide state that other threads (Arrow's pools, the engine's) may be reading.
+    probe = textwrap.dedent(
+        """
+        import tftsr
+        try:
+            print("key", tftsr.key_from_env("TFTSR_TEST_KEY"))
+        except KeyError as e:
+            print("error", e)
+        """
+    )
+
+    def run(**env):
+        base = {k: v for k, v in os.environ.items() if k != "TFTSR_TEST_KEY"}
+        out = subprocess.run(
+            [sys.executable, "-c", probe],
+            env={**base, **env},
+            cwd=tmp_path,  # not python/, whose tftsr/ sources lack the native module
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip()
+
+    assert "TFTSR_TEST_KEY is not set" in run()
+    assert "TFTSR_TEST_KEY is not set" in run(TFTSR_TEST_KEY="  ")
     key = tftsr.generate_key()
-    monkeypatch.setenv("TFTSR_TEST_KEY", key + "\n")
-    assert tftsr.key_from_env("TFTSR_TEST_KEY") == key
+    assert run(TFTSR_TEST_KEY=key + "\n") == f"key {key}"
+    assert key not in run(TFTSR_TEST_KEY_OTHER=key)
 
 
 def test_a_finding_repr_never_shows_the_value():

@@ -18,7 +18,8 @@ use tower_lsp_server::ls_types::{
 };
 use tower_lsp_server::{ExitedError, LspService};
 
-use super::Backend;
+use super::backend::Backend;
+use super::handlers::documents;
 
 pub struct Ordered {
     inner: LspService<Backend>,
@@ -31,11 +32,7 @@ impl Ordered {
 
     /// `initialize` has been handled: the server may send the client notifications.
     pub fn client_ready(&self) -> bool {
-        self.inner
-            .inner()
-            .st
-            .client_ready
-            .load(std::sync::atomic::Ordering::SeqCst)
+        self.inner.inner().session.client_ready()
     }
 }
 
@@ -69,25 +66,25 @@ impl Service<Request> for Ordered {
         // Notifications carry no id; a request named like one is left to the inner service
         // (which answers it with an error).
         if req.id().is_none() {
-            let backend = self.inner.inner();
+            let s = &self.inner.inner().session;
             match req.method() {
                 "textDocument/didOpen" => {
                     if let Some(p) = params::<DidOpenTextDocumentParams>(req) {
                         let d = p.text_document;
-                        backend.open_sync(d.uri, d.text, d.version, d.language_id);
+                        documents::open(s, d.uri, d.text, d.version, d.language_id);
                     }
                     return future::ok(None).boxed();
                 }
                 "textDocument/didChange" => {
                     if let Some(p) = params::<DidChangeTextDocumentParams>(req) {
                         let d = p.text_document;
-                        backend.change_sync(d.uri, d.version, p.content_changes);
+                        documents::change(s, d.uri, d.version, p.content_changes);
                     }
                     return future::ok(None).boxed();
                 }
                 "textDocument/didClose" => {
                     if let Some(p) = params::<DidCloseTextDocumentParams>(req) {
-                        backend.close_sync(p.text_document.uri);
+                        documents::close(s, p.text_document.uri);
                     }
                     return future::ok(None).boxed();
                 }

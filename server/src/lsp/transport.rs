@@ -19,7 +19,7 @@ use tower::Service;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Id, Request, Response};
 use tower_lsp_server::ClientSocket;
 
-use super::Ordered;
+use super::ordered::Ordered;
 
 /// Bodies above this are refused (and skipped) rather than allocated.
 const MAX_BODY: usize = 1 << 30;

@@ -186,9 +186,8 @@ fn field_and_drop_flags_need_jsonl() {
 fn each_line_is_answered_while_the_pipe_stays_open() {
     // A shipper writes an event and waits for it: the filter must not sit on a buffer.
     let dir = tempfile::tempdir().unwrap();
-    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("tftsr"))
+    let mut child = tftsr_std(dir.path())
         .args(["redact", "-q", "--jsonl", "--field", "message"])
-        .env("TFTSR_DATA_DIR", dir.path())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

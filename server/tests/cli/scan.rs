@@ -645,7 +645,7 @@ fn no_input_and_stdin_on_a_terminal_is_a_usage_error() {
     let dir = tmp();
     // `script` gives the child a pseudo-terminal as stdin, as an interactive shell would.
     let bin = assert_cmd::cargo::cargo_bin("tftsr");
-    let out = std::process::Command::new("script")
+    let out = support::child_env::scrub(&mut std::process::Command::new("script"))
         .args(["-qec", &format!("{} scan", bin.display()), "/dev/null"])
         .current_dir(dir.path())
         .output()

@@ -248,7 +248,7 @@ fn exit_without_shutdown_is_status_1_and_version_flag() {
     c.initialize(caps_nvim07(), Value::Null, None);
     c.notify("exit", Value::Null);
     assert_eq!(c.finish().0, 1);
-    let out = std::process::Command::new(bin())
+    let out = child_env::scrub(&mut std::process::Command::new(bin()))
         .args(["lsp", "--version"])
         .output()
         .unwrap();

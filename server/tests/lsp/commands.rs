@@ -249,3 +249,83 @@ fn command_errors_name_fields_never_values() {
     assert_eq!(code, 0);
     assert!(!log.contains("s3cr3t"), "the log echoes a value:\n{log}");
 }
+
+/// The `Command` rows in the table under `heading` of a doc: every `` | `tftsr.x` | `` first cell.
+fn documented_commands(doc: &str, heading: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../docs")
+        .join(doc);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let section = text
+        .split_once(heading)
+        .unwrap_or_else(|| panic!("{doc}: no section {heading:?}"))
+        .1;
+    let section = section.split("\n## ").next().unwrap();
+    section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `tftsr."))
+        .filter_map(|l| l.split_once('`'))
+        .map(|(name, _)| format!("tftsr.{name}"))
+        .collect()
+}
+
+/// Issue 8: the commands the server advertises (`executeCommandProvider.commands`) are the ones
+/// it dispatches and the ones the docs list. Each advertised command, sent an argument of the
+/// wrong shape, is answered by its own handler (the error names the command), never "unknown";
+/// a name not advertised is unknown. The server builds both from one `Command` list: a command
+/// added to one side only fails here.
+#[test]
+fn advertised_commands_are_the_dispatched_and_documented_ones() {
+    let ws = tempfile::tempdir().unwrap();
+    let mut c = Client::spawn(&[]);
+    let init = c.initialize(caps_nvim07(), Value::Null, Some(ws.path()));
+    let advertised: Vec<String> = init["capabilities"]["executeCommandProvider"]["commands"]
+        .as_array()
+        .expect("executeCommandProvider.commands")
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert!(advertised.len() >= 9, "{advertised:?}");
+    let mut unique = advertised.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        advertised.len(),
+        "advertised twice: {advertised:?}"
+    );
+    for name in &advertised {
+        // A number where one object is expected: every handler rejects it before doing anything.
+        let r = c.request_full(
+            "workspace/executeCommand",
+            json!({"command": name, "arguments": [42]}),
+        );
+        let (m, _) = error_of(&r);
+        assert!(
+            m.starts_with(&format!("{name}: ")) && !m.contains("unknown command"),
+            "{name} is advertised but not dispatched to its handler: {m}"
+        );
+    }
+    for name in ["tftsr.nope", "tftsr.redactdocument", "redactDocument"] {
+        let r = c.request_full(
+            "workspace/executeCommand",
+            json!({"command": name, "arguments": [{}]}),
+        );
+        let (m, _) = error_of(&r);
+        assert!(m.starts_with("unknown command"), "{name}: {m}");
+        assert!(!m.contains(name), "the name sent is echoed: {m}");
+    }
+    for (doc, heading) in [
+        ("lsp-protocol.md", "## Commands"),
+        ("editors.md", "## Commands"),
+    ] {
+        let mut documented = documented_commands(doc, heading);
+        documented.sort();
+        assert_eq!(
+            documented, unique,
+            "{doc} {heading} lists other commands than advertised"
+        );
+    }
+    let (code, _) = c.shutdown_exit();
+    assert_eq!(code, 0);
+}

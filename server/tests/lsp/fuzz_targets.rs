@@ -31,7 +31,8 @@ fn transport_seeds_and_regressions_hold_the_invariants_on_the_real_server() {
     let runs: Vec<_> = sessions
         .into_iter()
         .map(|(path, s)| {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_tftsr"))
+            let mut child = Command::new(env!("CARGO_BIN_EXE_tftsr"));
+            let mut child = crate::lsp_client::child_env::scrub(&mut child)
                 .arg("lsp")
                 .env("TFTSR_DATA_DIR", data_dir.path())
                 .stdin(Stdio::piped())

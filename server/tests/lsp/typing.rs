@@ -82,7 +82,7 @@ fn cli_scan(text: &str) -> Spans {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("typed.log");
     std::fs::write(&path, text).unwrap();
-    let out = std::process::Command::new(bin())
+    let out = child_env::scrub(&mut std::process::Command::new(bin()))
         .args(["scan", "-q", "-f", "jsonl"])
         .arg(&path)
         .output()

@@ -1,0 +1,210 @@
+//! `workspace/executeCommand` (docs/lsp-protocol.md "Commands"): the dispatch over
+//! [`Command`], the argument parsing every command shares, and the document and file commands
+//! (the issue commands are in `issues.rs`). Every command takes one object argument; errors are
+//! JSON-RPC errors whose message says what went wrong, naming fields, never values.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::{ExecuteCommandParams, Uri};
+
+use super::args::{arg, arg_or_default, parse_style, style_and_key};
+use super::{configuration, issues};
+use crate::app::input::Source;
+use crate::app::redact::{gzip_by_name, redact, Dest, RedactJob};
+use crate::lsp::command::Command;
+use crate::lsp::protocol::{err, exists, failed, refused, workspace_edit, Reply};
+use crate::lsp::redaction::{plan_fresh, PlanError, Planner, Scope};
+use crate::lsp::session::{lock, write, Session};
+use crate::lsp::storage;
+
+pub async fn execute(s: &Arc<Session>, p: ExecuteCommandParams) -> Result<Value> {
+    let Some(cmd) = Command::from_name(&p.command) else {
+        // Neither logged nor echoed: the name is whatever the client sent.
+        tracing::info!(command = "(unknown)", "executeCommand");
+        return Err(err(
+            "unknown command (the server's executeCommandProvider lists its commands)",
+        ));
+    };
+    tracing::info!(command = cmd.name(), "executeCommand");
+    let a = &p.arguments;
+    match cmd {
+        Command::RedactDocument => redact_document(s, arg(cmd, a)?).await,
+        Command::ScanFile => scan_file(s, arg(cmd, a)?).await,
+        Command::IgnoreValue => ignore_value(s, arg(cmd, a)?).await,
+        Command::DocumentStats => document_stats(s, arg(cmd, a)?),
+        Command::CreateIssue => issues::create(s, arg(cmd, a)?).await,
+        Command::ListIssues => issues::list(s, arg_or_default(cmd, a)?).await,
+        Command::SearchIssues => issues::search(s, arg(cmd, a)?).await,
+        Command::GetIssue => issues::get(s, arg(cmd, a)?).await,
+        Command::AttachToIssue => issues::attach(s, arg(cmd, a)?).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct RedactArgs {
+    uri: Uri,
+    style: Option<String>,
+    types: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ScanFileArgs {
+    path: PathBuf,
+    output: Option<PathBuf>,
+    style: Option<String>,
+    /// Replace an existing `output` (refused otherwise).
+    #[serde(default)]
+    overwrite: bool,
+    /// `path`/`output` may be outside the workspace folders (the user confirmed).
+    #[serde(default)]
+    allow_outside_workspace: bool,
+}
+
+#[derive(Deserialize)]
+struct IgnoreArgs {
+    uri: Uri,
+    fingerprint: String,
+}
+
+#[derive(Deserialize)]
+struct UriArgs {
+    uri: Uri,
+}
+
+fn document_stats(s: &Session, a: UriArgs) -> Result<Value> {
+    let docs = lock(&s.docs);
+    let doc = docs
+        .get(&a.uri)
+        .ok_or_else(|| err("tftsr.documentStats: document is not open"))?;
+    let mut by_type: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in doc.findings() {
+        *by_type.entry(f.kind.id()).or_insert(0) += 1;
+    }
+    Ok(json!({"findings": doc.findings().len(), "byType": by_type}))
+}
+
+async fn redact_document(s: &Arc<Session>, a: RedactArgs) -> Result<Value> {
+    let (style, key) = style_and_key(s, Command::RedactDocument, a.style.as_deref()).await?;
+    let scope = match a.types {
+        Some(t) => Scope::Types(t),
+        None => Scope::All,
+    };
+    // Always a fresh full scan of the text the edit applies to: the command the user runs to
+    // clean a log must not depend on how far the rescans of recent edits have got.
+    let planner = Planner::new(s, style, key);
+    let (plan, _version) =
+        plan_fresh(s, &a.uri, planner, &scope, true)
+            .await
+            .map_err(|e| match e {
+                PlanError::NotOpen => err("tftsr.redactDocument: document is not open"),
+                e => failed(format!("tftsr.redactDocument: {e}")),
+            })?;
+    let count = plan.count();
+    if count == 0 {
+        return Ok(json!({"applied": true, "redactions": 0}));
+    }
+    let edits = plan.edits.clone();
+    let resp = s
+        .client
+        .apply_edit(workspace_edit(&a.uri, edits))
+        .await
+        .map_err(|e| failed(format!("workspace/applyEdit failed: {}", e.message)))?;
+    if resp.applied {
+        let _ = storage::audit_redaction(s, &a.uri, &plan, style, "redact_document", &scope).await;
+    } else {
+        tracing::warn!(
+            uri = a.uri.as_str(),
+            reason = resp.failure_reason.as_deref().unwrap_or(""),
+            "client did not apply the redaction"
+        );
+    }
+    Ok(json!({"applied": resp.applied, "redactions": count}))
+}
+
+/// `<dir>/<stem>.redacted.<ext>` (or `<path>.redacted` without an extension).
+pub fn default_output(path: &Path) -> PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.redacted.{}", ext.to_string_lossy()),
+        None => format!("{stem}.redacted"),
+    };
+    path.with_file_name(name)
+}
+
+async fn scan_file(s: &Arc<Session>, a: ScanFileArgs) -> Result<Value> {
+    let cmd = Command::ScanFile;
+    let name = cmd.name();
+    // The style is checked first, the key (which may open the store) only once the paths are.
+    let style = parse_style(cmd, a.style.as_deref(), s.settings().redaction_style)?;
+    let folders = s.folders();
+    let allow = a.allow_outside_workspace;
+    let input = folders
+        .check(&a.path, allow)
+        .map_err(|r| refused(name, "path", r))?;
+    let output_arg = a.output.unwrap_or_else(|| default_output(&a.path));
+    let output = folders
+        .check(&output_arg, allow)
+        .map_err(|r| refused(name, "output", r))?;
+    if output == input {
+        return Err(err(format!("{name}: `output` is the input file (`path`)")));
+    }
+    if !a.overwrite && output.symlink_metadata().is_ok() {
+        return Err(exists(name));
+    }
+    let key = storage::key_for(s, style).await.map_err(failed)?;
+    let scanner = s.scanner();
+    let (inp, out, overwrite) = (input.clone(), output.clone(), a.overwrite);
+    let res = tokio::task::spawn_blocking(move || {
+        let job = RedactJob {
+            scanner: &scanner,
+            style,
+            key,
+            hashes: true,
+        };
+        let gzip = gzip_by_name(&out);
+        let dest = if overwrite {
+            Dest::File { gzip, target: out }
+        } else {
+            Dest::NewFile { gzip, target: out }
+        };
+        redact(&Source::File(inp), dest, &job)
+    })
+    .await
+    .map_err(|_| failed(format!("{name}: the redaction task failed")))?
+    .map_err(|e| e.reply(name))?;
+    if let Some(uri) = Uri::from_file_path(&input) {
+        let _ = storage::audit_file_redaction(s, &uri, &res, style).await;
+    }
+    Ok(json!({
+        "input": a.path,
+        "output": output_arg,
+        "findings": res.findings,
+        "byType": res.counts,
+    }))
+}
+
+async fn ignore_value(s: &Arc<Session>, a: IgnoreArgs) -> Result<Value> {
+    let fp = a.fingerprint.to_ascii_lowercase();
+    if fp.len() != 64 || !fp.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return Err(err(
+            "tftsr.ignoreValue: `fingerprint` must be a SHA-256 hex digest (64 hex digits)",
+        ));
+    }
+    let path = s
+        .workspace_config_path(Some(&a.uri))
+        .ok_or_else(|| err("tftsr.ignoreValue: no workspace folder and the document is not a file: nowhere to write .tftsr.toml"))?;
+    let p = path.clone();
+    tokio::task::spawn_blocking(move || crate::app::config::add_allowlisted_fingerprint(&p, &fp))
+        .await
+        .map_err(|e| failed(format!("tftsr.ignoreValue: {e}")))?
+        .map_err(|e| failed(format!("tftsr.ignoreValue: {e}")))?;
+    write(&s.config_path, Some(path.clone()));
+    configuration::reload_config(s).await;
+    Ok(json!({"configPath": path}))
+}

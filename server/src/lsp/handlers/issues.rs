@@ -1,0 +1,234 @@
+//! The issue commands (`tftsr.createIssue`, `listIssues`, `searchIssues`, `getIssue`,
+//! `attachToIssue`) over the encrypted store; attaching follows `app::attach`'s one policy,
+//! whichever side asks.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::Uri;
+
+use super::args::style_and_key;
+use crate::app::attach::{self, AttachInput, AttachJob};
+use crate::lsp::command::Command;
+use crate::lsp::protocol::err;
+use crate::lsp::session::{file_name, lock, Session};
+use crate::lsp::storage::with_store;
+use crate::lsp::workspace::Refusal;
+use crate::store::{IssueDetail, IssueFilter, NewIssue, SEVERITIES, STATUSES};
+
+/// A value of a closed list (severity, status), checked before the store sees it so the reply
+/// names the field and the list, never the value.
+fn one_of(what: &str, field: &str, v: &str, list: &[&str]) -> Result<()> {
+    if list.contains(&v) {
+        Ok(())
+    } else {
+        Err(err(format!(
+            "{what}: `{field}` must be one of {}",
+            list.join(", ")
+        )))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CreateArgs {
+    title: String,
+    severity: String,
+    description: Option<String>,
+    category: Option<String>,
+    tags: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListArgs {
+    status: Option<String>,
+    limit: Option<usize>,
+}
+
+#[derive(Deserialize)]
+pub struct SearchArgs {
+    query: String,
+    limit: Option<usize>,
+}
+
+#[derive(Deserialize)]
+pub struct IdArgs {
+    id: String,
+}
+
+#[derive(Deserialize)]
+pub struct AttachArgs {
+    uri: Uri,
+    #[serde(rename = "issueId")]
+    issue_id: String,
+    style: Option<String>,
+    /// A file that is not open may be read from outside the workspace folders.
+    #[serde(rename = "allowOutsideWorkspace", default)]
+    allow_outside_workspace: bool,
+}
+
+pub async fn create(s: &Arc<Session>, a: CreateArgs) -> Result<Value> {
+    one_of("tftsr.createIssue", "severity", &a.severity, &SEVERITIES)?;
+    let new = NewIssue {
+        title: a.title,
+        severity: a.severity,
+        description: a.description,
+        category: a.category,
+        source: Some("lsp".into()),
+        assigned_to: None,
+        tags: a.tags.unwrap_or_default(),
+    };
+    let issue = with_store(s, "tftsr.createIssue", move |st| st.create_issue(new)).await?;
+    Ok(serde_json::to_value(issue).unwrap_or_default())
+}
+
+pub async fn list(s: &Arc<Session>, a: ListArgs) -> Result<Value> {
+    if let Some(st) = &a.status {
+        one_of("tftsr.listIssues", "status", st, &STATUSES)?;
+    }
+    let filter = IssueFilter {
+        status: a.status,
+        limit: a.limit.unwrap_or(0),
+        ..Default::default()
+    };
+    let issues = with_store(s, "tftsr.listIssues", move |st| st.list_issues(&filter)).await?;
+    Ok(serde_json::to_value(issues).unwrap_or_default())
+}
+
+pub async fn search(s: &Arc<Session>, a: SearchArgs) -> Result<Value> {
+    let limit = a.limit.unwrap_or(20);
+    let hits = with_store(s, "tftsr.searchIssues", move |st| {
+        st.search_issues(&a.query, limit)
+    })
+    .await?;
+    Ok(Value::Array(
+        hits.into_iter()
+            .map(|h| json!({"issue": h.issue, "snippet": h.snippet}))
+            .collect(),
+    ))
+}
+
+pub async fn get(s: &Arc<Session>, a: IdArgs) -> Result<Value> {
+    let d = with_store(s, "tftsr.getIssue", move |st| st.get_issue(&a.id)).await?;
+    let markdown = issue_markdown(&d);
+    let mut v = serde_json::to_value(d).unwrap_or_default();
+    v["markdown"] = Value::String(markdown);
+    Ok(v)
+}
+
+/// Stores the document (its findings with their original values, in the encrypted store; the
+/// content hash) as a log file of an issue, with `app::attach`'s policy: the document's text as
+/// the editor has it if it is open, else the file on disk (inside the workspace unless the user
+/// confirmed); the replacement of the `style` argument, else of the `redactionStyle` setting.
+pub async fn attach(s: &Arc<Session>, a: AttachArgs) -> Result<Value> {
+    let (style, key) = style_and_key(s, Command::AttachToIssue, a.style.as_deref()).await?;
+    let scanner = s.scanner();
+    let file = a
+        .uri
+        .to_file_path()
+        .filter(|_| a.uri.scheme().as_str() == "file")
+        .map(|p| p.into_owned());
+    let path = file
+        .as_ref()
+        .map_or_else(|| a.uri.as_str().to_owned(), |p| p.display().to_string());
+    let text = lock(&s.docs).get(&a.uri).map(|d| d.rope.to_string());
+    let source = match (text, file) {
+        (Some(text), _) => Ok(text),
+        (None, Some(file)) => Err(s
+            .folders()
+            .check(&file, a.allow_outside_workspace)
+            .map_err(|r| match r {
+                Refusal::Outside => Error {
+                    code: ErrorCode::InvalidParams,
+                    message: "tftsr.attachToIssue: `uri` is neither open nor inside the \
+                              workspace folders; send `allowOutsideWorkspace: true` once the \
+                              user has confirmed"
+                        .into(),
+                    data: Some(json!({"reason": "outsideWorkspace", "field": "uri"})),
+                },
+                Refusal::Missing => {
+                    err("tftsr.attachToIssue: `uri` is neither open nor an existing file")
+                }
+            })?),
+        (None, None) => return Err(err("tftsr.attachToIssue: the document is not open")),
+    };
+    let name = file_name(&a.uri);
+    let issue_id = a.issue_id.clone();
+    let done = with_store(s, "tftsr.attachToIssue", move |st| {
+        let job = AttachJob {
+            scanner: &scanner,
+            style,
+            key,
+        };
+        let input = match &source {
+            Ok(text) => AttachInput::Text {
+                name,
+                path,
+                bytes: text.as_bytes(),
+            },
+            Err(file) => AttachInput::File(file),
+        };
+        attach::attach(st, &issue_id, input, &job)
+    })
+    .await?;
+    let lf = done.log_file;
+    if let Some(doc) = lock(&s.docs).get_mut(&a.uri) {
+        doc.attached_log_file = Some(lf.id.clone());
+    }
+    tracing::info!(
+        uri = a.uri.as_str(),
+        findings = done.findings,
+        "log attached to issue"
+    );
+    Ok(json!({
+        "logFileId": lf.id,
+        "issueId": lf.issue_id,
+        "findings": done.findings,
+        "contentHash": lf.content_hash,
+    }))
+}
+
+/// A readable summary of an issue for the editor (values never appear: logs are listed by
+/// name, size and hash).
+pub fn issue_markdown(d: &IssueDetail) -> String {
+    let i = &d.issue;
+    let mut md = format!("# {}\n\n", i.title);
+    md.push_str(&format!(
+        "- **Severity:** {}\n- **Status:** {}\n- **Created:** {}\n- **Updated:** {}\n",
+        i.severity, i.status, i.created_at, i.updated_at
+    ));
+    if let Some(c) = &i.category {
+        md.push_str(&format!("- **Category:** {c}\n"));
+    }
+    if !i.tags.is_empty() {
+        md.push_str(&format!("- **Tags:** {}\n", i.tags.join(", ")));
+    }
+    if let Some(desc) = &i.description {
+        md.push_str(&format!("\n{desc}\n"));
+    }
+    if !d.log_files.is_empty() {
+        md.push_str("\n## Logs\n\n");
+        for l in &d.log_files {
+            md.push_str(&format!(
+                "- `{}` ({} bytes{}), attached {}\n",
+                l.file_name,
+                l.file_size.unwrap_or(0),
+                if l.redacted { ", redacted" } else { "" },
+                l.uploaded_at
+            ));
+        }
+    }
+    if !d.resolution_steps.is_empty() {
+        md.push_str("\n## Resolution (5 whys)\n\n");
+        for s in &d.resolution_steps {
+            md.push_str(&format!(
+                "{}. {} — {}\n",
+                s.step_order,
+                s.why_question,
+                s.answer.as_deref().unwrap_or("_unanswered_")
+            ));
+        }
+    }
+    md
+}

@@ -1,0 +1,11 @@
+//! One file per request family. Each handler takes the session (and the request's parameters)
+//! and answers in protocol types; `backend.rs` routes the `LanguageServer` methods here, and
+//! `ordered.rs` the document notifications (applied synchronously, in arrival order).
+
+mod args;
+pub mod code_actions;
+pub mod commands;
+pub mod configuration;
+pub mod documents;
+pub mod issues;
+pub mod lifecycle;
