@@ -5,6 +5,8 @@
 #[allow(clippy::duplicate_mod)]
 #[path = "../../../tests/common/engine_plant.rs"]
 mod engine_plant;
+#[path = "../common/fake_ai.rs"]
+mod fake_ai;
 #[path = "../../../tests/common/fuzz_engine.rs"]
 mod fuzz_engine;
 #[path = "../../../tests/common/fuzz_replay.rs"]
