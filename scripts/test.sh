@@ -25,6 +25,11 @@ pip_or_apt jsonschema jsonschema python3-jsonschema || exit 2
 # The store tests tamper with tftsr.db through an independent SQLCipher client.
 pip_or_apt sqlcipher3 sqlcipher3-binary || exit 2
 
+# The property tests (proptest) run a fixed set of cases here, so a run is reproducible and CI
+# does not go red on a case no one changed code for; pick other cases with PROPTEST_RNG_SEED=N,
+# and plain `cargo test` (no seed set) explores new ones each run (docs/testing.md).
+export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261201}"
+
 pass=0; fail=0; failed=(); summary=(); t_all=$(date +%s)
 step() {  # step NAME CMD... : run one suite, record the outcome and its time, keep going
   local name="$1"; shift

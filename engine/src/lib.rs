@@ -276,12 +276,29 @@ fn line_start(b: &[u8], i: usize) -> usize {
 /// If a `-----BEGIN` (within `PEM_MAX` before `pos`) has no `-----END ` between it and `pos`,
 /// its offset. (`-----END ` with its space, as the detector reads an END line: a bare
 /// `-----ENDx` inside a block does not close it, and taking it for the end made a partial
-/// rescan miss the key around it: found by the `scan` fuzz target.)
+/// rescan miss the key around it: found by the `scan` fuzz target.) The END is looked for where
+/// the detector looks for it, after the BEGIN label's closing dashes: in
+/// `-----BEGIN RSA PRIVATE KEY-----END RSA …` the `-----END ` overlaps the BEGIN line's own
+/// dashes and closes nothing, and taking it for the end made an editor rescan lose the key
+/// (found by the incremental property test in CI).
 fn open_pem_start(b: &[u8], pos: usize) -> Option<usize> {
     let lo = pos.saturating_sub(detect::PEM_MAX);
     let win = &b[lo..pos];
     let begin = memchr::memmem::rfind(win, b"-----BEGIN")?;
-    if memchr::memmem::find(&win[begin..], b"-----END ").is_some() {
+    let label = begin + b"-----BEGIN".len();
+    let label_end = label
+        + win[label..]
+            .iter()
+            .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == b' ')
+            .count();
+    // Where the detector's body starts; a BEGIN line cut short by `pos` counts as open (a
+    // wider rescan costs time, a narrower one loses the key).
+    let body = if win[label_end..].starts_with(b"-----") {
+        label_end + 5
+    } else {
+        label_end
+    };
+    if memchr::memmem::find(&win[body..], b"-----END ").is_some() {
         return None;
     }
     Some(lo + begin)

@@ -397,6 +397,50 @@ fn a_bare_end_marker_inside_a_key_does_not_close_it() {
         "cut {cut} inside the open block"
     );
 }
+
+/// Found by the incremental property test (CI, stop 18): a BEGIN line whose closing dashes run
+/// into `END …` (`-----BEGIN RSA PRIVATE KEY-----END RSA …`, typed mid-line) opens a block that the
+/// detector closes at the real END line below; `scan_range` read the `-----END ` overlapping the
+/// BEGIN line's own dashes as the end, so a rescan of the lines under it lost the key.
+#[test]
+fn an_end_marker_glued_to_the_begin_line_does_not_close_the_block() {
+    let eng = Engine::with_defaults();
+    let t = "[10.30 16:49:28] chrome.exe open through pro-----BEGIN RSA PRIVATE KEY-----END RSA \
+             PRIVATE KEY-----\nxy proxy.cse.cuhk.edu.hk:5070 HTTPS\n\
+             MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n\
+             -----END RSA PRIVATE KEY-----\nafter alice@example.com\n";
+    let whole = eng.scan(t);
+    assert!(
+        whole.iter().any(|f| f.kind.id() == "private_key"),
+        "{whole:?}"
+    );
+    // Any one-byte range in the text: the rescan agrees with the full scan where it reaches.
+    for at in 0..t.len() {
+        if !t.is_char_boundary(at) {
+            continue;
+        }
+        let (range, part) = eng.scan_range(t, at..at);
+        let expect: Vec<_> = whole
+            .iter()
+            .filter(|f| f.start >= range.start && f.end <= range.end)
+            .cloned()
+            .collect();
+        assert_eq!(part, expect, "at {at}: {range:?}");
+        assert!(
+            whole
+                .iter()
+                .all(|f| f.end <= range.start || f.start >= range.end || expect.contains(f)),
+            "at {at}: {range:?} cuts a finding"
+        );
+    }
+    let at = t.find("xy proxy").unwrap();
+    let cut = eng.stream_safe_len(&t[..at + 10], false);
+    assert!(
+        cut <= t.find("-----BEGIN").unwrap(),
+        "cut {cut} inside the open block"
+    );
+}
+
 /// Found by the `scan` and `redact` fuzz targets: the detectors classify text 64 bytes at a time,
 /// and an inner label of a dotted name (`xoxp-…` in `xe.xoxp-1-…`) was looked at when its end
 /// fell on a block's last byte and skipped elsewhere. So the same line gave different findings

@@ -4,16 +4,14 @@
 //! them (ids as unique prefixes, statuses, evidence references, audit actions); parsing them is
 //! part of the operation so every surface accepts the same words.
 
-use std::io::{Seek, SeekFrom};
 use std::path::Path;
 
-use super::attach::{self, AttachError, AttachInput, AttachJob, Attached};
-use super::input::Source;
-use super::redact::{self, Dest, RedactError, RedactJob};
+use super::attach::{AttachError, AttachJob, Attached};
+use super::redact::RedactError;
+use super::review::{self, ReviewError};
 use crate::store::{
-    AttachOptions, AuditAction, AuditEntry, AuditFilter, AuditVerification, Evidence,
-    FinalizeReport, Issue, IssueDetail, IssueFilter, LogStatus, NewWhy, ResolutionStep, Store,
-    StoreError, WhyUpdate,
+    AuditAction, AuditEntry, AuditFilter, AuditVerification, Evidence, FinalizeReport, Issue,
+    IssueDetail, IssueFilter, LogStatus, NewWhy, ResolutionStep, Store, StoreError, WhyUpdate,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +22,8 @@ pub enum IncidentError {
     Redact(#[from] RedactError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Review(#[from] ReviewError),
     #[error("cannot hold the cleaned copy in {dir}: {source}")]
     Temp { dir: String, source: std::io::Error },
 }
@@ -35,12 +35,10 @@ pub struct AttachedClean {
     pub status: LogStatus,
 }
 
-/// Attaches `file` to an issue and stores its cleaned copy: the findings are recorded (with their
-/// original values unless `keep_values` is false), then the file is redacted with the same
-/// scanner, style and key into a private temporary file beside the store (bounded memory, never
-/// the original values) and streamed into the store, which marks the log redacted. A failure
-/// after the attach leaves the log attached and unredacted (its state says so), never a half
-/// copy.
+/// Attaches `file` to an issue with every finding accepted and stores its cleaned copy, in one
+/// transaction (see `app::review`): the findings (with their original values unless
+/// `keep_values` is false), the cleaned copy redacted with the same scanner, style and key, and
+/// `log_files.redacted = 1` — all of it or, on any failure, nothing.
 pub fn attach_cleaned(
     store: &Store,
     issue_id: &str,
@@ -48,44 +46,11 @@ pub fn attach_cleaned(
     job: &AttachJob<'_>,
     keep_values: bool,
 ) -> Result<AttachedClean, IncidentError> {
-    let attached = attach::attach_with(
-        store,
-        issue_id,
-        AttachInput::File(file),
-        job,
-        &AttachOptions { keep_values },
-    )?;
-    let dir = store
-        .path()
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    let temp_err = |source| IncidentError::Temp {
-        dir: dir.display().to_string(),
-        source,
-    };
-    // Unlinked at once (O_TMPFILE or an immediate unlink): nothing is left behind, whatever
-    // happens to this process.
-    let mut tmp = tempfile::tempfile_in(dir).map_err(temp_err)?;
-    let report = redact::redact(
-        &Source::File(file.to_owned()),
-        Dest::Writer(&mut tmp),
-        &RedactJob {
-            scanner: job.scanner,
-            style: job.style,
-            key: job.key,
-            hashes: false,
-        },
-    )?;
-    let size = tmp.seek(SeekFrom::End(0)).map_err(temp_err)?;
-    tmp.seek(SeekFrom::Start(0)).map_err(temp_err)?;
-    let counts = report
-        .counts
-        .iter()
-        .map(|(k, v)| (k.clone(), *v as usize))
-        .collect();
-    let status = store.store_cleaned_log(&attached.log_file.id, &mut tmp, size, &counts)?;
-    Ok(AttachedClean { attached, status })
+    let r = review::attach_all(store, issue_id, file, job, keep_values)?;
+    Ok(AttachedClean {
+        attached: r.attached,
+        status: r.status,
+    })
 }
 
 /// Clears the original values of every attached log of an issue (all or none).

@@ -9,14 +9,19 @@
 //! - `jsonl`: redacting fields of JSON lines (the log-shipper filter);
 //! - `output`: atomic file output (temp file, fsync, rename, permissions);
 //! - `attach`: attaching a log to an issue;
+//! - `review`: attach after a per-finding review (accept / reject), one transaction;
 //! - `keys`: opening the store, the secret a redaction style needs;
 //! - `ai`: AI assistance (providers, the redaction guarantee, conversations, use-cases);
+//! - `bundle`: the shareable incident archive (export, verify);
+//! - `documents`: RCA and post-mortem documents (generate, edit, export after a scan);
 //! - `incident`: the incident workflow (attach with the cleaned copy, finalize, status, 5-Whys,
 //!   audit filters and verification).
 
 pub mod ai;
 pub mod attach;
+pub mod bundle;
 pub mod config;
+pub mod documents;
 pub mod engines;
 pub mod incident;
 pub mod input;
@@ -24,3 +29,4 @@ pub mod jsonl;
 pub mod keys;
 pub mod output;
 pub mod redact;
+pub mod review;

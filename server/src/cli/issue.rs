@@ -8,9 +8,12 @@ use super::confirm::confirm;
 use super::db::open_store;
 use super::select::Selection;
 use crate::app::attach::AttachJob;
+use crate::app::bundle;
+use crate::app::documents::LeakPolicy;
 use crate::app::incident;
 use crate::app::input::Source;
 use crate::app::keys;
+use crate::app::review::{self, Decision, ReviewItem};
 use crate::engine::redact::Style;
 use crate::store::{Issue, IssueUpdate, NewIssue};
 
@@ -34,6 +37,40 @@ pub enum Command {
     Status(StatusArgs),
     /// Delete an incident with its logs and findings (the audit trail keeps a record)
     Delete(DeleteArgs),
+    /// Export an incident as a shareable bundle (.zip or .tar.gz): cleaned logs, documents as
+    /// Markdown and HTML, a manifest with SHA-256s; scanned before it is written
+    Export(ExportArgs),
+    /// Check a bundle: every entry listed in its manifest with the right SHA-256, no finding
+    VerifyBundle(VerifyBundleArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// The incident's id (or a unique prefix)
+    pub id: String,
+    /// The bundle to write (must not exist): `.zip`, `.tar.gz` or `.tgz`
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+    /// Replace findings in the documents with this style on the way out
+    #[arg(long, value_name = "STYLE", num_args = 0..=1, default_missing_value = "tag")]
+    pub redact_documents: Option<Style>,
+    /// Let findings through (you confirm they may leave the store)
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub select: Selection,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyBundleArgs {
+    /// The bundle (`.zip`, `.tar.gz` or `.tgz`)
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub select: Selection,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -153,6 +190,21 @@ pub struct AttachArgs {
     /// Do not keep the findings' original values at all (the log is stored finalized)
     #[arg(long)]
     pub no_values: bool,
+    /// Review each finding before it is redacted: the original line and the redacted one are
+    /// shown on stderr and an answer is read from stdin per finding (y accept, n reject,
+    /// Y/N accept/reject every finding of that type, a/d accept/reject all the rest, q quit)
+    #[arg(long)]
+    pub review: bool,
+    /// Reject (leave unredacted) every finding of these types (comma-separated ids)
+    #[arg(long, value_delimiter = ',', value_name = "TYPE,…")]
+    pub reject_type: Vec<String>,
+    /// Reject the findings whose value has this SHA-256 fingerprint (comma-separated)
+    #[arg(long, value_delimiter = ',', value_name = "SHA256,…")]
+    pub reject: Vec<String>,
+    /// Add the fingerprints of rejected values to the allowlist of the configuration in use
+    /// (else ./.tftsr.toml), so they are no longer findings
+    #[arg(long)]
+    pub allowlist_rejected: bool,
     #[command(flatten)]
     pub select: Selection,
     #[arg(long)]
@@ -323,6 +375,55 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
             }
         }
         Command::Attach(a) => return attach(a),
+        Command::Export(a) => {
+            let (scanner, _) = a.select.scanner_for(&Source::File(a.output.clone()))?;
+            let s = open_store()?;
+            let policy = match (a.redact_documents, a.force) {
+                (Some(style), _) => LeakPolicy::Redact {
+                    style,
+                    key: keys::redaction_key(style, || Ok::<_, Infallible>(&s))?,
+                },
+                (None, true) => LeakPolicy::Allow,
+                (None, false) => LeakPolicy::Refuse,
+            };
+            let r = bundle::export(&s, &scanner, &a.id, &a.output, policy, a.force)?;
+            if a.json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "exported issue {} to {}: {} log(s), {} document(s), {} bytes, sha256 {}",
+                    r.issue_id,
+                    r.path.display(),
+                    r.logs,
+                    r.documents,
+                    r.bytes,
+                    r.sha256
+                );
+            }
+        }
+        Command::VerifyBundle(a) => {
+            let (scanner, _) = a.select.scanner_for(&Source::File(a.file.clone()))?;
+            let v = bundle::verify(&scanner, &a.file)?;
+            if a.json {
+                print_json(&v)?;
+            } else {
+                for e in &v.entries {
+                    println!("{}  {:>10}  {}", e.sha256, e.size, e.path);
+                }
+                if v.ok {
+                    println!(
+                        "bundle ok: {} entries, sha256 {}",
+                        v.entries.len(),
+                        v.sha256
+                    );
+                } else {
+                    for p in &v.problems {
+                        eprintln!("problem: {p}");
+                    }
+                }
+            }
+            return Ok(if v.ok { 0 } else { 1 });
+        }
         Command::Finalize(a) => {
             let s = open_store()?;
             let r = incident::finalize(&s, &a.id)?;
@@ -387,8 +488,70 @@ fn print_line(i: &Issue) {
     );
 }
 
+/// The answers `--review` remembers for the rest of the file.
+#[derive(Default)]
+struct Standing {
+    by_type: std::collections::BTreeMap<String, Decision>,
+    rest: Option<Decision>,
+}
+
+/// Asks about one finding on stderr, reads the answer from stdin.
+fn ask(
+    item: &ReviewItem<'_>,
+    standing: &mut Standing,
+    input: &mut dyn std::io::BufRead,
+) -> Result<Decision, ()> {
+    if let Some(d) = standing
+        .rest
+        .or_else(|| standing.by_type.get(item.kind).copied())
+    {
+        return Ok(d);
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "[{}] line {}  {}  (fingerprint {})\n  - {}\n  + {}",
+        item.index + 1,
+        item.line,
+        item.kind,
+        &item.fingerprint[..12],
+        item.line_text,
+        item.redacted_line
+    );
+    loop {
+        let _ = write!(
+            err,
+            "redact it? [y]es [n]o [Y]es/[N]o to every {} [a]ll/[d]one of the rest [q]uit: ",
+            item.kind
+        );
+        let _ = err.flush();
+        let mut line = String::new();
+        match input.read_line(&mut line) {
+            Ok(0) | Err(_) => return Err(()),
+            Ok(_) => {}
+        }
+        let d = match line.trim() {
+            "y" | "yes" => Decision::Accept,
+            "n" | "no" => Decision::Reject,
+            "Y" => *standing
+                .by_type
+                .entry(item.kind.to_owned())
+                .or_insert(Decision::Accept),
+            "N" => *standing
+                .by_type
+                .entry(item.kind.to_owned())
+                .or_insert(Decision::Reject),
+            "a" => *standing.rest.insert(Decision::Accept),
+            "d" => *standing.rest.insert(Decision::Reject),
+            "q" => return Err(()),
+            _ => continue,
+        };
+        return Ok(d);
+    }
+}
+
 fn attach(a: AttachArgs) -> anyhow::Result<i32> {
-    let (scanner, _config) = a.select.scanner_for(&Source::File(a.file.clone()))?;
+    let (scanner, config) = a.select.scanner_for(&Source::File(a.file.clone()))?;
     let s = open_store()?;
     let key = keys::redaction_key(a.style, || Ok::<_, Infallible>(&s))?;
     let job = AttachJob {
@@ -396,8 +559,58 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
         style: a.style,
         key,
     };
-    let clean = incident::attach_cleaned(&s, &a.id, &a.file, &job, !a.no_values)?;
-    let done = &clean.attached;
+    let reject_types: Vec<String> = crate::app::engines::clean_ids(&a.reject_type);
+    for t in &reject_types {
+        if crate::engine::RULES.iter().all(|r| r.id != t.as_str()) {
+            anyhow::bail!(
+                "--reject-type: `{}` is not a finding type",
+                t.escape_debug()
+            );
+        }
+    }
+    let reject_fps: Vec<String> = crate::app::engines::clean_ids(&a.reject)
+        .into_iter()
+        .map(|f| f.to_ascii_lowercase())
+        .collect();
+    for f in &reject_fps {
+        if f.len() != 64 || !f.bytes().all(|b| b.is_ascii_hexdigit()) {
+            anyhow::bail!("--reject: a fingerprint is 64 hex digits (SHA-256)");
+        }
+    }
+    let reviewing = a.review || !reject_types.is_empty() || !reject_fps.is_empty();
+    let mut standing = Standing::default();
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut decide = |item: &ReviewItem<'_>| -> Result<Decision, ()> {
+        if reject_types.iter().any(|t| t == item.kind) || reject_fps.contains(&item.fingerprint) {
+            return Ok(Decision::Reject);
+        }
+        if a.review {
+            ask(item, &mut standing, &mut input)
+        } else {
+            Ok(Decision::Accept)
+        }
+    };
+    let r = review::attach_reviewed(
+        &s,
+        &a.id,
+        &a.file,
+        &job,
+        !a.no_values,
+        reviewing.then_some(&mut decide as review::Decide<'_>),
+    )?;
+    let mut allowlisted = 0;
+    let mut allowlist_file = None;
+    if a.allowlist_rejected && !r.rejected_fingerprints.is_empty() {
+        let path = config.unwrap_or_else(|| PathBuf::from(crate::engine::Config::FILE_NAME));
+        for fp in &r.rejected_fingerprints {
+            crate::app::config::add_allowlisted_fingerprint(&path, fp)?;
+            allowlisted += 1;
+        }
+        allowlist_file = Some(path);
+    }
+    let done = &r.attached;
+    let clean = &r.status;
     // As stored now: redacted once its cleaned copy is in.
     let lf = &s.get_log_file(&done.log_file.id)?;
     let invalid = done.stats.invalid_sequences;
@@ -405,10 +618,17 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
         print_json(&serde_json::json!({
             "log_file": lf,
             "log_file_id": lf.id,
-            "state": clean.status,
-            "cleaned_sha256": clean.status.cleaned_sha256,
+            "state": clean,
+            "cleaned_sha256": clean.cleaned_sha256,
             "findings": done.findings,
             "counts": done.counts,
+            "review": {
+                "reviewed": reviewing,
+                "accepted": r.accepted,
+                "rejected": r.rejected,
+                "rejected_counts": r.rejected_counts,
+                "allowlisted": allowlisted,
+            },
             "invalid_utf8_sequences": invalid,
         }))?;
     } else {
@@ -429,11 +649,23 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
             },
             if done.gzip { " [gzip]" } else { "" }
         );
+        if reviewing {
+            println!(
+                "reviewed: {} accepted (redacted), {} rejected (left as they are)",
+                r.accepted, r.rejected
+            );
+        }
+        if let Some(p) = &allowlist_file {
+            println!(
+                "allowlisted {allowlisted} rejected value(s) in {}",
+                p.display()
+            );
+        }
         println!("log file id: {}", lf.id);
         println!(
             "cleaned copy: {} bytes, sha256 {}{}",
-            clean.status.cleaned_size.unwrap_or(0),
-            clean.status.cleaned_sha256.as_deref().unwrap_or("-"),
+            clean.cleaned_size.unwrap_or(0),
+            clean.cleaned_sha256.as_deref().unwrap_or("-"),
             if a.no_values {
                 " (original values not kept)"
             } else {

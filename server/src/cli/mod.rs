@@ -8,6 +8,7 @@ pub mod audit;
 pub mod bug;
 pub mod confirm;
 pub mod db;
+pub mod doc;
 pub mod issue;
 pub mod lsp;
 pub mod output;
@@ -45,6 +46,9 @@ pub enum Command {
     /// The 5-Whys of an incident: add, list, edit, move, delete
     #[command(subcommand)]
     Why(why::Command),
+    /// RCA and post-mortem documents: generate, list, show, edit, export, delete
+    #[command(subcommand)]
+    Doc(doc::Command),
     /// The audit trail of the store (filters; `verify` checks its hash chain)
     Audit(audit::Args),
     /// The store itself: path, check, encrypt, rekey, export
@@ -74,6 +78,7 @@ pub fn main() -> i32 {
         Command::Redact(a) => redact::run(a),
         Command::Issue(c) => issue::run(c),
         Command::Why(c) => why::run(c),
+        Command::Doc(c) => doc::run(c),
         Command::Audit(a) => audit::run(a),
         Command::Db(c) => db::run(c),
         Command::Ai(c) => ai::run(c),

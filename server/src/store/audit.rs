@@ -273,6 +273,20 @@ impl Store {
         Ok(e)
     }
 
+    /// Appends several audit entries in one transaction (an export that covers several logs and
+    /// documents): all of them or none. Each `(action, entity_id, details)` is checked as in
+    /// `audit`.
+    pub fn audit_all(&self, entries: &[(AuditAction, String, Value)]) -> Result<Vec<AuditEntry>> {
+        let mut c = self.conn();
+        let tx = self.write_tx(&mut c)?;
+        let mut out = Vec::with_capacity(entries.len());
+        for (action, entity_id, details) in entries {
+            out.push(self.insert_audit(&tx, *action, entity_id, details)?);
+        }
+        tx.commit().map_err(self.err("committing audit entries"))?;
+        Ok(out)
+    }
+
     /// Audits a file redacted outside any issue with a secret the store holds (the pseudonym
     /// style): `redact_file`, entity = the SHA-256 of the input as read, with the output's hash
     /// and the counts by type.

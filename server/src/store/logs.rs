@@ -112,6 +112,50 @@ impl Store {
     pub fn attach_log_with(
         &self,
         issue_id: &str,
+        log: NewLogFile,
+        opts: &AttachOptions,
+    ) -> Result<LogFile> {
+        let mut c = self.conn();
+        let tx = self.write_tx(&mut c)?;
+        let lf = self.attach_in(&tx, issue_id, log, opts)?;
+        tx.commit()
+            .map_err(self.err("committing an attached log"))?;
+        Ok(lf)
+    }
+
+    /// Attaches a log, records its review (accepted / rejected counts, if it was reviewed) and
+    /// stores its cleaned copy (`size` bytes from `cleaned`), marking it redacted — all in one
+    /// transaction: afterwards the log is there, redacted, with its findings and its audit
+    /// entries (`log_attach`, `log_review`, `log_redact`), or nothing of it is.
+    #[allow(clippy::too_many_arguments)]
+    pub fn attach_log_cleaned(
+        &self,
+        issue_id: &str,
+        log: NewLogFile,
+        opts: &AttachOptions,
+        review: Option<(u64, u64)>,
+        cleaned: &mut dyn Read,
+        size: u64,
+        counts: &Counts,
+    ) -> Result<LogFile> {
+        let mut c = self.conn();
+        let tx = self.write_tx(&mut c)?;
+        let mut lf = self.attach_in(&tx, issue_id, log, opts)?;
+        if let Some((accepted, rejected)) = review {
+            self.review_in(&tx, &lf, accepted, rejected)?;
+        }
+        test_hooks::stall_point("attach_before_cleaned");
+        self.store_cleaned_in(&tx, &lf, cleaned, size, counts)?;
+        tx.commit()
+            .map_err(self.err("committing an attached log"))?;
+        lf.redacted = true;
+        Ok(lf)
+    }
+
+    fn attach_in(
+        &self,
+        tx: &Connection,
+        issue_id: &str,
         mut log: NewLogFile,
         opts: &AttachOptions,
     ) -> Result<LogFile> {
@@ -147,10 +191,8 @@ impl Store {
             redacted: false,
         };
         let mut counts: Counts = BTreeMap::new();
-        let mut c = self.conn();
-        let tx = self.write_tx(&mut c)?;
         let mut lf = lf;
-        lf.issue_id = self.resolve_in(&tx, Entity::Issue, issue_id)?;
+        lf.issue_id = self.resolve_in(tx, Entity::Issue, issue_id)?;
         tx.execute(
             &format!(
                 "INSERT INTO log_files ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,0)",
@@ -191,7 +233,7 @@ impl Store {
             }
         }
         self.insert_audit(
-            &tx,
+            tx,
             AuditAction::LogAttach,
             &lf.id,
             &json!({
@@ -211,8 +253,6 @@ impl Store {
             )
             .map_err(self.err("storing a log's state"))?;
         }
-        tx.commit()
-            .map_err(self.err("committing an attached log"))?;
         Ok(lf)
     }
 
@@ -286,22 +326,27 @@ impl Store {
                 let id = self.resolve_in(&tx, Entity::LogFile, log_file_id)?;
                 self.select_by_id(&tx, "log_files", "log file", &id, "reading a log file")?
             };
-            ensure_state(&tx, &lf.id).map_err(self.err("storing a log's state"))?;
-            tx.execute(
-                "UPDATE log_state SET reviewed_at = ?2, accepted = ?3, rejected = ?4, updated_at = ?2
-                 WHERE log_file_id = ?1",
-                params![lf.id, now_text(), accepted as i64, rejected as i64],
-            )
-            .map_err(self.err("storing a review"))?;
-            self.insert_audit(
-                &tx,
-                AuditAction::LogReview,
-                &lf.id,
-                &json!({"issue_id": lf.issue_id, "accepted": accepted, "rejected": rejected}),
-            )?;
+            self.review_in(&tx, &lf, accepted, rejected)?;
             tx.commit().map_err(self.err("committing a review"))?;
         }
         self.log_status(log_file_id)
+    }
+
+    fn review_in(&self, tx: &Connection, lf: &LogFile, accepted: u64, rejected: u64) -> Result<()> {
+        ensure_state(tx, &lf.id).map_err(self.err("storing a log's state"))?;
+        tx.execute(
+            "UPDATE log_state SET reviewed_at = ?2, accepted = ?3, rejected = ?4, updated_at = ?2
+             WHERE log_file_id = ?1",
+            params![lf.id, now_text(), accepted as i64, rejected as i64],
+        )
+        .map_err(self.err("storing a review"))?;
+        self.insert_audit(
+            tx,
+            AuditAction::LogReview,
+            &lf.id,
+            &json!({"issue_id": lf.issue_id, "accepted": accepted, "rejected": rejected}),
+        )?;
+        Ok(())
     }
 
     /// Stores a log's cleaned copy — the bytes that will be shared — inside the encrypted store,
@@ -316,10 +361,6 @@ impl Store {
         size: u64,
         counts: &Counts,
     ) -> Result<LogStatus> {
-        let size_i = i64::try_from(size).map_err(|_| StoreError::Invalid {
-            field: "cleaned size",
-            message: "too large".into(),
-        })?;
         {
             let mut c = self.conn();
             let tx = self.write_tx(&mut c)?;
@@ -327,83 +368,99 @@ impl Store {
                 let id = self.resolve_in(&tx, Entity::LogFile, log_file_id)?;
                 self.select_by_id(&tx, "log_files", "log file", &id, "reading a log file")?
             };
-            ensure_state(&tx, &lf.id).map_err(self.err("storing a log's state"))?;
-            tx.execute(
-                "UPDATE log_state SET cleaned = zeroblob(?2), cleaned_size = ?2, updated_at = ?3
-                 WHERE log_file_id = ?1",
-                params![lf.id, size_i, now_text()],
-            )
-            .map_err(self.err("storing a cleaned copy"))?;
-            let rowid: i64 = tx
-                .query_row(
-                    "SELECT rowid FROM log_state WHERE log_file_id = ?1",
-                    [&lf.id],
-                    |r| r.get(0),
-                )
-                .map_err(self.err("storing a cleaned copy"))?;
-            let mut hasher = Sha256::new();
-            {
-                let mut blob = tx
-                    .blob_open(MAIN_DB, c"log_state", c"cleaned", rowid, false)
-                    .map_err(self.err("storing a cleaned copy"))?;
-                let mut buf = vec![0u8; 64 * 1024];
-                let mut written: u64 = 0;
-                loop {
-                    let n = match cleaned.read(&mut buf) {
-                        Ok(0) => break,
-                        Ok(n) => n,
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                        Err(source) => {
-                            return Err(StoreError::Io {
-                                what: "cannot read the cleaned copy for",
-                                path: self.path.clone(),
-                                source,
-                            })
-                        }
-                    };
-                    if written + n as u64 > size {
-                        return Err(StoreError::Invalid {
-                            field: "cleaned copy",
-                            message: format!("is longer than the {size} bytes announced"),
-                        });
-                    }
-                    blob.write_all(&buf[..n])
-                        .map_err(|_| StoreError::DiskFull {
-                            path: self.path.clone(),
-                        })?;
-                    hasher.update(&buf[..n]);
-                    written += n as u64;
-                }
-                if written != size {
-                    return Err(StoreError::Invalid {
-                        field: "cleaned copy",
-                        message: format!("ended after {written} of the {size} bytes announced"),
-                    });
-                }
-            }
-            let after = hex::encode(hasher.finalize());
-            tx.execute(
-                "UPDATE log_state SET cleaned_sha256 = ?2 WHERE log_file_id = ?1",
-                params![lf.id, after],
-            )
-            .map_err(self.err("storing a cleaned copy"))?;
-            tx.execute("UPDATE log_files SET redacted = 1 WHERE id = ?1", [&lf.id])
-                .map_err(self.err("marking a log redacted"))?;
-            self.insert_audit(
-                &tx,
-                AuditAction::LogRedact,
-                &lf.id,
-                &json!({
-                    "issue_id": lf.issue_id,
-                    "before_sha256": lf.content_hash,
-                    "after_sha256": after,
-                    "cleaned_size": size,
-                    "counts": safe_counts(counts),
-                }),
-            )?;
+            self.store_cleaned_in(&tx, &lf, cleaned, size, counts)?;
             tx.commit().map_err(self.err("committing a cleaned copy"))?;
         }
         self.log_status(log_file_id)
+    }
+
+    fn store_cleaned_in(
+        &self,
+        tx: &Connection,
+        lf: &LogFile,
+        cleaned: &mut dyn Read,
+        size: u64,
+        counts: &Counts,
+    ) -> Result<()> {
+        let size_i = i64::try_from(size).map_err(|_| StoreError::Invalid {
+            field: "cleaned size",
+            message: "too large".into(),
+        })?;
+        ensure_state(tx, &lf.id).map_err(self.err("storing a log's state"))?;
+        tx.execute(
+            "UPDATE log_state SET cleaned = zeroblob(?2), cleaned_size = ?2, updated_at = ?3
+             WHERE log_file_id = ?1",
+            params![lf.id, size_i, now_text()],
+        )
+        .map_err(self.err("storing a cleaned copy"))?;
+        let rowid: i64 = tx
+            .query_row(
+                "SELECT rowid FROM log_state WHERE log_file_id = ?1",
+                [&lf.id],
+                |r| r.get(0),
+            )
+            .map_err(self.err("storing a cleaned copy"))?;
+        let mut hasher = Sha256::new();
+        {
+            let mut blob = tx
+                .blob_open(MAIN_DB, c"log_state", c"cleaned", rowid, false)
+                .map_err(self.err("storing a cleaned copy"))?;
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut written: u64 = 0;
+            loop {
+                let n = match cleaned.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(source) => {
+                        return Err(StoreError::Io {
+                            what: "cannot read the cleaned copy for",
+                            path: self.path.clone(),
+                            source,
+                        })
+                    }
+                };
+                if written + n as u64 > size {
+                    return Err(StoreError::Invalid {
+                        field: "cleaned copy",
+                        message: format!("is longer than the {size} bytes announced"),
+                    });
+                }
+                blob.write_all(&buf[..n])
+                    .map_err(|_| StoreError::DiskFull {
+                        path: self.path.clone(),
+                    })?;
+                hasher.update(&buf[..n]);
+                written += n as u64;
+            }
+            if written != size {
+                return Err(StoreError::Invalid {
+                    field: "cleaned copy",
+                    message: format!("ended after {written} of the {size} bytes announced"),
+                });
+            }
+        }
+        let after = hex::encode(hasher.finalize());
+        tx.execute(
+            "UPDATE log_state SET cleaned_sha256 = ?2 WHERE log_file_id = ?1",
+            params![lf.id, after],
+        )
+        .map_err(self.err("storing a cleaned copy"))?;
+        tx.execute("UPDATE log_files SET redacted = 1 WHERE id = ?1", [&lf.id])
+            .map_err(self.err("marking a log redacted"))?;
+        self.insert_audit(
+            tx,
+            AuditAction::LogRedact,
+            &lf.id,
+            &json!({
+                "issue_id": lf.issue_id,
+                "before_sha256": lf.content_hash,
+                "after_sha256": after,
+                "cleaned_size": size,
+                "counts": safe_counts(counts),
+            }),
+        )?;
+        Ok(())
     }
 
     /// Streams a log's cleaned copy into `out`; returns its size. A log without one is an error

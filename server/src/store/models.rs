@@ -280,10 +280,14 @@ pub enum AuditAction {
     DbRekey,
     /// A file redacted outside an issue with a store-held secret (the pseudonym style).
     RedactFile,
+    /// An incident exported as a bundle (`tftsr issue export`).
+    IssueExport,
+    /// A document written out of the store (`tftsr doc export`, or inside a bundle).
+    DocumentExport,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::IssueCreate,
         AuditAction::IssueUpdate,
         AuditAction::IssueDelete,
@@ -306,6 +310,8 @@ impl AuditAction {
         AuditAction::DbEncrypt,
         AuditAction::DbRekey,
         AuditAction::RedactFile,
+        AuditAction::DocumentExport,
+        AuditAction::IssueExport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -332,6 +338,8 @@ impl AuditAction {
             AuditAction::DbEncrypt => "db_encrypt",
             AuditAction::DbRekey => "db_rekey",
             AuditAction::RedactFile => "redact_file",
+            AuditAction::DocumentExport => "document_export",
+            AuditAction::IssueExport => "issue_export",
         }
     }
 
@@ -341,7 +349,8 @@ impl AuditAction {
             AuditAction::IssueCreate
             | AuditAction::IssueUpdate
             | AuditAction::IssueDelete
-            | AuditAction::AiSend => "issue",
+            | AuditAction::AiSend
+            | AuditAction::IssueExport => "issue",
             AuditAction::LogAttach
             | AuditAction::LogRedact
             | AuditAction::RedactionFinalize
@@ -349,7 +358,8 @@ impl AuditAction {
             | AuditAction::LogReview => "log_file",
             AuditAction::DocumentCreate
             | AuditAction::DocumentUpdate
-            | AuditAction::DocumentDelete => "document",
+            | AuditAction::DocumentDelete
+            | AuditAction::DocumentExport => "document",
             AuditAction::SettingsChange => "setting",
             AuditAction::WhyAdd | AuditAction::WhyUpdate | AuditAction::WhyDelete => {
                 "resolution_step"

@@ -1,0 +1,259 @@
+//! Review, then redact (issue 12): attaching a log goes through its findings one by one, each
+//! accepted (it will be redacted) or rejected (left as it is) by the caller's `decide` — the
+//! CLI's `--review` prompt, its `--reject-type`/`--reject` rules, or "accept all" — and stores
+//! the result in one transaction: the log, the accepted findings, the review's counts, and the
+//! cleaned copy with only the accepted findings replaced (`log_files.redacted = 1`). A crash or
+//! an error at any point leaves nothing of the log in the store.
+//!
+//! One pass over the file: the scan, the decisions and the cleaned copy (into a private,
+//! unlinked temporary file beside the store) come from the same chunks, so memory stays bounded
+//! and the copy is exactly the accepted edits applied to the bytes that were scanned.
+
+use std::collections::BTreeMap;
+use std::io::{Seek, SeekFrom, Write};
+use std::path::Path;
+
+use super::attach::{mime_for, AttachError, AttachJob, Attached};
+use super::input::{self, Source, StreamOptions};
+use crate::engine::redact::Redactor;
+use crate::engine::{fingerprint, Kind};
+use crate::store::{AttachOptions, LogStatus, NewLogFile, NewPiiSpan, Store, StoreError};
+
+/// One finding as the reviewer sees it. `value` and `line_text` are the original text: for the
+/// person reviewing, never for logs or the audit.
+pub struct ReviewItem<'a> {
+    /// 0-based, in file order.
+    pub index: usize,
+    pub kind: &'a str,
+    /// 1-based line of the finding's start.
+    pub line: u64,
+    pub value: &'a str,
+    pub replacement: &'a str,
+    /// The line (as far as the current chunk holds it) with the finding, and the same line with
+    /// the finding replaced: the side-by-side view.
+    pub line_text: &'a str,
+    pub redacted_line: String,
+    pub fingerprint: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Accept,
+    Reject,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error(transparent)]
+    Attach(#[from] AttachError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot hold the cleaned copy in {dir}: {source}")]
+    Temp { dir: String, source: std::io::Error },
+    #[error("the review was stopped; nothing was attached")]
+    Stopped,
+}
+
+/// What was attached.
+#[derive(Debug)]
+pub struct Reviewed {
+    pub attached: Attached,
+    pub status: LogStatus,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// Fingerprints of the rejected values (distinct, sorted): for an allowlist.
+    pub rejected_fingerprints: Vec<String>,
+    /// Rejected findings by type.
+    pub rejected_counts: BTreeMap<String, u64>,
+}
+
+/// Attaches `file` with every finding accepted (no review recorded).
+pub fn attach_all(
+    store: &Store,
+    issue_id: &str,
+    file: &Path,
+    job: &AttachJob<'_>,
+    keep_values: bool,
+) -> Result<Reviewed, ReviewError> {
+    attach_reviewed(store, issue_id, file, job, keep_values, None)
+}
+
+/// A reviewer: `Ok(decision)` per finding, or `Err(())` to stop (nothing is attached).
+pub type Decide<'d> = &'d mut dyn FnMut(&ReviewItem<'_>) -> Result<Decision, ()>;
+
+/// Attaches `file` after a review: `decide` is asked about each finding in file order (`None`:
+/// accept all, and no review is recorded).
+pub fn attach_reviewed(
+    store: &Store,
+    issue_id: &str,
+    file: &Path,
+    job: &AttachJob<'_>,
+    keep_values: bool,
+    mut decide: Option<Decide<'_>>,
+) -> Result<Reviewed, ReviewError> {
+    // Fail on an unknown id before the (possibly long) scan and review.
+    store.get_issue(issue_id)?;
+    let name = file.display().to_string();
+    let dir = store
+        .path()
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let temp_err = |source| ReviewError::Temp {
+        dir: dir.display().to_string(),
+        source,
+    };
+    // Unlinked at once: nothing is left behind, whatever happens to this process.
+    let mut tmp = tempfile::tempfile_in(dir).map_err(temp_err)?;
+    let (mut opened, tap) = Source::File(file.to_owned())
+        .open_tapped()
+        .map_err(|source| AttachError::Open {
+            name: name.clone(),
+            source,
+        })?;
+    let scanner = job.scanner;
+    let redactor = Redactor::new(&scanner.engine, job.style, job.key);
+    let keep = |k: &Kind| scanner.keeps(k);
+    let opts = StreamOptions {
+        skip_binary: false,
+        keep: &keep,
+    };
+    let mut spans: Vec<NewPiiSpan> = Vec::new();
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut rejected_counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut rejected_fps: Vec<String> = Vec::new();
+    let (mut accepted, mut rejected) = (0u64, 0u64);
+    let mut index = 0usize;
+    let mut line: u64 = 1;
+    let mut stopped = false;
+    let mut write_error: Option<std::io::Error> = None;
+    let result = input::stream(&mut opened.reader, &scanner.engine, &opts, |chunk| {
+        let text = chunk.text;
+        let mut pos = 0;
+        // Lines counted up to `counted` in this chunk.
+        let mut counted = 0;
+        let mut out: Vec<u8> = Vec::with_capacity(chunk.raw.len());
+        for f in chunk.findings {
+            let value = &text[f.start..f.end];
+            let replacement = redactor.replacement(f, value);
+            line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted..f.start]).count() as u64;
+            counted = f.start;
+            let decision = match decide.as_mut() {
+                None => Decision::Accept,
+                Some(d) => {
+                    let ls = text[..f.start].rfind('\n').map_or(0, |i| i + 1);
+                    let le = text[f.end..].find('\n').map_or(text.len(), |i| f.end + i);
+                    let item = ReviewItem {
+                        index,
+                        kind: f.kind.id(),
+                        line,
+                        value,
+                        replacement: &replacement,
+                        line_text: &text[ls..le],
+                        redacted_line: format!(
+                            "{}{}{}",
+                            &text[ls..f.start],
+                            replacement,
+                            &text[f.end..le]
+                        ),
+                        fingerprint: fingerprint(value),
+                    };
+                    match d(&item) {
+                        Ok(x) => x,
+                        Err(()) => {
+                            stopped = true;
+                            return Err(std::io::Error::other("review stopped"));
+                        }
+                    }
+                }
+            };
+            index += 1;
+            out.extend_from_slice(&chunk.raw[pos..f.start]);
+            match decision {
+                Decision::Accept => {
+                    accepted += 1;
+                    *counts.entry(f.kind.id().to_owned()).or_default() += 1;
+                    spans.push(NewPiiSpan {
+                        pii_type: f.kind.id().to_owned(),
+                        start_offset: (chunk.base + f.start as u64) as i64,
+                        end_offset: (chunk.base + f.end as u64) as i64,
+                        replacement: replacement.clone(),
+                        original_value: value.to_owned(),
+                    });
+                    out.extend_from_slice(replacement.as_bytes());
+                }
+                Decision::Reject => {
+                    rejected += 1;
+                    *rejected_counts.entry(f.kind.id().to_owned()).or_default() += 1;
+                    rejected_fps.push(fingerprint(value));
+                    out.extend_from_slice(&chunk.raw[f.start..f.end]);
+                }
+            }
+            pos = f.end;
+        }
+        line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted..]).count() as u64;
+        out.extend_from_slice(&chunk.raw[pos..]);
+        tmp.write_all(&out).map_err(|e| {
+            write_error = Some(e);
+            std::io::Error::other("write failed")
+        })
+    });
+    if stopped {
+        return Err(ReviewError::Stopped);
+    }
+    if let Some(e) = write_error {
+        return Err(temp_err(e));
+    }
+    let stats = result.map_err(|source| {
+        let name = name.clone();
+        if opened.gzip {
+            AttachError::Decompress { name, source }
+        } else {
+            AttachError::Read { name, source }
+        }
+    })?;
+    let (content_hash, file_size) = tap.finish();
+    let size = tmp.seek(SeekFrom::End(0)).map_err(temp_err)?;
+    tmp.seek(SeekFrom::Start(0)).map_err(temp_err)?;
+    let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_owned());
+    let file_name = file
+        .file_name()
+        .map_or(name, |n| n.to_string_lossy().into_owned());
+    let store_counts = counts
+        .iter()
+        .map(|(k, v)| (k.clone(), *v as usize))
+        .collect();
+    let log_file = store.attach_log_cleaned(
+        issue_id,
+        NewLogFile {
+            mime_type: Some(mime_for(Path::new(&file_name)).into()),
+            file_name,
+            file_path: abs.display().to_string(),
+            content_hash,
+            file_size: file_size as i64,
+            spans,
+        },
+        &AttachOptions { keep_values },
+        decide.is_some().then_some((accepted, rejected)),
+        &mut tmp,
+        size,
+        &store_counts,
+    )?;
+    let status = store.log_status(&log_file.id)?;
+    rejected_fps.sort();
+    rejected_fps.dedup();
+    Ok(Reviewed {
+        attached: Attached {
+            log_file,
+            findings: accepted,
+            counts,
+            stats,
+            gzip: opened.gzip,
+        },
+        status,
+        accepted,
+        rejected,
+        rejected_fingerprints: rejected_fps,
+        rejected_counts,
+    })
+}
