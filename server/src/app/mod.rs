@@ -12,12 +12,14 @@
 //! - `attach`: attaching a log to an issue;
 //! - `review`: attach after a per-finding review (accept / reject), one transaction;
 //! - `keys`: opening the store, the secret a redaction style needs;
+//! - `ai`: AI assistance (providers, the redaction guarantee, conversations, use-cases);
 //! - `trust`: which parts of a configuration apply (a scanned tree must not weaken its scan);
 //! - `bundle`: the shareable incident archive (export, verify);
 //! - `documents`: RCA and post-mortem documents (generate, edit, export after a scan);
 //! - `incident`: the incident workflow (attach with the cleaned copy, finalize, status, 5-Whys,
 //!   audit filters and verification).
 
+pub mod ai;
 pub mod attach;
 pub mod bundle;
 pub mod config;

@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod ai;
 pub mod audit;
 pub mod bug;
 pub mod confirm;
@@ -55,6 +56,9 @@ pub enum Command {
     /// The store itself: path, check, encrypt, rekey, export
     #[command(subcommand)]
     Db(db::Command),
+    /// AI assistance on an incident; every request redacted first: ask, list, show, delete …
+    #[command(subcommand)]
+    Ai(ai::Command),
     /// Run the language server on stdio
     Lsp(lsp::Args),
     /// Print the fingerprint of values read from stdin (for allowlists)
@@ -91,6 +95,7 @@ pub fn main() -> i32 {
         Command::Doc(c) => doc::run(c),
         Command::Audit(a) => audit::run(a),
         Command::Db(c) => db::run(c),
+        Command::Ai(c) => ai::run(c),
         Command::Lsp(a) => lsp::run(a),
         Command::Fingerprint(a) => fingerprint::run(a),
         Command::Types(a) => types::run(a),

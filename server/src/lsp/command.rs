@@ -34,6 +34,11 @@ commands! {
     ScanFile => "tftsr.scanFile",
     IgnoreValue => "tftsr.ignoreValue",
     DocumentStats => "tftsr.documentStats",
+    AiAsk => "tftsr.aiAsk",
+    AiListConversations => "tftsr.aiListConversations",
+    AiGetConversation => "tftsr.aiGetConversation",
+    AiDeleteConversation => "tftsr.aiDeleteConversation",
+    AiAcceptWhy => "tftsr.aiAcceptWhy",
 }
 
 impl Command {

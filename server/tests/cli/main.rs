@@ -5,6 +5,8 @@
 #[allow(clippy::duplicate_mod)]
 #[path = "../../../tests/common/engine_plant.rs"]
 mod engine_plant;
+#[path = "../common/fake_ai.rs"]
+mod fake_ai;
 #[path = "../../../tests/common/fuzz_engine.rs"]
 mod fuzz_engine;
 #[path = "../../../tests/common/fuzz_replay.rs"]
@@ -16,6 +18,7 @@ mod planted_text;
 #[path = "../common/cli_support.rs"]
 mod support;
 
+mod ai;
 mod binary;
 mod config;
 mod errors;

@@ -5,6 +5,8 @@
 #[allow(clippy::duplicate_mod)]
 #[path = "../../../tests/common/engine_plant.rs"]
 mod engine_plant;
+#[path = "../common/fake_ai.rs"]
+mod fake_ai;
 #[path = "../../../tests/common/fuzz_engine.rs"]
 mod fuzz_engine;
 #[path = "../../../tests/common/fuzz_replay.rs"]
@@ -16,6 +18,7 @@ mod lsp_client;
 #[path = "../../../tests/common/planted_text.rs"]
 mod planted_text;
 
+mod ai;
 mod attach_parity;
 mod basic;
 mod commands;

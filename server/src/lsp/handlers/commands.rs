@@ -13,7 +13,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{ExecuteCommandParams, Uri};
 
 use super::args::{arg, arg_or_default, parse_style, style_and_key};
-use super::{configuration, issues};
+use super::{ai, configuration, issues};
 use crate::app::input::{BinaryPolicy, Source};
 use crate::app::redact::{gzip_by_name, redact, Dest, RedactJob};
 use crate::lsp::command::Command;
@@ -42,6 +42,11 @@ pub async fn execute(s: &Arc<Session>, p: ExecuteCommandParams) -> Result<Value>
         Command::SearchIssues => issues::search(s, arg(cmd, a)?).await,
         Command::GetIssue => issues::get(s, arg(cmd, a)?).await,
         Command::AttachToIssue => issues::attach(s, arg(cmd, a)?).await,
+        Command::AiAsk => ai::ask(s, arg(cmd, a)?).await,
+        Command::AiListConversations => ai::list(s, arg_or_default(cmd, a)?).await,
+        Command::AiGetConversation => ai::get(s, arg(cmd, a)?).await,
+        Command::AiDeleteConversation => ai::delete(s, arg(cmd, a)?).await,
+        Command::AiAcceptWhy => ai::accept_why(s, arg(cmd, a)?).await,
     }
 }
 

@@ -2,6 +2,7 @@
 //! and answers in protocol types; `backend.rs` routes the `LanguageServer` methods here, and
 //! `ordered.rs` the document notifications (applied synchronously, in arrival order).
 
+pub mod ai;
 mod args;
 pub mod code_actions;
 pub mod commands;
