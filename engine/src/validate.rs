@@ -544,6 +544,18 @@ pub fn generic_secret_value(v: &[u8]) -> bool {
     {
         return false;
     }
+    // Another assignment (`tokens: owner=frank@example.org`, Hadoop's "Executing with tokens:"
+    // before a key of its own): the inner key is scanned by itself. Base64 padding (`…dA==`)
+    // ends a value, it does not assign.
+    if name > 0
+        && v[0].is_ascii_alphabetic()
+        && name + 1 < v.len()
+        && v[name] == b'='
+        && v[name + 1] != b'='
+        && v[..name].iter().filter(|c| c.is_ascii_digit()).count() * 4 < name
+    {
+        return false;
+    }
     if v[0] == b'/' || v.starts_with(b"./") || memchr::memmem::find(v, b"://").is_some() {
         return false;
     }

@@ -959,6 +959,7 @@ mod tests {
         (PiiType::Password, "db --db-password \"Qw3rty!Zx9vB\"", "Qw3rty!Zx9vB"),
         (PiiType::AwsSecretKey, "aws --aws-secret-key t8Vz2QmL0pR6xN4cJ1wYb7HsK9dF3gE5aU/Xq+Zo", "t8Vz2QmL0pR6xN4cJ1wYb7HsK9dF3gE5aU/Xq+Zo"),
         // generic secrets by key-name pattern, in every syntax
+        (PiiType::ApiKey, "session_token: Zf3D0L5wq1rXhG9mK2tYdA==", "Zf3D0L5wq1rXhG9mK2tYdA=="),
         (PiiType::ApiKey, "genericToken=\"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
         (PiiType::ApiKey, "generic_TOKEN := \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
         (PiiType::ApiKey, "generic_TOKEN ::= \"Zf3D0L5wq1rXhG9mK2tY\"", "Zf3D0L5wq1rXhG9mK2tY"),
@@ -1006,6 +1007,8 @@ mod tests {
 
     /// Lines that must produce no finding of any type.
     const NEGATIVES: &[&str] = &[
+        // Hadoop's "Executing with tokens:" before a key=value of its own: not a token's value.
+        "MRAppMaster: Executing with tokens: owner=frank.review",
         // a chain of JWT-shaped parts is no JWT, neither whole nor any three parts of it
         "eyJhIjozfQ.f1J9.eyJjIjozfQ.hxnT.",
         "x eyJhIjoxLCJiIjoyLCJjIjozfQ.f1J9.eyJjIjozfQ.hxhGV9nT.dozjgNryP4J3jVmN y",

@@ -5,6 +5,9 @@
 //! (tower-lsp#284, tower-lsp-server#36), so two quick `didChange`s can be applied out of order
 //! and silently corrupt the server's copy of the document under fast typing. Applying them here,
 //! before any future is created, makes ordering a property of the transport loop itself.
+//! `workspace/didChangeWorkspaceFolders` is applied here too: a request sent right after it
+//! (`tftsr.scanFile` into the folder just added) must see the new folders, and as a concurrent
+//! future the change could land after that request had checked them (seen under load in CI).
 //! Everything else (requests, other notifications) goes to the inner service unchanged.
 
 use std::task::{Context, Poll};
@@ -14,12 +17,13 @@ use serde::de::DeserializeOwned;
 use tower::Service;
 use tower_lsp_server::jsonrpc::{Request, Response};
 use tower_lsp_server::ls_types::{
-    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    DidChangeTextDocumentParams, DidChangeWorkspaceFoldersParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams,
 };
 use tower_lsp_server::{ExitedError, LspService};
 
 use super::backend::Backend;
-use super::handlers::documents;
+use super::handlers::{configuration, documents};
 
 pub struct Ordered {
     inner: LspService<Backend>,
@@ -85,6 +89,12 @@ impl Service<Request> for Ordered {
                 "textDocument/didClose" => {
                     if let Some(p) = params::<DidCloseTextDocumentParams>(req) {
                         documents::close(s, p.text_document.uri);
+                    }
+                    return future::ok(None).boxed();
+                }
+                "workspace/didChangeWorkspaceFolders" => {
+                    if let Some(p) = params::<DidChangeWorkspaceFoldersParams>(req) {
+                        configuration::did_change_workspace_folders(s, p);
                     }
                     return future::ok(None).boxed();
                 }
