@@ -60,7 +60,7 @@ def test_custom_rules_from_toml_are_found_and_tagged():
 def test_argument_errors():
     with pytest.raises(TypeError, match="text must be str or bytes, not int"):
         tftsr.scan(42)
-    with pytest.raises(ValueError, match="unknown redaction style `fancy`"):
+    with pytest.raises(ValueError, match="unknown redaction style"):
         tftsr.redact("x", "fancy")
     with pytest.raises(ValueError, match="lone surrogate"):
         tftsr.scan("bob@example.com \udcff")

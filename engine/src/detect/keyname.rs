@@ -104,7 +104,9 @@ fn is_secret_word(w: &[u8]) -> bool {
             | b"secretkey"
             | b"accesskey"
             | b"clientsecret"
-            | b"session"
+            // (Not a bare `session`: `Session: 30546174_44629559` (Windows CBS), `session 12
+            // opened` (sshd) name sessions, they are no credentials; `session_id=`, `sessionid`,
+            // `JSESSIONID` are the cookie's value.)
             | b"sessionid"
             | b"sessiontoken"
             | b"jsessionid"
@@ -565,6 +567,8 @@ mod tests {
             ("client_secret", Some(Secret)),
             ("access_token", Some(Secret)),
             ("session_id", Some(Secret)),
+            ("Session", None),
+            ("session", None),
             ("JSESSIONID", Some(Secret)),
             ("aws_secret_access_key", Some(AwsSecret)),
             ("AWS_SECRET", Some(AwsSecret)),

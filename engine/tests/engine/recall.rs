@@ -87,7 +87,13 @@ fn planted_hard_negatives_are_not_reported() {
         let end = at + neg.len();
         for f in eng.scan(&l) {
             if f.start < end && f.end > at {
-                bad.push(format!("{} {:?} in {:?}", f.kind, f.value(&l), neg));
+                bad.push(format!(
+                    "{} {:?} in {:?} (line {:?})",
+                    f.kind,
+                    f.value(&l),
+                    neg,
+                    l
+                ));
             }
         }
     }

@@ -644,15 +644,21 @@ impl Totals {
     fn summary(&self) {
         if self.table && !self.per_file.is_empty() {
             // Widest name and count, so the counts line up under their header.
-            let w = self
+            // Names escaped as everywhere in human output: a control character in a file name
+            // must not reach the terminal, nor a newline start a line of its own.
+            let names: Vec<(String, u64)> = self
                 .per_file
+                .iter()
+                .map(|(p, n)| (super::escape::name(p).into_owned(), *n))
+                .collect();
+            let w = names
                 .iter()
                 .map(|(p, _)| p.chars().count())
                 .max()
                 .unwrap_or(0)
                 .max("file".len());
             let mut table = format!("{:<w$}  findings\n", "file");
-            for (path, n) in &self.per_file {
+            for (path, n) in &names {
                 table.push_str(&format!("{path:<w$}  {n:>8}\n"));
             }
             eprint!("{table}");

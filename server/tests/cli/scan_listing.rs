@@ -35,6 +35,7 @@ fn tree(dir: &Path) {
     let raw = with(&[]);
     fs::write(dir.join("raw.tmp"), &raw).unwrap();
     let clean = tftsr(dir)
+        .env("TFTSR_DATA_DIR", data_dir(dir))
         .args(["redact", "raw.tmp", "-q"])
         .output()
         .unwrap();
@@ -43,8 +44,27 @@ fn tree(dir: &Path) {
     fs::write(dir.join("b/clean.log"), clean.stdout).unwrap();
 }
 
+/// The scanned tree: `ws/` inside the test's temp dir, so the store's directory (its fingerprint
+/// key) can sit beside it, outside what the scans walk (hidden files are scanned: a `.env` holds
+/// secrets).
+fn ws(t: &tempfile::TempDir) -> std::path::PathBuf {
+    let w = t.path().join("ws");
+    fs::create_dir_all(&w).unwrap();
+    w
+}
+
+fn data_dir(dir: &Path) -> std::path::PathBuf {
+    dir.parent().expect("ws/ has a parent").join("data")
+}
+
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = progress::output(tftsr_std(dir).arg("scan").args(args), "tftsr scan");
+    let out = progress::output(
+        tftsr_std(dir)
+            .env("TFTSR_DATA_DIR", data_dir(dir))
+            .arg("scan")
+            .args(args),
+        "tftsr scan",
+    );
     (
         out.status.code().expect("exit code"),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -55,11 +75,8 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
 #[test]
 fn color_always_paints_path_numbers_type_and_severity_and_never_or_a_pipe_does_not() {
     let t = tempfile::tempdir().unwrap();
-    tree(t.path());
-    let (code, out, _) = run(
-        t.path(),
-        &["--types", "email", "--color", "always", "a.log"],
-    );
+    tree(&ws(&t));
+    let (code, out, _) = run(&ws(&t), &["--types", "email", "--color", "always", "a.log"]);
     assert_eq!(code, 1);
     let first = out.lines().next().expect("a finding");
     // ripgrep's manner: path magenta, line and column green, type bold, severity by weight.
@@ -75,7 +92,7 @@ fn color_always_paints_path_numbers_type_and_severity_and_never_or_a_pipe_does_n
     assert!(first.ends_with(" (\x1b[33mwarning\x1b[0m)"), "{first:?}");
     // --color always wins over NO_COLOR (no-color.org: an explicit request is honoured).
     let out2 = progress::output(
-        tftsr_std(t.path())
+        tftsr_std(&ws(&t))
             .env("NO_COLOR", "1")
             .args(["scan", "--types", "email", "--color", "always", "a.log"]),
         "scan",
@@ -83,8 +100,8 @@ fn color_always_paints_path_numbers_type_and_severity_and_never_or_a_pipe_does_n
     assert_eq!(String::from_utf8_lossy(&out2.stdout), out);
 
     // never, and auto into a pipe (the test's stdout is a pipe): plain text, same findings.
-    let (_, never, _) = run(t.path(), &["--types", "email", "--color", "never", "a.log"]);
-    let (_, auto, _) = run(t.path(), &["--types", "email", "a.log"]);
+    let (_, never, _) = run(&ws(&t), &["--types", "email", "--color", "never", "a.log"]);
+    let (_, auto, _) = run(&ws(&t), &["--types", "email", "a.log"]);
     assert!(!never.contains('\x1b') && !auto.contains('\x1b'));
     assert_eq!(never, auto);
     let stripped = out
@@ -99,7 +116,7 @@ fn color_always_paints_path_numbers_type_and_severity_and_never_or_a_pipe_does_n
     assert_eq!(stripped, never, "colours change nothing but colours");
     assert_eq!(never.lines().count(), 2);
 
-    let (code, _, err) = run(t.path(), &["--color", "sometimes", "a.log"]);
+    let (code, _, err) = run(&ws(&t), &["--color", "sometimes", "a.log"]);
     assert_eq!(code, 2);
     assert!(err.contains("--color"), "{err}");
 }
@@ -107,32 +124,32 @@ fn color_always_paints_path_numbers_type_and_severity_and_never_or_a_pipe_does_n
 #[test]
 fn count_and_files_with_matches_list_only_files_with_findings() {
     let t = tempfile::tempdir().unwrap();
-    tree(t.path());
-    let (code, out, err) = run(t.path(), &["--types", "email", "--count", "."]);
+    tree(&ws(&t));
+    let (code, out, err) = run(&ws(&t), &["--types", "email", "--count", "."]);
     assert_eq!(code, 1, "{err}");
     assert_eq!(out, "./a.log:2\n./b/c.log:1\n");
-    let (code, out, _) = run(t.path(), &["--types", "email", "-l", "."]);
+    let (code, out, _) = run(&ws(&t), &["--types", "email", "-l", "."]);
     assert_eq!(code, 1);
     assert_eq!(out, "./a.log\n./b/c.log\n");
     let (code, out, _) = run(
-        t.path(),
+        &ws(&t),
         &["--types", "email", "--files-with-matches", "b/clean.log"],
     );
     assert_eq!((code, out.as_str()), (0, ""));
     // Colours apply to the listing too.
     let (_, out, _) = run(
-        t.path(),
+        &ws(&t),
         &["--types", "email", "--count", "--color", "always", "a.log"],
     );
     assert_eq!(out, "\x1b[35ma.log\x1b[0m:\x1b[32m2\x1b[0m\n");
     // They list files in text output; with another format it is a clear error.
-    let (code, out, err) = run(t.path(), &["--count", "--format", "jsonl", "."]);
+    let (code, out, err) = run(&ws(&t), &["--count", "--format", "jsonl", "."]);
     assert_eq!((code, out.as_str()), (2, ""));
     assert!(
         err.contains("--count") && err.contains("--format jsonl"),
         "{err}"
     );
-    let (code, _, err) = run(t.path(), &["--count", "-l", "."]);
+    let (code, _, err) = run(&ws(&t), &["--count", "-l", "."]);
     assert_eq!(code, 2);
     assert!(err.contains("cannot be used with"), "{err}");
 }
@@ -140,14 +157,15 @@ fn count_and_files_with_matches_list_only_files_with_findings() {
 #[test]
 fn a_directory_scan_closes_with_a_table_of_files_and_their_counts() {
     let t = tempfile::tempdir().unwrap();
-    tree(t.path());
-    let (code, out, err) = run(t.path(), &["--types", "email", "."]);
+    tree(&ws(&t));
+    let (code, out, err) = run(&ws(&t), &["--types", "email", "."]);
     assert_eq!(code, 1);
     assert_eq!(out.lines().count(), 3);
     let table: Vec<&str> = err.lines().collect();
     assert_eq!(
         table,
         [
+            "tftsr: configuration: built-in defaults",
             "file       findings",
             "./a.log           2",
             "./b/c.log         1",
@@ -155,9 +173,9 @@ fn a_directory_scan_closes_with_a_table_of_files_and_their_counts() {
         ],
         "{err}"
     );
-    // One file: no table, just the summary; --quiet: neither.
-    let (_, _, err) = run(t.path(), &["--types", "email", "a.log"]);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    let (_, _, err) = run(t.path(), &["--types", "email", "-q", "."]);
+    // One file: no table, just the configuration line and the summary; --quiet: neither.
+    let (_, _, err) = run(&ws(&t), &["--types", "email", "a.log"]);
+    assert_eq!(err.lines().count(), 2, "{err}");
+    let (_, _, err) = run(&ws(&t), &["--types", "email", "-q", "."]);
     assert_eq!(err, "");
 }

@@ -234,7 +234,7 @@ fn documents_are_generated_edited_and_exported_only_when_clean() {
         .arg("--redact")
         .assert()
         .code(2)
-        .stderr(has("exists already"));
+        .stderr(has("already exists"));
     assert_eq!(std::fs::read(&out_md).unwrap(), written);
 
     // Edit from a file: the planted e-mail removed, a plain export then goes through, as HTML.
@@ -435,7 +435,7 @@ fn a_bundle_carries_cleaned_logs_and_documents_with_a_manifest_and_no_value() {
             .arg("--redact-documents")
             .assert()
             .code(2)
-            .stderr(has("exists already"));
+            .stderr(has("already exists"));
         assert_eq!(std::fs::read(path).unwrap(), before);
     }
 
