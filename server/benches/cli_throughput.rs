@@ -203,7 +203,8 @@ fn main() {
         runs,
         || {
             let mut c = Command::new(bin);
-            c.arg("redact").arg(&big).arg("-o").arg(&out);
+            // --force: each run replaces the previous run's output (redact -o refuses to otherwise).
+            c.arg("redact").arg(&big).arg("-o").arg(&out).arg("--force");
             c
         },
         &[0],
