@@ -127,11 +127,21 @@ fn a_signal_mid_redaction_removes_the_temp_file_and_keeps_the_original() {
             // again. A signal that is never honoured fails every attempt.
             let mut honoured = false;
             for _attempt in 0..4 {
-                let mut child = tftsr_std(d)
-                    .args(args)
-                    .stderr(std::process::Stdio::null())
-                    .spawn()
-                    .unwrap();
+                let mut cmd = tftsr_std(d);
+                cmd.args(args).stderr(std::process::Stdio::null());
+                // The child starts with the signals at their defaults: tftsr keeps a signal
+                // its parent ignored ignored (as `nohup` asks), and a test run from a
+                // background job inherits SIGINT ignored (POSIX shells do that for `cmd &`).
+                unsafe {
+                    use std::os::unix::process::CommandExt;
+                    cmd.pre_exec(|| {
+                        for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                            libc::signal(s, libc::SIG_DFL);
+                        }
+                        Ok(())
+                    });
+                }
+                let mut child = cmd.spawn().unwrap();
                 // Signalled once it is demonstrably part-way: its temp file exists and has data.
                 let signalled = progress::Progress::new(child.id(), "the run to start writing")
                     .until(
