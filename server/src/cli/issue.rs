@@ -524,8 +524,9 @@ fn ask(
         item.line,
         item.kind,
         &item.fingerprint[..12],
-        item.line_text,
-        item.redacted_line
+        // Escaped as all human output: a log line's control characters must not reach the terminal.
+        super::escape::name(item.line_text),
+        super::escape::name(&item.redacted_line)
     );
     loop {
         let _ = write!(
