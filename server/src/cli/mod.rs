@@ -69,6 +69,7 @@ pub enum Command {
 
 /// Entry point: parses arguments, runs the command, maps errors to exit status 2.
 pub fn main() -> i32 {
+    bug::install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -102,6 +103,10 @@ pub fn main() -> i32 {
     };
     match result {
         Ok(code) => code,
+        // The reader of our output went away (`tftsr redact app.log | head`): what it wanted it
+        // got, and nobody is left to read an error. Quiet, status 0, as ripgrep does (`scan`
+        // says 1 itself: it was printing findings).
+        Err(e) if is_broken_pipe(&e) => 0,
         Err(e) => {
             // Error messages name files and issues: escaped on one line, so a name can neither
             // drive the terminal nor start a line of its own.
@@ -109,6 +114,14 @@ pub fn main() -> i32 {
             2
         }
     }
+}
+
+/// Whether the error is, or was caused by, a write into a closed pipe.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// clap's message for a bad value or an unexpected argument quotes what was typed, which may be a

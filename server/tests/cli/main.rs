@@ -20,6 +20,7 @@ mod support;
 
 mod ai;
 mod binary;
+mod broken_pipe;
 mod config;
 mod errors;
 mod escaping;
