@@ -91,7 +91,11 @@ fn scan_into_head_1_ends_quietly_with_status_1() {
     for format in ["text", "jsonl", "sarif"] {
         let (code, first, stderr) = run_head(t.path(), &["scan", "-q", "-f", format, log], None);
         assert!(!first.is_empty(), "{format}: a first line was read");
-        assert_eq!(code, Some(1), "{format}: findings were printed; stderr: {stderr}");
+        assert_eq!(
+            code,
+            Some(1),
+            "{format}: findings were printed; stderr: {stderr}"
+        );
         assert_quiet(&format!("scan -f {format} | head -1"), &stderr);
     }
     // Without -q: the summary is not printed either (the run was cut short), and no error.
@@ -131,6 +135,8 @@ fn every_command_into_a_closed_pipe_ends_quietly() {
         (&["types", "--json"], 0),
         (&["db", "path"], 0),
         (&["scan", "--help"], 0),
+        (&["completions", "bash"], 0),
+        (&["man"], 0),
     ];
     for (args, want) in cases {
         let (code, stderr) = run_closed(t.path(), args);
