@@ -70,7 +70,7 @@ pub enum RedactError {
     #[error("read error in {name}: {source}")]
     Read { name: String, source: io::Error },
     #[error("cannot write the redacted output: {0}")]
-    Write(io::Error),
+    Write(#[source] io::Error),
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error("{} is the input file", .0.display())]

@@ -20,12 +20,16 @@ mod support;
 
 mod ai;
 mod binary;
+mod broken_pipe;
+mod completions;
 mod config;
+mod data_dir;
 mod errors;
 mod escaping;
 mod examples;
 mod fingerprints;
 mod fuzz_targets;
+mod help;
 mod precommit;
 mod properties;
 mod redact;
