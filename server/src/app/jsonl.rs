@@ -46,7 +46,7 @@ pub enum JsonlError {
     #[error("read error: {0}")]
     Read(io::Error),
     #[error("cannot write the redacted output: {0}")]
-    Write(io::Error),
+    Write(#[source] io::Error),
 }
 
 /// Reads JSON lines from `input` to its end and writes them, redacted, to `out`. The output is

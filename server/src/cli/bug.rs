@@ -6,6 +6,16 @@
 /// must not print the values we are protecting.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        // `println!` into a closed pipe (`tftsr issue list | head -1`) panics: not a bug, the
+        // reader went away. End quietly, as ripgrep does (see `super::is_broken_pipe`).
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied());
+        if payload.is_some_and(is_stdout_broken_pipe) {
+            std::process::exit(0);
+        }
         let at = info
             .location()
             .map_or_else(String::new, |l| format!(" at {}:{}", l.file(), l.line()));
@@ -17,4 +27,11 @@ pub fn install_panic_hook() {
 pub fn catch_bug<T>(name: &str, f: impl FnOnce() -> T) -> Result<T, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .map_err(|_| format!("{name}: internal error while scanning (a bug: please report it)"))
+}
+
+/// Whether a panic message is std's "failed printing to stdout" on a closed pipe.
+fn is_stdout_broken_pipe(msg: &str) -> bool {
+    let epipe = std::io::Error::from(std::io::ErrorKind::BrokenPipe).to_string();
+    let os = std::io::Error::from_raw_os_error(libc::EPIPE).to_string();
+    msg.starts_with("failed printing to stdout") && (msg.contains(&os) || msg.contains(&epipe))
 }

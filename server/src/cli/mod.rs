@@ -1,16 +1,19 @@
 //! The `tftsr` command line: thin translation from arguments to the operations of `app` (and the
 //! store and server), and from their results to output.
 
-use clap::{Parser, Subcommand};
+use clap::{FromArgMatches, Parser, Subcommand};
+use std::path::PathBuf;
 
 pub mod ai;
 pub mod audit;
 pub mod bug;
+pub mod completions;
 pub mod confirm;
 pub mod db;
 pub mod doc;
 pub mod escape;
 pub mod fingerprint;
+pub mod help;
 pub mod issue;
 pub mod lsp;
 pub mod output;
@@ -32,6 +35,11 @@ pub mod why;
                   encrypted store."
 )]
 pub struct Cli {
+    /// Where the store (tftsr.db), its key file and fingerprint.key live, for this run and every
+    /// command (default: $TFTSR_DATA_DIR, else ~/.local/share/tftsr)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -65,11 +73,19 @@ pub enum Command {
     Fingerprint(fingerprint::Args),
     /// The built-in finding types: id, family, severity, tag, label
     Types(types::Args),
+    /// Print a shell completion script: bash, zsh, fish, powershell, elvish
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page tftsr(1) (or write a page per command with --out-dir)
+    Man(completions::ManArgs),
 }
 
 /// Entry point: parses arguments, runs the command, maps errors to exit status 2.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    bug::install_panic_hook();
+    let parsed = help::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             if !e.use_stderr() {
@@ -87,6 +103,12 @@ pub fn main() -> i32 {
             return 2;
         }
     };
+    if let Some(dir) = &cli.data_dir {
+        if let Err(e) = crate::store::set_data_dir(dir) {
+            eprintln!("tftsr: error: --data-dir: {e}");
+            return 2;
+        }
+    }
     let result = match cli.command {
         Command::Scan(a) => scan::run(a),
         Command::Redact(a) => redact::run(a),
@@ -99,9 +121,15 @@ pub fn main() -> i32 {
         Command::Lsp(a) => lsp::run(a),
         Command::Fingerprint(a) => fingerprint::run(a),
         Command::Types(a) => types::run(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
     };
     match result {
         Ok(code) => code,
+        // The reader of our output went away (`tftsr redact app.log | head`): what it wanted it
+        // got, and nobody is left to read an error. Quiet, status 0, as ripgrep does (`scan`
+        // says 1 itself: it was printing findings).
+        Err(e) if is_broken_pipe(&e) => 0,
         Err(e) => {
             // Error messages name files and issues: escaped on one line, so a name can neither
             // drive the terminal nor start a line of its own.
@@ -109,6 +137,14 @@ pub fn main() -> i32 {
             2
         }
     }
+}
+
+/// Whether the error is, or was caused by, a write into a closed pipe.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// clap's message for a bad value or an unexpected argument quotes what was typed, which may be a

@@ -148,12 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     match scan(args) {
         // The reader went away (`tftsr scan … | head`): findings were being printed, so the
         // status is "findings", and there is nobody left to tell about the pipe.
-        Err(e)
-            if e.downcast_ref::<io::Error>()
-                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) =>
-        {
-            Ok(1)
-        }
+        Err(e) if super::is_broken_pipe(&e) => Ok(1),
         other => other,
     }
 }

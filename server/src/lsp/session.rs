@@ -135,6 +135,8 @@ pub struct Session {
     pub outbox: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
     /// `initialize` succeeded: like tower-lsp's client, nothing is published before.
     pub client_ready: AtomicBool,
+    /// The cancel flags of running file commands by progress token (see `file_job.rs`).
+    pub file_jobs: Mutex<HashMap<String, Arc<AtomicBool>>>,
 }
 
 /// Locks a mutex even if a panicking thread poisoned it: the documents map stays usable (each
@@ -167,6 +169,13 @@ pub fn file_name(uri: &Uri) -> String {
     path.rsplit('/').next().unwrap_or("").to_owned()
 }
 
+/// [`file_name`] for a human-readable message (`window/showMessage`, a progress text): control
+/// characters escaped, so a name cannot break the message into forged lines or reach a terminal
+/// client raw.
+pub fn shown_name(uri: &Uri) -> String {
+    crate::app::escape::name(&file_name(uri)).into_owned()
+}
+
 impl Session {
     pub fn new(client: Client, log_reload: Option<LogReload>) -> Session {
         Session {
@@ -188,6 +197,7 @@ impl Session {
             published: tokio::sync::Mutex::new(HashMap::new()),
             outbox: std::sync::OnceLock::new(),
             client_ready: AtomicBool::new(false),
+            file_jobs: Mutex::new(HashMap::new()),
         }
     }
 

@@ -67,8 +67,29 @@ pub enum KeySource {
     None,
 }
 
-/// The data directory: `TFTSR_DATA_DIR`, else the platform data dir + `tftsr/`.
+/// `--data-dir`, for the whole run: set once by the command line before any command runs.
+static DATA_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Makes `dir` the data directory of this process (`tftsr --data-dir DIR`), ahead of
+/// `TFTSR_DATA_DIR`. A relative `dir` is taken from the current directory now, so it means the
+/// same whatever a command does later. Only the first call counts.
+pub fn set_data_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.as_os_str().is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "an empty path is not a directory",
+        ));
+    }
+    let dir = std::path::absolute(dir)?;
+    let _ = DATA_DIR.set(dir);
+    Ok(())
+}
+
+/// The data directory: `--data-dir`, else `TFTSR_DATA_DIR`, else the platform data dir + `tftsr/`.
 pub fn data_dir() -> Result<PathBuf> {
+    if let Some(d) = DATA_DIR.get() {
+        return Ok(d.clone());
+    }
     if let Some(d) = std::env::var_os("TFTSR_DATA_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(d));
     }

@@ -23,6 +23,7 @@ mod error;
 mod ids;
 mod issues;
 mod logs;
+pub use logs::LogAttach;
 pub mod migrate;
 mod models;
 mod open;
@@ -33,7 +34,8 @@ mod settings;
 mod steps;
 
 pub use conn::{
-    data_dir, init_sqlite, key_file_for, Encryption, KeySource, DB_FILE_NAME, KEY_FILE_NAME,
+    data_dir, init_sqlite, key_file_for, set_data_dir, Encryption, KeySource, DB_FILE_NAME,
+    KEY_FILE_NAME,
 };
 pub use error::{Result, StoreError};
 pub use ids::Entity;

@@ -19,12 +19,15 @@ mod lsp_client;
 mod planted_text;
 
 mod ai;
+mod attach_memory;
 mod attach_parity;
 mod basic;
 mod commands;
 mod config;
 mod edit_model;
 mod edits;
+mod escaping;
+mod file_commands;
 mod fuzz_targets;
 mod incremental;
 mod properties;

@@ -9,6 +9,7 @@ mod corpus;
 
 mod api;
 mod attach_kill;
+mod attach_memory;
 mod audit_chain;
 mod cli;
 mod cli_workflow;
@@ -16,6 +17,7 @@ mod concurrency;
 mod crypto;
 mod damage;
 mod documents_bundle;
+mod escaping;
 mod failures;
 mod first_open;
 mod rekey_kill;
