@@ -894,11 +894,20 @@ impl Scan<'_, '_> {
     fn classify_memo(&mut self, is: usize, we: usize) -> Option<KeyClass> {
         let b = self.b;
         let id = &b[is..we];
-        if id.len() < 8 || is > u32::MAX as usize {
+        if id.is_empty() || id.len() > 64 || is > u32::MAX as usize {
             return keyname::classify(id);
         }
-        let head = u64::from_le_bytes(id[..8].try_into().expect("8 bytes"));
-        let tail = u64::from_le_bytes(id[id.len() - 8..].try_into().expect("8 bytes"));
+        // (Short names are checked faster than they are looked up.)
+        if id.len() < 8 && !keyname::may_name_secret(id) {
+            return None;
+        }
+        let word = |w: &[u8]| {
+            let mut x = [0u8; 8];
+            x[..w.len()].copy_from_slice(w);
+            u64::from_le_bytes(x)
+        };
+        let n = id.len().min(8);
+        let (head, tail) = (word(&id[..n]), word(&id[id.len() - n..]));
         let h = (head ^ tail.rotate_left(23) ^ id.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let slot = (h >> (64 - NAME_MEMO.trailing_zeros())) as usize;
         let m = self.names[slot];

@@ -398,7 +398,7 @@ fn flags(w: &[u8]) -> u16 {
 /// (`pass`, `pw`, `secret`, `token`, `key`, `cred`, `auth`, `sess`, `cookie`, `bearer`, `otp`)?
 /// Most identifiers before a `=` or `:` in a log hold none: this is checked before cutting the
 /// identifier into words, which cost a seventh of a whole scan of the loghub logs.
-fn may_name_secret(id: &[u8]) -> bool {
+pub(super) fn may_name_secret(id: &[u8]) -> bool {
     const PARTS: [&[u8]; 11] = [
         b"pass", b"pw", b"secret", b"token", b"key", b"cred", b"auth", b"sess", b"cookie",
         b"bearer", b"otp",

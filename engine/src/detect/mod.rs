@@ -307,6 +307,10 @@ struct Scan<'a, 'r> {
     blk_host: u64,
     /// The block's mask of identifier bytes (`[A-Za-z0-9_.-]`, see `credential::ident_start`).
     blk_ident: u64,
+    /// The block's masks of `.` and of letters: a host name has both (none in `2015-10-18`,
+    /// `x-api-key`, `10.250.19.102`).
+    blk_dot: u64,
+    blk_alpha: u64,
     memo: [Memo; SLOTS],
     tries: [RunTries; SLOTS],
     pem: credential::PemMemo,
@@ -331,6 +335,8 @@ impl<'a, 'r> Scan<'a, 'r> {
             blk_base: usize::MAX,
             blk_host: 0,
             blk_ident: 0,
+            blk_dot: 0,
+            blk_alpha: 0,
             memo: [Memo::default(); SLOTS],
             tries: [RunTries::default(); SLOTS],
             pem: credential::PemMemo::default(),
@@ -443,6 +449,8 @@ impl<'a, 'r> Scan<'a, 'r> {
             self.blk_base = base;
             self.blk_host = w | m.dot_dash;
             self.blk_ident = self.blk_host | m.underscore;
+            self.blk_dot = m.dot;
+            self.blk_alpha = w & !m.digit;
             let starts = w & !((w << 1) | u64::from(prev_word));
             // Word starts that matter by their first byte: digits, uppercase, `e`, `b`.
             // Digit words right after a `.` (IP octets, fractions of seconds, `2005.06.03`)
@@ -677,6 +685,11 @@ impl<'a, 'r> Scan<'a, 'r> {
     fn hexish(&mut self, ws: usize, we: usize, next: u8) {
         let b = self.b;
         let wl = we - ws;
+        // Before `-` only a MAC's two-digit group starts anything (`2015-10-18`, `x-api-key`
+        // are the usual words here).
+        if next == b'-' && wl != 2 {
+            return;
+        }
         if wl > 4 || !b[ws..we].iter().all(u8::is_ascii_hexdigit) {
             if next == b':' {
                 self.ipv6_after_label(ws, we);

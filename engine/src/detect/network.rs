@@ -193,7 +193,22 @@ impl Scan<'_, '_> {
 
     pub(super) fn hostname(&mut self, s: usize) {
         let b = self.b;
-        let Some(e) = fqdn_end_at(b, s, self.host_extent(s), false) else {
+        let e = self.host_extent(s);
+        // Most names that start like a host have no dot (dates, dashed words) or no letter
+        // (addresses, version numbers), which a host name's TLD needs: the block's masks say
+        // so without a look at their bytes.
+        if s >= self.blk_base && e <= self.blk_base + 64 && e > s {
+            let (p, q) = (s - self.blk_base, e - self.blk_base);
+            let span = if q - p == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << (q - p)) - 1) << p
+            };
+            if self.blk_dot & span == 0 || self.blk_alpha & span == 0 {
+                return;
+            }
+        }
+        let Some(e) = fqdn_end_at(b, s, e, false) else {
             return;
         };
         // `hooks.slack.com/services/…` without its scheme is a webhook, not a host.
