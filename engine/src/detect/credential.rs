@@ -396,6 +396,40 @@ impl Scan<'_, '_> {
         }
     }
 
+    /// `Authorization: Digest username="…", realm="…", nonce="…", response="<hex>"` (RFC 7616):
+    /// the `response` is the hash of the password with the server's nonce, which answers the
+    /// challenge in place of the password; the other parameters name it and are no secret.
+    /// Looked for in the header's line (at most 4 KiB of it).
+    fn digest_response(&mut self, from: usize) {
+        let b = self.b;
+        let lim = b.len().min(from + 4096);
+        // Both searches are remembered (a line of repeated `Authorization: Digest ` must not
+        // search the same 4 KiB from every repetition).
+        let line_end = self.next_byte(b'\n', from, lim).unwrap_or(lim);
+        let mut search = self.digest;
+        let found = search.find(b, b"response=", from, line_end);
+        self.digest = search;
+        let Some(key) = found else {
+            return;
+        };
+        // The parameter's own name (`response=`, not `xresponse=`).
+        if alnum(before(b, key)) || before(b, key) == b'_' {
+            return;
+        }
+        let quoted = at(b, key + 9) == b'"';
+        let vs = key + 9 + usize::from(quoted);
+        let ve = run(b, vs, |c| c.is_ascii_hexdigit()).min(line_end);
+        // MD5, SHA-256 or SHA-512/256 hex, and nothing glued to it.
+        let closed = if quoted {
+            at(b, ve) == b'"'
+        } else {
+            !token_char(at(b, ve))
+        };
+        if matches!(ve - vs, 32 | 64) && closed && !is_placeholder(&b[vs..ve]) {
+            self.push(PiiType::ApiKey, vs, ve);
+        }
+    }
+
     /// `Authorization: <scheme> <credentials>` (and `Proxy-Authorization`) after the header
     /// name ending at `ke`: `Basic` credentials (base64 of `user:pass`) are a password; a
     /// `Token`, `Api-Token`, `ApiKey` … scheme's credentials, or credentials without a scheme,
@@ -422,6 +456,10 @@ impl Scan<'_, '_> {
             let lower: Vec<u8> = scheme.to_ascii_lowercase();
             match lower.as_slice() {
                 b"bearer" => return,
+                b"digest" => {
+                    self.digest_response(we);
+                    return;
+                }
                 b"basic" => (run(b, we, |c| c == b' ' || c == b'\t'), true),
                 b"token" | b"api-token" | b"apitoken" | b"apikey" | b"api-key" | b"key"
                 | b"sso-key" | b"oauth" | b"jwt" | b"hmac" | b"sharedkey" | b"negotiate"
@@ -1111,6 +1149,10 @@ mod tests {
         (PiiType::UrlCredentials, "db postgres://admin:s3cr3t@db.example.com:5432/x", "admin:s3cr3t"),
         (PiiType::UrlCredentials, "https://user:p%40ss@10.0.0.7/", "user:p%40ss"),
         (PiiType::BearerToken, "Authorization: Bearer abcDEF123456ghiJKL789", "abcDEF123456ghiJKL789"),
+        (PiiType::ApiKey, "Authorization: Digest username=\"Mufasa\", realm=\"http-auth@example.org\", uri=\"/dir/index.html\", algorithm=MD5, nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", nc=00000001, cnonce=\"f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ\", qop=auth, response=\"8ca523f5e9506fed4657c9700eebdbec\", opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"",
+         "8ca523f5e9506fed4657c9700eebdbec"),
+        (PiiType::ApiKey, "proxy-authorization: digest username=\"u\", response=753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1, nonce=\"x\"",
+         "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"),
         (PiiType::Jwt, "token eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end",
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
         (PiiType::ApiKey, "api_key=9f8e7d6c5b4a39281706", "9f8e7d6c5b4a39281706"),
@@ -1152,6 +1194,11 @@ mod tests {
         "-H \"Authorization: Bearer XXXXXXXXXXXX\"",
         "-H \"Authorization: Token *******\"",
         "-H \"Authorization: Basic ...\"",
+        // a Digest challenge's parameters name the credential, they are none; a truncated or
+        // masked response is no hash
+        "WWW-Authenticate: Digest realm=\"api\", qop=\"auth\", nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\"",
+        "Authorization: Digest username=\"u\", response=\"6629fae4\"",
+        "Authorization: Digest username=\"u\", response=\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"",
         "listen -p 8080 and -p8443",
         "./app --password-file /etc/pw --token-url https://x/oauth/token",
         "X-Idempotency-Key: dafa7817-e246-48f3-91a7-e87653d587b8",

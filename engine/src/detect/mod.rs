@@ -314,6 +314,8 @@ struct Scan<'a, 'r> {
     memo: [Memo; SLOTS],
     tries: [RunTries; SLOTS],
     pem: credential::PemMemo,
+    /// The last search for a Digest `response=` (see `credential::digest_response`).
+    digest: credential::Search,
     next: [Next; NEXT_BYTES.len()],
     /// A quoted value was still open where the text ended (see [`open_quote_at_end`]).
     open_quote: bool,
@@ -340,6 +342,7 @@ impl<'a, 'r> Scan<'a, 'r> {
             memo: [Memo::default(); SLOTS],
             tries: [RunTries::default(); SLOTS],
             pem: credential::PemMemo::default(),
+            digest: credential::Search::default(),
             next: [Next { from: 1, found: 0 }; NEXT_BYTES.len()],
             open_quote: false,
             email_end: 0,

@@ -518,7 +518,13 @@ fn scan_source(
             if listing == Listing::Findings {
                 emitter.emit(&mut formatted, &record)?;
             }
-            *outcome.counts.entry(f.kind.id().to_owned()).or_default() += 1;
+            // (No `String` per finding: the key is made once per type.)
+            match outcome.counts.get_mut(f.kind.id()) {
+                Some(n) => *n += 1,
+                None => {
+                    outcome.counts.insert(f.kind.id().to_owned(), 1);
+                }
+            }
             if let Kind::Custom(id) = &f.kind {
                 outcome.custom_seen.insert(id.to_string());
             }
