@@ -112,9 +112,15 @@ where
     let mut guard = CancelOnDrop(Some(cancel.clone()));
     let token = progress_token(s, job.token).await;
     let max_bytes = s.settings().max_file_bytes;
-    // Debug builds only: `TFTSR_TEST_HOLD_FILE_JOB` holds the work after its first chunk until
-    // it is cancelled, so a test can cancel mid-way without racing the work's end.
-    let hold = cfg!(debug_assertions) && std::env::var_os("TFTSR_TEST_HOLD_FILE_JOB").is_some();
+    // Debug builds only: `TFTSR_TEST_HOLD_FILE_JOB=N` holds the work once it has read N bytes
+    // until it is cancelled, so a test can cancel mid-way without racing the work's end.
+    let hold: Option<u64> = if cfg!(debug_assertions) {
+        std::env::var("TFTSR_TEST_HOLD_FILE_JOB")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    } else {
+        None
+    };
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     let session = s.clone();
     let total = job.total;
@@ -142,7 +148,7 @@ where
         let mut handle = tokio::task::spawn_blocking(move || {
             let progress = |read: u64| {
                 let _ = tx.send(read);
-                while hold && !flag.load(Ordering::SeqCst) {
+                while hold.is_some_and(|at| read >= at) && !flag.load(Ordering::SeqCst) {
                     std::thread::sleep(std::time::Duration::from_millis(10));
                 }
             };
