@@ -58,6 +58,17 @@ const PLANTS: [&str; 6] = [
 
 /// Writes `lines` (cycling, with plants) into `w` until `bytes` are written; returns the count.
 fn write_log(w: &mut impl Write, lines: &[String], start: &mut usize, bytes: usize) -> usize {
+    write_log_every(w, lines, start, bytes, 50)
+}
+
+/// `write_log` with a plant every `every` lines.
+fn write_log_every(
+    w: &mut impl Write,
+    lines: &[String],
+    start: &mut usize,
+    bytes: usize,
+    every: usize,
+) -> usize {
     let mut n = 0;
     while n < bytes {
         let i = *start;
@@ -65,8 +76,8 @@ fn write_log(w: &mut impl Write, lines: &[String], start: &mut usize, bytes: usi
         let line = &lines[i % lines.len()];
         w.write_all(line.as_bytes()).unwrap();
         n += line.len();
-        if i.is_multiple_of(50) {
-            let p = PLANTS[(i / 50) % PLANTS.len()];
+        if i.is_multiple_of(every) {
+            let p = PLANTS[(i / every) % PLANTS.len()];
             w.write_all(b" ").unwrap();
             w.write_all(p.as_bytes()).unwrap();
             n += p.len() + 1;
@@ -197,6 +208,46 @@ fn main() {
         &[1],
     );
     report("scan --format jsonl FILE", scan_big, None);
+
+    // Issue 9's dense log: a plant every other line on top of loghub's own addresses and host
+    // names (its findings per MB are printed, the target is for >= 3,000).
+    let dense = dir.path().join("dense.log");
+    let dense_bytes = {
+        let mut w = BufWriter::new(fs::File::create(&dense).unwrap());
+        let mut c = 0usize;
+        let n = write_log_every(&mut w, &lines, &mut c, total, 2);
+        w.flush().unwrap();
+        n
+    };
+    let found = Command::new(bin)
+        .args(["scan", "--format", "jsonl"])
+        .arg(&dense)
+        .stderr(Stdio::null())
+        .output()
+        .expect("run tftsr")
+        .stdout
+        .iter()
+        .filter(|&&c| c == b'\n')
+        .count();
+    let scan_dense = time_runs(
+        runs,
+        || {
+            let mut c = Command::new(bin);
+            c.args(["scan", "--format", "jsonl"]).arg(&dense);
+            c
+        },
+        &[1],
+    );
+    let dmb = dense_bytes as f64 / 1e6;
+    let (w, c) = (scan_dense.0.as_secs_f64(), scan_dense.1.as_secs_f64());
+    println!(
+        "  {:<28} wall {:>7.1} MB/s  ({w:.3} s) | CPU time {c:.3} s = {:>7.1} MB/CPU-s  \
+         ({dmb:.1} MB, {found} findings = {:.0} per MB)",
+        "scan --format jsonl DENSE",
+        dmb / w,
+        dmb / c,
+        found as f64 / dmb
+    );
 
     let out = dir.path().join("big.clean.log");
     let redact = time_runs(
