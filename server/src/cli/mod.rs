@@ -18,6 +18,7 @@ pub mod issue;
 pub mod lsp;
 pub mod output;
 pub mod redact;
+pub mod redact_diff;
 pub mod redact_jsonl;
 pub mod scan;
 pub mod select;

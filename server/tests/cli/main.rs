@@ -37,6 +37,7 @@ mod redact_bytes;
 mod redact_files;
 mod redact_jsonl;
 mod redact_memory;
+mod redact_preview;
 mod redact_styles;
 mod sarif;
 mod scan;
