@@ -8,6 +8,7 @@ pub mod ai;
 pub mod audit;
 pub mod bug;
 pub mod completions;
+pub mod config;
 pub mod confirm;
 pub mod db;
 pub mod doc;
@@ -74,6 +75,9 @@ pub enum Command {
     Fingerprint(fingerprint::Args),
     /// The built-in finding types: id, family, severity, tag, label
     Types(types::Args),
+    /// The effective configuration and where it came from (show), or validate a .tftsr.toml (check)
+    #[command(subcommand)]
+    Config(config::Command),
     /// Print a shell completion script: bash, zsh, fish, powershell, elvish
     Completions(completions::CompletionsArgs),
     /// Print the manual page tftsr(1) (or write a page per command with --out-dir)
@@ -122,6 +126,7 @@ pub fn main() -> i32 {
         Command::Lsp(a) => lsp::run(a),
         Command::Fingerprint(a) => fingerprint::run(a),
         Command::Types(a) => types::run(a),
+        Command::Config(c) => config::run(c),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
     };

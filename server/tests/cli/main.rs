@@ -23,6 +23,7 @@ mod binary;
 mod broken_pipe;
 mod completions;
 mod config;
+mod config_cmd;
 mod data_dir;
 mod errors;
 mod escaping;
