@@ -407,6 +407,12 @@ Examples:
 Examples:
   tftsr ai config unset TFTSR_AI_API_KEY"
         }
+        "baseline" => {
+            "\
+Examples:
+  tftsr baseline create . -o .tftsr-baseline.json
+  tftsr scan --baseline .tftsr-baseline.json .     only new findings fail"
+        }
         "config" => {
             "\
 Examples:

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 pub mod ai;
 pub mod audit;
+pub mod baseline;
 pub mod bug;
 pub mod completions;
 pub mod config;
@@ -75,6 +76,9 @@ pub enum Command {
     Fingerprint(fingerprint::Args),
     /// The built-in finding types: id, family, severity, tag, label
     Types(types::Args),
+    /// Record today's findings so `scan --baseline FILE` reports only new ones: create
+    #[command(subcommand)]
+    Baseline(baseline::Command),
     /// The effective configuration and where it came from (show), or validate a .tftsr.toml (check)
     #[command(subcommand)]
     Config(config::Command),
@@ -127,6 +131,7 @@ pub fn main() -> i32 {
         Command::Fingerprint(a) => fingerprint::run(a),
         Command::Types(a) => types::run(a),
         Command::Config(c) => config::run(c),
+        Command::Baseline(c) => baseline::run(c),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
     };

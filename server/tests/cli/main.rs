@@ -19,6 +19,7 @@ mod planted_text;
 mod support;
 
 mod ai;
+mod baseline;
 mod binary;
 mod broken_pipe;
 mod completions;
