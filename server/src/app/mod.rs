@@ -8,6 +8,7 @@
 //! - `fingerprint`: the key of value fingerprints (environment, workspace, user);
 //! - `redact`: redacting an input into a stream or an atomically written file;
 //! - `jsonl`: redacting fields of JSON lines (the log-shipper filter);
+//! - `escape`: control characters in human-readable text (file names, titles) made visible;
 //! - `output`: atomic file output (temp file, fsync, rename, permissions);
 //! - `attach`: attaching a log to an issue;
 //! - `review`: attach after a per-finding review (accept / reject), one transaction;
@@ -25,6 +26,7 @@ pub mod bundle;
 pub mod config;
 pub mod documents;
 pub mod engines;
+pub mod escape;
 pub mod fingerprint;
 pub mod incident;
 pub mod input;

@@ -205,6 +205,41 @@ impl AtomicOutput {
         Ok(out)
     }
 
+    /// Starts writing a new `target` that is a copy of `source` (a redacted log), with the
+    /// source's permission bits ([`mode_from`], the umask applies). A private source (no
+    /// permission for others) keeps its group bits only where they still mean what they meant:
+    /// the copy belongs to the same group and does not lie in a shared directory
+    /// ([`is_shared_dir`]). Otherwise its copy is for its owner alone (at most `0600`): a
+    /// `0640 root:adm` log copied to `/tmp` must not become readable by the copier's group. The
+    /// file is created owner-only and widened (before anything is written) only when allowed, so
+    /// no one else can open it in between.
+    pub fn create_copy(
+        target: &Path,
+        source: Option<&Metadata>,
+        overwrite: bool,
+    ) -> Result<AtomicOutput, OutputError> {
+        let wanted = mode_from(source);
+        let private = source.filter(|m| m.is_file() && m.mode() & 0o007 == 0);
+        let first = if private.is_some() {
+            wanted & !0o077
+        } else {
+            wanted
+        };
+        let out = AtomicOutput::create(target, first, None, overwrite)?;
+        if let (Some(src), Out::Temp(_)) = (private, &out.out) {
+            let file = out.file();
+            let copy = file.metadata().map_err(|e| out.write_err(e))?;
+            let keeps_group = wanted & 0o070 != 0
+                && copy.gid() == src.gid()
+                && !is_shared_dir(dir_of(&out.target));
+            if let (true, Some(umask)) = (keeps_group, process_umask()) {
+                file.set_permissions(fs::Permissions::from_mode(wanted & !umask))
+                    .map_err(|e| out.write_err(e))?;
+            }
+        }
+        Ok(out)
+    }
+
     pub fn file(&self) -> &File {
         match &self.out {
             Out::Temp(t) => t.as_file(),
@@ -281,4 +316,26 @@ pub fn mode_from(source: Option<&Metadata>) -> u32 {
         Some(m) if m.is_file() => m.mode() & 0o666,
         _ => 0o666,
     }
+}
+
+/// The metadata of the file stdin reads from, when it is a regular file (`tftsr redact - <
+/// private.log`): its copy is then as private as a copy of the file named.
+pub fn stdin_metadata() -> Option<Metadata> {
+    use std::os::fd::AsFd;
+    let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
+    File::from(fd).metadata().ok().filter(Metadata::is_file)
+}
+
+/// Whether users other than a directory's owner may create and replace files in it (group- or
+/// other-writable: `/tmp`, a team's drop directory).
+fn is_shared_dir(dir: &Path) -> bool {
+    fs::metadata(dir).is_ok_and(|m| m.mode() & 0o022 != 0)
+}
+
+/// The process's umask, read without changing it (`umask(2)` can only be read by setting it,
+/// which would race with other threads creating files). `None` where `/proc` does not say.
+fn process_umask() -> Option<u32> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+    u32::from_str_radix(line.trim(), 8).ok()
 }

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::engines::Scanner;
 use super::input::{self, BinaryPolicy, Encoding, Opened, Source, StreamOptions, StreamStats};
-use super::output::{mode_from, AtomicOutput, OutputError};
+use super::output::{mode_from, stdin_metadata, AtomicOutput, OutputError};
 use crate::engine::redact::{Redactor, Style};
 
 /// How to redact.
@@ -168,8 +168,16 @@ pub fn redact(
             } else {
                 gzip
             };
-            let mode = mode_from(meta.as_ref());
-            let out = AtomicOutput::create(&target, mode, replacing.as_ref(), overwrite)?;
+            let out = match &replacing {
+                Some(m) => AtomicOutput::create(&target, mode_from(Some(m)), Some(m), overwrite)?,
+                None => {
+                    let source_meta = match source {
+                        Source::File(_) => meta.clone(),
+                        Source::Stdin => stdin_metadata(),
+                    };
+                    AtomicOutput::create_copy(&target, source_meta.as_ref(), overwrite)?
+                }
+            };
             let mut report = {
                 let mut buffered = BufWriter::with_capacity(256 << 10, out.file());
                 let report = if gzip {

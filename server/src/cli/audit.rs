@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use super::db::open_store;
+use super::escape::name;
 use crate::app::incident;
 
 #[derive(clap::Args, Debug)]
@@ -52,10 +53,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 out,
                 "audit chain ok: {} link(s); head {}",
                 r.links,
-                r.head.as_deref().unwrap_or("(empty)")
+                name(r.head.as_deref().unwrap_or("(empty)"))
             )?;
         } else if let Some(b) = &r.first_broken {
-            writeln!(out, "audit chain BROKEN at {b}")?;
+            writeln!(out, "audit chain BROKEN at {}", name(&b.to_string()))?;
             writeln!(out, "{} link(s) verified before it", r.links)?;
         }
         return Ok(if r.ok { 0 } else { 1 });
@@ -75,17 +76,21 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         eprintln!("no audit entries");
     } else {
         for e in &v {
+            // One entry, one line: the ids and details come from the store (an extension or a
+            // damaged file may have put anything there); JSON escapes only C0 controls.
+            let details = e
+                .details
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default();
             writeln!(
                 out,
                 "{}  {:<19} {:<15} {}  {}",
-                e.timestamp,
-                e.action,
-                e.entity_type,
-                e.entity_id,
-                e.details
-                    .as_ref()
-                    .map(|d| d.to_string())
-                    .unwrap_or_default()
+                name(&e.timestamp),
+                name(&e.action),
+                name(&e.entity_type),
+                name(&e.entity_id),
+                name(&details)
             )?;
         }
     }

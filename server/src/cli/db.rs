@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use serde_json::json;
 
+use super::escape::name;
 use crate::app::output::{AtomicOutput, OutputError};
 use crate::store::{self, Encryption, OpenOptions, Store};
 
@@ -60,6 +61,14 @@ pub fn open_store() -> anyhow::Result<Store> {
     Ok(crate::app::keys::open_store(None)?)
 }
 
+/// A path for a human: the data directory may be named anything (`TFTSR_DATA_DIR`).
+fn shown(p: &std::path::Path) -> std::borrow::Cow<'_, str> {
+    match p.to_str() {
+        Some(s) => name(s),
+        None => std::borrow::Cow::Owned(name(&p.to_string_lossy()).into_owned()),
+    }
+}
+
 fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, v)?;
@@ -101,7 +110,7 @@ fn path(json: bool) -> anyhow::Result<i32> {
     } else {
         println!(
             "database:   {}{}",
-            db.display(),
+            shown(&db),
             if db.exists() {
                 ""
             } else {
@@ -121,7 +130,7 @@ fn path(json: bool) -> anyhow::Result<i32> {
             Encryption::On if env_key => println!("key:        TFTSR_DB_KEY (environment)"),
             Encryption::On => println!(
                 "key:        {}{}",
-                key_file.display(),
+                shown(&key_file),
                 if key_file.exists() {
                     ""
                 } else {
@@ -139,8 +148,8 @@ fn check(json: bool) -> anyhow::Result<i32> {
     if json {
         print_json(&r)?;
     } else {
-        println!("database:        {}", r.path.display());
-        println!("integrity_check: {}", r.integrity_check.join("; "));
+        println!("database:        {}", shown(&r.path));
+        println!("integrity_check: {}", name(&r.integrity_check.join("; ")));
         match &r.cipher {
             Some(c) => {
                 println!(
@@ -158,7 +167,7 @@ fn check(json: bool) -> anyhow::Result<i32> {
                     if r.cipher_integrity_check.is_empty() {
                         "ok".to_string()
                     } else {
-                        r.cipher_integrity_check.join("; ")
+                        name(&r.cipher_integrity_check.join("; ")).into_owned()
                     }
                 );
             }
@@ -187,7 +196,7 @@ fn check(json: bool) -> anyhow::Result<i32> {
         println!("rows:            {}", counts.join(", "));
         match &r.audit_first_broken {
             None => println!("audit chain:     ok"),
-            Some(b) => println!("audit chain:     BROKEN at {b}"),
+            Some(b) => println!("audit chain:     BROKEN at {}", name(&b.to_string())),
         }
         println!("{}", if r.ok { "ok" } else { "PROBLEMS FOUND" });
     }
@@ -197,17 +206,17 @@ fn check(json: bool) -> anyhow::Result<i32> {
 fn encrypt(a: EncryptArgs) -> anyhow::Result<i32> {
     let db = OpenOptions::default().resolved_path()?;
     let r = store::encrypt_plain(&db, None, a.keep_backup)
-        .with_context(|| format!("encrypting {}", db.display()))?;
+        .with_context(|| format!("encrypting {}", shown(&db)))?;
     if a.json {
         print_json(&r)?;
     } else {
-        println!("encrypted {}", r.path.display());
+        println!("encrypted {}", shown(&r.path));
         match &r.key_source {
-            store::KeySource::File(k) => println!("key file:  {}", k.display()),
+            store::KeySource::File(k) => println!("key file:  {}", shown(k)),
             _ => println!("key:       TFTSR_DB_KEY"),
         }
         if let Some(b) = &r.backup {
-            println!("plain backup kept at {} (it is NOT encrypted)", b.display());
+            println!("plain backup kept at {} (it is NOT encrypted)", shown(b));
         }
         println!(
             "set TFTSR_DB_ENCRYPT=1 in debug builds to open it (release builds encrypt by default)"
@@ -227,11 +236,11 @@ fn rekey(json: bool) -> anyhow::Result<i32> {
     } else {
         match &r.key_source {
             store::KeySource::File(k) => {
-                println!("rekeyed {}; new key in {}", r.path.display(), k.display())
+                println!("rekeyed {}; new key in {}", shown(&r.path), shown(k))
             }
             _ => println!(
                 "rekeyed {}; use the new key (TFTSR_DB_NEW_KEY) as TFTSR_DB_KEY from now on",
-                r.path.display()
+                shown(&r.path)
             ),
         }
     }
@@ -250,14 +259,14 @@ fn export(a: ExportArgs) -> anyhow::Result<i32> {
             let out = AtomicOutput::create(p, 0o600, None, a.force).map_err(|e| match e {
                 OutputError::Exists(p) => anyhow::anyhow!(
                     "{} already exists: not overwritten (use --force to replace it)",
-                    p.display()
+                    shown(&p)
                 ),
                 other => other.into(),
             })?;
             let mut w = out.file();
             w.write_all(&bytes)?;
             out.commit()?;
-            eprintln!("exported to {}", p.display());
+            eprintln!("exported to {}", shown(p));
         }
     }
     if !a.include_values {

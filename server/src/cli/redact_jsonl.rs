@@ -10,7 +10,7 @@ use super::redact::Args;
 use crate::app::engines::Scanner;
 use crate::app::input::Source;
 use crate::app::jsonl::{redact_jsonl, JsonlJob, JsonlReport};
-use crate::app::output::{mode_from, AtomicOutput};
+use crate::app::output::{stdin_metadata, AtomicOutput};
 use crate::app::redact::gzip_by_name;
 use crate::engine::redact::Style;
 
@@ -42,10 +42,10 @@ pub fn run(
         Some(target) => {
             let meta = match source {
                 Source::File(p) => std::fs::metadata(p).ok(),
-                Source::Stdin => None,
+                Source::Stdin => stdin_metadata(),
             };
             // As for plain redact: never over an existing file unless --force.
-            let out = AtomicOutput::create(target, mode_from(meta.as_ref()), None, args.force)?;
+            let out = AtomicOutput::create_copy(target, meta.as_ref(), args.force)?;
             let report = {
                 let mut w = BufWriter::with_capacity(256 << 10, out.file());
                 let report = if gzip_by_name(target) {

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use super::confirm::confirm;
 use super::db::open_store;
+use super::escape::{name, text};
 use crate::app::incident;
 use crate::store::ResolutionStep;
 
@@ -88,14 +89,25 @@ fn print_json(v: &impl serde::Serialize) -> anyhow::Result<()> {
 
 fn print_steps(steps: &[ResolutionStep]) {
     for st in steps {
-        println!("{}. {}  {}", st.step_order, st.id, st.why_question);
+        println!(
+            "{}. {}  {}",
+            st.step_order,
+            name(&st.id),
+            name(&st.why_question)
+        );
         if let Some(a) = &st.answer {
-            println!("   answer:   {a}");
+            println!("   answer:   {}", block(a));
         }
         if let Some(e) = &st.evidence {
-            println!("   evidence: {e}");
+            println!("   evidence: {}", block(e));
         }
     }
+}
+
+/// An answer or evidence a user wrote: its lines stay, indented under the field, so none can
+/// start a line of its own (`2. forged question`); control characters are escaped.
+fn block(s: &str) -> String {
+    text(s).replace('\n', "\n             ")
 }
 
 pub fn run(cmd: Command) -> anyhow::Result<i32> {
@@ -112,8 +124,12 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
             if a.json {
                 print_json(&st)?;
             } else {
-                println!("{}", st.id);
-                eprintln!("added why {} to issue {}", st.step_order, st.issue_id);
+                println!("{}", name(&st.id));
+                eprintln!(
+                    "added why {} to issue {}",
+                    st.step_order,
+                    name(&st.issue_id)
+                );
             }
         }
         Command::List(a) => {
@@ -151,7 +167,11 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
         Command::Delete(a) => {
             let st = s.get_why(&a.step_id)?;
             if !confirm(
-                &format!("delete why {} of issue {}", st.step_order, st.issue_id),
+                &format!(
+                    "delete why {} of issue {}",
+                    st.step_order,
+                    name(&st.issue_id)
+                ),
                 a.yes,
             )? {
                 eprintln!("nothing deleted");
@@ -161,7 +181,7 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
             if a.json {
                 print_json(&st)?;
             } else {
-                println!("deleted why {} ({})", st.step_order, st.id);
+                println!("deleted why {} ({})", st.step_order, name(&st.id));
             }
         }
     }

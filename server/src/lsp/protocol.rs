@@ -35,10 +35,12 @@ pub fn severity_to_lsp(s: Severity) -> DiagnosticSeverity {
 
 /// "Email address (email): redact before sharing": names the type, never the value.
 pub fn message(engine: &Engine, kind: &Kind) -> String {
+    // A custom rule's label and id come from a configuration file: escaped like any name.
+    use crate::app::escape::name;
     format!(
         "{} ({}): redact before sharing",
-        engine.label(kind),
-        kind.id()
+        name(engine.label(kind)),
+        name(kind.id())
     )
 }
 

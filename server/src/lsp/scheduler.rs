@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::{Diagnostic, ProgressToken, Uri};
 
 use super::document::{self, JobKind, Merged, ScanJob};
 use super::protocol::{diagnostics_json, DiagsJson};
-use super::session::{file_name, lock, scheme_ok, Session};
+use super::session::{file_name, lock, scheme_ok, shown_name, Session};
 
 /// Documents above this size get `$/progress` for their first scan (when the client supports it).
 const PROGRESS_THRESHOLD: usize = 4 * 1024 * 1024;
@@ -235,7 +235,7 @@ async fn begin_progress(
     Some(
         s.client
             .progress(token, "tftsr: scanning for PII")
-            .with_message(file_name(uri))
+            .with_message(shown_name(uri))
             .begin()
             .await,
     )

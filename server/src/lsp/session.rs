@@ -167,6 +167,13 @@ pub fn file_name(uri: &Uri) -> String {
     path.rsplit('/').next().unwrap_or("").to_owned()
 }
 
+/// [`file_name`] for a human-readable message (`window/showMessage`, a progress text): control
+/// characters escaped, so a name cannot break the message into forged lines or reach a terminal
+/// client raw.
+pub fn shown_name(uri: &Uri) -> String {
+    crate::app::escape::name(&file_name(uri)).into_owned()
+}
+
 impl Session {
     pub fn new(client: Client, log_reload: Option<LogReload>) -> Session {
         Session {

@@ -39,6 +39,7 @@ mod redact_bytes;
 mod redact_files;
 mod redact_jsonl;
 mod redact_memory;
+mod redact_modes;
 mod redact_preview;
 mod redact_styles;
 mod sarif;

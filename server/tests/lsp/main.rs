@@ -25,6 +25,7 @@ mod commands;
 mod config;
 mod edit_model;
 mod edits;
+mod escaping;
 mod fuzz_targets;
 mod incremental;
 mod properties;

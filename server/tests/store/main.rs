@@ -16,6 +16,7 @@ mod concurrency;
 mod crypto;
 mod damage;
 mod documents_bundle;
+mod escaping;
 mod failures;
 mod first_open;
 mod rekey_kill;

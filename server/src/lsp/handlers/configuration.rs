@@ -55,7 +55,7 @@ pub async fn apply_settings(s: &Arc<Session>, value: &Value) {
             tracing::error!("settings rejected; the previous settings stay in force");
             let msg = format!(
                 "{}\ntftsr: settings not applied; the previous settings stay in force",
-                errors.join("\n")
+                super::lifecycle::one_per_line(&errors)
             );
             s.client.show_message(MessageType::ERROR, msg).await;
             return;
@@ -91,6 +91,7 @@ pub async fn reload_config(s: &Arc<Session>) {
         Ok(built) => {
             tracing::info!(fingerprint_key = ?built.key, trust = ?built.trust, "engine built");
             if let Some(note) = built.untrusted_note() {
+                let note = crate::app::escape::name(&note).into_owned();
                 s.client.show_message(MessageType::WARNING, note).await;
             }
             write(&s.engine, Arc::new(built.engine));
@@ -102,7 +103,10 @@ pub async fn reload_config(s: &Arc<Session>) {
             s.client
                 .show_message(
                     MessageType::ERROR,
-                    format!("tftsr: {e} (keeping the previous configuration)"),
+                    format!(
+                        "tftsr: {} (keeping the previous configuration)",
+                        crate::app::escape::name(&e.to_string())
+                    ),
                 )
                 .await;
         }

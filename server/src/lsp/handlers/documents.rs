@@ -12,7 +12,7 @@ use tower_lsp_server::ls_types::{MessageType, TextDocumentContentChangeEvent, Ur
 
 use crate::lsp::document::Doc;
 use crate::lsp::scheduler;
-use crate::lsp::session::{file_name, lock, scheme_ok, Session};
+use crate::lsp::session::{lock, scheme_ok, shown_name, Session};
 
 pub fn open(s: &Arc<Session>, uri: Uri, text: String, version: i32, language_id: String) {
     if !scheme_ok(&uri) {
@@ -81,7 +81,7 @@ pub fn change(
             let client = s.client.clone();
             let msg = format!(
                 "tftsr: rejected an edit to {} ({e}); the server's copy may now differ from the editor's, reopen the file",
-                file_name(&uri)
+                shown_name(&uri)
             );
             tokio::spawn(async move { client.show_message(MessageType::ERROR, msg).await });
         }

@@ -192,30 +192,37 @@ pub async fn attach(s: &Arc<Session>, a: AttachArgs) -> Result<Value> {
 /// A readable summary of an issue for the editor (values never appear: logs are listed by
 /// name, size and hash).
 pub fn issue_markdown(d: &IssueDetail) -> String {
+    // What users typed (title, tags, whys) and file names are escaped as in the CLI's human
+    // output: a newline in a title cannot forge a heading or a list item, nor an escape
+    // sequence reach a terminal editor; the description keeps its lines.
+    use crate::app::escape::{name, text};
     let i = &d.issue;
-    let mut md = format!("# {}\n\n", i.title);
+    let mut md = format!("# {}\n\n", name(&i.title));
     md.push_str(&format!(
         "- **Severity:** {}\n- **Status:** {}\n- **Created:** {}\n- **Updated:** {}\n",
-        i.severity, i.status, i.created_at, i.updated_at
+        name(&i.severity),
+        name(&i.status),
+        name(&i.created_at),
+        name(&i.updated_at)
     ));
     if let Some(c) = &i.category {
-        md.push_str(&format!("- **Category:** {c}\n"));
+        md.push_str(&format!("- **Category:** {}\n", name(c)));
     }
     if !i.tags.is_empty() {
-        md.push_str(&format!("- **Tags:** {}\n", i.tags.join(", ")));
+        md.push_str(&format!("- **Tags:** {}\n", name(&i.tags.join(", "))));
     }
     if let Some(desc) = &i.description {
-        md.push_str(&format!("\n{desc}\n"));
+        md.push_str(&format!("\n{}\n", text(desc)));
     }
     if !d.log_files.is_empty() {
         md.push_str("\n## Logs\n\n");
         for l in &d.log_files {
             md.push_str(&format!(
                 "- `{}` ({} bytes{}), attached {}\n",
-                l.file_name,
+                name(&l.file_name),
                 l.file_size.unwrap_or(0),
                 if l.redacted { ", redacted" } else { "" },
-                l.uploaded_at
+                name(&l.uploaded_at)
             ));
         }
     }
@@ -225,8 +232,8 @@ pub fn issue_markdown(d: &IssueDetail) -> String {
             md.push_str(&format!(
                 "{}. {} — {}\n",
                 s.step_order,
-                s.why_question,
-                s.answer.as_deref().unwrap_or("_unanswered_")
+                name(&s.why_question),
+                name(s.answer.as_deref().unwrap_or("_unanswered_"))
             ));
         }
     }

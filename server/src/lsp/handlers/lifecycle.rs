@@ -131,7 +131,7 @@ pub async fn initialized(s: &Arc<Session>) {
             tracing::error!("{m}");
         }
         s.client
-            .show_message(MessageType::ERROR, pending.join("\n"))
+            .show_message(MessageType::ERROR, one_per_line(&pending))
             .await;
     }
     if s.caps().watch_registration {
@@ -158,4 +158,14 @@ pub fn shutdown(s: &Session) -> Result<()> {
     s.shutdown.store(true, Ordering::SeqCst);
     tracing::info!("shutdown");
     Ok(())
+}
+
+/// Messages for `window/showMessage`, one per line: each escaped (a file name or a settings key
+/// from outside cannot add a line or a terminal escape of its own).
+pub fn one_per_line(messages: &[String]) -> String {
+    let escaped: Vec<_> = messages
+        .iter()
+        .map(|m| crate::app::escape::name(m))
+        .collect();
+    escaped.join("\n")
 }
