@@ -7,6 +7,8 @@ mod engine_plant;
 mod fuzz_engine;
 #[path = "../../../tests/common/fuzz_replay.rs"]
 mod fuzz_replay;
+#[path = "../../../tests/common/peak_rss.rs"]
+mod peak_rss;
 #[path = "../../../tests/common/planted_text.rs"]
 mod planted_text;
 

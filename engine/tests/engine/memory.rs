@@ -15,35 +15,13 @@ const BOUND: u64 = 64 << 20;
 
 #[test]
 fn memory_on_a_16_mb_line_stays_under_64_mb() {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "memory::measured_in_own_process",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .output()
-        .unwrap();
-    let so = String::from_utf8_lossy(&out.stdout);
-    let se = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{so}\n{se}");
-    // The filter must have matched the one test: a rename must not turn this into a no-op.
-    assert!(so.contains("1 passed"), "{so}\n{se}");
-}
-
-/// Peak resident memory of this process (Linux), in bytes.
-fn peak_rss() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let l = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = l.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb << 10)
+    crate::peak_rss::run_alone("memory::measured_in_own_process");
 }
 
 #[test]
 #[ignore = "run by memory_on_a_16_mb_line_stays_under_64_mb in a process of its own"]
 fn measured_in_own_process() {
-    let Some(start) = peak_rss() else {
+    let Some(start) = crate::peak_rss::own_peak() else {
         eprintln!("no /proc/self/status: memory not measured on this platform");
         return;
     };
@@ -79,10 +57,10 @@ fn measured_in_own_process() {
         let shown: String = u.chars().take(40).collect();
         report.push(format!(
             "{shown:?}: {n} findings, peak so far {} MiB",
-            peak_rss().unwrap_or(0) >> 20
+            crate::peak_rss::own_peak().unwrap_or(0) >> 20
         ));
     }
-    let peak = peak_rss().unwrap();
+    let peak = crate::peak_rss::own_peak().unwrap();
     eprintln!(
         "peak RSS {} MiB (at start {} MiB) over 16 MiB lines of:\n{}",
         peak >> 20,

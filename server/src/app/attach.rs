@@ -12,9 +12,12 @@ use sha2::{Digest, Sha256};
 
 use super::engines::Scanner;
 use super::input::{self, Source, StreamOptions, StreamStats};
+use super::limits::{Limits, Stopped};
 use crate::engine::redact::{Redactor, Style};
 use crate::engine::Kind;
-use crate::store::{AttachOptions, LogFile, NewLogFile, NewPiiSpan, Store, StoreError};
+use crate::store::{
+    AttachOptions, LogAttach, LogFile, NewLogHeader, NewPiiSpan, Store, StoreError,
+};
 
 /// How to attach.
 pub struct AttachJob<'a> {
@@ -68,6 +71,9 @@ pub enum AttachError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Stopped by its limits (over the size cap, or cancelled): nothing stored.
+    #[error("{0}; nothing was stored")]
+    Stopped(Stopped),
 }
 
 /// Scans `input` and stores it, with its findings, as a log file of issue `issue_id`.
@@ -81,6 +87,10 @@ pub fn attach(
 }
 
 /// `attach` with the store's options (`keep_values: false`: no original value is ever stored).
+///
+/// The findings go into the store as the scan yields them, inside the attach's one transaction
+/// (`Store::begin_attach`): memory follows the scan's window, never the number of findings, and
+/// an error at any point leaves nothing of the log.
 pub fn attach_with(
     store: &Store,
     issue_id: &str,
@@ -88,11 +98,29 @@ pub fn attach_with(
     job: &AttachJob<'_>,
     opts: &AttachOptions,
 ) -> Result<Attached, AttachError> {
+    attach_limited(store, issue_id, input, job, opts, None)
+}
+
+/// [`attach_with`] held to `limits` (a size cap, progress, cancellation: the editor's attach). A
+/// stop rolls the attach back: nothing of the log stays in the store.
+pub fn attach_limited(
+    store: &Store,
+    issue_id: &str,
+    input: AttachInput<'_>,
+    job: &AttachJob<'_>,
+    opts: &AttachOptions,
+    limits: Option<&Limits<'_>>,
+) -> Result<Attached, AttachError> {
     // Fail on an unknown id before the (possibly long) scan.
     store.get_issue(issue_id)?;
-    let (file_name, file_path, found, (content_hash, size)) = match input {
+    let (log_file, found) = match input {
         AttachInput::File(p) => {
             let name = p.display().to_string();
+            if let (Some(l), Ok(m)) = (limits, std::fs::metadata(p)) {
+                if m.is_file() {
+                    l.check_size(m.len()).map_err(AttachError::Stopped)?;
+                }
+            }
             let (mut opened, tap) =
                 Source::File(p.to_owned())
                     .open_tapped()
@@ -100,31 +128,37 @@ pub fn attach_with(
                         name: name.clone(),
                         source,
                     })?;
-            let found = scan(&name, &mut opened.reader, opened.gzip, job)?;
             let abs = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
             let file_name = p
                 .file_name()
-                .map_or(name, |n| n.to_string_lossy().into_owned());
-            (file_name, abs.display().to_string(), found, tap.finish())
+                .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
+            let mut log = store.begin_attach(issue_id, header(file_name, abs), opts)?;
+            let found = scan(
+                &name,
+                &mut opened.reader,
+                opened.gzip,
+                job,
+                &mut log,
+                limits,
+            )?;
+            let (hash, size) = tap.finish();
+            (log.finish(&hash, size as i64)?, found)
         }
         AttachInput::Text { name, path, bytes } => {
-            let found = scan(&name, &mut &bytes[..], false, job)?;
-            let hash = (hex::encode(Sha256::digest(bytes)), bytes.len() as u64);
-            (name, path, found, hash)
+            let mut log = store.begin_attach(
+                issue_id,
+                NewLogHeader {
+                    mime_type: Some(mime_for(Path::new(&name)).into()),
+                    file_name: name.clone(),
+                    file_path: path,
+                },
+                opts,
+            )?;
+            let found = scan(&name, &mut &bytes[..], false, job, &mut log, limits)?;
+            let hash = hex::encode(Sha256::digest(bytes));
+            (log.finish(&hash, bytes.len() as i64)?, found)
         }
     };
-    let log_file = store.attach_log_with(
-        issue_id,
-        NewLogFile {
-            mime_type: Some(mime_for(Path::new(&file_name)).into()),
-            file_name,
-            file_path,
-            content_hash,
-            file_size: size as i64,
-            spans: found.spans,
-        },
-        opts,
-    )?;
     Ok(Attached {
         log_file,
         findings: found.counts.values().sum(),
@@ -134,19 +168,29 @@ pub fn attach_with(
     })
 }
 
+/// The header of a file's log: its name, absolute path and MIME type.
+pub(crate) fn header(file_name: String, abs: std::path::PathBuf) -> NewLogHeader {
+    NewLogHeader {
+        mime_type: Some(mime_for(Path::new(&file_name)).into()),
+        file_name,
+        file_path: abs.display().to_string(),
+    }
+}
+
 struct Found {
-    spans: Vec<NewPiiSpan>,
     counts: BTreeMap<String, u64>,
     stats: StreamStats,
     gzip: bool,
 }
 
-/// The finding → span-row mapping, written once.
+/// The finding → span-row mapping, written once; each span goes into `log` at once.
 fn scan(
     name: &str,
     reader: &mut dyn Read,
     gzip: bool,
     job: &AttachJob<'_>,
+    log: &mut LogAttach<'_>,
+    limits: Option<&Limits<'_>>,
 ) -> Result<Found, AttachError> {
     let scanner = job.scanner;
     let redactor = Redactor::new(&scanner.engine, job.style, job.key);
@@ -156,24 +200,41 @@ fn scan(
         skip_binary: false,
         keep: &keep,
     };
-    let mut spans: Vec<NewPiiSpan> = Vec::new();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut store_error: Option<StoreError> = None;
+    let mut stopped: Option<Stopped> = None;
+    let mut read: u64 = 0;
     let stats = input::stream(reader, &scanner.engine, &opts, |chunk| {
+        read += chunk.raw.len() as u64;
+        if let Some(Err(e)) = limits.map(|l| l.at(read)) {
+            stopped = Some(e);
+            return Err(std::io::Error::other("stopped"));
+        }
         for f in chunk.findings {
             let value = &chunk.text[f.start..f.end];
-            *counts.entry(f.kind.id().to_owned()).or_default() += 1;
-            spans.push(NewPiiSpan {
+            count(&mut counts, f.kind.id());
+            let span = NewPiiSpan {
                 pii_type: f.kind.id().to_owned(),
                 // Offsets into the input's bytes (after gzip; for UTF-16, of its units).
                 start_offset: chunk.stream_offset(f.start) as i64,
                 end_offset: chunk.stream_offset(f.end) as i64,
                 replacement: redactor.replacement(f, value),
                 original_value: value.to_owned(),
-            });
+            };
+            if let Err(e) = log.add_span(span) {
+                store_error = Some(e);
+                return Err(std::io::Error::other("the store refused a finding"));
+            }
         }
         Ok(())
-    })
-    .map_err(|source| {
+    });
+    if let Some(e) = stopped {
+        return Err(AttachError::Stopped(e));
+    }
+    if let Some(e) = store_error {
+        return Err(e.into());
+    }
+    let stats = stats.map_err(|source| {
         let name = name.to_owned();
         if gzip {
             AttachError::Decompress { name, source }
@@ -182,11 +243,20 @@ fn scan(
         }
     })?;
     Ok(Found {
-        spans,
         counts,
         stats,
         gzip,
     })
+}
+
+/// `counts[kind] += 1`, allocating the key only the first time a type is seen.
+pub(crate) fn count(counts: &mut BTreeMap<String, u64>, kind: &str) {
+    match counts.get_mut(kind) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(kind.to_owned(), 1);
+        }
+    }
 }
 
 /// The MIME type recorded for a log, from its name.

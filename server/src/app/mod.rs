@@ -12,6 +12,7 @@
 //! - `output`: atomic file output (temp file, fsync, rename, permissions);
 //! - `attach`: attaching a log to an issue;
 //! - `review`: attach after a per-finding review (accept / reject), one transaction;
+//! - `limits`: a size cap, progress and cancellation for the editor's long file commands;
 //! - `keys`: opening the store, the secret a redaction style needs;
 //! - `ai`: AI assistance (providers, the redaction guarantee, conversations, use-cases);
 //! - `trust`: which parts of a configuration apply (a scanned tree must not weaken its scan);
@@ -32,6 +33,7 @@ pub mod incident;
 pub mod input;
 pub mod jsonl;
 pub mod keys;
+pub mod limits;
 pub mod output;
 pub mod redact;
 pub mod review;

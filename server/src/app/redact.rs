@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::engines::Scanner;
 use super::input::{self, BinaryPolicy, Encoding, Opened, Source, StreamOptions, StreamStats};
+use super::limits::{Limits, Stopped};
 use super::output::{mode_from, stdin_metadata, AtomicOutput, OutputError};
 use crate::engine::redact::{Redactor, Style};
 
@@ -81,6 +82,9 @@ pub enum RedactError {
     NotRegular(String),
     #[error("{0} is a binary file: not redacted (nothing written)")]
     Binary(String),
+    /// Stopped by its limits (over the size cap, or cancelled): nothing written.
+    #[error("{0}; nothing was written")]
+    Stopped(Stopped),
 }
 
 /// Redacts `source` into `dest`.
@@ -88,6 +92,18 @@ pub fn redact(
     source: &Source,
     dest: Dest<'_>,
     job: &RedactJob<'_>,
+) -> Result<RedactReport, RedactError> {
+    redact_limited(source, dest, job, None)
+}
+
+/// [`redact`] held to `limits` (a size cap, progress, cancellation: the editor's file command).
+/// A stop leaves the destination as an error does: a file target untouched, its temporary file
+/// removed.
+pub fn redact_limited(
+    source: &Source,
+    dest: Dest<'_>,
+    job: &RedactJob<'_>,
+    limits: Option<&Limits<'_>>,
 ) -> Result<RedactReport, RedactError> {
     let name = source.display();
     let open_err = |source| RedactError::Open {
@@ -105,6 +121,9 @@ pub fn redact(
         let t = m.file_type();
         if !(t.is_file() || t.is_fifo()) {
             return Err(RedactError::NotRegular(name));
+        }
+        if let (Some(l), true) = (limits, t.is_file()) {
+            l.check_size(m.len()).map_err(RedactError::Stopped)?;
         }
     }
     // Checked before opening: an input that is a FIFO must not be consumed for nothing.
@@ -148,7 +167,7 @@ pub fn redact(
     let mut opened = source.open().map_err(open_err)?;
     match plan {
         Plan::Writer(w) => {
-            let mut report = redact_stream(&name, &mut opened, w, job)?;
+            let mut report = redact_stream(&name, &mut opened, w, job, limits)?;
             w.flush().map_err(RedactError::Write)?;
             report.gzip_in = opened.gzip;
             if report.skipped_binary {
@@ -182,11 +201,11 @@ pub fn redact(
                 let mut buffered = BufWriter::with_capacity(256 << 10, out.file());
                 let report = if gzip {
                     let mut gz = GzEncoder::new(&mut buffered, flate2::Compression::default());
-                    let report = redact_stream(&name, &mut opened, &mut gz, job)?;
+                    let report = redact_stream(&name, &mut opened, &mut gz, job, limits)?;
                     gz.finish().map_err(RedactError::Write)?;
                     report
                 } else {
-                    redact_stream(&name, &mut opened, &mut buffered, job)?
+                    redact_stream(&name, &mut opened, &mut buffered, job, limits)?
                 };
                 buffered.flush().map_err(RedactError::Write)?;
                 report
@@ -218,6 +237,7 @@ fn redact_stream(
     opened: &mut Opened,
     w: &mut dyn Write,
     job: &RedactJob<'_>,
+    limits: Option<&Limits<'_>>,
 ) -> Result<RedactReport, RedactError> {
     let scanner = job.scanner;
     let engine = &scanner.engine;
@@ -232,7 +252,15 @@ fn redact_stream(
     let (mut before, mut after) = (Sha256::new(), Sha256::new());
     // A write failure aborts the stream; kept apart so it is reported as the output's fault.
     let mut write_error: Option<io::Error> = None;
+    let mut stopped: Option<Stopped> = None;
+    let mut read: u64 = 0;
     let result = input::stream(&mut opened.reader, engine, &opts, |chunk| {
+        read += chunk.raw.len() as u64;
+        if let Some(Err(e)) = limits.map(|l| l.at(read)) {
+            // Before this chunk is written: nothing past the cap reaches the output.
+            stopped = Some(e);
+            return Err(io::Error::other("stopped"));
+        }
         if job.hashes {
             before.update(chunk.raw);
         }
@@ -265,6 +293,9 @@ fn redact_stream(
             io::Error::other("write failed")
         })
     });
+    if let Some(e) = stopped {
+        return Err(RedactError::Stopped(e));
+    }
     if let Some(e) = write_error {
         return Err(RedactError::Write(e));
     }

@@ -9,15 +9,15 @@
 //! unlinked temporary file beside the store) come from the same chunks, so memory stays bounded
 //! and the copy is exactly the accepted edits applied to the bytes that were scanned.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
-use super::attach::{mime_for, AttachError, AttachJob, Attached};
+use super::attach::{AttachError, AttachJob, Attached};
 use super::input::{self, Source, StreamOptions};
 use crate::engine::redact::Redactor;
 use crate::engine::{fingerprint, Kind};
-use crate::store::{AttachOptions, LogStatus, NewLogFile, NewPiiSpan, Store, StoreError};
+use crate::store::{AttachOptions, LogStatus, NewPiiSpan, Store, StoreError};
 
 /// One finding as the reviewer sees it. `value` and `line_text` are the original text: for the
 /// person reviewing, never for logs or the audit.
@@ -111,6 +111,18 @@ pub fn attach_reviewed(
             name: name.clone(),
             source,
         })?;
+    let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_owned());
+    let file_name = file
+        .file_name()
+        .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
+    // The findings go into the store as they are decided, inside the attach's one transaction:
+    // memory follows the scan's window, never the number of findings.
+    let mut log = store.begin_attach(
+        issue_id,
+        super::attach::header(file_name, abs),
+        &AttachOptions { keep_values },
+    )?;
+    let mut store_error: Option<StoreError> = None;
     let scanner = job.scanner;
     let redactor = Redactor::new(&scanner.engine, job.style, job.key);
     let keep = |k: &Kind| scanner.keeps(k);
@@ -118,10 +130,10 @@ pub fn attach_reviewed(
         skip_binary: false,
         keep: &keep,
     };
-    let mut spans: Vec<NewPiiSpan> = Vec::new();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut rejected_counts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut rejected_fps: Vec<String> = Vec::new();
+    // Distinct as they come (a rule rejecting one repeated value must not grow this per hit).
+    let mut rejected_fps: BTreeSet<String> = BTreeSet::new();
     let (mut accepted, mut rejected) = (0u64, 0u64);
     let mut index = 0usize;
     let mut line: u64 = 1;
@@ -172,20 +184,24 @@ pub fn attach_reviewed(
             match decision {
                 Decision::Accept => {
                     accepted += 1;
-                    *counts.entry(f.kind.id().to_owned()).or_default() += 1;
-                    spans.push(NewPiiSpan {
+                    super::attach::count(&mut counts, f.kind.id());
+                    out.extend_from_slice(replacement.as_bytes());
+                    let span = NewPiiSpan {
                         pii_type: f.kind.id().to_owned(),
                         start_offset: (chunk.base + f.start as u64) as i64,
                         end_offset: (chunk.base + f.end as u64) as i64,
-                        replacement: replacement.clone(),
+                        replacement,
                         original_value: value.to_owned(),
-                    });
-                    out.extend_from_slice(replacement.as_bytes());
+                    };
+                    if let Err(e) = log.add_span(span) {
+                        store_error = Some(e);
+                        return Err(std::io::Error::other("the store refused a finding"));
+                    }
                 }
                 Decision::Reject => {
                     rejected += 1;
-                    *rejected_counts.entry(f.kind.id().to_owned()).or_default() += 1;
-                    rejected_fps.push(fingerprint(value));
+                    super::attach::count(&mut rejected_counts, f.kind.id());
+                    rejected_fps.insert(fingerprint(value));
                     out.extend_from_slice(&chunk.raw[f.start..f.end]);
                 }
             }
@@ -201,6 +217,9 @@ pub fn attach_reviewed(
     if stopped {
         return Err(ReviewError::Stopped);
     }
+    if let Some(e) = store_error {
+        return Err(e.into());
+    }
     if let Some(e) = write_error {
         return Err(temp_err(e));
     }
@@ -215,33 +234,19 @@ pub fn attach_reviewed(
     let (content_hash, file_size) = tap.finish();
     let size = tmp.seek(SeekFrom::End(0)).map_err(temp_err)?;
     tmp.seek(SeekFrom::Start(0)).map_err(temp_err)?;
-    let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_owned());
-    let file_name = file
-        .file_name()
-        .map_or(name, |n| n.to_string_lossy().into_owned());
     let store_counts = counts
         .iter()
         .map(|(k, v)| (k.clone(), *v as usize))
         .collect();
-    let log_file = store.attach_log_cleaned(
-        issue_id,
-        NewLogFile {
-            mime_type: Some(mime_for(Path::new(&file_name)).into()),
-            file_name,
-            file_path: abs.display().to_string(),
-            content_hash,
-            file_size: file_size as i64,
-            spans,
-        },
-        &AttachOptions { keep_values },
+    let log_file = log.finish_cleaned(
+        &content_hash,
+        file_size as i64,
         decide.is_some().then_some((accepted, rejected)),
         &mut tmp,
         size,
         &store_counts,
     )?;
     let status = store.log_status(&log_file.id)?;
-    rejected_fps.sort();
-    rejected_fps.dedup();
     Ok(Reviewed {
         attached: Attached {
             log_file,
@@ -253,7 +258,7 @@ pub fn attach_reviewed(
         status,
         accepted,
         rejected,
-        rejected_fingerprints: rejected_fps,
+        rejected_fingerprints: rejected_fps.into_iter().collect(),
         rejected_counts,
     })
 }

@@ -25,7 +25,17 @@ impl Backend {
             session: Arc::new(Session::new(client, log_reload)),
         })
         .custom_method("tftsr/documentText", Backend::document_text)
+        // tower-lsp's `LanguageServer` has no hook for it: the cancel button of a file
+        // command's progress (see `file_job.rs`).
+        .custom_method(
+            "window/workDoneProgress/cancel",
+            Backend::work_done_progress_cancel,
+        )
         .finish()
+    }
+
+    async fn work_done_progress_cancel(&self, p: WorkDoneProgressCancelParams) {
+        super::file_job::cancel(&self.session, &p.token);
     }
 
     async fn document_text(&self, p: documents::UriParam) -> Result<Value> {

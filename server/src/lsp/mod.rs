@@ -12,7 +12,8 @@
 //! - `document`: rope + sorted findings index + the incremental-rescan bookkeeping that keeps
 //!   the index a full scan of the text;
 //! - `redaction`: planning the redaction of a document; `storage`: the store, keys and audit;
-//! - `command`: the one list of commands (advertised and dispatched);
+//! - `command`: the one list of commands (advertised and dispatched); `file_job`: the file
+//!   commands' size cap, progress and cancellation;
 //! - `protocol`: every conversion to protocol types (diagnostics, edits, errors), beside
 //!   `position`: the only place bytes become LSP positions and back;
 //! - `settings`: the `tftsr` settings section; `workspace`: folders and the file-command rule;
@@ -28,6 +29,7 @@
 mod backend;
 mod command;
 pub mod document;
+mod file_job;
 mod handlers;
 mod memory;
 mod ordered;

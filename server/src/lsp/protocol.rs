@@ -17,6 +17,7 @@ use super::position::{Encoding, Walker};
 use super::settings::Settings;
 use super::workspace::Refusal;
 use crate::app::attach::AttachError;
+use crate::app::limits::{size_text, Stopped};
 use crate::app::output::OutputError;
 use crate::app::redact::RedactError;
 use crate::engine::{Engine, Kind, Severity};
@@ -257,6 +258,27 @@ pub fn exists(cmd: &str) -> Error {
     }
 }
 
+/// A file command stopped by its limits: over the size cap (naming the cap and the setting,
+/// never the content) or cancelled (`-32800`, as for `$/cancelRequest`).
+pub fn stopped(what: &str, field: &str, why: Stopped, left: &str) -> Error {
+    match why {
+        Stopped::TooLarge(cap) => Error {
+            code: ErrorCode::InvalidParams,
+            message: format!(
+                "{what}: `{field}` is larger than the limit of {} (setting `maxFileBytes`); {left}",
+                size_text(cap)
+            )
+            .into(),
+            data: Some(json!({"reason": "tooLarge", "field": field, "limit": cap})),
+        },
+        Stopped::Cancelled => Error {
+            code: ErrorCode::RequestCancelled,
+            message: format!("{what}: cancelled; {left}").into(),
+            data: Some(json!({"reason": "cancelled"})),
+        },
+    }
+}
+
 /// An error of an operation as a command's reply, never echoing what the caller sent: the app's
 /// and the store's messages name files, ids or values given; here the fields do.
 pub trait Reply {
@@ -304,6 +326,7 @@ impl Reply for AttachError {
             AttachError::Read { source, .. } => {
                 failed(format!("{what}: read error in `uri`: {source}"))
             }
+            AttachError::Stopped(st) => stopped(what, "uri", *st, "nothing was stored"),
         }
     }
 }
@@ -335,6 +358,7 @@ impl Reply for RedactError {
                 "`path` is not a regular file".to_owned()
             }
             RedactError::Binary(_) => "`path` is a binary file: not redacted".to_owned(),
+            RedactError::Stopped(st) => return stopped(what, "path", *st, "nothing was written"),
         };
         failed(format!("{what}: {msg}"))
     }

@@ -135,6 +135,8 @@ pub struct Session {
     pub outbox: std::sync::OnceLock<tokio::sync::mpsc::UnboundedSender<Vec<u8>>>,
     /// `initialize` succeeded: like tower-lsp's client, nothing is published before.
     pub client_ready: AtomicBool,
+    /// The cancel flags of running file commands by progress token (see `file_job.rs`).
+    pub file_jobs: Mutex<HashMap<String, Arc<AtomicBool>>>,
 }
 
 /// Locks a mutex even if a panicking thread poisoned it: the documents map stays usable (each
@@ -195,6 +197,7 @@ impl Session {
             published: tokio::sync::Mutex::new(HashMap::new()),
             outbox: std::sync::OnceLock::new(),
             client_ready: AtomicBool::new(false),
+            file_jobs: Mutex::new(HashMap::new()),
         }
     }
 

@@ -10,6 +10,10 @@ use serde_json::Value;
 use crate::engine::redact::Style;
 use crate::engine::{Engine, Kind, PiiType, Severity};
 
+/// `maxFileBytes` by default: 1 GiB, far more than a log an editor shows, far less than a
+/// runaway input (`/dev/zero`, a gzip bomb).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 1 << 30;
+
 pub const DEFAULT_GLOBS: [&str; 3] = ["*.log", "*.log.[0-9]*", "*.out"];
 
 #[derive(Debug, Clone)]
@@ -20,6 +24,9 @@ pub struct Settings {
     pub redaction_style: Style,
     pub max_diagnostics: usize,
     pub debounce_ms: u64,
+    /// The most bytes (after decompression) `tftsr.scanFile` and the attach of a file read;
+    /// `None`: no cap (`maxFileBytes: 0`).
+    pub max_file_bytes: Option<u64>,
     pub globs: Vec<String>,
     pub glob_set: GlobSet,
     pub database_path: Option<PathBuf>,
@@ -38,6 +45,7 @@ impl Default for Settings {
             redaction_style: Style::Tag,
             max_diagnostics: 1000,
             debounce_ms: 100,
+            max_file_bytes: Some(DEFAULT_MAX_FILE_BYTES),
             globs,
             glob_set,
             database_path: None,
@@ -174,6 +182,12 @@ impl Settings {
                     Some(n) => s.max_diagnostics = n.min(1_000_000) as usize,
                     None if v.is_null() => {}
                     None => bad(key, "must be a non-negative integer"),
+                },
+                "maxFileBytes" => match v.as_u64() {
+                    Some(0) => s.max_file_bytes = None,
+                    Some(n) => s.max_file_bytes = Some(n),
+                    None if v.is_null() => {}
+                    None => bad(key, "must be a non-negative integer (bytes; 0: no limit)"),
                 },
                 "debounceMs" => match v.as_u64() {
                     Some(n) => s.debounce_ms = n.min(60_000),

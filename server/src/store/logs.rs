@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 use super::audit::{check_hash, safe_counts};
 use super::error::{Result, StoreError};
 use super::models::{
-    AttachOptions, AuditAction, Counts, FinalizeReport, LogFile, LogStatus, NewLogFile, PiiSpan,
+    AttachOptions, AuditAction, Counts, FinalizeReport, LogFile, LogStatus, NewLogFile,
+    NewLogHeader, NewPiiSpan, PiiSpan,
 };
 use super::rows::FromRow;
 use super::{ids::Entity, new_id, now_text, test_hooks, Store};
@@ -115,12 +116,13 @@ impl Store {
         log: NewLogFile,
         opts: &AttachOptions,
     ) -> Result<LogFile> {
-        let mut c = self.conn();
-        let tx = self.write_tx(&mut c)?;
-        let lf = self.attach_in(&tx, issue_id, log, opts)?;
-        tx.commit()
-            .map_err(self.err("committing an attached log"))?;
-        Ok(lf)
+        check_hash("content_hash", &log.content_hash)?;
+        let (header, hash, size, spans) = log.split();
+        let mut a = self.begin_attach(issue_id, header, opts)?;
+        for s in spans {
+            a.add_span(s)?;
+        }
+        a.finish(&hash, size)
     }
 
     /// Attaches a log, records its review (accepted / rejected counts, if it was reviewed) and
@@ -138,122 +140,75 @@ impl Store {
         size: u64,
         counts: &Counts,
     ) -> Result<LogFile> {
-        let mut c = self.conn();
-        let tx = self.write_tx(&mut c)?;
-        let mut lf = self.attach_in(&tx, issue_id, log, opts)?;
-        if let Some((accepted, rejected)) = review {
-            self.review_in(&tx, &lf, accepted, rejected)?;
+        check_hash("content_hash", &log.content_hash)?;
+        let (header, hash, file_size, spans) = log.split();
+        let mut a = self.begin_attach(issue_id, header, opts)?;
+        for s in spans {
+            a.add_span(s)?;
         }
-        test_hooks::stall_point("attach_before_cleaned");
-        self.store_cleaned_in(&tx, &lf, cleaned, size, counts)?;
-        tx.commit()
-            .map_err(self.err("committing an attached log"))?;
-        lf.redacted = true;
-        Ok(lf)
+        a.finish_cleaned(&hash, file_size, review, cleaned, size, counts)
     }
 
-    fn attach_in(
+    /// Starts attaching a log to an issue: one write transaction is open until
+    /// [`LogAttach::finish`] (or `finish_cleaned`) commits it, and is rolled back if the
+    /// `LogAttach` is dropped before (an error, a cancelled scan, a panic). Findings are written
+    /// as they are found ([`LogAttach::add_span`]), so memory follows the scan's window, never
+    /// the number of findings. The store's connection is held meanwhile: other writers wait.
+    pub fn begin_attach(
         &self,
-        tx: &Connection,
         issue_id: &str,
-        mut log: NewLogFile,
+        header: NewLogHeader,
         opts: &AttachOptions,
-    ) -> Result<LogFile> {
-        if !opts.keep_values {
-            for s in &mut log.spans {
-                s.original_value = String::new();
-            }
-        }
-        check_hash("content_hash", &log.content_hash)?;
-        if log.file_name.is_empty() {
+    ) -> Result<LogAttach<'_>> {
+        if header.file_name.is_empty() {
             return Err(StoreError::Invalid {
                 field: "file_name",
                 message: "must not be empty".into(),
             });
         }
-        for s in &log.spans {
-            if s.start_offset < 0 || s.end_offset < s.start_offset || s.pii_type.is_empty() {
-                return Err(StoreError::Invalid {
-                    field: "pii span",
-                    message: "needs a type and 0 <= start_offset <= end_offset".into(),
-                });
-            }
-        }
-        let lf = LogFile {
-            id: new_id(),
-            issue_id: issue_id.into(),
-            file_name: log.file_name,
-            file_path: log.file_path,
-            file_size: Some(log.file_size),
-            mime_type: log.mime_type,
-            content_hash: Some(log.content_hash),
-            uploaded_at: now_text(),
-            redacted: false,
+        let conn = self.conn();
+        // IMMEDIATE: the write lock up front, so the busy timeout applies (as `write_tx`).
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .map_err(self.err("starting a write"))?;
+        let mut a = LogAttach {
+            store: self,
+            conn,
+            lf: LogFile {
+                id: new_id(),
+                issue_id: String::new(),
+                file_name: header.file_name,
+                file_path: header.file_path,
+                file_size: None,
+                mime_type: header.mime_type,
+                content_hash: None,
+                uploaded_at: now_text(),
+                redacted: false,
+            },
+            keep_values: opts.keep_values,
+            counts: BTreeMap::new(),
+            spans: 0,
+            open: true,
         };
-        let mut counts: Counts = BTreeMap::new();
-        let mut lf = lf;
-        lf.issue_id = self.resolve_in(tx, Entity::Issue, issue_id)?;
-        tx.execute(
-            &format!(
-                "INSERT INTO log_files ({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,0)",
-                LogFile::COLS
-            ),
-            params![
-                lf.id,
-                lf.issue_id,
-                lf.file_name,
-                lf.file_path,
-                lf.file_size,
-                lf.mime_type,
-                lf.content_hash,
-                lf.uploaded_at
-            ],
-        )
-        .map_err(self.err("storing a log file"))?;
-        {
-            let mut st = tx
-                .prepare_cached(&format!(
-                    "INSERT INTO pii_spans ({}) VALUES (?1,?2,?3,?4,?5,?6,?7)",
-                    PiiSpan::COLS
-                ))
-                .map_err(self.err("storing findings"))?;
-            for (n, s) in log.spans.iter().enumerate() {
-                test_hooks::at_span(n);
-                st.execute(params![
-                    new_id(),
+        a.lf.issue_id = self.resolve_in(&a.conn, Entity::Issue, issue_id)?;
+        let lf = &a.lf;
+        // Hash and size are known at the end of the stream: set by `finish`, in this transaction.
+        a.conn
+            .execute(
+                &format!(
+                    "INSERT INTO log_files ({}) VALUES (?1,?2,?3,?4,NULL,?5,NULL,?6,0)",
+                    LogFile::COLS
+                ),
+                params![
                     lf.id,
-                    s.pii_type,
-                    s.start_offset,
-                    s.end_offset,
-                    s.original_value,
-                    s.replacement
-                ])
-                .map_err(self.err("storing findings"))?;
-                *counts.entry(s.pii_type.clone()).or_default() += 1;
-            }
-        }
-        self.insert_audit(
-            tx,
-            AuditAction::LogAttach,
-            &lf.id,
-            &json!({
-                "issue_id": lf.issue_id,
-                "content_hash": lf.content_hash,
-                "file_size": lf.file_size,
-                "span_count": log.spans.len(),
-                "counts": safe_counts(&counts),
-                "originals_kept": opts.keep_values,
-            }),
-        )?;
-        if !opts.keep_values {
-            tx.execute(
-                "INSERT INTO log_state (log_file_id, values_kept, finalized_at, updated_at)
-                 VALUES (?1, 0, ?2, ?2)",
-                params![lf.id, now_text()],
+                    lf.issue_id,
+                    lf.file_name,
+                    lf.file_path,
+                    lf.mime_type,
+                    lf.uploaded_at
+                ],
             )
-            .map_err(self.err("storing a log's state"))?;
-        }
-        Ok(lf)
+            .map_err(self.err("storing a log file"))?;
+        Ok(a)
     }
 
     /// A log file by id (or unique prefix).
@@ -388,14 +343,21 @@ impl Store {
         })?;
         ensure_state(tx, &lf.id).map_err(self.err("storing a log's state"))?;
         tx.execute(
-            "UPDATE log_state SET cleaned = zeroblob(?2), cleaned_size = ?2, updated_at = ?3
-             WHERE log_file_id = ?1",
+            "UPDATE log_state SET cleaned_size = ?2, updated_at = ?3 WHERE log_file_id = ?1",
             params![lf.id, size_i, now_text()],
+        )
+        .map_err(self.err("storing a cleaned copy"))?;
+        // The blob is the row's last column: `zeroblob` is written without being built in
+        // memory, and the copy streams in below (see migration 013).
+        tx.execute(
+            "INSERT INTO log_cleaned (log_file_id, cleaned) VALUES (?1, zeroblob(?2))
+             ON CONFLICT(log_file_id) DO UPDATE SET cleaned = excluded.cleaned",
+            params![lf.id, size_i],
         )
         .map_err(self.err("storing a cleaned copy"))?;
         let rowid: i64 = tx
             .query_row(
-                "SELECT rowid FROM log_state WHERE log_file_id = ?1",
+                "SELECT rowid FROM log_cleaned WHERE log_file_id = ?1",
                 [&lf.id],
                 |r| r.get(0),
             )
@@ -403,7 +365,7 @@ impl Store {
         let mut hasher = Sha256::new();
         {
             let mut blob = tx
-                .blob_open(MAIN_DB, c"log_state", c"cleaned", rowid, false)
+                .blob_open(MAIN_DB, c"log_cleaned", c"cleaned", rowid, false)
                 .map_err(self.err("storing a cleaned copy"))?;
             let mut buf = vec![0u8; 64 * 1024];
             let mut written: u64 = 0;
@@ -470,7 +432,7 @@ impl Store {
         let id = self.resolve_in(&c, Entity::LogFile, log_file_id)?;
         let rowid: Option<i64> = c
             .query_row(
-                "SELECT rowid FROM log_state WHERE log_file_id = ?1 AND cleaned IS NOT NULL",
+                "SELECT rowid FROM log_cleaned WHERE log_file_id = ?1",
                 [&id],
                 |r| r.get(0),
             )
@@ -483,7 +445,7 @@ impl Store {
             });
         };
         let mut blob = c
-            .blob_open(MAIN_DB, c"log_state", c"cleaned", rowid, true)
+            .blob_open(MAIN_DB, c"log_cleaned", c"cleaned", rowid, true)
             .map_err(self.err("reading a cleaned copy"))?;
         std::io::copy(&mut blob, out).map_err(|source| StoreError::Io {
             what: "cannot copy the cleaned log out of",
@@ -615,5 +577,153 @@ impl Store {
             &json!({"issue_id": issue_id, "spans_cleared": n}),
         )?;
         Ok(n as i64)
+    }
+}
+
+/// A log being attached, inside its one open write transaction (see [`Store::begin_attach`]).
+pub struct LogAttach<'s> {
+    store: &'s Store,
+    conn: std::sync::MutexGuard<'s, Connection>,
+    lf: LogFile,
+    keep_values: bool,
+    counts: Counts,
+    spans: usize,
+    /// The transaction is still open: rolled back on drop.
+    open: bool,
+}
+
+impl LogAttach<'_> {
+    /// Stores one finding (its original value only when the options keep values).
+    pub fn add_span(&mut self, mut s: NewPiiSpan) -> Result<()> {
+        if s.start_offset < 0 || s.end_offset < s.start_offset || s.pii_type.is_empty() {
+            return Err(StoreError::Invalid {
+                field: "pii span",
+                message: "needs a type and 0 <= start_offset <= end_offset".into(),
+            });
+        }
+        if !self.keep_values {
+            s.original_value = String::new();
+        }
+        test_hooks::at_span(self.spans);
+        let store = self.store;
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "INSERT INTO pii_spans ({}) VALUES (?1,?2,?3,?4,?5,?6,?7)",
+                PiiSpan::COLS
+            ))
+            .map_err(store.err("storing findings"))?;
+        st.execute(params![
+            new_id(),
+            self.lf.id,
+            s.pii_type,
+            s.start_offset,
+            s.end_offset,
+            s.original_value,
+            s.replacement
+        ])
+        .map_err(store.err("storing findings"))?;
+        drop(st);
+        match self.counts.get_mut(&s.pii_type) {
+            Some(n) => *n += 1,
+            None => {
+                self.counts.insert(s.pii_type, 1);
+            }
+        }
+        self.spans += 1;
+        Ok(())
+    }
+
+    /// Findings stored so far.
+    pub fn span_count(&self) -> usize {
+        self.spans
+    }
+
+    /// Records the log's hash and size, the `log_attach` audit entry and (without kept values)
+    /// its finalized state; the transaction stays open.
+    fn complete(&mut self, content_hash: &str, file_size: i64) -> Result<()> {
+        check_hash("content_hash", content_hash)?;
+        let store = self.store;
+        self.conn
+            .execute(
+                "UPDATE log_files SET content_hash = ?2, file_size = ?3 WHERE id = ?1",
+                params![self.lf.id, content_hash, file_size],
+            )
+            .map_err(store.err("storing a log file"))?;
+        self.lf.content_hash = Some(content_hash.to_owned());
+        self.lf.file_size = Some(file_size);
+        let lf = &self.lf;
+        store.insert_audit(
+            &self.conn,
+            AuditAction::LogAttach,
+            &lf.id,
+            &json!({
+                "issue_id": lf.issue_id,
+                "content_hash": lf.content_hash,
+                "file_size": lf.file_size,
+                "span_count": self.spans,
+                "counts": safe_counts(&self.counts),
+                "originals_kept": self.keep_values,
+            }),
+        )?;
+        if !self.keep_values {
+            self.conn
+                .execute(
+                    "INSERT INTO log_state (log_file_id, values_kept, finalized_at, updated_at)
+                     VALUES (?1, 0, ?2, ?2)",
+                    params![lf.id, now_text()],
+                )
+                .map_err(store.err("storing a log's state"))?;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.conn
+            .execute_batch("COMMIT")
+            .map_err(self.store.err("committing an attached log"))?;
+        self.open = false;
+        Ok(())
+    }
+
+    /// Completes the attach (`content_hash`: SHA-256 hex of the original content, `file_size`
+    /// its size) and commits it.
+    pub fn finish(mut self, content_hash: &str, file_size: i64) -> Result<LogFile> {
+        self.complete(content_hash, file_size)?;
+        self.commit()?;
+        Ok(self.lf.clone())
+    }
+
+    /// [`finish`](Self::finish) with the review's counts (if it was reviewed) and the cleaned
+    /// copy (`size` bytes from `cleaned`), which marks the log redacted; one commit for all.
+    pub fn finish_cleaned(
+        mut self,
+        content_hash: &str,
+        file_size: i64,
+        review: Option<(u64, u64)>,
+        cleaned: &mut dyn Read,
+        size: u64,
+        counts: &Counts,
+    ) -> Result<LogFile> {
+        self.complete(content_hash, file_size)?;
+        let store = self.store;
+        if let Some((accepted, rejected)) = review {
+            store.review_in(&self.conn, &self.lf, accepted, rejected)?;
+        }
+        test_hooks::stall_point("attach_before_cleaned");
+        store.store_cleaned_in(&self.conn, &self.lf, cleaned, size, counts)?;
+        self.commit()?;
+        let mut lf = self.lf.clone();
+        lf.redacted = true;
+        Ok(lf)
+    }
+}
+
+impl Drop for LogAttach<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // Nothing of the log stays: its row, its findings, its audit entry.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
     }
 }

@@ -10,7 +10,7 @@ use super::conn::map_sqlite;
 use super::error::{Result, StoreError};
 
 /// (name, SQL) in application order. Names are the file stems and are what `_migrations` records.
-pub const MIGRATIONS: [(&str, &str); 12] = [
+pub const MIGRATIONS: [(&str, &str); 13] = [
     (
         "001_issues",
         include_str!("../../../migrations/001_issues.sql"),
@@ -58,6 +58,10 @@ pub const MIGRATIONS: [(&str, &str); 12] = [
     (
         "012_log_state",
         include_str!("../../../migrations/012_log_state.sql"),
+    ),
+    (
+        "013_log_cleaned",
+        include_str!("../../../migrations/013_log_cleaned.sql"),
     ),
 ];
 

@@ -23,6 +23,7 @@ mod error;
 mod ids;
 mod issues;
 mod logs;
+pub use logs::LogAttach;
 pub mod migrate;
 mod models;
 mod open;

@@ -249,6 +249,31 @@ pub struct NewLogFile {
     pub spans: Vec<NewPiiSpan>,
 }
 
+impl NewLogFile {
+    /// (header, content hash, size, findings).
+    pub fn split(self) -> (NewLogHeader, String, i64, Vec<NewPiiSpan>) {
+        (
+            NewLogHeader {
+                file_name: self.file_name,
+                file_path: self.file_path,
+                mime_type: self.mime_type,
+            },
+            self.content_hash,
+            self.file_size,
+            self.spans,
+        )
+    }
+}
+
+/// What is known of a log before its content has been read, for `Store::begin_attach` (the hash
+/// and size follow at the end of the stream, with `LogAttach::finish`).
+#[derive(Clone, Debug)]
+pub struct NewLogHeader {
+    pub file_name: String,
+    pub file_path: String,
+    pub mime_type: Option<String>,
+}
+
 /// The audit vocabulary: DESIGN.md's ("Store") and the actions the incident workflow added; the
 /// entity each refers to is `entity_type()`.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -16,8 +16,9 @@ use super::settings::PSEUDONYM_SECRET_KEY;
 use super::{migrate, OpenOptions, Store};
 
 /// The data tables, parents before children (the order an import would need): the seed's nine
-/// (its tenth, `issues_fts`, is an index) and ours, `audit_chain` (011) and `log_state` (012).
-pub const TABLES: [&str; 11] = [
+/// (its tenth, `issues_fts`, is an index) and ours, `audit_chain` (011), `log_state` (012) and
+/// `log_cleaned` (013).
+pub const TABLES: [&str; 12] = [
     "issues",
     "log_files",
     "pii_spans",
@@ -29,6 +30,7 @@ pub const TABLES: [&str; 11] = [
     "settings",
     "audit_chain",
     "log_state",
+    "log_cleaned",
 ];
 
 /// SQLCipher's own view of the cipher settings of an open connection.

@@ -6,7 +6,7 @@
 use crate::support;
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::process::{Command as StdCommand, Stdio};
+use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -217,32 +217,11 @@ fn each_line_is_answered_while_the_pipe_stays_open() {
     reader.join().unwrap();
 }
 
-/// Peak RSS of all waited-for children so far, in bytes (Linux reports ru_maxrss in KiB).
-fn children_peak_rss() -> u64 {
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    assert_eq!(rc, 0, "getrusage failed");
-    usage.ru_maxrss as u64 * 1024
-}
-
 #[test]
 fn memory_stays_bounded_on_100_mb_of_json_lines() {
     // In a test process of its own, so no other child raises the high-water mark (see
     // redact_memory.rs).
-    let out = StdCommand::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "redact_jsonl::jsonl_memory_measured_in_own_process",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .output()
-        .unwrap();
-    let so = String::from_utf8_lossy(&out.stdout);
-    let se = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{so}\n{se}");
-    assert!(so.contains("1 passed"), "{so}\n{se}");
+    crate::support::peak_rss::run_alone("redact_jsonl::jsonl_memory_measured_in_own_process");
 }
 
 #[test]
@@ -287,7 +266,7 @@ fn jsonl_memory_measured_in_own_process() {
     );
     let se = String::from_utf8_lossy(&out.stderr);
     assert!(se.contains(&format!("redacted {planted} values")), "{se}");
-    let peak = children_peak_rss();
+    let peak = crate::support::peak_rss::children_peak();
     eprintln!(
         "input {} MiB; redact --jsonl peak RSS {} MiB",
         written >> 20,

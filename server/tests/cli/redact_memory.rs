@@ -23,31 +23,9 @@ fn target_bytes() -> u64 {
         << 20
 }
 
-/// Peak RSS of all waited-for children so far, in bytes (Linux reports ru_maxrss in KiB).
-fn children_peak_rss() -> u64 {
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    assert_eq!(rc, 0, "getrusage failed");
-    usage.ru_maxrss as u64 * 1024
-}
-
 #[test]
 fn memory_stays_bounded_on_a_200_mb_log() {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "redact_memory::measured_in_own_process",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .output()
-        .unwrap();
-    let so = String::from_utf8_lossy(&out.stdout);
-    let se = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{so}\n{se}");
-    // The filter must have matched the one test: a rename must not turn this into a no-op.
-    assert!(so.contains("1 passed"), "{so}\n{se}");
+    peak_rss::run_alone("redact_memory::measured_in_own_process");
 }
 
 #[test]
@@ -88,7 +66,7 @@ fn measured_in_own_process() {
         w.flush().unwrap();
     }
 
-    let before = children_peak_rss();
+    let before = peak_rss::children_peak();
     let out = progress::output(
         tftsr_std(d).args(["redact", "-t", "email", "huge.log", "-o", "clean.log"]),
         "tftsr redact of the big log",
@@ -104,7 +82,7 @@ fn measured_in_own_process() {
         stderr.contains(&format!("redacted {planted} values")),
         "every planted value redacted: {stderr}"
     );
-    let redact_peak = children_peak_rss();
+    let redact_peak = peak_rss::children_peak();
     let out_len = std::fs::metadata(d.join("clean.log")).unwrap().len();
     assert!(
         out_len > written / 2,
@@ -120,7 +98,7 @@ fn measured_in_own_process() {
         scan.stdout.iter().filter(|&&b| b == b'\n').count() as u64,
         planted
     );
-    let scan_peak = children_peak_rss();
+    let scan_peak = peak_rss::children_peak();
 
     eprintln!(
         "input {} MiB; peak RSS: redact {} MiB, scan {} MiB (before: {} MiB)",
@@ -144,20 +122,7 @@ fn measured_in_own_process() {
 /// the input's window, not the number of findings (it took 2.8–3.2 GB for 53 million).
 #[test]
 fn scan_of_a_small_gz_with_millions_of_findings_stays_bounded() {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "redact_memory::gz_findings_measured_in_own_process",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .output()
-        .unwrap();
-    let so = String::from_utf8_lossy(&out.stdout);
-    let se = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{so}\n{se}");
-    assert!(so.contains("1 passed"), "{so}\n{se}");
+    peak_rss::run_alone("redact_memory::gz_findings_measured_in_own_process");
 }
 
 /// Findings in the compressed file; override with TFTSR_MEMORY_TEST_FINDINGS (tens of millions
@@ -187,7 +152,7 @@ fn gz_findings_measured_in_own_process() {
         gz.finish().unwrap().flush().unwrap();
     }
     let gz_len = std::fs::metadata(d.join("bomb.log.gz")).unwrap().len();
-    let before = children_peak_rss();
+    let before = peak_rss::children_peak();
     for format in ["text", "jsonl"] {
         let mut child = tftsr_std(d)
             .args(["scan", "-q", "-f", format, "-t", "email", "bomb.log.gz"])
@@ -210,7 +175,7 @@ fn gz_findings_measured_in_own_process() {
         assert_eq!(status.code(), Some(1), "{format}");
         assert_eq!(lines, n, "{format}: every finding printed, once");
     }
-    let peak = children_peak_rss();
+    let peak = peak_rss::children_peak();
     eprintln!(
         "{n} findings from a {} KiB .gz: peak RSS of scan {} MiB (before: {} MiB)",
         gz_len >> 10,
@@ -229,20 +194,7 @@ fn gz_findings_measured_in_own_process() {
 /// without a line break is cut at whitespace), and every value is still found.
 #[test]
 fn a_huge_single_line_streamed_into_stdin_stays_bounded() {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "redact_memory::single_line_measured_in_own_process",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .output()
-        .unwrap();
-    let so = String::from_utf8_lossy(&out.stdout);
-    let se = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{so}\n{se}");
-    assert!(so.contains("1 passed"), "{so}\n{se}");
+    peak_rss::run_alone("redact_memory::single_line_measured_in_own_process");
 }
 
 #[test]
@@ -270,7 +222,7 @@ fn single_line_measured_in_own_process() {
         }
         n
     };
-    let before = children_peak_rss();
+    let before = peak_rss::children_peak();
     for args in [
         &["redact", "-t", "email"][..],
         &["scan", "-q", "-f", "jsonl", "-t", "email"],
@@ -332,7 +284,7 @@ fn single_line_measured_in_own_process() {
             );
         }
     }
-    let peak = children_peak_rss();
+    let peak = peak_rss::children_peak();
     eprintln!(
         "one line of {} MiB streamed into stdin: peak RSS of redact and scan {} MiB (before: {} MiB)",
         target >> 20,

@@ -6,6 +6,8 @@
 pub mod child_env;
 #[path = "../../../tests/common/corpus.rs"]
 pub mod corpus;
+#[path = "../../../tests/common/peak_rss.rs"]
+pub mod peak_rss;
 #[path = "../../../tests/common/progress.rs"]
 pub mod progress;
 

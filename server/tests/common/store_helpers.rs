@@ -3,6 +3,8 @@
 
 #[path = "../../../tests/common/child_env.rs"]
 pub mod child_env;
+#[path = "../../../tests/common/peak_rss.rs"]
+pub mod peak_rss;
 #[path = "../../../tests/common/progress.rs"]
 pub mod progress;
 

@@ -19,6 +19,7 @@ mod lsp_client;
 mod planted_text;
 
 mod ai;
+mod attach_memory;
 mod attach_parity;
 mod basic;
 mod commands;
@@ -26,6 +27,7 @@ mod config;
 mod edit_model;
 mod edits;
 mod escaping;
+mod file_commands;
 mod fuzz_targets;
 mod incremental;
 mod properties;

@@ -605,5 +605,5 @@ fn export_has_every_table_and_hides_original_values_by_default() {
     assert!(!v.to_string().contains("value1"));
     let full = s.export_json(true).unwrap();
     assert!(full.to_string().contains("value1"));
-    assert_eq!(v["migrations"].as_array().unwrap().len(), 12);
+    assert_eq!(v["migrations"].as_array().unwrap().len(), 13);
 }

@@ -209,7 +209,7 @@ fn a_store_from_before_the_chain_is_chained_on_upgrade() {
     {
         let c = raw_conn(&db, Some(KEY));
         c.execute_batch(
-            "DROP TABLE audit_chain; DROP TABLE log_state;
+            "DROP TABLE audit_chain; DROP TABLE log_state; DROP TABLE log_cleaned;
              DELETE FROM _migrations WHERE name >= '011';",
         )
         .unwrap();

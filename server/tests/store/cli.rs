@@ -134,7 +134,7 @@ fn the_new_user_walkthrough() {
     );
     assert_eq!(check["ok"], true);
     assert_eq!(check["cipher"]["kdf_iter"], 256000);
-    assert_eq!(check["migrations"].as_array().unwrap().len(), 12);
+    assert_eq!(check["migrations"].as_array().unwrap().len(), 13);
     assert_eq!(check["audit_chain_ok"], true);
 
     let exp = json(

@@ -263,7 +263,7 @@ fn the_incident_workflow_from_the_command_line() {
             "SELECT redacted FROM log_files WHERE id = '{lf}';\n\
              SELECT count(*) FROM pii_spans WHERE original_value != '';\n\
              SELECT count(*) FROM pii_spans WHERE log_file_id = '{lf}';\n\
-             SELECT hex(cleaned) FROM log_state WHERE log_file_id = '{lf}'"
+             SELECT hex(cleaned) FROM log_cleaned WHERE log_file_id = '{lf}'"
         ),
     ) {
         let r: Vec<&str> = rows.lines().collect();

@@ -114,7 +114,7 @@ fn two_processes_writing_concurrently_lose_nothing() {
     );
     assert_eq!(
         s.applied_migrations().unwrap().len(),
-        12,
+        13,
         "each migration applied once"
     );
     let r = s.check().unwrap();

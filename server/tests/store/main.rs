@@ -9,6 +9,7 @@ mod corpus;
 
 mod api;
 mod attach_kill;
+mod attach_memory;
 mod audit_chain;
 mod cli;
 mod cli_workflow;

@@ -63,7 +63,7 @@ fn new_issue(data: &Path) -> String {
 fn cleaned_copy(data: &Path, lf: &str) -> Vec<u8> {
     let c = raw_conn(&db_in(data), Some(&key(data)));
     c.query_row(
-        "SELECT cleaned FROM log_state WHERE log_file_id = ?1",
+        "SELECT cleaned FROM log_cleaned WHERE log_file_id = ?1",
         [lf],
         |r| r.get(0),
     )
@@ -191,6 +191,7 @@ fn quitting_or_running_out_of_answers_attaches_nothing() {
     assert_eq!(count(&data, "SELECT count(*) FROM log_files"), 0);
     assert_eq!(count(&data, "SELECT count(*) FROM pii_spans"), 0);
     assert_eq!(count(&data, "SELECT count(*) FROM log_state"), 0);
+    assert_eq!(count(&data, "SELECT count(*) FROM log_cleaned"), 0);
     // "a" accepts the rest after the first answer.
     let j = out_json(
         tftsr(&data)

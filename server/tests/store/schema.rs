@@ -1,6 +1,7 @@
 //! The schema on disk equals seed/DATABASE.md, column for column: the expectations below are typed
-//! in from the seed, not derived from our migrations. Our two additions (011 `audit_chain`, 012
-//! `log_state`) are tables of their own, checked here too, so the seed's ten stay as designed.
+//! in from the seed, not derived from our migrations. Our additions (011 `audit_chain`, 012
+//! `log_state`, 013 `log_cleaned`) are tables of their own, checked here too, so the seed's ten
+//! stay as designed.
 
 use crate::helpers;
 
@@ -131,7 +132,7 @@ fn seed_tables() -> Vec<(&'static str, Vec<Col>)> {
     ]
 }
 
-/// Ours, beside the seed's: 011 and 012.
+/// Ours, beside the seed's: 011, 012 and 013.
 fn our_tables() -> Vec<(&'static str, Vec<Col>)> {
     vec![
         (
@@ -158,6 +159,13 @@ fn our_tables() -> Vec<(&'static str, Vec<Col>)> {
                 ("updated_at", "TEXT", true, None, false),
             ],
         ),
+        (
+            "log_cleaned",
+            vec![
+                ("log_file_id", "TEXT", false, None, true),
+                ("cleaned", "BLOB", true, None, false),
+            ],
+        ),
     ]
 }
 
@@ -172,6 +180,7 @@ fn seed_fks() -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
         ("documents", "issue_id", "issues", "id"),
         // Ours: a log's workflow state goes with the log (the audit chain has no FK on purpose).
         ("log_state", "log_file_id", "log_files", "id"),
+        ("log_cleaned", "log_file_id", "log_files", "id"),
     ]
 }
 
@@ -316,7 +325,8 @@ fn plain_schema_equals_the_seed_and_migrations_are_recorded_once() {
             "009_settings",
             "010_issues_fts",
             "011_audit_chain",
-            "012_log_state"
+            "012_log_state",
+            "013_log_cleaned"
         ]
     );
     drop(s);
@@ -342,7 +352,7 @@ fn plain_schema_equals_the_seed_and_migrations_are_recorded_once() {
     let n: i64 = raw_conn(&db, None)
         .query_row("SELECT count(*) FROM _migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(n, 12);
+    assert_eq!(n, 13);
 }
 
 #[test]
@@ -394,13 +404,13 @@ fn a_partially_migrated_database_is_completed() {
         c.execute_batch(
             "DROP TRIGGER issues_fts_ai; DROP TRIGGER issues_fts_ad; DROP TRIGGER issues_fts_au;
              DROP TABLE issues_fts; DROP TABLE settings; DROP TABLE audit_log; DROP TABLE documents;
-             DROP TABLE resolution_steps; DROP TABLE audit_chain; DROP TABLE log_state;
+             DROP TABLE resolution_steps; DROP TABLE audit_chain; DROP TABLE log_state; DROP TABLE log_cleaned;
              DELETE FROM _migrations WHERE name >= '006';",
         )
         .unwrap();
     }
     let s = Store::open(&plain_opts(&db)).unwrap();
-    assert_eq!(s.applied_migrations().unwrap().len(), 12);
+    assert_eq!(s.applied_migrations().unwrap().len(), 13);
     drop(s);
     check_schema(&raw_conn(&db, None));
 }

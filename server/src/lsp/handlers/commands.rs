@@ -10,13 +10,14 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::Result;
-use tower_lsp_server::ls_types::{ExecuteCommandParams, Uri};
+use tower_lsp_server::ls_types::{ExecuteCommandParams, ProgressToken, Uri};
 
 use super::args::{arg, arg_or_default, parse_style, style_and_key};
 use super::{ai, configuration, issues};
 use crate::app::input::{BinaryPolicy, Source};
-use crate::app::redact::{gzip_by_name, redact, Dest, RedactJob};
+use crate::app::redact::{gzip_by_name, redact_limited, Dest, RedactJob};
 use crate::lsp::command::Command;
+use crate::lsp::file_job::{self, FileJob};
 use crate::lsp::protocol::{err, exists, failed, refused, workspace_edit, Reply};
 use crate::lsp::redaction::{plan_fresh, PlanError, Planner, Scope};
 use crate::lsp::session::{lock, write, Session};
@@ -32,16 +33,18 @@ pub async fn execute(s: &Arc<Session>, p: ExecuteCommandParams) -> Result<Value>
     };
     tracing::info!(command = cmd.name(), "executeCommand");
     let a = &p.arguments;
+    // The file commands report their progress to it (see `file_job.rs`).
+    let token = p.work_done_progress_params.work_done_token.clone();
     match cmd {
         Command::RedactDocument => redact_document(s, arg(cmd, a)?).await,
-        Command::ScanFile => scan_file(s, arg(cmd, a)?).await,
+        Command::ScanFile => scan_file(s, arg(cmd, a)?, token).await,
         Command::IgnoreValue => ignore_value(s, arg(cmd, a)?).await,
         Command::DocumentStats => document_stats(s, arg(cmd, a)?),
         Command::CreateIssue => issues::create(s, arg(cmd, a)?).await,
         Command::ListIssues => issues::list(s, arg_or_default(cmd, a)?).await,
         Command::SearchIssues => issues::search(s, arg(cmd, a)?).await,
         Command::GetIssue => issues::get(s, arg(cmd, a)?).await,
-        Command::AttachToIssue => issues::attach(s, arg(cmd, a)?).await,
+        Command::AttachToIssue => issues::attach(s, arg(cmd, a)?, token).await,
         Command::AiAsk => ai::ask(s, arg(cmd, a)?).await,
         Command::AiListConversations => ai::list(s, arg_or_default(cmd, a)?).await,
         Command::AiGetConversation => ai::get(s, arg(cmd, a)?).await,
@@ -132,6 +135,24 @@ async fn redact_document(s: &Arc<Session>, a: RedactArgs) -> Result<Value> {
     Ok(json!({"applied": resp.applied, "redactions": count}))
 }
 
+/// A file's name for a progress title, escaped (a name from outside; see `app::escape`).
+pub fn shown_path(p: &Path) -> String {
+    let name = p.file_name().unwrap_or(p.as_os_str()).to_string_lossy();
+    crate::app::escape::name(&name).into_owned()
+}
+
+/// A file's size for a progress percentage: none for compressed input (its expanded size is
+/// what is read, and not known in advance).
+pub fn file_total(p: &Path) -> Option<u64> {
+    if gzip_by_name(p) {
+        return None;
+    }
+    std::fs::metadata(p)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+}
+
 /// `<dir>/<stem>.redacted.<ext>` (or `<path>.redacted` without an extension).
 pub fn default_output(path: &Path) -> PathBuf {
     let stem = path.file_stem().unwrap_or_default().to_string_lossy();
@@ -142,7 +163,11 @@ pub fn default_output(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-async fn scan_file(s: &Arc<Session>, a: ScanFileArgs) -> Result<Value> {
+async fn scan_file(
+    s: &Arc<Session>,
+    a: ScanFileArgs,
+    token: Option<ProgressToken>,
+) -> Result<Value> {
     let cmd = Command::ScanFile;
     let name = cmd.name();
     // The style is checked first, the key (which may open the store) only once the paths are.
@@ -165,7 +190,12 @@ async fn scan_file(s: &Arc<Session>, a: ScanFileArgs) -> Result<Value> {
     let key = storage::key_for(s, style).await.map_err(failed)?;
     let scanner = s.scanner();
     let (inp, out, overwrite) = (input.clone(), output.clone(), a.overwrite);
-    let res = tokio::task::spawn_blocking(move || {
+    let job = FileJob {
+        title: format!("tftsr: redacting {}", shown_path(&input)),
+        total: file_total(&input),
+        token,
+    };
+    let res = file_job::run(s, job, move |limits| {
         let job = RedactJob {
             scanner: &scanner,
             style,
@@ -178,10 +208,10 @@ async fn scan_file(s: &Arc<Session>, a: ScanFileArgs) -> Result<Value> {
             target: out,
             overwrite,
         };
-        redact(&Source::File(inp), dest, &job)
+        redact_limited(&Source::File(inp), dest, &job, Some(limits))
     })
     .await
-    .map_err(|_| failed(format!("{name}: the redaction task failed")))?
+    .ok_or_else(|| failed(format!("{name}: the redaction task failed")))?
     .map_err(|e| e.reply(name))?;
     if let Some(uri) = Uri::from_file_path(&input) {
         let _ = storage::audit_file_redaction(s, &uri, &res, style).await;

@@ -7,16 +7,17 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::{ProgressToken, Uri};
 
 use super::args::style_and_key;
 use crate::app::attach::{self, AttachInput, AttachJob};
 use crate::lsp::command::Command;
-use crate::lsp::protocol::err;
-use crate::lsp::session::{file_name, lock, Session};
-use crate::lsp::storage::with_store;
+use crate::lsp::file_job::{self, FileJob};
+use crate::lsp::protocol::{err, failed, Reply};
+use crate::lsp::session::{file_name, lock, shown_name, Session};
+use crate::lsp::storage::{self, with_store};
 use crate::lsp::workspace::Refusal;
-use crate::store::{IssueDetail, IssueFilter, NewIssue, SEVERITIES, STATUSES};
+use crate::store::{AttachOptions, IssueDetail, IssueFilter, NewIssue, SEVERITIES, STATUSES};
 
 /// A value of a closed list (severity, status), checked before the store sees it so the reply
 /// names the field and the list, never the value.
@@ -121,7 +122,11 @@ pub async fn get(s: &Arc<Session>, a: IdArgs) -> Result<Value> {
 /// content hash) as a log file of an issue, with `app::attach`'s policy: the document's text as
 /// the editor has it if it is open, else the file on disk (inside the workspace unless the user
 /// confirmed); the replacement of the `style` argument, else of the `redactionStyle` setting.
-pub async fn attach(s: &Arc<Session>, a: AttachArgs) -> Result<Value> {
+pub async fn attach(
+    s: &Arc<Session>,
+    a: AttachArgs,
+    token: Option<ProgressToken>,
+) -> Result<Value> {
     let (style, key) = style_and_key(s, Command::AttachToIssue, a.style.as_deref()).await?;
     let scanner = s.scanner();
     let file = a
@@ -155,7 +160,17 @@ pub async fn attach(s: &Arc<Session>, a: AttachArgs) -> Result<Value> {
     };
     let name = file_name(&a.uri);
     let issue_id = a.issue_id.clone();
-    let done = with_store(s, "tftsr.attachToIssue", move |st| {
+    let what = "tftsr.attachToIssue";
+    let store = storage::store(s).await.map_err(failed)?;
+    let job = FileJob {
+        title: format!("tftsr: attaching {}", shown_name(&a.uri)),
+        total: match &source {
+            Ok(text) => Some(text.len() as u64),
+            Err(file) => super::commands::file_total(file),
+        },
+        token,
+    };
+    let done = file_job::run(s, job, move |limits| {
         let job = AttachJob {
             scanner: &scanner,
             style,
@@ -169,9 +184,18 @@ pub async fn attach(s: &Arc<Session>, a: AttachArgs) -> Result<Value> {
             },
             Err(file) => AttachInput::File(file),
         };
-        attach::attach(st, &issue_id, input, &job)
+        attach::attach_limited(
+            &store,
+            &issue_id,
+            input,
+            &job,
+            &AttachOptions::default(),
+            Some(limits),
+        )
     })
-    .await?;
+    .await
+    .ok_or_else(|| failed(format!("{what}: the store task failed")))?
+    .map_err(|e| e.reply(what))?;
     let lf = done.log_file;
     if let Some(doc) = lock(&s.docs).get_mut(&a.uri) {
         doc.attached_log_file = Some(lf.id.clone());

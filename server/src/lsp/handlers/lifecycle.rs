@@ -117,7 +117,10 @@ fn capabilities(enc: Encoding) -> ServerCapabilities {
         }),
         execute_command_provider: Some(ExecuteCommandOptions {
             commands: Command::names(),
-            work_done_progress_options: Default::default(),
+            // The file commands report progress to the request's `workDoneToken`.
+            work_done_progress_options: WorkDoneProgressOptions {
+                work_done_progress: Some(true),
+            },
         }),
         ..Default::default()
     }
