@@ -46,6 +46,15 @@ fn main() {
         return;
     }
     let eng = Engine::with_defaults();
+    // `TFTSR_WORST_UNIT='AL47--' cargo bench … --bench worst_case`: one unit, scanned 20 times
+    // (for a profiler).
+    if let Ok(u) = std::env::var("TFTSR_WORST_UNIT") {
+        let text = repeat_to(&u, LINE);
+        let mut rs: Vec<f64> = (0..20).map(|_| rate(&eng, &text, 1).0).collect();
+        rs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        println!("{u:?}: median {:.0} MB/s", rs[rs.len() / 2]);
+        return;
+    }
     println!(
         "worst_case: 1 MiB single lines, single thread, all {} types enabled",
         PiiType::COUNT

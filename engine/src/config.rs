@@ -563,6 +563,13 @@ impl Compiled {
         }
     }
 
+    pub(crate) fn fingerprint_into(&self, value: &str, out: &mut [u8; 64]) {
+        match &self.key {
+            Some(k) => k.fingerprint_into(value, out),
+            None => out.copy_from_slice(fingerprint(value).as_bytes()),
+        }
+    }
+
     fn fingerprint_listed(&self, value: &str) -> bool {
         let keyed = self.fingerprint(value);
         if self.allow_fps.contains_key(&keyed) {

@@ -238,6 +238,12 @@ impl Engine {
         self.compiled.fingerprint(value)
     }
 
+    /// [`Engine::fingerprint`] as 64 hex digits written into `out` (no allocation: JSONL
+    /// writes one per finding).
+    pub fn fingerprint_into(&self, value: &str, out: &mut [u8; 64]) {
+        self.compiled.fingerprint_into(value, out)
+    }
+
     /// Allowlist entries that matched a value only as its plain SHA-256 (an allowlist written by
     /// an older version), each with the keyed fingerprint that should replace it. Accumulates over
     /// every scan of this engine; empty unless a key is set.

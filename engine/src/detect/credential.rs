@@ -28,8 +28,18 @@ const KEY_MAX: usize = 32;
 /// One key name of a [`Detect::KeyValue`] rule, lower-case.
 struct Key {
     name: Box<[u8]>,
+    /// The name's last 8 bytes (fewer if it is shorter) in the high bytes of a little-endian
+    /// word, and the mask of those bytes: most keys are told apart by one comparison.
+    last8: u64,
+    mask8: u64,
     ty: PiiType,
     value: fn(&[u8]) -> bool,
+}
+
+/// The last 8 bytes of `tail` (a key's lower-cased tail, right-aligned in `KEY_MAX` bytes).
+#[inline]
+fn last8(tail: &[u8; KEY_MAX]) -> u64 {
+    u64::from_le_bytes(tail[KEY_MAX - 8..].try_into().expect("8 bytes"))
 }
 
 /// The key names of every key-value rule, grouped by their last byte and longest first within a
@@ -53,7 +63,17 @@ static KEYS: LazyLock<KeyTable> = LazyLock::new(|| {
                 r.id
             );
             let last = name[name.len() - 1] as usize;
+            let mut right = [0u8; KEY_MAX];
+            right[KEY_MAX - name.len()..].copy_from_slice(&name);
+            let m = name.len().min(8);
+            let mask8 = if m == 8 {
+                u64::MAX
+            } else {
+                !(u64::MAX >> (8 * m))
+            };
             by_last[last].push(Key {
+                last8: last8(&right) & mask8,
+                mask8,
                 name,
                 ty: PiiType::ALL[i],
                 value,
@@ -68,19 +88,41 @@ static KEYS: LazyLock<KeyTable> = LazyLock::new(|| {
 
 /// The prefixes of the provider tokens the scanners validate (their catalog keywords that are
 /// no key names), for [`provider_prefixed`].
-static PROVIDER_PREFIXES: LazyLock<Vec<&'static [u8]>> = LazyLock::new(|| {
-    RULES
+/// Grouped by their first byte (a value is compared with the few prefixes that start like it,
+/// not with all of them: this ran for every generic secret's value).
+static PROVIDER_PREFIXES: LazyLock<[Vec<&'static [u8]>; 256]> = LazyLock::new(|| {
+    let mut by_first: [Vec<&'static [u8]>; 256] = std::array::from_fn(|_| Vec::new());
+    for k in RULES
         .iter()
         .filter(|r| r.family == Family::ProviderToken && matches!(r.detect, Detect::Scanner))
         .flat_map(|r| r.keywords.iter())
         .filter(|k| k.len() >= 4 && !k.contains('/'))
-        .map(|k| k.as_bytes())
-        .collect()
+    {
+        by_first[k.as_bytes()[0] as usize].push(k.as_bytes());
+    }
+    by_first
 });
+
+/// What [`Scan::key_value`] made of the value after a key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kv {
+    /// Reported.
+    Found,
+    /// A value, which the type's check (or its provider and example lists) rejected: another
+    /// type's check may still take it.
+    Rejected,
+    /// No value a check could look at (the key goes on, nothing assigned, a nested key, a
+    /// placeholder, or the run's tries are used up): the same for every type.
+    NoValue,
+}
 
 /// Does `v` start with a provider token's prefix?
 fn provider_prefixed(v: &[u8]) -> bool {
-    PROVIDER_PREFIXES.iter().any(|p| v.starts_with(p))
+    v.first().is_some_and(|&c| {
+        PROVIDER_PREFIXES[c as usize]
+            .iter()
+            .any(|p| v.starts_with(p))
+    })
 }
 
 /// The tables, built now (so the first scan does not pay for them).
@@ -299,20 +341,21 @@ impl Scan<'_, '_> {
             count(tl);
             for k in group {
                 let n = k.name.len();
-                if n > tl || tail[KEY_MAX - n..] != *k.name {
+                if n > tl || last8(&tail) & k.mask8 != k.last8 || tail[KEY_MAX - n..] != *k.name {
                     continue;
                 }
                 // `pass` in `bypass`-like words are nothing; `dbPassword` is.
                 if n <= 4 && alnum(before(b, we - n)) {
                     break;
                 }
-                if self.key_value(k.ty, k.value, we) {
-                    return;
+                match self.key_value(k.ty, k.value, we) {
+                    // (No value after the key: the key-name path would find none either.)
+                    Kv::Found | Kv::NoValue => return,
+                    Kv::Rejected => break,
                 }
-                break;
             }
         }
-        let Some(is) = ident_start(b, we) else {
+        let Some(is) = self.ident_start_at(we) else {
             return;
         };
         let ident = &b[is..we];
@@ -322,7 +365,7 @@ impl Scan<'_, '_> {
             self.auth_header(we);
             return;
         }
-        let mut class = keyname::classify(ident);
+        let mut class = self.classify_memo(is, we);
         if class.is_none() && is_type_word(&b[is..we]) {
             // `var genericToken string = "…"`: the key is the identifier before the type.
             let mut p = is;
@@ -343,7 +386,7 @@ impl Scan<'_, '_> {
                 self.key_value(PiiType::Password, password_value, we);
             }
             KeyClass::AwsSecret => {
-                if !self.key_value(PiiType::AwsSecretKey, aws_secret_value, we) {
+                if self.key_value(PiiType::AwsSecretKey, aws_secret_value, we) == Kv::Rejected {
                     self.key_value(PiiType::ApiKey, generic_secret_value, we);
                 }
             }
@@ -507,44 +550,44 @@ impl Scan<'_, '_> {
         }
     }
 
-    /// The value after a key name ending at `ke`.
-    fn key_value(&mut self, ty: PiiType, check: fn(&[u8]) -> bool, ke: usize) -> bool {
+    /// The value after a key name ending at `ke`, reported as `ty` if `check` accepts it.
+    fn key_value(&mut self, ty: PiiType, check: fn(&[u8]) -> bool, ke: usize) -> Kv {
         let b = self.b;
         // The key name must end here (`passwordFile=` is not a password).
         let nx = at(b, ke);
         if alnum(nx) || nx == b'_' || nx == b'-' {
-            return false;
+            return Kv::NoValue;
         }
         let Some((vs, ve, bare)) = self.kv_value(ke) else {
-            return false;
+            return Kv::NoValue;
         };
         // Keys glued into one bare run (`password=x.password=x.…`) have values that are
         // suffixes of each other: look at a few of them only.
         if bare && !self.try_run(Slot::Bare, ve, 8) {
-            return false;
+            return Kv::NoValue;
         }
         if self.nested_key(vs, ve) {
-            return false;
+            return Kv::NoValue;
         }
         let v = &b[vs..ve];
         if is_placeholder(v) {
-            return false;
+            return Kv::NoValue;
         }
         // A provider's prefix that its own detector rejected (a truncated or masked
         // `xoxp-1234…`, `ghp_xxxx…`) is no generic secret either.
         if ty == PiiType::ApiKey && provider_prefixed(v) {
-            return false;
+            return Kv::Rejected;
         }
         // AWS's documented example secret, under any name.
         if matches!(ty, PiiType::ApiKey | PiiType::AwsSecretKey) && documented_example(v) {
-            return false;
+            return Kv::Rejected;
         }
         count(v.len());
         if check(v) {
             self.push(ty, vs, ve);
-            return true;
+            return Kv::Found;
         }
-        false
+        Kv::Rejected
     }
 
     /// Does the value `[vs, ve)` start with a secret's key name and a separator
@@ -819,11 +862,78 @@ fn ident_start(b: &[u8], we: usize) -> Option<usize> {
     if we - i > 64 {
         return None;
     }
-    // A key starts with a letter or `_` (`-x-api-key` is `x-api-key`; `.5=` is no key).
+    ident_first_letter(b, i, we)
+}
+
+/// A key starts with a letter or `_` (`-x-api-key` is `x-api-key`; `.5=` is no key).
+#[inline]
+fn ident_first_letter(b: &[u8], mut i: usize, we: usize) -> Option<usize> {
     while i < we && !(b[i].is_ascii_alphabetic() || b[i] == b'_') {
         i += 1;
     }
     (i < we).then_some(i)
+}
+
+/// Slots of the key-name memo (a power of two).
+pub(super) const NAME_MEMO: usize = 64;
+
+/// A key name classified earlier in this scan: where it is in the text, and its class.
+#[derive(Clone, Copy, Default)]
+pub(super) struct NameMemo {
+    start: u32,
+    len: u8,
+    class: Option<KeyClass>,
+}
+
+impl Scan<'_, '_> {
+    /// [`keyname::classify`] of the identifier `[is, we)`, remembered per scan: a log repeats
+    /// its key names (the same class names before `:` on every line), and the classifier
+    /// cuts each one into words. A slot is found by the name's length and its first and last
+    /// eight bytes, and holds where the name was seen, so a hit is checked by comparing bytes.
+    #[inline]
+    fn classify_memo(&mut self, is: usize, we: usize) -> Option<KeyClass> {
+        let b = self.b;
+        let id = &b[is..we];
+        if id.len() < 8 || is > u32::MAX as usize {
+            return keyname::classify(id);
+        }
+        let head = u64::from_le_bytes(id[..8].try_into().expect("8 bytes"));
+        let tail = u64::from_le_bytes(id[id.len() - 8..].try_into().expect("8 bytes"));
+        let h = (head ^ tail.rotate_left(23) ^ id.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = (h >> (64 - NAME_MEMO.trailing_zeros())) as usize;
+        let m = self.names[slot];
+        let ms = m.start as usize;
+        if m.len as usize == id.len() && m.len > 0 && b[ms..ms + id.len()] == *id {
+            count(1);
+            return m.class;
+        }
+        let class = keyname::classify(id);
+        self.names[slot] = NameMemo {
+            start: is as u32,
+            len: id.len() as u8,
+            class,
+        };
+        class
+    }
+
+    /// [`ident_start`] by one bit scan of the current block's identifier mask, when the
+    /// identifier starts inside the block (most do: this ran at every key end, and dotted
+    /// class names before a `:` are long).
+    #[inline]
+    fn ident_start_at(&self, we: usize) -> Option<usize> {
+        let base = self.blk_base;
+        if we > base && we - base <= 64 {
+            let p = we - base;
+            let before_we = if p == 64 { u64::MAX } else { (1u64 << p) - 1 };
+            let other = !self.blk_ident & before_we;
+            if other != 0 {
+                let i = base + 64 - other.leading_zeros() as usize;
+                count(1);
+                return ident_first_letter(self.b, i, we);
+            }
+        }
+        ident_start(self.b, we)
+    }
 }
 
 /// Type names that may stand between a key and its `=` (`var token string = "…"`).

@@ -6,6 +6,8 @@
 //! the secret instead of the secret itself (`passwordFile`, `token_url`, `secret_name`,
 //! `key_id`, `public_key`).
 
+use super::wordset::WordMap;
+
 /// What kind of secret a key names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KeyClass {
@@ -65,323 +67,331 @@ fn words(ident: &[u8], buf: &mut [u8; 64]) -> ([(u8, u8); MAX_WORDS], usize) {
     (out, k)
 }
 
-fn is_password_word(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"password"
-            | b"passwords"
-            | b"passwd"
-            | b"pass"
-            | b"pwd"
-            | b"passphrase"
-            | b"passcode"
-            | b"pw"
-            | b"pword"
-    )
-}
+const PASSWORD_WORDS: &[&[u8]] = &[
+    b"password",
+    b"passwords",
+    b"passwd",
+    b"pass",
+    b"pwd",
+    b"passphrase",
+    b"passcode",
+    b"pw",
+    b"pword",
+];
 
 /// Words that name a secret on their own.
-fn is_secret_word(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"secret"
-            | b"secrets"
-            | b"token"
-            | b"tokens"
-            | b"apikey"
-            | b"apikeys"
-            | b"credential"
-            | b"credentials"
-            | b"creds"
-            | b"cred"
-            | b"auth"
-            | b"authorization"
-            | b"authtoken"
-            | b"accesstoken"
-            | b"refreshtoken"
-            | b"privatekey"
-            | b"privkey"
-            | b"secretkey"
-            | b"accesskey"
-            | b"clientsecret"
-            // (Not a bare `session`: `Session: 30546174_44629559` (Windows CBS), `session 12
-            // opened` (sshd) name sessions, they are no credentials; `session_id=`, `sessionid`,
-            // `JSESSIONID` are the cookie's value.)
-            | b"sessionid"
-            | b"sessiontoken"
-            | b"jsessionid"
-            | b"phpsessid"
-            | b"cookie"
-            | b"bearer"
-            | b"otp"
-    )
-}
+const SECRET_WORDS: &[&[u8]] = &[
+    b"secret",
+    b"secrets",
+    b"token",
+    b"tokens",
+    b"apikey",
+    b"apikeys",
+    b"credential",
+    b"credentials",
+    b"creds",
+    b"cred",
+    b"auth",
+    b"authorization",
+    b"authtoken",
+    b"accesstoken",
+    b"refreshtoken",
+    b"privatekey",
+    b"privkey",
+    b"secretkey",
+    b"accesskey",
+    b"clientsecret", // (Not a bare `session`: `Session: 30546174_44629559` (Windows CBS), `session 12
+    // opened` (sshd) name sessions, they are no credentials; `session_id=`, `sessionid`,
+    // `JSESSIONID` are the cookie's value.)
+    b"sessionid",
+    b"sessiontoken",
+    b"jsessionid",
+    b"phpsessid",
+    b"cookie",
+    b"bearer",
+    b"otp",
+];
 
 /// Words before `key` that make it a secret (`api_key`, `private-key`, `accessKey`).
-fn is_key_qualifier(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"api"
-            | b"access"
-            | b"private"
-            | b"secret"
-            | b"client"
-            | b"signing"
-            | b"encryption"
-            | b"master"
-            | b"app"
-            | b"license"
-            | b"licence"
-            | b"consumer"
-            | b"shared"
-            | b"service"
-            | b"account"
-            | b"subscription"
-            | b"auth"
-            | b"admin"
-            | b"hmac"
-            | b"priv"
-            | b"x"
-            | b"storage"
-            | b"webhook"
-    )
-}
+const QUALIFIER_WORDS: &[&[u8]] = &[
+    b"api",
+    b"access",
+    b"private",
+    b"secret",
+    b"client",
+    b"signing",
+    b"encryption",
+    b"master",
+    b"app",
+    b"license",
+    b"licence",
+    b"consumer",
+    b"shared",
+    b"service",
+    b"account",
+    b"subscription",
+    b"auth",
+    b"admin",
+    b"hmac",
+    b"priv",
+    b"x",
+    b"storage",
+    b"webhook",
+];
 
 /// Last words that say the key names something about the secret, not the secret.
-fn is_meta_word(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"id"
-            | b"ids"
-            | b"name"
-            | b"names"
-            | b"file"
-            | b"files"
-            | b"filename"
-            | b"path"
-            | b"dir"
-            | b"url"
-            | b"uri"
-            | b"endpoint"
-            | b"host"
-            | b"type"
-            | b"types"
-            | b"length"
-            | b"len"
-            | b"size"
-            | b"count"
-            | b"enabled"
-            | b"enable"
-            | b"disabled"
-            | b"required"
-            | b"policy"
-            | b"version"
-            | b"format"
-            | b"expires"
-            | b"expiry"
-            | b"expiration"
-            | b"expire"
-            | b"ttl"
-            | b"time"
-            | b"date"
-            | b"timeout"
-            | b"age"
-            | b"field"
-            | b"header"
-            | b"prefix"
-            | b"suffix"
-            | b"min"
-            | b"max"
-            | b"rotation"
-            | b"store"
-            | b"storetype"
-            | b"alias"
-            | b"location"
-            | b"provider"
-            | b"method"
-            | b"mode"
-            | b"algorithm"
-            | b"alg"
-            | b"scope"
-            | b"scopes"
-            | b"audience"
-            | b"issuer"
-            | b"manager"
-            | b"label"
-            | b"description"
-            | b"hint"
-            | b"placeholder"
-            | b"changed"
-            | b"updated"
-            | b"created"
-            | b"reset"
-            | b"index"
-            | b"idx"
-            | b"source"
-            | b"env"
-            | b"var"
-            | b"param"
-            | b"regex"
-            | b"pattern"
-            | b"status"
-            | b"state"
-            | b"valid"
-            | b"invalid"
-            | b"error"
-            | b"errors"
-            | b"fail"
-            | b"failed"
-            | b"failure"
-            | b"success"
-            | b"ok"
-            | b"check"
-            | b"strength"
-            | b"complexity"
-            | b"policies"
-            | b"attempts"
-            | b"retries"
-            | b"limit"
-            | b"renew"
-            | b"refresh"
-            | b"usage"
-            | b"used"
-            | b"class"
-            | b"kind"
-            | b"service"
-            | b"server"
-            | b"port"
-            | b"user"
-            | b"username"
-            | b"login"
-            | b"email"
-            | b"mail"
-            | b"text"
-            | b"message"
-            | b"msg"
-            | b"prompt"
-            | b"question"
-            | b"answer"
-            | b"cache"
-            | b"generator"
-            | b"validator"
-            | b"encoder"
-            | b"hasher"
-            | b"handler"
-            | b"filter"
-            | b"fingerprint"
-            | b"sha"
-            | b"md"
-            | b"ref"
-            | b"arn"
-    )
-}
+const META_WORDS: &[&[u8]] = &[
+    b"id",
+    b"ids",
+    b"name",
+    b"names",
+    b"file",
+    b"files",
+    b"filename",
+    b"path",
+    b"dir",
+    b"url",
+    b"uri",
+    b"endpoint",
+    b"host",
+    b"type",
+    b"types",
+    b"length",
+    b"len",
+    b"size",
+    b"count",
+    b"enabled",
+    b"enable",
+    b"disabled",
+    b"required",
+    b"policy",
+    b"version",
+    b"format",
+    b"expires",
+    b"expiry",
+    b"expiration",
+    b"expire",
+    b"ttl",
+    b"time",
+    b"date",
+    b"timeout",
+    b"age",
+    b"field",
+    b"header",
+    b"prefix",
+    b"suffix",
+    b"min",
+    b"max",
+    b"rotation",
+    b"store",
+    b"storetype",
+    b"alias",
+    b"location",
+    b"provider",
+    b"method",
+    b"mode",
+    b"algorithm",
+    b"alg",
+    b"scope",
+    b"scopes",
+    b"audience",
+    b"issuer",
+    b"manager",
+    b"label",
+    b"description",
+    b"hint",
+    b"placeholder",
+    b"changed",
+    b"updated",
+    b"created",
+    b"reset",
+    b"index",
+    b"idx",
+    b"source",
+    b"env",
+    b"var",
+    b"param",
+    b"regex",
+    b"pattern",
+    b"status",
+    b"state",
+    b"valid",
+    b"invalid",
+    b"error",
+    b"errors",
+    b"fail",
+    b"failed",
+    b"failure",
+    b"success",
+    b"ok",
+    b"check",
+    b"strength",
+    b"complexity",
+    b"policies",
+    b"attempts",
+    b"retries",
+    b"limit",
+    b"renew",
+    b"refresh",
+    b"usage",
+    b"used",
+    b"class",
+    b"kind",
+    b"service",
+    b"server",
+    b"port",
+    b"user",
+    b"username",
+    b"login",
+    b"email",
+    b"mail",
+    b"text",
+    b"message",
+    b"msg",
+    b"prompt",
+    b"question",
+    b"answer",
+    b"cache",
+    b"generator",
+    b"validator",
+    b"encoder",
+    b"hasher",
+    b"handler",
+    b"filter",
+    b"fingerprint",
+    b"sha",
+    b"md",
+    b"ref",
+    b"arn",
+];
 
 /// Words before the secret word that say it is not one (`public_key`, `csrf_token`).
-fn is_public_word(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"public"
-            | b"pub"
-            | b"publishable"
-            | b"csrf"
-            | b"xsrf"
-            | b"foreign"
-            | b"primary"
-            | b"partition"
-            | b"sort"
-            | b"bucket"
-            | b"cache"
-            | b"idempotency"
-            | b"lookup"
-            | b"sequence"
-            | b"schema"
-            | b"next"
-            | b"page"
-            | b"pagination"
-            | b"continuation"
-            | b"cursor"
-            | b"sync"
-            | b"device"
-            | b"registration"
-            | b"push"
-            | b"fcm"
-            | b"has"
-            | b"is"
-            | b"no"
-            | b"use"
-            | b"using"
-            | b"require"
-            | b"requires"
-            | b"forgot"
-            | b"change"
-            | b"new"
-            | b"old"
-            | b"confirm"
-            | b"invalid"
-            | b"wrong"
-            | b"bad"
-            | b"empty"
-            | b"missing"
-            | b"expired"
-    )
-}
+const PUBLIC_WORDS: &[&[u8]] = &[
+    b"public",
+    b"pub",
+    b"publishable",
+    b"csrf",
+    b"xsrf",
+    b"foreign",
+    b"primary",
+    b"partition",
+    b"sort",
+    b"bucket",
+    b"cache",
+    b"idempotency",
+    b"lookup",
+    b"sequence",
+    b"schema",
+    b"next",
+    b"page",
+    b"pagination",
+    b"continuation",
+    b"cursor",
+    b"sync",
+    b"device",
+    b"registration",
+    b"push",
+    b"fcm",
+    b"has",
+    b"is",
+    b"no",
+    b"use",
+    b"using",
+    b"require",
+    b"requires",
+    b"forgot",
+    b"change",
+    b"new",
+    b"old",
+    b"confirm",
+    b"invalid",
+    b"wrong",
+    b"bad",
+    b"empty",
+    b"missing",
+    b"expired",
+];
 
 /// Kinds of key that name a record, not a credential: an `X-…-Key` header (`X-Vault-Key`,
 /// `X-Gateway-Key` are secrets) with one of these before `Key` is none
 /// (`X-Idempotency-Key`, `X-Cache-Key`).
-fn is_lookup_key(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"idempotency"
-            | b"request"
-            | b"cache"
-            | b"correlation"
-            | b"routing"
-            | b"partition"
-            | b"sort"
-            | b"primary"
-            | b"foreign"
-            | b"public"
-            | b"dedup"
-            | b"dedupe"
-            | b"deduplication"
-            | b"lock"
-            | b"object"
-            | b"shard"
-            | b"hash"
-            | b"event"
-            | b"message"
-            | b"trace"
-    )
-}
+const LOOKUP_WORDS: &[&[u8]] = &[
+    b"idempotency",
+    b"request",
+    b"cache",
+    b"correlation",
+    b"routing",
+    b"partition",
+    b"sort",
+    b"primary",
+    b"foreign",
+    b"public",
+    b"dedup",
+    b"dedupe",
+    b"deduplication",
+    b"lock",
+    b"object",
+    b"shard",
+    b"hash",
+    b"event",
+    b"message",
+    b"trace",
+];
 
-fn is_preposition(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"to" | b"for" | b"from" | b"of" | b"with" | b"in" | b"by"
-    )
-}
+const PREPOSITION_WORDS: &[&[u8]] = &[b"to", b"for", b"from", b"of", b"with", b"in", b"by"];
 
 /// Words before the secret word that make the key name no secret's: stand-ins, and
 /// prepositions (the key names something related to the secret).
-fn is_negating_word(w: &[u8]) -> bool {
-    matches!(
-        w,
-        b"fake"
-            | b"dummy"
-            | b"mock"
-            | b"example"
-            | b"sample"
-            | b"bogus"
-            | b"non"
-            | b"to"
-            | b"for"
-            | b"from"
-            | b"of"
-            | b"with"
-            | b"in"
-            | b"by"
-    )
+const NEGATING_WORDS: &[&[u8]] = &[
+    b"fake", b"dummy", b"mock", b"example", b"sample", b"bogus", b"non", b"to", b"for", b"from",
+    b"of", b"with", b"in", b"by",
+];
+
+/// Words that do not change what a key names when they end it (`api_token_123`,
+/// `mySecretString`, `todo_secret_do_not_commit`).
+const FILLER_WORDS: &[&[u8]] = &[
+    b"string", b"str", b"value", b"val", b"do", b"not", b"commit", b"here", b"b64", b"base64",
+    b"hex", b"raw", b"plain", b"clear", b"text", b"encoded", b"enc", b"super", b"secure", b"final",
+    b"prod", b"dev", b"test", b"staging", b"live", b"env", b"var",
+];
+
+const PASSWORD: u16 = 1;
+const SECRET: u16 = 2;
+const QUALIFIER: u16 = 4;
+const META: u16 = 8;
+const PUBLIC: u16 = 16;
+const LOOKUP: u16 = 32;
+const PREPOSITION: u16 = 64;
+const NEGATING: u16 = 128;
+const FILLER: u16 = 256;
+// (Single words the rules name.)
+const KEY: u16 = 512;
+const ID: u16 = 1024;
+const SESSION: u16 = 2048;
+const X: u16 = 4096;
+const AWS: u16 = 8192;
+
+/// Every list above in one table: one lookup per word answers every question about it.
+static WORDS: WordMap = WordMap::from_lists(&[
+    (PASSWORD_WORDS, PASSWORD),
+    (SECRET_WORDS, SECRET),
+    (QUALIFIER_WORDS, QUALIFIER),
+    (META_WORDS, META),
+    (PUBLIC_WORDS, PUBLIC),
+    (LOOKUP_WORDS, LOOKUP),
+    (PREPOSITION_WORDS, PREPOSITION),
+    (NEGATING_WORDS, NEGATING),
+    (FILLER_WORDS, FILLER),
+    (&[b"key"], KEY),
+    (&[b"id"], ID),
+    (&[b"session"], SESSION),
+    (&[b"x"], X),
+    (&[b"aws"], AWS),
+]);
+
+#[inline]
+fn flags(w: &[u8]) -> u16 {
+    WORDS.get(w)
 }
 
 /// Does `ident` hold, in any case, a part of every word [`classify`] can take for a secret's
@@ -393,13 +403,34 @@ fn may_name_secret(id: &[u8]) -> bool {
         b"pass", b"pw", b"secret", b"token", b"key", b"cred", b"auth", b"sess", b"cookie",
         b"bearer", b"otp",
     ];
-    (0..id.len()).any(|i| {
-        let c = id[i] | 0x20;
-        matches!(c, b'p' | b's' | b't' | b'k' | b'c' | b'a' | b'b' | b'o')
-            && PARTS.iter().any(|p| {
-                p[0] == c && id.len() - i >= p.len() && id[i..i + p.len()].eq_ignore_ascii_case(p)
-            })
-    })
+    /// For each byte, the second letters (bit `c - b'a'`) that make it with that byte the
+    /// start of a part: one table look and one bit test per byte of the identifier.
+    static NEXT: [u32; 256] = {
+        let mut t = [0u32; 256];
+        let mut k = 0;
+        while k < PARTS.len() {
+            let bit = 1u32 << (PARTS[k][1] - b'a');
+            t[PARTS[k][0] as usize] |= bit;
+            t[PARTS[k][0].to_ascii_uppercase() as usize] |= bit;
+            k += 1;
+        }
+        t
+    };
+    let mut want = 0u32;
+    for (i, &c) in id.iter().enumerate() {
+        let l = (c | 0x20).wrapping_sub(b'a');
+        if l < 26 && want & (1 << l) != 0 {
+            let rest = &id[i - 1..];
+            if PARTS
+                .iter()
+                .any(|q| rest.len() >= q.len() && rest[..q.len()].eq_ignore_ascii_case(q))
+            {
+                return true;
+            }
+        }
+        want = NEXT[c as usize];
+    }
+    false
 }
 
 /// Is `ident` (the whole identifier before the assignment) a secret's name, and which kind?
@@ -413,43 +444,19 @@ pub fn classify(ident: &[u8]) -> Option<KeyClass> {
         return None;
     }
     let w = |k: usize| &buf[ws[k].0 as usize..ws[k].1 as usize];
+    // One lookup per word (see `WORDS`).
+    let mut f = [0u16; MAX_WORDS];
+    for (k, fk) in f.iter_mut().enumerate().take(n) {
+        *fk = flags(w(k));
+    }
+    let has = |k: usize, flag: u16| f[k] & flag != 0;
     // Trailing numbers and filler words do not change what a key names
     // (`api_token_123`, `mySecretString`, `todo_secret_do_not_commit`).
     let mut end = n;
     while end > 1 {
         let x = w(end - 1);
-        let filler = x.iter().all(u8::is_ascii_digit)
-            || matches!(
-                x,
-                b"string"
-                    | b"str"
-                    | b"value"
-                    | b"val"
-                    | b"do"
-                    | b"not"
-                    | b"commit"
-                    | b"here"
-                    | b"b64"
-                    | b"base64"
-                    | b"hex"
-                    | b"raw"
-                    | b"plain"
-                    | b"clear"
-                    | b"text"
-                    | b"encoded"
-                    | b"enc"
-                    | b"super"
-                    | b"secure"
-                    | b"final"
-                    | b"prod"
-                    | b"dev"
-                    | b"test"
-                    | b"staging"
-                    | b"live"
-                    | b"env"
-                    | b"var"
-            );
-        if filler && !is_secret_word(x) {
+        let filler = has(end - 1, FILLER) || x.iter().all(u8::is_ascii_digit);
+        if filler && !has(end - 1, SECRET) {
             end -= 1;
         } else {
             break;
@@ -457,50 +464,49 @@ pub fn classify(ident: &[u8]) -> Option<KeyClass> {
     }
     // `access_token_for_user`: what follows a preposition after the secret's word says whose
     // secret it is, not what the key names.
-    if let Some(p) = (1..end).find(|&j| is_preposition(w(j))) {
-        if (0..p).any(|j| is_password_word(w(j)) || is_secret_word(w(j))) {
+    if let Some(p) = (1..end).find(|&j| has(j, PREPOSITION)) {
+        if (0..p).any(|j| has(j, PASSWORD | SECRET)) {
             end = p;
         }
     }
-    let tail = w(end - 1);
-    if is_meta_word(tail) && !(tail == b"id" && end >= 2 && w(end - 2) == b"session") {
+    if has(end - 1, META) && !(has(end - 1, ID) && end >= 2 && has(end - 2, SESSION)) {
         return None;
     }
     let mut class = None;
     let mut aws = false;
     for k in 0..end {
         let x = w(k);
-        aws |= x == b"aws";
+        aws |= has(k, AWS);
         // (All-caps and run-together names: `PGPASSWORD`, `MYSQLROOTPASSWORD`, `APPSECRET`.)
-        let hit = if is_password_word(x)
+        let hit = if has(k, PASSWORD)
             || (x.len() > 8 && x.ends_with(b"password"))
             || (x.len() > 6 && x.ends_with(b"passwd"))
         {
             Some(KeyClass::Password)
-        } else if is_secret_word(x)
+        } else if has(k, SECRET)
             || (x.len() > 6 && (x.ends_with(b"secret") || x.ends_with(b"apikey")))
             || (x.len() > 5
                 && x.ends_with(b"token")
                 && !x.ends_with(b"csrftoken")
                 && x != b"jsonwebtoken")
-            || (x == b"key" && k > 0 && is_key_qualifier(w(k - 1)))
-            || (x == b"key" && k + 1 == end && k >= 2 && w(0) == b"x" && !is_lookup_key(w(k - 1)))
-            || (x == b"id" && k > 0 && w(k - 1) == b"session")
+            || (has(k, KEY) && k > 0 && has(k - 1, QUALIFIER))
+            || (has(k, KEY) && k + 1 == end && k >= 2 && has(0, X) && !has(k - 1, LOOKUP))
+            || (has(k, ID) && k > 0 && has(k - 1, SESSION))
         {
             Some(KeyClass::Secret)
         } else {
             None
         };
         if let Some(h) = hit {
-            if k > 0 && is_public_word(w(k - 1)) {
+            if k > 0 && has(k - 1, PUBLIC) {
                 return None;
             }
             // `fakeToken`, `nonMatchingToken`, `urlForToken`, `keyVaultToStoreSecrets`: a
             // stand-in, or a name for something related to a secret.
-            if (0..k).any(|j| is_negating_word(w(j))) {
+            if (0..k).any(|j| has(j, NEGATING)) {
                 return None;
             }
-            if k >= 2 && x == b"key" && is_public_word(w(k - 2)) {
+            if k >= 2 && has(k, KEY) && has(k - 2, PUBLIC) {
                 return None;
             }
             // A password word anywhere makes it a password; otherwise the first secret word.

@@ -28,6 +28,7 @@ mod network;
 mod pii;
 mod provider;
 mod simd;
+mod wordset;
 
 #[cfg(test)]
 mod linear;
@@ -304,6 +305,8 @@ struct Scan<'a, 'r> {
     /// so a host name's extent is found with one bit scan instead of a byte loop.
     blk_base: usize,
     blk_host: u64,
+    /// The block's mask of identifier bytes (`[A-Za-z0-9_.-]`, see `credential::ident_start`).
+    blk_ident: u64,
     memo: [Memo; SLOTS],
     tries: [RunTries; SLOTS],
     pem: credential::PemMemo,
@@ -312,6 +315,11 @@ struct Scan<'a, 'r> {
     open_quote: bool,
     /// End of the last e-mail address found.
     email_end: usize,
+    iban: pii::IbanMemo,
+    /// End of the last grouped card number found.
+    card_end: usize,
+    img: network::ImageMemo,
+    names: [credential::NameMemo; credential::NAME_MEMO],
 }
 
 impl<'a, 'r> Scan<'a, 'r> {
@@ -322,12 +330,17 @@ impl<'a, 'r> Scan<'a, 'r> {
             out,
             blk_base: usize::MAX,
             blk_host: 0,
+            blk_ident: 0,
             memo: [Memo::default(); SLOTS],
             tries: [RunTries::default(); SLOTS],
             pem: credential::PemMemo::default(),
             next: [Next { from: 1, found: 0 }; NEXT_BYTES.len()],
             open_quote: false,
             email_end: 0,
+            iban: pii::IbanMemo::default(),
+            card_end: 0,
+            img: network::ImageMemo::default(),
+            names: [credential::NameMemo::default(); credential::NAME_MEMO],
         }
     }
 
@@ -429,6 +442,7 @@ impl<'a, 'r> Scan<'a, 'r> {
             let w = m.word;
             self.blk_base = base;
             self.blk_host = w | m.dot_dash;
+            self.blk_ident = self.blk_host | m.underscore;
             let starts = w & !((w << 1) | u64::from(prev_word));
             // Word starts that matter by their first byte: digits, uppercase, `e`, `b`.
             // Digit words right after a `.` (IP octets, fractions of seconds, `2005.06.03`)

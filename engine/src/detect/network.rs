@@ -1,6 +1,7 @@
 //! Network identifiers: IPv4 (from digit words), IPv6 and MAC addresses (short hex words
 //! before `:`/`-`, and `::`), host names (first labels of dotted names, in host positions).
 
+use super::wordset::in_set;
 use super::{alnum, at, before, count, glued, glued_next, run, Scan};
 use crate::types::PiiType;
 use crate::validate::is_tld;
@@ -31,7 +32,7 @@ impl Scan<'_, '_> {
         } else {
             None
         };
-        if rdns.is_some_and(|e| host_position(b, s, e)) {
+        if rdns.is_some_and(|e| host_position(b, s, e, &mut self.img)) {
             return;
         }
         if nx == b'.' && glued_next(at(b, end + 1)) && rdns.is_none()
@@ -202,7 +203,7 @@ impl Scan<'_, '_> {
                 return;
             }
         }
-        if host_position(b, s, e) {
+        if host_position(b, s, e, &mut self.img) {
             self.push(PiiType::Hostname, s, e);
         }
     }
@@ -571,7 +572,7 @@ pub(super) fn fqdn_end_at(b: &[u8], s: usize, mut e: usize, any_tld: bool) -> Op
     }
     // Cheap rejections first: no dot, or a last label that is no TLD (class names, file names,
     // timestamps), before validating every label.
-    let last_dot = v.iter().rposition(|&c| c == b'.')?;
+    let last_dot = memchr::memrchr(b'.', v)?;
     let last = &v[last_dot + 1..];
     let tld_ok = is_tld(last)
         || (last.len() >= 5 && last.starts_with(b"xn--") && last[4..].iter().all(|c| alnum(*c)))
@@ -699,7 +700,7 @@ pub(super) fn is_file_ext(l: &[u8]) -> bool {
 /// Is the FQDN `[s, e)` in a host position? Left context is a host-ish key or verb (`host=`,
 /// `hostname:`, `from`, `to`, `connect to`, `by`, `via`, `proxy` …), right context is a port
 /// (`:443`) or a bracketed address (`name [10.0.0.1]`), or the name follows `//`.
-pub(super) fn host_position(b: &[u8], s: usize, e: usize) -> bool {
+pub(super) fn host_position(b: &[u8], s: usize, e: usize, img: &mut ImageMemo) -> bool {
     if s >= 2 && &b[s - 2..s] == b"//" {
         return true;
     }
@@ -713,7 +714,7 @@ pub(super) fn host_position(b: &[u8], s: usize, e: usize) -> bool {
             return true;
         }
     }
-    if at(b, e) == b'/' && image_reference(b, e) {
+    if at(b, e) == b'/' && image_reference(b, e, img) {
         return true;
     }
     // A JSON string value that is a host name: `"authDomain":"acme-prod.firebaseapp.com"`.
@@ -734,67 +735,6 @@ pub(super) fn host_position(b: &[u8], s: usize, e: usize) -> bool {
     if k > e && matches!(at(b, k), b'[' | b'(') && at(b, k + 1).is_ascii_digit() {
         return true;
     }
-    const KEYS: &[&str] = &[
-        "host",
-        "hostname",
-        "hostnames",
-        "rhost",
-        "lhost",
-        "server",
-        "servername",
-        "srv",
-        "from",
-        "to",
-        "for",
-        "by",
-        "via",
-        "proxy",
-        "peer",
-        "remote",
-        "node",
-        "address",
-        "addr",
-        "destination",
-        "dest",
-        "dst",
-        "target",
-        "upstream",
-        "backend",
-        "endpoint",
-        "origin",
-        "url",
-        "uri",
-        "connect",
-        "connecting",
-        "resolve",
-        "resolving",
-        "lookup",
-        "sni",
-        "relay",
-        "client",
-        "mx",
-        "ns",
-        "nameserver",
-        "domain",
-        "at",
-        "fqdn",
-        "referer",
-        "referrer",
-        "hosts",
-        "redirect",
-        "location",
-        "mailhost",
-        "smtp",
-        "imap",
-        "pop",
-        "dns",
-        "ping",
-        "ssh",
-        "image",
-        "pull",
-        "push",
-        "registry",
-    ];
     // Bounded looks back (a few separators, then at most the length of the longest key), so
     // no byte is walked by more than a few candidates.
     let mut i = s;
@@ -826,44 +766,128 @@ pub(super) fn host_position(b: &[u8], s: usize, e: usize) -> bool {
         .rposition(u8::is_ascii_uppercase)
         .filter(|&k| k > 0 && tail[k - 1].is_ascii_lowercase())
         .map_or(&tail[..0], |k| &tail[k..]);
-    KEYS.iter().any(|k| {
-        k.as_bytes().eq_ignore_ascii_case(tail) || k.as_bytes().eq_ignore_ascii_case(camel)
-    })
+    is_host_key(tail) || is_host_key(camel)
+}
+
+/// Keys and verbs after which a name stands in a host position (`host=`, `connect to`).
+fn is_host_key(w: &[u8]) -> bool {
+    in_set!(
+        w,
+        b"host"
+            | b"hostname"
+            | b"hostnames"
+            | b"rhost"
+            | b"lhost"
+            | b"server"
+            | b"servername"
+            | b"srv"
+            | b"from"
+            | b"to"
+            | b"for"
+            | b"by"
+            | b"via"
+            | b"proxy"
+            | b"peer"
+            | b"remote"
+            | b"node"
+            | b"address"
+            | b"addr"
+            | b"destination"
+            | b"dest"
+            | b"dst"
+            | b"target"
+            | b"upstream"
+            | b"backend"
+            | b"endpoint"
+            | b"origin"
+            | b"url"
+            | b"uri"
+            | b"connect"
+            | b"connecting"
+            | b"resolve"
+            | b"resolving"
+            | b"lookup"
+            | b"sni"
+            | b"relay"
+            | b"client"
+            | b"mx"
+            | b"ns"
+            | b"nameserver"
+            | b"domain"
+            | b"at"
+            | b"fqdn"
+            | b"referer"
+            | b"referrer"
+            | b"hosts"
+            | b"redirect"
+            | b"location"
+            | b"mailhost"
+            | b"smtp"
+            | b"imap"
+            | b"pop"
+            | b"dns"
+            | b"ping"
+            | b"ssh"
+            | b"image"
+            | b"pull"
+            | b"push"
+            | b"registry"
+    )
+}
+
+/// What [`image_reference`] last found: the run of path bytes `[path_start, path_end)`
+/// (`path_end` is the first byte after it), and whether a reference ends at `path_end`. Every
+/// host-name candidate inside one path-like run (`a.b.com/xa.b.com/x…`) asks about the same
+/// run: it is walked once, not once per candidate.
+#[derive(Clone, Copy, Default)]
+pub(super) struct ImageMemo {
+    path_start: usize,
+    path_end: usize,
+    ends_ref: bool,
+}
+
+#[inline]
+fn path_byte(c: u8) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'_' | b'-' | b'/')
 }
 
 /// After a host name, `/repo/path` then `:tag` or `@sha256:…`: a container image reference
 /// (`registry.acme-corp.com/payments@sha256:…`, `quay.example.io/team/app:1.4`).
-fn image_reference(b: &[u8], slash: usize) -> bool {
-    // Bounded walk (a repository path is at most 255 bytes), so a long run of path-like text
-    // after many host candidates costs each of them at most that much.
-    let lim = b.len().min(slash + 257);
-    let mut pe = slash + 1;
-    while pe < lim
-        && (b[pe].is_ascii_lowercase()
-            || b[pe].is_ascii_digit()
-            || matches!(b[pe], b'.' | b'_' | b'-' | b'/'))
-    {
-        pe += 1;
-    }
-    count(pe - slash);
-    if pe == slash + 1 || pe - slash > 256 {
-        return false;
-    }
-    match at(b, pe) {
-        b'@' => b[pe + 1..].starts_with(b"sha256:"),
-        b':' => {
-            // A tag is at most 128 bytes: the walk stops there.
-            let lim = b.len().min(pe + 130);
-            let mut te = pe + 1;
-            while te < lim && (b[te].is_ascii_alphanumeric() || matches!(b[te], b'.' | b'_' | b'-'))
-            {
-                te += 1;
-            }
-            count(te - pe);
-            te > pe + 1 && te - pe <= 129 && !matches!(at(b, te), b'/' | b'@' | b':')
+fn image_reference(b: &[u8], slash: usize, m: &mut ImageMemo) -> bool {
+    let ps = slash + 1;
+    if !(m.path_start <= ps && ps <= m.path_end && m.path_end > m.path_start) {
+        let mut pe = ps;
+        while pe < b.len() && path_byte(b[pe]) {
+            pe += 1;
         }
-        _ => false,
+        count(pe - ps + 1);
+        let ends_ref = match at(b, pe) {
+            b'@' => b[pe + 1..].starts_with(b"sha256:"),
+            b':' => {
+                // A tag is at most 128 bytes: the walk stops there.
+                let lim = b.len().min(pe + 130);
+                let mut te = pe + 1;
+                while te < lim
+                    && (b[te].is_ascii_alphanumeric() || matches!(b[te], b'.' | b'_' | b'-'))
+                {
+                    te += 1;
+                }
+                count(te - pe);
+                te > pe + 1 && te - pe <= 129 && !matches!(at(b, te), b'/' | b'@' | b':')
+            }
+            _ => false,
+        };
+        *m = ImageMemo {
+            path_start: ps,
+            path_end: pe,
+            ends_ref,
+        };
+    } else {
+        count(1);
     }
+    // A repository path is 1 to 255 bytes.
+    let len = m.path_end - ps;
+    (1..=255).contains(&len) && m.ends_ref
 }
 
 pub(super) fn prev_word_is(b: &[u8], s: usize, words: &[&str]) -> bool {

@@ -197,19 +197,22 @@ impl Scan<'_, '_> {
         if matches!(p, b'-' | b'.' | b'_' | b'+' | b':' | b'/' | b']' | b'*') {
             return;
         }
-        // Card-shaped groups inside a grouped IBAN lose to the IBAN (it ranks higher); inside
-        // an IBAN-shaped run whose checksum fails they are no card either.
-        if in_iban_shape(b, s) {
+        // Two card numbers never share digits: a group inside the last card found starts
+        // none (`6759 6759 6759 …` would otherwise give a chain of overlapping candidates,
+        // one per group, for the resolver to sort out).
+        if s < self.card_end {
             return;
         }
         let sep = at(b, run(b, s, |c| c.is_ascii_digit()));
-        let mut ends = [(0usize, 0usize); 19];
-        let mut lens = [0u8; 19];
+        // Every card shape (`card_shape_ok`) has at most five groups.
+        const GROUPS: usize = 5;
+        let mut ends = [(0usize, 0usize); GROUPS];
+        let mut lens = [0u8; GROUPS];
         let mut ne = 0;
         let mut digits = [0u8; 19];
         let mut nd = 0;
         let mut i = s;
-        loop {
+        while ne < GROUPS {
             let j = run(b, i, |c| c.is_ascii_digit());
             let gl = j - i;
             if !(1..=6).contains(&gl) || nd + gl > 19 || alnum(at(b, j)) || at(b, j) == b'_' {
@@ -235,7 +238,14 @@ impl Scan<'_, '_> {
             }
             let d = &digits[..nd];
             if card_shape_ok(&lens[..=k]) && card_brand_ok(d) && luhn_ok(d) && card_tail_ok(b, e) {
+                // Card-shaped groups inside a grouped IBAN lose to the IBAN (it ranks higher);
+                // inside an IBAN-shaped run whose checksum fails they are no card either.
+                // (Asked last: it looks back up to eight groups.)
+                if in_iban_shape(b, s) {
+                    return;
+                }
                 self.push(PiiType::CreditCard, s, e);
+                self.card_end = e;
                 return;
             }
         }
@@ -249,32 +259,21 @@ impl Scan<'_, '_> {
         let Some(len) = iban_len(&b[s..s + 2]) else {
             return;
         };
-        let mut buf = [0u8; 34];
-        let mut n = 0;
-        let mut i = s;
-        // Printed in groups of four, spaced or dashed (`AL47-2121-1009-…`): one separator.
-        let mut sep = 0u8;
-        while n < len {
-            let c = at(b, i);
-            if c.is_ascii_digit() || c.is_ascii_uppercase() {
-                buf[n] = c;
-                n += 1;
-                i += 1;
-            } else if matches!(c, b' ' | b'-') && n % 4 == 0 && n > 0 && (n == 4 || sep == c) {
-                sep = c;
-                i += 1;
-            } else {
+        // Groups that each look like an IBAN's start (`AL47 AL47 …`) would each walk the next
+        // 28 characters: within the reach of the last walk, only the first few are tried (a
+        // real IBAN is not preceded by several groups of a country code and two digits).
+        if s < self.iban.reach {
+            if self.iban.tries >= IBAN_TRIES {
                 return;
             }
+            self.iban.tries += 1;
+        } else {
+            self.iban.tries = 1;
         }
-        if alnum(at(b, i))
-            || at(b, i) == b'_'
-            || (sep == b'-' && at(b, i) == b'-' && alnum(at(b, i + 1)))
-        {
-            return;
-        }
-        if iban_mod97_ok(&buf[..n]) {
-            self.push(PiiType::Iban, s, i);
+        let (end, found) = iban_at(b, s, len);
+        self.iban.reach = self.iban.reach.max(end);
+        if found {
+            self.push(PiiType::Iban, s, end);
         }
     }
 
@@ -321,6 +320,54 @@ impl Scan<'_, '_> {
             self.email_end = e;
         }
     }
+}
+
+/// IBAN candidates tried within the reach of the previous walk (see `Scan::iban`).
+const IBAN_TRIES: u8 = 2;
+
+/// The last IBAN walk: how far it read, and how many candidates started inside it.
+#[derive(Clone, Copy, Default)]
+pub(super) struct IbanMemo {
+    reach: usize,
+    tries: u8,
+}
+
+/// Walks an IBAN of `len` characters from `s`: where the walk stopped, and whether it is one
+/// (its whole length, nothing glued after it, the mod-97 check).
+fn iban_at(b: &[u8], s: usize, len: usize) -> (usize, bool) {
+    let mut buf = [0u8; 34];
+    let mut n = 0;
+    let mut i = s;
+    // Printed in groups of four, spaced or dashed (`AL47-2121-1009-…`): one separator.
+    let mut sep = 0u8;
+    while n < len {
+        let c = at(b, i);
+        if c.is_ascii_digit() || c.is_ascii_uppercase() {
+            buf[n] = c;
+            n += 1;
+            i += 1;
+        } else if matches!(c, b' ' | b'-')
+            && n % 4 == 0
+            && n > 0
+            && (n == 4 || sep == c)
+            && !matches!(before(b, i), b' ' | b'-')
+        {
+            // (One separator between groups: `AL47--AL47--…` is none.)
+            sep = c;
+            i += 1;
+        } else {
+            count(i - s);
+            return (i, false);
+        }
+    }
+    count(i - s);
+    if alnum(at(b, i))
+        || at(b, i) == b'_'
+        || (sep == b'-' && at(b, i) == b'-' && alnum(at(b, i + 1)))
+    {
+        return (i, false);
+    }
+    (i, iban_mod97_ok(&buf[..n]))
 }
 
 /// End of an e-mail domain at `s`: an ASCII host name with a known TLD (`fqdn_end`), or an

@@ -21,6 +21,7 @@ pub(super) struct Masks {
     pub eq_colon_space: u64,
     pub dot_dash: u64,
     pub dot: u64,
+    pub underscore: u64,
 }
 
 pub(super) type Classify = fn(&[u8; 64]) -> Masks;
@@ -78,6 +79,7 @@ macro_rules! classify_body {
             m.eq_colon_space |= mask($or($or($or(eqs, colon), space), $or(eq(b'?'), dot)));
             m.dot_dash |= mask(dot_dash);
             m.dot |= mask(dot);
+            m.underscore |= mask(eq(b'_'));
         }
         m
     }};
@@ -153,6 +155,7 @@ fn classify_scalar(block: &[u8; 64]) -> Masks {
         m.eq_colon_space |= bit(matches!(c, b'=' | b':' | b' ' | b'\t' | b'?' | b'.'));
         m.dot_dash |= bit(c == b'.' || c == b'-');
         m.dot |= bit(c == b'.');
+        m.underscore |= bit(c == b'_');
     }
     m
 }
@@ -193,7 +196,9 @@ mod tests {
                         g.space,
                         g.delim,
                         g.eq_colon_space,
-                        g.dot_dash
+                        g.dot_dash,
+                        g.dot,
+                        g.underscore
                     ],
                     [
                         want.word,
@@ -205,7 +210,9 @@ mod tests {
                         want.space,
                         want.delim,
                         want.eq_colon_space,
-                        want.dot_dash
+                        want.dot_dash,
+                        want.dot,
+                        want.underscore
                     ]
                 );
             }
