@@ -521,6 +521,7 @@ mod tests {
                             column: 1,
                         },
                         value,
+                        suppressed: None,
                     };
                     let mut got = Vec::new();
                     em.emit(&mut got, &r).unwrap();
