@@ -11,6 +11,7 @@ export interface ServerSettings {
   redactionStyle: 'tag' | 'mask' | 'partial' | 'pseudonym';
   maxDiagnostics: number;
   debounceMs: number;
+  maxFileBytes: number;
   globs: string[];
   databasePath: string | null;
   logLevel: 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -24,6 +25,7 @@ export const SERVER_DEFAULTS: ServerSettings = {
   redactionStyle: 'tag',
   maxDiagnostics: 1000,
   debounceMs: 100,
+  maxFileBytes: 1073741824,
   globs: ['*.log', '*.log.[0-9]*', '*.out'],
   databasePath: null,
   logLevel: 'info',

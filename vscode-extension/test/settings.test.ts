@@ -60,6 +60,7 @@ describe('toServerSettings', () => {
       redactionStyle: 'pseudonym',
       maxDiagnostics: 5,
       debounceMs: 0,
+      maxFileBytes: 1048576,
       globs: ['*.txt'],
       databasePath: '/data/tftsr.db',
       logLevel: 'debug',

@@ -88,9 +88,9 @@ pub fn attach(
 
 /// `attach` with the store's options (`keep_values: false`: no original value is ever stored).
 ///
-/// The findings go into the store as the scan yields them, inside the attach's one transaction
-/// (`Store::begin_attach`): memory follows the scan's window, never the number of findings, and
-/// an error at any point leaves nothing of the log.
+/// The findings go into the store in batches as the scan yields them, inside the attach's one
+/// transaction (`Store::begin_attach`, see [`SpanSink`]): memory follows the scan's window, never
+/// the number of findings, and an error at any point leaves nothing of the log.
 pub fn attach_with(
     store: &Store,
     issue_id: &str,
@@ -132,7 +132,7 @@ pub fn attach_limited(
             let file_name = p
                 .file_name()
                 .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
-            let mut log = store.begin_attach(issue_id, header(file_name, abs), opts)?;
+            let mut log = SpanSink::new(store, issue_id, header(file_name, abs), opts);
             let found = scan(
                 &name,
                 &mut opened.reader,
@@ -142,10 +142,11 @@ pub fn attach_limited(
                 limits,
             )?;
             let (hash, size) = tap.finish();
-            (log.finish(&hash, size as i64)?, found)
+            (log.into_log()?.finish(&hash, size as i64)?, found)
         }
         AttachInput::Text { name, path, bytes } => {
-            let mut log = store.begin_attach(
+            let mut log = SpanSink::new(
+                store,
                 issue_id,
                 NewLogHeader {
                     mime_type: Some(mime_for(Path::new(&name)).into()),
@@ -153,10 +154,10 @@ pub fn attach_limited(
                     file_path: path,
                 },
                 opts,
-            )?;
+            );
             let found = scan(&name, &mut &bytes[..], false, job, &mut log, limits)?;
             let hash = hex::encode(Sha256::digest(bytes));
-            (log.finish(&hash, bytes.len() as i64)?, found)
+            (log.into_log()?.finish(&hash, bytes.len() as i64)?, found)
         }
     };
     Ok(Attached {
@@ -166,6 +167,73 @@ pub fn attach_limited(
         stats: found.stats,
         gzip: found.gzip,
     })
+}
+
+/// How many findings wait in memory before the attach's transaction is opened and they are
+/// written (then again each time the batch is full).
+const BATCH: usize = 4096;
+
+/// Findings on their way into the store: held in a small batch, and the attach's transaction —
+/// which takes the store's write lock — opened only once the batch is full or at the end. A log
+/// with few findings (or a person reviewing them one by one) holds the lock only for the final
+/// write, as before; memory stays bounded by the batch either way, whatever the number of
+/// findings.
+pub(crate) struct SpanSink<'s> {
+    store: &'s Store,
+    issue_id: String,
+    header: Option<NewLogHeader>,
+    opts: AttachOptions,
+    log: Option<LogAttach<'s>>,
+    pending: Vec<NewPiiSpan>,
+}
+
+impl<'s> SpanSink<'s> {
+    pub(crate) fn new(
+        store: &'s Store,
+        issue_id: &str,
+        header: NewLogHeader,
+        opts: &AttachOptions,
+    ) -> SpanSink<'s> {
+        SpanSink {
+            store,
+            issue_id: issue_id.to_owned(),
+            header: Some(header),
+            opts: opts.clone(),
+            log: None,
+            pending: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, span: NewPiiSpan) -> Result<(), StoreError> {
+        self.pending.push(span);
+        if self.pending.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        let log = match (&mut self.log, self.header.take()) {
+            (Some(log), _) => log,
+            (None, Some(header)) => {
+                let log = self
+                    .store
+                    .begin_attach(&self.issue_id, header, &self.opts)?;
+                self.log.insert(log)
+            }
+            (None, None) => unreachable!("the header is taken only to begin the attach"),
+        };
+        for s in self.pending.drain(..) {
+            log.add_span(s)?;
+        }
+        Ok(())
+    }
+
+    /// The attach with every finding written, to be finished.
+    pub(crate) fn into_log(mut self) -> Result<LogAttach<'s>, StoreError> {
+        self.flush()?;
+        Ok(self.log.take().expect("flush begins the attach"))
+    }
 }
 
 /// The header of a file's log: its name, absolute path and MIME type.
@@ -189,7 +257,7 @@ fn scan(
     reader: &mut dyn Read,
     gzip: bool,
     job: &AttachJob<'_>,
-    log: &mut LogAttach<'_>,
+    log: &mut SpanSink<'_>,
     limits: Option<&Limits<'_>>,
 ) -> Result<Found, AttachError> {
     let scanner = job.scanner;
@@ -221,7 +289,7 @@ fn scan(
                 replacement: redactor.replacement(f, value),
                 original_value: value.to_owned(),
             };
-            if let Err(e) = log.add_span(span) {
+            if let Err(e) = log.push(span) {
                 store_error = Some(e);
                 return Err(std::io::Error::other("the store refused a finding"));
             }

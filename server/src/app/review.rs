@@ -115,13 +115,14 @@ pub fn attach_reviewed(
     let file_name = file
         .file_name()
         .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
-    // The findings go into the store as they are decided, inside the attach's one transaction:
-    // memory follows the scan's window, never the number of findings.
-    let mut log = store.begin_attach(
+    // The findings go into the store in batches as they are decided, inside the attach's one
+    // transaction: memory follows the scan's window, never the number of findings.
+    let mut log = super::attach::SpanSink::new(
+        store,
         issue_id,
         super::attach::header(file_name, abs),
         &AttachOptions { keep_values },
-    )?;
+    );
     let mut store_error: Option<StoreError> = None;
     let scanner = job.scanner;
     let redactor = Redactor::new(&scanner.engine, job.style, job.key);
@@ -193,7 +194,7 @@ pub fn attach_reviewed(
                         replacement,
                         original_value: value.to_owned(),
                     };
-                    if let Err(e) = log.add_span(span) {
+                    if let Err(e) = log.push(span) {
                         store_error = Some(e);
                         return Err(std::io::Error::other("the store refused a finding"));
                     }
@@ -238,7 +239,7 @@ pub fn attach_reviewed(
         .iter()
         .map(|(k, v)| (k.clone(), *v as usize))
         .collect();
-    let log_file = log.finish_cleaned(
+    let log_file = log.into_log()?.finish_cleaned(
         &content_hash,
         file_size as i64,
         decide.is_some().then_some((accepted, rejected)),

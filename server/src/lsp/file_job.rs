@@ -37,6 +37,9 @@ pub struct FileJob {
     pub token: Option<ProgressToken>,
 }
 
+/// The progress `end` message for a work's result: `done`, `cancelled` or `failed`.
+pub type Outcome<T> = fn(&T) -> &'static str;
+
 /// Sets the flag when dropped unless disarmed: the request's future dropped by `$/cancelRequest`.
 struct CancelOnDrop(Option<Arc<AtomicBool>>);
 
@@ -99,7 +102,7 @@ fn read_text(read: u64, total: Option<u64>) -> String {
 
 /// Runs `work` with the session's limits and reports its progress; `None` when the work's task
 /// failed (a panic). A cancel reaches `work` as `Limits::at` returning `Stopped::Cancelled`.
-pub async fn run<T, F>(s: &Arc<Session>, job: FileJob, work: F) -> Option<T>
+pub async fn run<T, F>(s: &Arc<Session>, job: FileJob, outcome: Outcome<T>, work: F) -> Option<T>
 where
     T: Send + 'static,
     F: FnOnce(&Limits<'_>) -> T + Send + 'static,
@@ -108,46 +111,54 @@ where
     // Dropped with this future on `$/cancelRequest`; disarmed once the work has answered.
     let mut guard = CancelOnDrop(Some(cancel.clone()));
     let token = progress_token(s, job.token).await;
-    if let Some(t) = &token {
-        lock(&s.file_jobs).insert(token_key(t), cancel.clone());
-        send(
-            s,
-            t,
-            WorkDoneProgress::Begin(WorkDoneProgressBegin {
-                title: job.title,
-                cancellable: Some(true),
-                message: Some(read_text(0, job.total)),
-                percentage: job.total.map(|_| 0),
-            }),
-        )
-        .await;
-    }
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
     let max_bytes = s.settings().max_file_bytes;
-    let flag = cancel.clone();
-    // Debug builds only: `TFTSR_TEST_HOLD_FILE_JOB` holds the work after its first chunk until
-    // it is cancelled, so a test can cancel mid-way without racing the work's end.
-    let hold = cfg!(debug_assertions) && std::env::var_os("TFTSR_TEST_HOLD_FILE_JOB").is_some();
-    let mut handle = tokio::task::spawn_blocking(move || {
-        let progress = |read: u64| {
-            let _ = tx.send(read);
-            while hold && !flag.load(Ordering::SeqCst) {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-        };
-        let limits = Limits {
-            max_bytes,
-            cancel: &flag,
-            progress: &progress,
-        };
-        work(&limits)
-    });
+    // Debug builds only: `TFTSR_TEST_HOLD_FILE_JOB=N` holds the work once it has read N bytes
+    // until it is cancelled, so a test can cancel mid-way without racing the work's end.
+    let hold: Option<u64> = if cfg!(debug_assertions) {
+        std::env::var("TFTSR_TEST_HOLD_FILE_JOB")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    } else {
+        None
+    };
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
     let session = s.clone();
     let total = job.total;
-    // Detached: it finishes (and ends the progress) even when the request's future is dropped.
+    let title = job.title;
+    // Detached from the request: once started, the progress gets its end (after the work's
+    // cleanup) even when the request's future is dropped.
     tokio::spawn(async move {
         let s = session;
+        if let Some(t) = &token {
+            lock(&s.file_jobs).insert(token_key(t), cancel.clone());
+            send(
+                &s,
+                t,
+                WorkDoneProgress::Begin(WorkDoneProgressBegin {
+                    title,
+                    cancellable: Some(true),
+                    message: Some(read_text(0, total)),
+                    percentage: total.map(|_| 0),
+                }),
+            )
+            .await;
+        }
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
+        let flag = cancel.clone();
+        let mut handle = tokio::task::spawn_blocking(move || {
+            let progress = |read: u64| {
+                let _ = tx.send(read);
+                while hold.is_some_and(|at| read >= at) && !flag.load(Ordering::SeqCst) {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+            };
+            let limits = Limits {
+                max_bytes,
+                cancel: &flag,
+                progress: &progress,
+            };
+            work(&limits)
+        });
         let mut last_percent: Option<u32> = None;
         let mut last_read: u64 = 0;
         let res = loop {
@@ -177,19 +188,16 @@ where
         };
         if let Some(t) = &token {
             lock(&s.file_jobs).remove(&token_key(t));
-            let message = if cancel.load(Ordering::SeqCst) {
-                "cancelled".to_owned()
-            } else {
-                match &res {
-                    Ok(_) => "done".to_owned(),
-                    Err(_) => "failed".to_owned(),
-                }
+            // What happened, not what was asked: a cancel after the last chunk came too late.
+            let message = match &res {
+                Ok(r) => outcome(r),
+                Err(_) => "failed",
             };
             send(
                 &s,
                 t,
                 WorkDoneProgress::End(WorkDoneProgressEnd {
-                    message: Some(message),
+                    message: Some(message.to_owned()),
                 }),
             )
             .await;

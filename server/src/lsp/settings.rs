@@ -327,6 +327,20 @@ mod tests {
     }
 
     #[test]
+    fn max_file_bytes_defaults_to_1_gib_and_0_means_no_limit() {
+        let s = Settings::from_json(&Value::Null, &ids()).unwrap();
+        assert_eq!(s.max_file_bytes, Some(1 << 30));
+        let s = Settings::from_json(&json!({"maxFileBytes": 4096}), &ids()).unwrap();
+        assert_eq!(s.max_file_bytes, Some(4096));
+        let s = Settings::from_json(&json!({"maxFileBytes": 0}), &ids()).unwrap();
+        assert_eq!(s.max_file_bytes, None);
+        for bad in [json!(-1), json!("1 GiB"), json!(1.5)] {
+            let e = Settings::from_json(&json!({"maxFileBytes": bad}), &ids()).unwrap_err();
+            assert!(e.join("\n").contains("`maxFileBytes`"), "{e:?}");
+        }
+    }
+
+    #[test]
     fn custom_rule_ids_are_type_ids() {
         let cfg: crate::engine::Config =
             toml::from_str("[[rules]]\nid = \"order_id\"\nregex = 'ORD-[0-9]{6}'\n").unwrap();

@@ -5,9 +5,9 @@
 //! temporary file, no output and no store rows; an input over `maxFileBytes` (or a small gzip
 //! that expands past it) is refused with an error naming the limit, never the content.
 //!
-//! No guessed time: a cancel is sent once the first `report` has arrived, and the server (debug
-//! build, `TFTSR_TEST_HOLD_FILE_JOB`) holds the work after its first chunk until it is cancelled,
-//! so the cancel always lands mid-way; "nothing left behind" is checked once the progress has
+//! No guessed time: the server (debug build, `TFTSR_TEST_HOLD_FILE_JOB=N`) holds the work once
+//! it has read N bytes until it is cancelled, and a cancel is sent once the `report` of that
+//! point has arrived, so the cancel always lands mid-way; "nothing left behind" is checked once the progress has
 //! ended, which the server sends after its cleanup.
 
 use crate::lsp_client;
@@ -20,14 +20,14 @@ use serde_json::{json, Value};
 
 const KEY: &str = "correct horse battery staple";
 
-/// About `mib` MiB of real Apache lines with an e-mail address planted every 50 lines.
-fn big_log(path: &Path, mib: usize) -> usize {
+/// About `mib` MiB of real Apache lines with an e-mail address planted every `every` lines.
+fn big_log(path: &Path, mib: usize, every: usize) -> usize {
     let real = lsp_client::corpus::loghub_file("Apache_2k.log");
     let lines: Vec<&str> = real.lines().collect();
     let mut w = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     let (mut written, mut planted, mut i) = (0usize, 0usize, 0usize);
     while written < mib << 20 {
-        let line = if i % 50 == 0 {
+        let line = if i % every == 0 {
             planted += 1;
             format!("{} user{i}@example.com\n", lines[i % lines.len()])
         } else {
@@ -89,7 +89,7 @@ fn with_store(envs: &[(&str, &Path)], data: &Path) -> Client {
 fn scan_file_reports_progress_to_the_request_token_and_to_one_it_creates() {
     let root = tempfile::tempdir().unwrap();
     let log = root.path().join("big.log");
-    let planted = big_log(&log, 6);
+    let planted = big_log(&log, 6, 50);
     let mut c = Client::spawn(&[]);
     c.initialize(caps_nvim07(), Value::Null, Some(root.path()));
 
@@ -153,7 +153,7 @@ fn scan_file_reports_progress_to_the_request_token_and_to_one_it_creates() {
 fn a_cancel_request_mid_scan_file_leaves_no_temp_file_and_no_output() {
     let root = tempfile::tempdir().unwrap();
     let log = root.path().join("big.log");
-    big_log(&log, 4);
+    big_log(&log, 4, 50);
     let mut c = Client::spawn(&[("TFTSR_TEST_HOLD_FILE_JOB", Path::new("1"))]);
     c.initialize(caps_nvim07(), Value::Null, Some(root.path()));
     let token = json!("scan-c");
@@ -188,8 +188,14 @@ fn a_progress_cancel_mid_attach_leaves_no_rows() {
     let root = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
     let log = root.path().join("big.log");
-    big_log(&log, 4);
-    let mut c = with_store(&[("TFTSR_TEST_HOLD_FILE_JOB", Path::new("1"))], data.path());
+    // One address per line: by half the file several batches of findings are written, so the
+    // attach's transaction is open (rows written, not committed) when the cancel comes.
+    big_log(&log, 4, 1);
+    // Held at half the file: thousands of findings written by then.
+    let mut c = with_store(
+        &[("TFTSR_TEST_HOLD_FILE_JOB", Path::new("2097152"))],
+        data.path(),
+    );
     c.initialize(caps_nvim07(), Value::Null, Some(root.path()));
     let issue = c.request(
         "workspace/executeCommand",
@@ -202,7 +208,24 @@ fn a_progress_cancel_mid_attach_leaves_no_rows() {
                             "arguments": [{"uri": uri, "issueId": issue_id}]});
     params["workDoneToken"] = token.clone();
     let id = c.request_async("workspace/executeCommand", params);
-    c.wait_notification(|m| is_progress(m, &token, "report"));
+    c.wait_notification(|m| {
+        is_progress(m, &token, "report")
+            && m["params"]["value"]["percentage"].as_u64().unwrap_or(0) >= 50
+    });
+    // Held at half the file with the attach's transaction open (its findings written, not
+    // committed): another writer finds the store locked.
+    {
+        tftsr::store::init_sqlite().unwrap();
+        let raw = rusqlite::Connection::open(data.path().join("tftsr.db")).unwrap();
+        raw.pragma_update(None, "key", KEY).unwrap();
+        raw.busy_timeout(std::time::Duration::ZERO).unwrap();
+        let e = raw.execute_batch("BEGIN IMMEDIATE").unwrap_err();
+        assert_eq!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy),
+            "{e}"
+        );
+    }
     c.notify("window/workDoneProgress/cancel", json!({"token": token}));
     let end = c.wait_notification(|m| is_progress(m, &token, "end"));
     assert_eq!(end["params"]["value"]["message"], "cancelled");
@@ -242,7 +265,7 @@ fn an_input_over_the_size_limit_is_refused_naming_the_limit() {
     let root = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
     let log = root.path().join("big.log");
-    big_log(&log, 2);
+    big_log(&log, 2, 50);
     // A small gzip that expands past the limit: stopped while it streams.
     let gz = root.path().join("bomb.log.gz");
     {

@@ -15,7 +15,8 @@ use tower_lsp_server::ls_types::{ExecuteCommandParams, ProgressToken, Uri};
 use super::args::{arg, arg_or_default, parse_style, style_and_key};
 use super::{ai, configuration, issues};
 use crate::app::input::{BinaryPolicy, Source};
-use crate::app::redact::{gzip_by_name, redact_limited, Dest, RedactJob};
+use crate::app::limits::Stopped;
+use crate::app::redact::{gzip_by_name, redact_limited, Dest, RedactError, RedactJob};
 use crate::lsp::command::Command;
 use crate::lsp::file_job::{self, FileJob};
 use crate::lsp::protocol::{err, exists, failed, refused, workspace_edit, Reply};
@@ -195,7 +196,12 @@ async fn scan_file(
         total: file_total(&input),
         token,
     };
-    let res = file_job::run(s, job, move |limits| {
+    let outcome: file_job::Outcome<_> = |r| match r {
+        Ok(_) => "done",
+        Err(RedactError::Stopped(Stopped::Cancelled)) => "cancelled",
+        Err(_) => "failed",
+    };
+    let res = file_job::run(s, job, outcome, move |limits| {
         let job = RedactJob {
             scanner: &scanner,
             style,

@@ -10,7 +10,8 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{ProgressToken, Uri};
 
 use super::args::style_and_key;
-use crate::app::attach::{self, AttachInput, AttachJob};
+use crate::app::attach::{self, AttachError, AttachInput, AttachJob};
+use crate::app::limits::Stopped;
 use crate::lsp::command::Command;
 use crate::lsp::file_job::{self, FileJob};
 use crate::lsp::protocol::{err, failed, Reply};
@@ -170,7 +171,12 @@ pub async fn attach(
         },
         token,
     };
-    let done = file_job::run(s, job, move |limits| {
+    let outcome: file_job::Outcome<_> = |r| match r {
+        Ok(_) => "done",
+        Err(AttachError::Stopped(Stopped::Cancelled)) => "cancelled",
+        Err(_) => "failed",
+    };
+    let done = file_job::run(s, job, outcome, move |limits| {
         let job = AttachJob {
             scanner: &scanner,
             style,
