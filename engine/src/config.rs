@@ -109,10 +109,16 @@ impl Config {
             let line = e
                 .span()
                 .map_or(0, |s| text[..s.start].matches('\n').count() + 1);
+            // A top-level key has no enclosing key path: say so rather than print an empty one.
+            let key = key_on_line(&lines, line);
             ConfigError::Invalid {
                 path: path.to_owned(),
                 line,
-                key: key_on_line(&lines, line),
+                key: if key.is_empty() {
+                    "(top level)".to_owned()
+                } else {
+                    key
+                },
                 message: without_value(e.message()),
             }
         })?;

@@ -109,7 +109,7 @@ fn env_of(path: &str) -> Option<&'static str> {
     let top = path.split(' ').next().unwrap_or("");
     Some(match (top, path) {
         (_, "db rekey") => ENV_REKEY,
-        ("scan" | "fingerprint" | "baseline", _) => ENV_SCAN,
+        ("scan" | "fingerprint" | "baseline" | "config", _) => ENV_SCAN,
         ("redact", _) => ENV_REDACT,
         ("ai", _) => ENV_AI,
         ("issue" | "why" | "doc" | "audit" | "db", _) => ENV_STORE,
@@ -406,6 +406,19 @@ Examples:
             "\
 Examples:
   tftsr ai config unset TFTSR_AI_API_KEY"
+        }
+        "baseline" => {
+            "\
+Examples:
+  tftsr baseline create . -o .tftsr-baseline.json
+  tftsr scan --baseline .tftsr-baseline.json .     only new findings fail"
+        }
+        "config" => {
+            "\
+Examples:
+  tftsr config show                           what a scan from here would use, and where from
+  tftsr config show /var/log/myapp --json
+  tftsr config check                          the nearest .tftsr.toml: exit 0 valid, 1 invalid"
         }
         "lsp" => {
             "\

@@ -6,8 +6,10 @@ use std::path::PathBuf;
 
 pub mod ai;
 pub mod audit;
+pub mod baseline;
 pub mod bug;
 pub mod completions;
+pub mod config;
 pub mod confirm;
 pub mod db;
 pub mod doc;
@@ -18,6 +20,7 @@ pub mod issue;
 pub mod lsp;
 pub mod output;
 pub mod redact;
+pub mod redact_diff;
 pub mod redact_jsonl;
 pub mod scan;
 pub mod select;
@@ -73,6 +76,12 @@ pub enum Command {
     Fingerprint(fingerprint::Args),
     /// The built-in finding types: id, family, severity, tag, label
     Types(types::Args),
+    /// Record today's findings so `scan --baseline FILE` reports only new ones: create
+    #[command(subcommand)]
+    Baseline(baseline::Command),
+    /// The effective configuration and where it came from (show), or validate a .tftsr.toml (check)
+    #[command(subcommand)]
+    Config(config::Command),
     /// Print a shell completion script: bash, zsh, fish, powershell, elvish
     Completions(completions::CompletionsArgs),
     /// Print the manual page tftsr(1) (or write a page per command with --out-dir)
@@ -121,6 +130,8 @@ pub fn main() -> i32 {
         Command::Lsp(a) => lsp::run(a),
         Command::Fingerprint(a) => fingerprint::run(a),
         Command::Types(a) => types::run(a),
+        Command::Config(c) => config::run(c),
+        Command::Baseline(c) => baseline::run(c),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
     };

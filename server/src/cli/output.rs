@@ -164,6 +164,8 @@ pub struct Record<'a> {
     pub from: Pos,
     pub to: Pos,
     pub value: &'a str,
+    /// In a baseline: SARIF marks the result with this justification (`suppressions`).
+    pub suppressed: Option<&'a str>,
 }
 
 /// Formats findings of one input into a byte sink.
@@ -277,7 +279,7 @@ impl Emitter<'_> {
                 if self.show_values {
                     region["snippet"] = serde_json::json!({ "text": r.value });
                 }
-                let result = serde_json::json!({
+                let mut result = serde_json::json!({
                     "ruleId": r.kind.id(),
                     "level": sarif_level(self.engine.severity(r.kind)),
                     "message": { "text": format!("{} found", self.engine.label(r.kind)) },
@@ -291,6 +293,11 @@ impl Emitter<'_> {
                     // against the plain SHA-256 of older runs.
                     "partialFingerprints": { "tftsrValueHmac/v1": self.engine.fingerprint(r.value) },
                 });
+                if let Some(why) = r.suppressed {
+                    // SARIF 2.1.0 §3.27.23 / §3.35: suppressed outside the analysed files.
+                    result["suppressions"] =
+                        serde_json::json!([{ "kind": "external", "justification": why }]);
+                }
                 serde_json::to_writer(&mut *out, &result)?;
                 Ok(())
             }
@@ -514,6 +521,7 @@ mod tests {
                             column: 1,
                         },
                         value,
+                        suppressed: None,
                     };
                     let mut got = Vec::new();
                     em.emit(&mut got, &r).unwrap();

@@ -4,15 +4,17 @@
 //! destination only once complete and synced, so an interrupted run (Ctrl-C, full disk, crash)
 //! never leaves a half-written log, and `--in-place` never loses the original.
 
-use std::io::{self, BufWriter, IsTerminal};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::bail;
 
 use super::bug::{catch_bug, install_panic_hook};
+use super::output::Palette;
+use super::redact_diff::{diff, DiffError, DiffOptions};
 use super::select::{report_configs, Selection};
 use crate::app::engines::legacy_fingerprint_warnings;
-use crate::app::input::{Encoding, Source, MAX_PENDING};
+use crate::app::input::{BinaryPolicy, Encoding, Source, MAX_PENDING};
 use crate::app::keys;
 use crate::app::output::OutputError;
 use crate::app::redact::{
@@ -29,6 +31,8 @@ Examples:
   kubectl logs pod | tftsr redact > clean.log      stdin to stdout
   tftsr redact --style pseudonym app.log -o out.log   [Email-3f9a1c]: same value, same token
   vector … | tftsr redact --jsonl --field message     JSON lines: redact the message field
+  tftsr redact app.log --dry-run                   counts per type of what would be redacted
+  tftsr redact app.log --diff | less -R            the lines that would change, values masked
 
 Styles:
   tag        [Email], [IPv4], [Password] …  (default)
@@ -38,6 +42,9 @@ Styles:
              redacted log still shows that two lines concern the same user or host
 
 A summary of what was redacted (counts by type, never values) goes to stderr.
+--dry-run and --diff write nothing (no -o file, no --in-place change): --dry-run prints the
+counts, --diff a unified diff whose `-` lines show each value masked (one * per character;
+--show-values shows the originals) and whose `+` lines are what the redaction writes.
 Exit status: 0 done, 2 an error (the destination is then left untouched).";
 
 #[derive(clap::Args, Debug)]
@@ -93,6 +100,24 @@ pub struct Args {
     #[arg(long = "field", value_name = "NAME", requires = "jsonl")]
     pub fields: Vec<String>,
 
+    /// Write nothing: print what would be redacted (counts per type, never values)
+    #[arg(long, conflicts_with = "jsonl")]
+    pub dry_run: bool,
+
+    /// Write nothing: print a unified diff of the lines that would change, each value masked on
+    /// the `-` side (see --show-values)
+    #[arg(long, conflicts_with = "jsonl")]
+    pub diff: bool,
+
+    /// With --diff: show the original values on the `-` side (the diff is then as sensitive as
+    /// the log)
+    #[arg(long, requires = "diff")]
+    pub show_values: bool,
+
+    /// Colours in --diff output: auto (stdout a terminal and NO_COLOR unset), always, never
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = super::output::ColorChoice::Auto)]
+    pub color: super::output::ColorChoice,
+
     /// With --jsonl: drop lines that are not valid JSON (default: copy them through unchanged,
     /// unredacted); counted either way
     #[arg(long, requires = "jsonl")]
@@ -121,6 +146,9 @@ fn redact(args: Args) -> anyhow::Result<i32> {
         bail!("nothing to redact: give a file (`tftsr redact app.log -o clean.log`) or pipe a log into stdin");
     }
     let (scanner, engines) = args.select.scanner_for(&source)?;
+    if args.dry_run || args.diff {
+        return preview(&args, &source, &scanner, &engines, style);
+    }
     let key = keys::redaction_key(style, || keys::open_store(None))?;
     if args.jsonl {
         return super::redact_jsonl::run(&args, &source, &scanner, style, key);
@@ -247,6 +275,104 @@ fn redact(args: Args) -> anyhow::Result<i32> {
                 "tftsr: note: {shown}: {} text, redacted in the same encoding",
                 encoding_name(stats.encoding)
             );
+        }
+    }
+    Ok(0)
+}
+
+/// `--dry-run` / `--diff`: what the redaction would do, nothing written, no store touched
+/// (but for the pseudonym secret a `--diff` in that style shows tokens with).
+fn preview(
+    args: &Args,
+    source: &Source,
+    scanner: &crate::app::engines::Scanner,
+    engines: &crate::app::engines::Engines,
+    style: Style,
+) -> anyhow::Result<i32> {
+    let binary: BinaryPolicy = args.binary.parse().map_err(anyhow::Error::msg)?;
+    let name = source.display();
+    let shown = super::escape::name(&name).into_owned();
+    let stdout = io::stdout();
+    let mut out = BufWriter::with_capacity(256 << 10, stdout.lock());
+    let (counts, lines, stats) = if args.diff {
+        // Only the `+` side of the pseudonym style needs the secret; the other styles none.
+        let key = keys::redaction_key(style, || keys::open_store(None))?;
+        let opts = DiffOptions {
+            style,
+            style_name: args.style.clone(),
+            key,
+            show_values: args.show_values,
+            binary,
+            palette: Palette::new(args.color.for_stdout()),
+        };
+        match diff(source, scanner, &opts, &mut out) {
+            Ok(r) => (r.counts, Some(r.lines_changed), r.stats),
+            Err(DiffError::Input(m)) => bail!(m),
+            Err(DiffError::Output(e)) => return Err(e.into()),
+        }
+    } else {
+        // The real redaction into nowhere: exactly the counts a run would report. The tag style
+        // needs no secret, and the counts are the same in every style.
+        let job = RedactJob {
+            scanner,
+            style: Style::Tag,
+            key: [0; 32],
+            hashes: false,
+            binary,
+        };
+        let mut sink = io::sink();
+        let r = redact_to(source, Dest::Writer(&mut sink), &job).map_err(|e| match e {
+            RedactError::Binary(n) => anyhow::anyhow!(
+                "{n} is a binary file: it would not be redacted (--binary scan redacts its \
+                 text, --binary skip skips it)"
+            ),
+            other => other.into(),
+        })?;
+        (r.counts, None, r.stats)
+    };
+    if stats.binary && binary == BinaryPolicy::Error {
+        bail!(
+            "{shown} is a binary file: it would not be redacted (--binary scan redacts its text, \
+             --binary skip skips it)"
+        );
+    }
+    let total: u64 = counts.values().sum();
+    if args.dry_run && !args.diff {
+        let w = counts.keys().map(|k| k.len()).max().unwrap_or(0).max(4);
+        for (k, v) in &counts {
+            writeln!(out, "{k:<w$}  {v:>8}")?;
+        }
+        writeln!(out, "{:<w$}  {total:>8}", "total")?;
+    }
+    out.flush()?;
+    drop(out);
+    if !args.quiet {
+        report_configs(engines);
+        let by_type: Vec<String> = counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let detail = if by_type.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", by_type.join(", "))
+        };
+        let lines = lines.map_or_else(String::new, |n| {
+            format!(" on {n} line{}", if n == 1 { "" } else { "s" })
+        });
+        let unwritten = match (&args.output, args.in_place) {
+            (_, true) => format!("; {shown} not changed"),
+            (Some(o), _) if o.as_os_str() != "-" => format!(
+                "; {} not written",
+                super::escape::name(&o.display().to_string())
+            ),
+            _ => String::new(),
+        };
+        eprintln!(
+            "tftsr: would redact {total} value{}{detail}{lines} from {shown} (style {}); nothing \
+             written{unwritten}",
+            if total == 1 { "" } else { "s" },
+            args.style
+        );
+        if stats.binary {
+            eprintln!("tftsr: note: {shown}: binary file skipped (--binary skip)");
         }
     }
     Ok(0)

@@ -7,12 +7,13 @@
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use super::baseline::{self, Baseline, Collector};
 use super::bug::{catch_bug, install_panic_hook};
 use super::output::{
     paint, path_to_uri, ColorChoice, Cursor, Emitter, Format, Palette, Record, SarifLog,
@@ -111,6 +112,36 @@ pub struct Args {
     /// Print only the names of files with findings, one per line
     #[arg(long, short = 'l')]
     pub files_with_matches: bool,
+
+    /// Do not report findings recorded in this baseline (`tftsr baseline create`): same file,
+    /// type and value fingerprint, wherever the line moved; in SARIF they are results with a
+    /// `suppressions` entry (kind external), and they never fail the exit status
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// `tftsr baseline create`: collect the findings into a baseline written here (None:
+    /// stdout) instead of reporting them.
+    #[arg(skip)]
+    pub create_baseline: Option<Option<PathBuf>>,
+}
+
+impl Args {
+    /// The scan behind `tftsr baseline create`.
+    pub fn for_baseline(a: super::baseline::CreateArgs) -> Args {
+        Args {
+            paths: a.paths,
+            format: Format::Text,
+            select: a.select,
+            show_values: false,
+            binary: a.binary,
+            quiet: a.quiet,
+            color: ColorChoice::Never,
+            count: false,
+            files_with_matches: false,
+            baseline: None,
+            create_baseline: Some(a.output),
+        }
+    }
 }
 
 /// What text output lists: each finding, a count per file, or just the files.
@@ -119,6 +150,8 @@ enum Listing {
     Findings,
     Count,
     Files,
+    /// Nothing printed per finding (`baseline create` collects them).
+    Nothing,
 }
 
 /// What scanning one input produced.
@@ -133,6 +166,10 @@ struct Outcome {
     counts: BTreeMap<String, u64>,
     custom_seen: BTreeSet<String>,
     binary: bool,
+    /// Findings in the baseline, not reported.
+    baselined: u64,
+    /// `baseline create`: (baseline path, type, fingerprint) of each finding.
+    entries: Vec<(String, String, String)>,
 }
 
 struct Ctx<'a> {
@@ -142,6 +179,9 @@ struct Ctx<'a> {
     filter: &'a TypeFilter,
     listing: Listing,
     palette: Palette,
+    baseline: Option<&'a Baseline>,
+    /// `baseline create`: collect entries; paths relative to this directory.
+    collect: Option<&'a Path>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -166,9 +206,32 @@ fn scan(args: Args) -> anyhow::Result<i32> {
         paths.push(PathBuf::from("-"));
     }
     let walk::Expanded {
-        items,
+        mut items,
         ignore_files_not_applied,
     } = walk::expand(&paths, args.select.trust_config);
+    // The baseline itself is ours, not a log (it sits at the root of the tree it describes).
+    let ours: Vec<std::fs::Metadata> = [
+        args.baseline.clone(),
+        args.create_baseline.clone().flatten(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(|p| std::fs::metadata(p).ok())
+    .collect();
+    if !ours.is_empty() {
+        use std::os::unix::fs::MetadataExt;
+        items.retain(|item| match item {
+            Item::Input {
+                source: Source::File(p),
+                ..
+            } => std::fs::metadata(p).map_or(true, |m| {
+                !ours
+                    .iter()
+                    .any(|o| o.dev() == m.dev() && o.ino() == m.ino())
+            }),
+            _ => true,
+        });
+    }
 
     let mut engines = Engines::new(args.select.config.clone(), args.select.trust(&paths));
     let mut config_of: Vec<Option<PathBuf>> = Vec::with_capacity(items.len());
@@ -185,7 +248,21 @@ fn scan(args: Args) -> anyhow::Result<i32> {
     for cfg in &config_of {
         engine_of.push(engines.engine(cfg)?);
     }
-    let listing = if args.count {
+    let baseline = match &args.baseline {
+        Some(p) => Some(Baseline::load(p)?),
+        None => None,
+    };
+    let mut baseline_warnings = Vec::new();
+    if let Some(b) = &baseline {
+        baseline_warnings = b.check_keys(&engines.all_built())?;
+    }
+    let collect_base = match &args.create_baseline {
+        Some(out) => Some(baseline::base_dir(out.as_deref())?),
+        None => None,
+    };
+    let listing = if collect_base.is_some() {
+        Listing::Nothing
+    } else if args.count {
         Listing::Count
     } else if args.files_with_matches {
         Listing::Files
@@ -219,6 +296,8 @@ fn scan(args: Args) -> anyhow::Result<i32> {
         filter: &engines.filter,
         listing,
         palette,
+        baseline: baseline.as_ref(),
+        collect: collect_base.as_deref(),
     };
 
     let stdout = io::stdout();
@@ -230,6 +309,7 @@ fn scan(args: Args) -> anyhow::Result<i32> {
     let mut totals = Totals {
         quiet: args.quiet,
         table,
+        collect: collect_base.is_some(),
         ..Totals::default()
     };
 
@@ -300,7 +380,44 @@ fn scan(args: Args) -> anyhow::Result<i32> {
     out.flush()?;
     drop(out);
 
+    if let Some(dest) = &args.create_baseline {
+        let shown = dest.as_ref().map_or_else(
+            || "stdout".to_owned(),
+            |p| super::escape::name(&p.display().to_string()).into_owned(),
+        );
+        if !totals.errors.is_empty() {
+            // A baseline without the findings of an input it could not read would hide them
+            // later as "new": nothing is written.
+            anyhow::bail!(
+                "baseline not written ({shown}): {} input{} could not be scanned",
+                totals.errors.len(),
+                plural(totals.errors.len() as u64)
+            );
+        }
+        totals
+            .collector
+            .write(dest.as_deref(), &engines.all_built())?;
+        if !args.quiet {
+            report_configs(&engines);
+            let distinct = totals.collector.entries.len() as u64;
+            eprintln!(
+                "tftsr: baseline of {} finding{} ({distinct} distinct value{} by file and type) \
+                 in {} of {} file{} written to {shown}",
+                totals.findings,
+                plural(totals.findings),
+                plural(distinct),
+                totals.files_with_findings,
+                totals.scanned,
+                plural(totals.scanned)
+            );
+        }
+        return Ok(0);
+    }
+
     if !args.quiet {
+        for w in &baseline_warnings {
+            eprintln!("tftsr: warning: {w}");
+        }
         for w in engines
             .all_built()
             .iter()
@@ -489,6 +606,13 @@ fn scan_source(
         scratch: RefCell::default(),
     };
     let listing = ctx.listing;
+    // The input as a baseline names it.
+    let entry = match (ctx.baseline, ctx.collect, source) {
+        (Some(b), _, Source::File(p)) => baseline::entry_path(b.base(), p),
+        (None, Some(base), Source::File(p)) => baseline::entry_path(base, p),
+        _ => "<stdin>".to_owned(),
+    };
+    let justification = ctx.baseline.map(|b| format!("in the baseline {}", b.name));
     let keep = |k: &Kind| ctx.filter.allows(k) && engine.is_enabled(k);
     let opts = StreamOptions {
         skip_binary: ctx.binary != BinaryPolicy::Scan,
@@ -507,14 +631,40 @@ fn scan_source(
             let end = chunk.stream_offset(f.end);
             let from = cursor.advance(text, tb, tb + f.start as u64);
             let to = cursor.advance(text, tb, tb + f.end as u64);
+            let value = &chunk.text[f.start..f.end];
+            let mut suppressed = None;
+            if ctx.collect.is_some() {
+                outcome.entries.push((
+                    entry.clone(),
+                    f.kind.id().to_owned(),
+                    engine.fingerprint(value),
+                ));
+            } else if let Some(b) = ctx.baseline {
+                if b.contains(&entry, f.kind.id(), &engine.fingerprint(value)) {
+                    suppressed = justification.as_deref();
+                }
+            }
             let record = Record {
                 kind: &f.kind,
                 start,
                 end,
                 from,
                 to,
-                value: &chunk.text[f.start..f.end],
+                value,
+                suppressed,
             };
+            if suppressed.is_some() {
+                // Not reported, not counted; SARIF keeps it, marked as suppressed.
+                outcome.baselined += 1;
+                if listing == Listing::Findings && ctx.format == Format::Sarif {
+                    emitter.emit(&mut formatted, &record)?;
+                    // Its rule is described like any other's.
+                    if let Kind::Custom(id) = &f.kind {
+                        outcome.custom_seen.insert(id.to_string());
+                    }
+                }
+                continue;
+            }
             if listing == Listing::Findings {
                 emitter.emit(&mut formatted, &record)?;
             }
@@ -542,7 +692,7 @@ fn scan_source(
         return Err(e);
     }
     let n: u64 = outcome.counts.values().sum();
-    if n > 0 && listing != Listing::Findings {
+    if n > 0 && matches!(listing, Listing::Count | Listing::Files) {
         let line = match listing {
             Listing::Count => format!(
                 "{}:{}\n",
@@ -621,6 +771,10 @@ struct Totals {
     counts: BTreeMap<String, u64>,
     custom_seen: BTreeSet<String>,
     errors: Vec<String>,
+    baselined: u64,
+    /// `baseline create`: collect the entries instead of printing a table.
+    collect: bool,
+    collector: Collector,
 }
 
 impl Totals {
@@ -647,6 +801,12 @@ impl Totals {
             *self.counts.entry(k).or_default() += v;
         }
         self.custom_seen.extend(o.custom_seen);
+        self.baselined += o.baselined;
+        if self.collect {
+            for e in o.entries {
+                *self.collector.entries.entry(e).or_default() += 1;
+            }
+        }
         if !self.quiet {
             for note in &o.notes {
                 eprintln!("tftsr: note: {}", super::escape::name(note));
@@ -700,6 +860,12 @@ impl Totals {
                 "; {} binary file{} skipped",
                 self.binary,
                 plural(self.binary)
+            ));
+        }
+        if self.baselined > 0 {
+            line.push_str(&format!(
+                "; {} in the baseline (not reported)",
+                self.baselined
             ));
         }
         if !self.errors.is_empty() {

@@ -131,6 +131,8 @@ fn every_command_into_a_closed_pipe_ends_quietly() {
         (&["scan", log], 1),
         (&["scan", "-f", "jsonl", log], 1),
         (&["redact", log], 0),
+        (&["redact", "--dry-run", log], 0),
+        (&["redact", "--diff", log], 0),
         (&["types"], 0),
         (&["types", "--json"], 0),
         (&["db", "path"], 0),

@@ -55,7 +55,15 @@ fn every_shell_script_names_every_command() {
                 path.join(" ")
             );
         }
-        for flag in ["--format", "--color", "--show-values", "--in-place"] {
+        for flag in [
+            "--format",
+            "--color",
+            "--show-values",
+            "--in-place",
+            "--baseline",
+            "--dry-run",
+            "--diff",
+        ] {
             // fish spells `--format` as `-l format`.
             let spelled = match shell {
                 "fish" => format!("-l {}", &flag[2..]),

@@ -17,7 +17,7 @@ fn schema() -> PathBuf {
 }
 
 /// Validates `doc` with Python `jsonschema`; Ok(()) or the validator's message.
-fn validate(doc: &serde_json::Value, dir: &Path) -> Result<(), String> {
+pub fn validate(doc: &serde_json::Value, dir: &Path) -> Result<(), String> {
     let file = dir.join("candidate.sarif");
     fs::write(&file, serde_json::to_vec(doc).unwrap()).unwrap();
     let script = "import json, sys, jsonschema\n\
