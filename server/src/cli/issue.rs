@@ -361,6 +361,8 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
         Command::Search(a) => {
             let s = open_store()?;
             let hits = s.search_issues(&a.query.join(" "), a.limit)?;
+            // As grep and ripgrep: 1 says "nothing matched" to a script (2 is an error).
+            let status = if hits.is_empty() { 1 } else { 0 };
             if a.json {
                 print_json(&hits)?;
             } else if hits.is_empty() {
@@ -378,6 +380,7 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
                     println!("    {}", name(&h.snippet.replace('\n', " ")));
                 }
             }
+            return Ok(status);
         }
         Command::Attach(a) => return attach(a),
         Command::Export(a) => {

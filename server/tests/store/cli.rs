@@ -177,7 +177,7 @@ fn the_new_user_walkthrough() {
     tftsr(&data)
         .args(["issue", "search", "checkout", "--json"])
         .assert()
-        .success()
+        .code(1) // deleted: no match any more
         .stdout(predicate::str::diff("[]\n"));
 }
 
@@ -221,11 +221,17 @@ fn clear_messages_for_bad_input() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("TFTSR_DB_ENCRYPT"));
-    // Hostile search text is just text.
+    // Hostile search text is just text: no match (exit 1, as grep), not an error (2).
     tftsr(&data)
         .args(["issue", "search", "\"", "AND", "(", "*"])
         .assert()
-        .success();
+        .code(1)
+        .stderr(predicate::str::contains("no matches"));
+    tftsr(&data)
+        .args(["issue", "search", "nothing-like-this", "--json"])
+        .assert()
+        .code(1)
+        .stdout("[]\n");
 }
 
 #[test]
