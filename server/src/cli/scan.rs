@@ -626,6 +626,15 @@ fn scan_source(
         let text = chunk.text.as_bytes();
         let tb = chunk.text_base;
         for f in chunk.findings {
+            // Formatted findings go out every MiB, not once per chunk: a 16 MiB chunk of one
+            // endless line holds a hundred thousand of them.
+            if formatted.len() >= 1 << 20 {
+                sink(&formatted).map_err(|e| {
+                    sink_error = Some(e);
+                    io::Error::other("output failed")
+                })?;
+                formatted.clear();
+            }
             // Offsets of the input's bytes; lines and columns of its text.
             let start = chunk.stream_offset(f.start);
             let end = chunk.stream_offset(f.end);
