@@ -44,13 +44,15 @@ const fn slot(k: u128) -> usize {
 }
 
 impl WordMap {
+    const EMPTY: WordMap = WordMap {
+        keys: [0u128; SLOTS],
+        flags: [0u16; SLOTS],
+        used: 0,
+    };
+
     /// Builds the table from `(word, flags)` pairs; a word listed twice gets both flags.
     pub const fn new(entries: &[(&[u8], u16)]) -> WordMap {
-        let mut m = WordMap {
-            keys: [0u128; SLOTS],
-            flags: [0u16; SLOTS],
-            used: 0,
-        };
+        let mut m = WordMap::EMPTY;
         let mut i = 0;
         while i < entries.len() {
             m.insert(entries[i].0, entries[i].1);
@@ -61,11 +63,7 @@ impl WordMap {
 
     /// Builds the table from lists of words, each list with its flag.
     pub const fn from_lists(lists: &[(&[&[u8]], u16)]) -> WordMap {
-        let mut m = WordMap {
-            keys: [0u128; SLOTS],
-            flags: [0u16; SLOTS],
-            used: 0,
-        };
+        let mut m = WordMap::EMPTY;
         let mut l = 0;
         while l < lists.len() {
             let mut i = 0;
