@@ -5,7 +5,8 @@
 # Usage: scripts/fuzz.sh smoke                 every target a fixed number of inputs from a fixed
 #                                               seed (deterministic, ~10 s each), for CI
 #        scripts/fuzz.sh long HOURS [TARGET...] HOURS CPU-hours in all, split evenly over the
-#                                               targets, FUZZ_JOBS (default 2) at a time, niced
+#                                               targets, FUZZ_JOBS (default 2) at a time, niced;
+#                                               each target stops when its CPU time is spent
 #        scripts/fuzz.sh run TARGET SECONDS     one target
 #        scripts/fuzz.sh build                  build the targets only
 #        scripts/fuzz.sh seeds                  (re)build the seed corpora only
@@ -83,6 +84,16 @@ seeds() {
 results=()
 crashed=0
 
+# cpu_now: sets CPU_NOW to the user + system seconds of this shell's waited-for children (bash's
+# `times`, second line, "XmY.YYYs XmY.YYYs"). `times` must run in this shell, not in a $(…)
+# subshell (which has children of its own), so its output goes through a file.
+cpu_now() {
+  local f; f="$(mktemp)"
+  times >"$f"
+  CPU_NOW=$(sed -n 2p "$f" | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] } printf "%d", n }')
+  rm -f "$f"
+}
+
 # Smoke runs are deterministic: a fixed seed, a fixed number of inputs, a fresh corpus from the
 # seeds only. Per target about 10 s on a quiet 2-core machine; -max_total_time is only a guard.
 smoke_runs() {
@@ -107,16 +118,36 @@ run() {
   local before
   before=$(find "$art" -type f | wc -l)
   local d=(); [ -f "$(dict "$t")" ] && d=("-dict=$(dict "$t")")
-  local cpu_file rc
-  cpu_file="$(mktemp)"
-  # libFuzzer's -max_total_time is wall time; the CPU time it got is measured here (on a busy
-  # machine, niced, they differ).
-  { TIMEFORMAT='%R %U %S'; time ${NICE:-} "$bin_dir/$t" "$corpus" "$fuzz/seeds/$t" "$fuzz/corpus-seeds/$t" \
-    -max_total_time="$secs" -max_len="$(max_len "$t")" -timeout=20 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$art/" "${d[@]}" "$@" >"$log" 2>&1; rc=$?; } 2>"$cpu_file"
-  local wall cpu
-  wall=$(awk '{printf "%d", $1}' "$cpu_file")
-  cpu=$(awk '{printf "%d", $2 + $3}' "$cpu_file"); rm -f "$cpu_file"
+  local rc wall cpu
+  # The long run budgets CPU seconds (CPU_BUDGET=1: SECONDS is the CPU time the fuzzer may use):
+  # on a shared machine a niced fuzzer gets a fraction of its wall time, and libFuzzer's own
+  # -max_total_time counts wall time. A watcher stops it with SIGINT (libFuzzer prints its final
+  # stats and exits 72) once utime+stime reach the budget; -max_total_time stays as a guard.
+  local limit="$secs"
+  [ "${CPU_BUDGET:-0}" = 1 ] && limit=$((secs * 20))
+  local t_start=$SECONDS c_start
+  cpu_now; c_start=$CPU_NOW
+  ${NICE:-} "$bin_dir/$t" "$corpus" "$fuzz/seeds/$t" "$fuzz/corpus-seeds/$t" \
+    -max_total_time="$limit" -max_len="$(max_len "$t")" -timeout=20 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$art/" "${d[@]}" "$@" >"$log" 2>&1 &
+  local pid=$! stopped=0
+  if [ "${CPU_BUDGET:-0}" = 1 ]; then
+    local tck; tck=$(getconf CLK_TCK)
+    while kill -0 "$pid" 2>/dev/null; do
+      # Fields 14 and 15 of /proc/PID/stat: utime and stime in clock ticks (the command name,
+      # field 2, holds no space here: it is the target's name).
+      local used
+      used=$(awk -v t="$tck" '{print int(($14 + $15) / t)}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+      if [ "${used:-0}" -ge "$secs" ]; then kill -INT "$pid" 2>/dev/null; stopped=1; break; fi
+      sleep 2
+    done
+  fi
+  wait "$pid"; rc=$?
+  # Our own SIGINT is the end of the budget, not a crash (libFuzzer's -interrupted_exit_code).
+  [ "$stopped" = 1 ] && [ "$rc" = 72 ] && rc=0
+  wall=$((SECONDS - t_start))
+  # The CPU time of this shell's children grew by the fuzzer's (and a few tiny helpers').
+  cpu_now; cpu=$((CPU_NOW - c_start))
   local execs cov ft corp
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | cut -d' ' -f2)
@@ -166,7 +197,8 @@ case "$mode" in
     per=$(python3 -c "print(max(1, int(float('$hours') * 3600 / ${#targets[@]})))")
     jobs="${FUZZ_JOBS:-2}"
     NICE="nice -n ${FUZZ_NICE:-19}"
-    echo "fuzz: long run, $hours CPU-hours: ${#targets[@]} targets x $per s, $jobs at a time"
+    export CPU_BUDGET=1
+    echo "fuzz: long run, $hours CPU-hours: ${#targets[@]} targets x $per CPU-s, $jobs at a time"
     # Each target in its own background shell; results come back through files.
     tmp="$(mktemp -d)"
     running=0
