@@ -337,6 +337,71 @@ fn first_line(s: &str) -> String {
 /// wrong place must not reach a terminal or a log. Keeps the kind and what was expected, drops
 /// the value. (Field names in "unknown field" / "missing field" are keys, not values: kept.)
 fn without_value(msg: &str) -> String {
+    hide_names(&without_value_inner(msg))
+}
+
+/// Names of the configuration's own schema: what a message may quote.
+const SCHEMA_WORDS: &[&str] = &[
+    "types",
+    "enable",
+    "disable",
+    "severity",
+    "rules",
+    "allowlist",
+    "values",
+    "regexes",
+    "fingerprints",
+    "id",
+    "regex",
+    "keywords",
+    "tag",
+    "examples",
+    "negative_examples",
+    "error",
+    "warning",
+    "information",
+    "info",
+    "hint",
+    "label",
+    "family",
+    "validator",
+    "partial",
+];
+
+/// A quoted name in a parser's message is kept when it is one of the schema's (or a built-in
+/// type id) or punctuation the grammar expects (`` `=` ``); any other (a table or key the file
+/// made up, which can be anything: `["noreply@example.com"]` written where `values = […]` was
+/// meant, found by the `config` fuzz target) is not shown. The error's key path, printed before
+/// the message, still says where.
+fn hide_names(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find(['`', '"']) {
+        let q = rest.as_bytes()[i] as char;
+        let Some(j) = rest[i + 1..].find(q) else {
+            break;
+        };
+        let name = &rest[i + 1..i + 1 + j];
+        out.push_str(&rest[..i]);
+        let known = SCHEMA_WORDS.contains(&name)
+            || Config::builtin_ids().any(|id| id == name)
+            || (!name.is_empty()
+                && name.len() <= 3
+                && name.bytes().all(|c| c.is_ascii_punctuation()));
+        if known {
+            out.push(q);
+            out.push_str(name);
+            out.push(q);
+        } else {
+            out.push_str("(name not shown)");
+        }
+        rest = &rest[i + 2 + j..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn without_value_inner(msg: &str) -> String {
     for prefix in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = msg.strip_prefix(prefix) {
             // The expected part is our own type's description: the last ", expected " starts it.

@@ -216,10 +216,16 @@ impl Engine {
         };
         let b = buf.as_bytes();
         let mut cut = nl + 1;
-        if let Some(bp) = open_pem_start(b, cut) {
-            if cut - bp < detect::PEM_MAX {
-                cut = line_start(b, bp);
+        // Back to the line of an open block's BEGIN, and again while that line is itself inside
+        // an earlier block: `-----END A-----  … -----BEGIN B-----` closes A and opens B on one
+        // line, and a cut before it would leave A without its END (found by the `scan` fuzz
+        // target).
+        while let Some(bp) = open_pem_start(b, cut) {
+            let ls = line_start(b, bp);
+            if cut - bp >= detect::PEM_MAX || ls >= cut {
+                break;
             }
+            cut = ls;
         }
         // The last line before the cut: a value whose quote it leaves open may close on the
         // next line, which this chunk would not see.
@@ -326,7 +332,8 @@ fn open_pem_start(b: &[u8], pos: usize) -> Option<usize> {
     Some(lo + begin)
 }
 
-/// Widens `range` to whole lines and over any PEM block it touches.
+/// Widens `range` to whole lines, over any PEM block it touches and over a quoted value that
+/// goes on across a line break at either end.
 fn widen(text: &str, range: Range<usize>) -> Range<usize> {
     let b = text.as_bytes();
     let mut s = range.start.min(b.len());
@@ -337,16 +344,35 @@ fn widen(text: &str, range: Range<usize>) -> Range<usize> {
     } else {
         memchr::memchr(b'\n', &b[e..]).map_or(b.len(), |k| e + k + 1)
     };
-    // A block open at the start: begin at its BEGIN line.
-    if let Some(bp) = open_pem_start(b, s) {
-        s = line_start(b, bp);
-    }
-    // A block open at the end: run to its END line (if any within reach).
-    if let Some(bp) = open_pem_start(b, e) {
-        let lim = (bp + detect::PEM_MAX).min(b.len());
-        if let Some(k) = memchr::memmem::find(&b[e..lim], b"-----END ") {
-            let ep = e + k;
-            e = memchr::memchr(b'\n', &b[ep..]).map_or(b.len(), |k| ep + k + 1);
+    // Until nothing moves: a block open at the start begins at its BEGIN line (which can be
+    // inside an earlier block: an END and the next BEGIN can share a line); a quoted value left
+    // open at the end of the line before goes on into the range (`password="ab⏎cd"`: found by
+    // the `lsp_document` fuzz target, a quote typed on the second line closed a value the
+    // rescan of that line alone could not see); a block open at the end runs to its END line
+    // (if any within reach); a quoted value open at the end goes on over the next line.
+    loop {
+        let (s0, e0) = (s, e);
+        if let Some(bp) = open_pem_start(b, s) {
+            s = s.min(line_start(b, bp));
+        }
+        if s > 0 {
+            let ls = line_start(b, s - 1);
+            if detect::open_quote_at_end(&text[ls..s]) {
+                s = ls;
+            }
+        }
+        if let Some(bp) = open_pem_start(b, e) {
+            let lim = (bp + detect::PEM_MAX).min(b.len());
+            if let Some(k) = memchr::memmem::find(&b[e..lim], b"-----END ") {
+                let ep = e + k;
+                e = memchr::memchr(b'\n', &b[ep..]).map_or(b.len(), |k| ep + k + 1);
+            }
+        }
+        if e > s && e < b.len() && detect::open_quote_at_end(&text[line_start(b, e - 1)..e]) {
+            e = memchr::memchr(b'\n', &b[e..]).map_or(b.len(), |k| e + k + 1);
+        }
+        if (s, e) == (s0, e0) {
+            break;
         }
     }
     // Keep both ends on char boundaries (they are: `\n` or the text's ends).

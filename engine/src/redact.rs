@@ -104,7 +104,113 @@ impl<'e> Redactor<'e> {
         if self.style == Style::Partial {
             self.settle_partial(text, findings, &mut edits);
         }
+        self.absorb_neighbours(text, findings, &mut edits);
         edits
+    }
+
+    /// A replacement is a boundary (`[`, `]`, `*`), and a neighbour that a detector refused only
+    /// for the character glued to it becomes a finding once that character is gone: in
+    /// `2001:db8::GB82 WEST 1234 5698 7654 32` the address is no address (a letter follows), the
+    /// IBAN is one, and `2001:db8::[IBAN]` rescans as an IPv6 address (found by the `redact`
+    /// fuzz target). Such a neighbour joins the edit beside it, so the output rescans clean.
+    ///
+    /// Only edits glued to a character that can end (before) or begin (after) a finding are
+    /// looked at, each by a rescan of a short window of the output around it: the usual
+    /// `key=value`, `ip:port`, quoted and space-separated values cost nothing.
+    fn absorb_neighbours(&self, text: &str, findings: &[Finding], edits: &mut [Edit]) {
+        let b = text.as_bytes();
+        let mut widened = vec![false; edits.len()];
+        for i in 0..edits.len() {
+            for _ in 0..3 {
+                let (s, e) = (edits[i].start, edits[i].end);
+                if !glued_before(b, s) && !glued_after(b, e) {
+                    break;
+                }
+                let Some((ns, ne)) = self.neighbour_span(text, edits, i) else {
+                    break;
+                };
+                edits[i].start = ns;
+                edits[i].end = ne;
+                widened[i] = true;
+            }
+        }
+        for (i, (e, f)) in edits.iter_mut().zip(findings).enumerate() {
+            if widened[i] {
+                e.replacement = match self.style {
+                    // The mask covers what it replaces; the other styles name the finding.
+                    Style::Mask => mask(&text[e.start..e.end]),
+                    Style::Pseudonym => self.replacement(f, f.value(text)),
+                    Style::Tag | Style::Partial => self.engine.tag(&f.kind).to_owned(),
+                };
+            }
+        }
+    }
+
+    /// The span edit `i` must cover so that no finding of the output touches its replacement:
+    /// None when its own span already does. The window is the edit's line, at most
+    /// `NEIGHBOUR_REACH` bytes each side (widened over any edit it cuts), with every edit inside
+    /// it applied.
+    fn neighbour_span(&self, text: &str, edits: &[Edit], i: usize) -> Option<(usize, usize)> {
+        let b = text.as_bytes();
+        let (s, e) = (edits[i].start, edits[i].end);
+        let mut lo = floor_char(text, s.saturating_sub(NEIGHBOUR_REACH));
+        lo = lo.max(memchr::memrchr(b'\n', &b[..s]).map_or(0, |k| k + 1));
+        let mut hi = ceil_char(text, (e + NEIGHBOUR_REACH).min(b.len()));
+        hi = hi.min(memchr::memchr(b'\n', &b[e..]).map_or(b.len(), |k| e + k));
+        // The edits the window holds; one it cuts is taken whole.
+        let first = edits[..i].partition_point(|x| x.end <= lo);
+        let last = i + 1 + edits[i + 1..].partition_point(|x| x.start < hi);
+        lo = lo.min(edits[first].start);
+        hi = hi.max(edits[last - 1].end);
+        // The window's output, and where each of its edits' replacements lies in it.
+        let mut out = String::with_capacity(hi - lo + 64);
+        let mut reps = Vec::with_capacity(last - first);
+        let mut pos = lo;
+        for x in &edits[first..last] {
+            out.push_str(&text[pos..x.start]);
+            let at = out.len();
+            out.push_str(&x.replacement);
+            reps.push((at, out.len(), x.start, x.end));
+            pos = x.end;
+        }
+        out.push_str(&text[pos..hi]);
+        // Output offset → text offset; inside a replacement, its edge on the side asked for.
+        let to_text = |o: usize, left: bool| -> usize {
+            let mut shift = lo as isize;
+            for &(a, z, ts, te) in &reps {
+                if o < a {
+                    break;
+                }
+                if o <= z {
+                    return if o == a {
+                        ts
+                    } else if o == z || !left {
+                        te
+                    } else {
+                        ts
+                    };
+                }
+                shift = te as isize - z as isize;
+            }
+            (o as isize + shift) as usize
+        };
+        let (ra, rz, _, _) = reps[i - first];
+        let (mut ns, mut ne) = (s, e);
+        for x in self.engine.scan(&out) {
+            if x.end < ra || x.start > rz || (x.start >= ra && x.end <= rz) {
+                continue;
+            }
+            if x.start < ra {
+                // Not back over the edit before (what lies under it is replaced already).
+                let floor = if i > 0 { edits[i - 1].end } else { 0 };
+                ns = ns.min(to_text(x.start, false).max(floor));
+            }
+            if x.end > rz {
+                let ceil = edits.get(i + 1).map_or(b.len(), |n| n.start);
+                ne = ne.max(to_text(x.end, true).min(ceil));
+            }
+        }
+        (ns < s || ne > e).then_some((ns, ne))
     }
 
     /// `partial` keeps characters (`j***@example.com`, `10.*.*.*`), and a kept part can join
@@ -139,6 +245,59 @@ impl<'e> Redactor<'e> {
             }
         }
     }
+}
+
+/// How far from an edit its neighbour window reaches (bytes, each side, within the line): more
+/// than the longest value that can be glued to one (an IBAN with its spaces, a phone number).
+const NEIGHBOUR_REACH: usize = 128;
+
+/// Could a replacement of `[s, e)` in `b` complete a neighbour into a finding (so
+/// [`Redactor::plan`] needs the text around it)? For callers that hold their text in pieces (a
+/// rope) and plan from one replacement per finding when no finding is glued to anything.
+pub fn glued(b: &[u8], s: usize, e: usize) -> bool {
+    glued_before(b, s) || glued_after(b, e)
+}
+
+/// Can the character before `s` end a finding that the edit at `s` is glued to? Letters,
+/// digits, the inner punctuation of addresses, tokens and names, `::` (an IPv6 address's last
+/// group), any non-ASCII character. Not `=`, `:` (one), `/`, quotes, brackets, `,`, `;` or
+/// space: what separates a value from its key or from the next field.
+fn glued_before(b: &[u8], s: usize) -> bool {
+    if s == 0 {
+        return false;
+    }
+    match b[s - 1] {
+        c if c.is_ascii_alphanumeric() || c >= 0x80 => true,
+        b'_' | b'-' | b'.' | b'+' => true,
+        b':' => s >= 2 && b[s - 2] == b':',
+        _ => false,
+    }
+}
+
+/// Can the character at `e` begin a finding glued to the edit ending at `e`? Letters, digits,
+/// `_`, `-` (a PEM line), `+` (a phone number), `::` (an IPv6 address), any non-ASCII character.
+fn glued_after(b: &[u8], e: usize) -> bool {
+    match b.get(e) {
+        None => false,
+        Some(&c) if c.is_ascii_alphanumeric() || c >= 0x80 => true,
+        Some(b'_' | b'-' | b'+') => true,
+        Some(b':') => b.get(e + 1) == Some(&b':'),
+        _ => false,
+    }
+}
+
+fn floor_char(t: &str, mut i: usize) -> usize {
+    while !t.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(t: &str, mut i: usize) -> usize {
+    while !t.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 /// Applies sorted, non-overlapping edits to `text`.

@@ -51,12 +51,24 @@ pub fn redact_into(
     out: &mut Vec<u8>,
     mut on_kind: impl FnMut(&Kind),
 ) {
+    let found = findings(engine, bytes);
+    if found.is_empty() {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    // The engine's plan over the text view the CLI scans (invalid bytes as SUB, same offsets):
+    // an edit may cover a neighbour its replacement would complete (Redactor::plan), byte for
+    // byte what `tftsr redact` writes.
+    let view: std::borrow::Cow<'_, str> = match std::str::from_utf8(bytes) {
+        Ok(t) => t.into(),
+        Err(_) => tftsr_engine::substitute_invalid(bytes).0.into(),
+    };
     let mut pos = 0;
-    for f in findings(engine, bytes) {
-        out.extend_from_slice(&bytes[pos..f.start]);
-        out.extend_from_slice(redactor.replacement(&f, &value(bytes, &f)).as_bytes());
+    for (f, e) in found.iter().zip(redactor.plan(&view, &found)) {
+        out.extend_from_slice(&bytes[pos..e.start]);
+        out.extend_from_slice(e.replacement.as_bytes());
         on_kind(&f.kind);
-        pos = f.end;
+        pos = e.end;
     }
     out.extend_from_slice(&bytes[pos..]);
 }

@@ -11,7 +11,7 @@ use std::io::{Cursor, Read, Write};
 
 use ropey::Rope;
 use serde_json::{json, Value};
-use tftsr::app::input::{decode, stream, StreamOptions};
+use tftsr::app::input::{decode, stream, Encoding as InputEncoding, StreamOptions};
 use tftsr::engine::{Engine, Finding, Kind};
 use tftsr::lsp::document::{merge, Doc, ScanJob};
 use tftsr::lsp::position::{
@@ -441,8 +441,13 @@ pub const DECODED_CAP: u64 = 4 << 20;
 
 pub struct Streamed {
     pub raw: Vec<u8>,
+    /// The scanned text of every chunk, in order (for UTF-8 input as long as `raw`).
+    pub text: String,
+    /// Finding spans in `text`.
     pub spans: Vec<(usize, usize, Kind)>,
     pub gzip: bool,
+    /// The input was UTF-8 (not UTF-16 by its byte order mark or shape).
+    pub utf8: bool,
     pub forced_cuts: usize,
 }
 
@@ -457,19 +462,31 @@ pub fn stream_input(bytes: Vec<u8>) -> std::io::Result<Streamed> {
         keep: &keep,
     };
     let mut raw = Vec::new();
+    let mut text = String::new();
     let mut spans = Vec::new();
     let stats = stream(&mut reader, engine(), &opts, |ch| {
         assert_eq!(ch.base as usize, raw.len(), "chunks are not contiguous");
-        assert_eq!(ch.raw.len(), ch.text.len());
+        assert_eq!(
+            ch.text_base as usize,
+            text.len(),
+            "texts are not contiguous"
+        );
+        // UTF-8 input is scanned in place (same offsets); UTF-16 input as its decoded text.
+        if ch.encoding == InputEncoding::Utf8 {
+            assert_eq!(ch.raw.len(), ch.text.len());
+        }
         assert_findings(ch.text, ch.findings, "chunk");
         for f in ch.findings {
             spans.push((
-                ch.base as usize + f.start,
-                ch.base as usize + f.end,
+                ch.text_base as usize + f.start,
+                ch.text_base as usize + f.end,
                 f.kind.clone(),
             ));
+            // Every finding maps to bytes of this chunk's input.
+            assert!(ch.raw_at(f.start) <= ch.raw_at(f.end) && ch.raw_at(f.end) <= ch.raw.len());
         }
         raw.extend_from_slice(ch.raw);
+        text.push_str(ch.text);
         Ok(())
     })?;
     assert_eq!(
@@ -479,8 +496,10 @@ pub fn stream_input(bytes: Vec<u8>) -> std::io::Result<Streamed> {
     );
     Ok(Streamed {
         raw,
+        text,
         spans,
         gzip,
+        utf8: stats.encoding == InputEncoding::Utf8,
         forced_cuts: stats.forced_cuts,
     })
 }
@@ -523,10 +542,15 @@ pub fn check_gzip(data: &[u8]) {
             assert_eq!(s.gzip, is_gz);
             assert!(s.raw == *r, "streamed bytes differ from the decoded input");
             if s.forced_cuts == 0 {
-                let whole = engine().scan_bytes(r);
+                // UTF-8: the raw bytes scanned whole; UTF-16: the decoded text scanned whole.
+                let whole = if s.utf8 {
+                    engine().scan_bytes(r).findings
+                } else {
+                    engine().scan(&s.text)
+                };
                 assert_eq!(
                     s.spans,
-                    spans_of(&whole.findings),
+                    spans_of(&whole),
                     "streamed findings differ from a whole scan"
                 );
             }

@@ -487,3 +487,53 @@ fn findings_do_not_depend_on_block_alignment() {
     );
     assert!(engine.scan(&out).is_empty(), "{out}");
 }
+
+/// Found by the `scan` fuzz target (long run, stop 21): one line closes a key and opens another
+/// (`-----END RSA PRIVATE KEY-----  … -----BEGIN PRIVATE KEY----- …`, the second never closed).
+/// `stream_safe_len` moved the cut back to the start of that line, the open block's BEGIN line,
+/// which left the first key without its END: a streamed scan lost the key a full scan finds.
+/// `scan_range` widening had the same one-step reasoning.
+#[test]
+fn an_end_and_the_next_begin_on_one_line_keep_the_first_key_whole() {
+    let eng = Engine::with_defaults();
+    let t = "[Mon Dec 05 10:12:01 2005] dump -----BEGIN RSA PRIVATE KEY-----\n\
+             MIIEpQIBAAKCAQEAn6/O8li+SX4m98LLYt/PKSzEmQ++ZBD7Loh9P13f4yQ92EF3\n\
+             yxR5MsXFu9PRsrYQA7/4UTPHiC4y2sAVCBg4C2yyBpUEtMQjyCESi6Y=\n\
+             -----END RSA PRIVATE KEY-----  07:46:46 2005] [notice] gmetad[1682]: \
+             data_thread()-----BEGIN PRIVATE KEY----- got no answer from any datasource\n\
+             tail line without a newline";
+    let whole = eng.scan(t);
+    assert!(
+        whole.iter().any(|f| f.kind.id() == "private_key"),
+        "{whole:?}"
+    );
+    let cut = eng.stream_safe_len(t, false);
+    assert!(
+        cut <= t.find("-----BEGIN RSA").unwrap(),
+        "cut {cut} leaves the first key open"
+    );
+    let mut split = eng.scan(&t[..cut]);
+    split.extend(eng.scan(&t[cut..]).into_iter().map(|mut f| {
+        f.start += cut;
+        f.end += cut;
+        f
+    }));
+    assert_eq!(split, whole);
+    // A rescan of any one line finds exactly the full scan's findings inside its widened range,
+    // and no finding of the full scan crosses that range's edges.
+    for at in t.match_indices('\n').map(|(i, _)| i + 1) {
+        let (range, part) = eng.scan_range(t, at..at + 1);
+        let inside: Vec<_> = whole
+            .iter()
+            .filter(|f| f.start >= range.start && f.end <= range.end)
+            .cloned()
+            .collect();
+        assert_eq!(part, inside, "{range:?}");
+        assert!(
+            whole
+                .iter()
+                .all(|f| f.end <= range.start || f.start >= range.end || inside.contains(f)),
+            "a finding crosses {range:?}"
+        );
+    }
+}

@@ -172,3 +172,20 @@ fn a_value_of_the_wrong_type_is_named_by_its_key_never_quoted() {
         assert!(!shown.contains(secret) && !shown.contains("41"), "{shown}");
     }
 }
+
+/// Found by the `config` fuzz target (`fuzz/regressions/config/table-named-like-a-value`): a
+/// table the file made up (`["noreply@example.com"]`, written where `values = […]` was meant)
+/// was quoted by the parser's message (`duplicate key `values` in table `noreply@…``), and a
+/// made-up name can be anything a value can. Names the schema does not know are not shown;
+/// the schema's own names, type ids and the grammar's punctuation still are.
+#[test]
+fn a_made_up_table_or_key_name_is_not_quoted() {
+    let text = "[allowlist]\nvalues = [\"noreply@example.com\"]\n[\"noreply@example.com\"]\nvalues = 1\nvalues = 2\n";
+    let (_, _, m) = err_of(text);
+    assert!(!m.contains("noreply@example.com"), "{m}");
+    assert!(m.contains("(name not shown)"), "{m}");
+    let (_, _, m) = err_of("[types]\nenabled = [\"email\"]\n");
+    assert!(m.contains("`enable`") && !m.contains("`enabled`"), "{m}");
+    let (_, _, m) = err_of("[severity]\nemail = \"loud\"\n");
+    assert!(m.contains("`error`"), "{m}");
+}

@@ -335,3 +335,58 @@ fn redaction_does_not_cut_a_chain_into_a_new_jwt() {
         assert!(out.contains(chain), "{style:?}: {out}");
     }
 }
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/ipv6-glued-to-an-iban`): a
+/// neighbour that a detector refuses only for the character glued to it (`2001:db8::` before
+/// the IBAN's `G` is no address) becomes a finding once a replacement stands there
+/// (`2001:db8::[IBAN]`). The neighbour joins the edit beside it, in every style, and the output
+/// rescans clean; a value separated from its key or the next field as usual is left alone.
+#[test]
+fn a_neighbour_a_replacement_would_complete_joins_its_edit() {
+    let engine = Engine::with_defaults();
+    let cases = [
+        // (text, what must stay in the output)
+        (
+            "to 2001:db8::GB82 WEST 1234 5698 7654 32.1 ok\n",
+            vec!["to ", ".1 ok"],
+        ),
+        (
+            "route 2001:db8::alice@example.com up\n",
+            vec!["route ", " up"],
+        ),
+        // Hard negatives: not glued, nothing more is replaced than the finding.
+        (
+            "ip=10.1.2.3:8080 user=bob@example.com\n",
+            vec!["ip=", ":8080 user="],
+        ),
+        (
+            "(2001:db8::1) <bob@example.com>, 10.1.2.3;\n",
+            vec!["(", ") <", ">, ", ";"],
+        ),
+    ];
+    for (text, kept) in cases {
+        let found = engine.scan(text);
+        assert!(!found.is_empty(), "{text}");
+        for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+            let edits = Redactor::new(&engine, style, [0; 32]).plan(text, &found);
+            assert_eq!(edits.len(), found.len());
+            let out = apply(text, &edits);
+            assert!(engine.scan(&out).is_empty(), "{style:?}: {out}");
+            for k in &kept {
+                assert!(out.contains(k), "{style:?}: {k:?} lost in {out}");
+            }
+            // `partial` keeps the IBAN's country (`2001:db8::GB** …`): still glued, still no
+            // address; the others replace the neighbour with the value.
+            if style != Style::Partial {
+                assert!(!out.contains("2001:db8::"), "{style:?}: {out}");
+            }
+        }
+    }
+    // Only the glued cases widen an edit.
+    let plain = "ip=10.1.2.3:8080 user=bob@example.com\n";
+    let found = engine.scan(plain);
+    let edits = Redactor::new(&engine, Style::Tag, [0; 32]).plan(plain, &found);
+    let spans: Vec<_> = edits.iter().map(|e| (e.start, e.end)).collect();
+    let own: Vec<_> = found.iter().map(|f| (f.start, f.end)).collect();
+    assert_eq!(spans, own);
+}

@@ -278,16 +278,18 @@ fn scan(
             stopped = Some(e);
             return Err(std::io::Error::other("stopped"));
         }
-        for f in chunk.findings {
-            let value = &chunk.text[f.start..f.end];
+        // The engine's plan: an edit may cover a neighbour its replacement would complete
+        // (Redactor::plan), and the stored span is what the cleaned copy replaces.
+        let edits = redactor.plan(chunk.text, chunk.findings);
+        for (f, e) in chunk.findings.iter().zip(edits) {
             count(&mut counts, f.kind.id());
             let span = NewPiiSpan {
                 pii_type: f.kind.id().to_owned(),
                 // Offsets into the input's bytes (after gzip; for UTF-16, of its units).
-                start_offset: chunk.stream_offset(f.start) as i64,
-                end_offset: chunk.stream_offset(f.end) as i64,
-                replacement: redactor.replacement(f, value),
-                original_value: value.to_owned(),
+                start_offset: chunk.stream_offset(e.start) as i64,
+                end_offset: chunk.stream_offset(e.end) as i64,
+                original_value: chunk.text[e.start..e.end].to_owned(),
+                replacement: e.replacement,
             };
             if let Err(e) = log.push(span) {
                 store_error = Some(e);

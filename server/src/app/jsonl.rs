@@ -208,11 +208,11 @@ fn redact_line(
         }
         let mut red = String::with_capacity(text.len());
         let mut at = 0;
-        for f in &found {
-            red.push_str(&text[at..f.start]);
-            red.push_str(&redactor.replacement(f, f.value(&text)));
+        for (f, e) in found.iter().zip(redactor.plan(&text, &found)) {
+            red.push_str(&text[at..e.start]);
+            red.push_str(&e.replacement);
             counts.push(f.kind.id().to_owned());
-            at = f.end;
+            at = e.end;
         }
         red.push_str(&text[at..]);
         out.extend_from_slice(&body[pos..s]);

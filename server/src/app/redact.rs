@@ -271,20 +271,22 @@ fn redact_stream(
             }
             w.write_all(bytes)
         };
+        // The engine's plan, not one replacement per finding: it also covers a neighbour that
+        // a replacement would turn into a finding (Redactor::plan), so the output rescans clean.
+        let edits = redactor.plan(chunk.text, chunk.findings);
         let mut write = || -> io::Result<()> {
-            for f in chunk.findings {
-                emit(&chunk.raw[pos..chunk.raw_at(f.start)])?;
-                let replacement = redactor.replacement(f, &chunk.text[f.start..f.end]);
+            for (e, f) in edits.iter().zip(chunk.findings) {
+                emit(&chunk.raw[pos..chunk.raw_at(e.start)])?;
                 if chunk.encoding == Encoding::Utf8 {
-                    emit(replacement.as_bytes())?;
+                    emit(e.replacement.as_bytes())?;
                 } else {
                     // In the input's own encoding (UTF-16 stays UTF-16).
                     encoded.clear();
-                    chunk.encoding.encode(&replacement, &mut encoded);
+                    chunk.encoding.encode(&e.replacement, &mut encoded);
                     emit(&encoded)?;
                 }
                 *report.counts.entry(f.kind.id().to_owned()).or_default() += 1;
-                pos = chunk.raw_at(f.end);
+                pos = chunk.raw_at(e.end);
             }
             emit(&chunk.raw[pos..])
         };

@@ -146,9 +146,12 @@ pub fn attach_reviewed(
         // Lines counted up to `counted` in this chunk.
         let mut counted = 0;
         let mut out: Vec<u8> = Vec::with_capacity(chunk.raw.len());
-        for f in chunk.findings {
+        // The engine's plan: an edit may cover a neighbour its replacement would complete
+        // (Redactor::plan); the value shown and fingerprinted is the finding's own.
+        let edits = redactor.plan(text, chunk.findings);
+        for (f, ed) in chunk.findings.iter().zip(&edits) {
             let value = &text[f.start..f.end];
-            let replacement = redactor.replacement(f, value);
+            let replacement = ed.replacement.clone();
             line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted..f.start]).count() as u64;
             counted = f.start;
             let decision = match decide.as_mut() {
@@ -165,9 +168,9 @@ pub fn attach_reviewed(
                         line_text: &text[ls..le],
                         redacted_line: format!(
                             "{}{}{}",
-                            &text[ls..f.start],
+                            &text[ls..ed.start],
                             replacement,
-                            &text[f.end..le]
+                            &text[ed.end..le]
                         ),
                         fingerprint: fingerprint(value),
                     };
@@ -181,7 +184,7 @@ pub fn attach_reviewed(
                 }
             };
             index += 1;
-            out.extend_from_slice(&chunk.raw[pos..f.start]);
+            out.extend_from_slice(&chunk.raw[pos..ed.start]);
             match decision {
                 Decision::Accept => {
                     accepted += 1;
@@ -189,10 +192,10 @@ pub fn attach_reviewed(
                     out.extend_from_slice(replacement.as_bytes());
                     let span = NewPiiSpan {
                         pii_type: f.kind.id().to_owned(),
-                        start_offset: (chunk.base + f.start as u64) as i64,
-                        end_offset: (chunk.base + f.end as u64) as i64,
+                        start_offset: (chunk.base + ed.start as u64) as i64,
+                        end_offset: (chunk.base + ed.end as u64) as i64,
                         replacement,
-                        original_value: value.to_owned(),
+                        original_value: text[ed.start..ed.end].to_owned(),
                     };
                     if let Err(e) = log.push(span) {
                         store_error = Some(e);
@@ -203,10 +206,10 @@ pub fn attach_reviewed(
                     rejected += 1;
                     super::attach::count(&mut rejected_counts, f.kind.id());
                     rejected_fps.insert(fingerprint(value));
-                    out.extend_from_slice(&chunk.raw[f.start..f.end]);
+                    out.extend_from_slice(&chunk.raw[ed.start..ed.end]);
                 }
             }
-            pos = f.end;
+            pos = ed.end;
         }
         line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted..]).count() as u64;
         out.extend_from_slice(&chunk.raw[pos..]);

@@ -14,7 +14,7 @@ use super::document::full_scan;
 use super::position::Encoding;
 use super::protocol::text_edits;
 use super::session::{lock, Session};
-use crate::engine::redact::{Redactor, Style};
+use crate::engine::redact::{glued, Edit, Redactor, Style};
 use crate::engine::{Engine, Finding};
 
 /// Which findings a redaction covers.
@@ -83,18 +83,39 @@ impl Planner {
                 before.update(chunk.as_bytes());
             }
         }
-        for f in findings.iter().filter(|f| scope.matches(f)) {
-            let value = rope.byte_slice(f.start..f.end).to_string();
-            let replacement = redactor.replacement(f, &value);
+        let scoped: Vec<Finding> = findings
+            .iter()
+            .filter(|f| scope.matches(f))
+            .cloned()
+            .collect();
+        // One replacement per finding, unless a replacement could complete a neighbour into a
+        // finding (or `partial` could join one): then the engine's plan over the whole text,
+        // which covers such neighbours too (Redactor::plan).
+        let needs_text =
+            self.style == Style::Partial || scoped.iter().any(|f| glued_in(rope, f.start, f.end));
+        let edits: Vec<Edit> = if needs_text {
+            redactor.plan(&rope.to_string(), &scoped)
+        } else {
+            scoped
+                .iter()
+                .map(|f| Edit {
+                    start: f.start,
+                    end: f.end,
+                    replacement: redactor
+                        .replacement(f, &rope.byte_slice(f.start..f.end).to_string()),
+                })
+                .collect()
+        };
+        for (f, e) in scoped.iter().zip(edits) {
             if hashes {
-                for chunk in rope.byte_slice(pos..f.start).chunks() {
+                for chunk in rope.byte_slice(pos..e.start).chunks() {
                     after.update(chunk.as_bytes());
                 }
-                after.update(replacement.as_bytes());
+                after.update(e.replacement.as_bytes());
             }
-            pos = f.end;
+            pos = e.end;
             *by_type.entry(f.kind.id().to_owned()).or_insert(0) += 1;
-            spans.push((f.start, f.end, replacement));
+            spans.push((e.start, e.end, e.replacement));
         }
         if hashes {
             for chunk in rope.byte_slice(pos..).chunks() {
@@ -108,6 +129,16 @@ impl Planner {
             sha_after: hex::encode(after.finalize()),
         }
     }
+}
+
+/// [`glued`] on the bytes of a rope around `[s, e)` (two each side are all it reads).
+fn glued_in(rope: &Rope, s: usize, e: usize) -> bool {
+    let lo = s.saturating_sub(2);
+    let hi = (e + 2).min(rope.len_bytes());
+    let mut b = Vec::with_capacity(s - lo + hi - e);
+    b.extend((lo..s).map(|i| rope.byte(i)));
+    b.extend((e..hi).map(|i| rope.byte(i)));
+    glued(&b, s - lo, s - lo)
 }
 
 #[derive(Debug, thiserror::Error)]

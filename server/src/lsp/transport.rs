@@ -270,21 +270,91 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         Ok(Frame::Body(body))
     }
 
-    /// A body that is no JSON may have swallowed the next message (its `Content-Length` was
-    /// too big): give back the bytes from the first `Content-Length:` inside it, to be read as
-    /// the next frame.
+    /// A body that is no JSON may have swallowed the next messages (its `Content-Length` was
+    /// too big): give back what of it reads as frames, from its first `Content-Length:` on, to
+    /// be read next. Frames that lie whole inside the body are given back; one that runs past
+    /// its end only when the stream bears it out (its body starts as JSON does and the input
+    /// goes on with another header, or ends, exactly where its length says). A header inside an
+    /// honestly framed body of garbage (`… Content-Length: 9850 …`) is no frame of this stream:
+    /// giving back from it let its length swallow the real messages after the body (found by
+    /// the `lsp_transport` fuzz target: a hover sent after such a body went unanswered).
     fn give_back_from_header(&mut self, body: &[u8]) -> bool {
         let Some(i) = find_ci(body, NEEDLE) else {
             return false;
         };
-        let tail = &body[i..];
-        let mut rest = Vec::with_capacity(tail.len() + self.unread().len());
-        rest.extend_from_slice(tail);
+        // Offsets below are into `tail`: the body from the header on, then the input read so
+        // far. Nothing more is waited for: a client that sent a swallowed message has sent it
+        // whole, and one waiting for an answer must not be left waiting by a guess.
+        let inside = body.len() - i;
+        let mut tail = Vec::with_capacity(inside + self.unread().len());
+        tail.extend_from_slice(&body[i..]);
+        tail.extend_from_slice(self.unread());
+        let mut end = 0;
+        while let Some((body_at, next)) = frame_at(&tail, end) {
+            if next > inside {
+                if bears_out(&tail, body_at, next) {
+                    end = inside;
+                }
+                break;
+            }
+            end = next;
+        }
+        if end == 0 {
+            return false;
+        }
+        let mut rest = Vec::with_capacity(end + self.unread().len());
+        rest.extend_from_slice(&body[i..i + end.min(inside)]);
         rest.extend_from_slice(self.unread());
         self.buf = rest;
         self.start = 0;
         true
     }
+}
+
+/// Does the input read so far bear out a frame of `tail` whose body is `[body_at, end)`: its
+/// body starts as JSON does, and the input goes on with another header or a blank line, or
+/// ends (as read so far), right after it?
+fn bears_out(tail: &[u8], body_at: usize, end: usize) -> bool {
+    let first = tail[body_at..end].iter().find(|c| !c.is_ascii_whitespace());
+    if !matches!(first, Some(b'{' | b'[')) {
+        return false;
+    }
+    match &tail[end..] {
+        [] | [b'\r' | b'\n', ..] => true,
+        h => h.len() >= 8 && h[..8].eq_ignore_ascii_case(b"content-"),
+    }
+}
+
+/// The frame (header lines with a Content-Length, a blank line, that many bytes) that starts
+/// at `at` in `b`, after blank lines: its body's `(start, end)`; None when no whole frame is
+/// there.
+fn frame_at(b: &[u8], mut at: usize) -> Option<(usize, usize)> {
+    while b.get(at) == Some(&b'\n') || (b.get(at) == Some(&b'\r') && b.get(at + 1) == Some(&b'\n'))
+    {
+        at += if b[at] == b'\n' { 1 } else { 2 };
+    }
+    let mut len = None;
+    let mut lines = 0;
+    loop {
+        let nl = at + memchr::memchr(b'\n', b.get(at..)?)?;
+        let line = &b[at..nl];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        at = nl + 1;
+        if line.is_empty() {
+            break;
+        }
+        lines += 1;
+        if lines > MAX_HEADER_LINES {
+            return None;
+        }
+        let colon = memchr::memchr(b':', line)?;
+        let (k, v) = (&line[..colon], &line[colon + 1..]);
+        if k.eq_ignore_ascii_case(b"content-length") {
+            len = Some(std::str::from_utf8(v).ok()?.trim().parse::<usize>().ok()?);
+        }
+    }
+    let end = at.checked_add(len?)?;
+    (end <= b.len()).then_some((at, end))
 }
 
 /// First case-insensitive occurrence of `needle` (lower-case ASCII) in `hay`.
@@ -638,12 +708,29 @@ mod tests {
             assert_eq!(got[2], body(A));
 
             // a length too large: the next message is inside the body and read again from there
+            // when it arrived with it (a trickled stream has not sent the rest of it yet, and
+            // the reader does not wait on a guess: it is lost, and the one after it is read)
             let mut input = format!("Content-Length: {}\r\n\r\n{A}", A.len() + 20).into_bytes();
             input.extend(framed(B));
             input.extend(framed(A));
             let got = frames(input, trickle).await;
             assert_eq!(got.last(), Some(&body(A)), "{got:?}");
-            assert!(got.contains(&body(B)), "{got:?}");
+            assert_eq!(got.contains(&body(B)), !trickle, "{got:?}");
+
+            // an honest frame whose body is garbage holding a header of its own (found by the
+            // `lsp_transport` fuzz target): that header's length is no frame of the stream and
+            // must not swallow the messages after the body; a whole frame inside is given back
+            let junk = format!("garbage\r\n\r\nContent-Length: 9850\r\n\r\n{{\"jsonrpc\": \"2.0\"");
+            let mut input = framed(&junk);
+            input.extend(framed(A));
+            input.extend(framed(B));
+            let got = frames(input, trickle).await;
+            assert_eq!(got, [body(&junk), body(A), body(B)], "{got:?}");
+            let junk = format!("x {}", String::from_utf8(framed(B)).unwrap());
+            let mut input = framed(&junk);
+            input.extend(framed(A));
+            let got = frames(input, trickle).await;
+            assert_eq!(got, [body(&junk), body(B), body(A)], "{got:?}");
 
             // a header line that never ends (2 MB without a newline; trickled: 64 KiB), garbage,
             // no Content-Length

@@ -217,20 +217,22 @@ pub fn excerpt(
     };
     input::stream(reader, &scanner.engine, &sopts, |chunk| {
         let mut pos = 0;
-        for f in chunk.findings {
+        for (f, e) in chunk
+            .findings
+            .iter()
+            .zip(redactor.plan(chunk.text, chunk.findings))
+        {
             push_text(
                 &mut p,
                 &mut cur,
                 &mut cur_finding,
-                &chunk.text[pos..f.start],
+                &chunk.text[pos..e.start],
             );
-            let value = &chunk.text[f.start..f.end];
-            let replacement = redactor.replacement(f, value);
             // A multi-line finding (a PEM block) becomes one token on the line it starts on.
-            cur.push_str(&replacement);
+            cur.push_str(&e.replacement);
             cur_finding = true;
             *counts.entry(f.kind.id().to_owned()).or_default() += 1;
-            pos = f.end;
+            pos = e.end;
         }
         push_text(&mut p, &mut cur, &mut cur_finding, &chunk.text[pos..]);
         Ok(())
