@@ -5,7 +5,7 @@
 //! - spans are byte offsets into the UTF-8 text, `start` inclusive, `end` exclusive, on char
 //!   boundaries, covering the sensitive value only;
 //! - `scan` returns findings sorted by `start`, never overlapping (one span per region);
-//! - our own redaction output (`[Email]`, `[Email-3f9a1c]`, masks) is never a finding.
+//! - our own redaction output (`[Email]`, `[Email-3f9a1c2b7d4e5f6071]`, masks) is never a finding.
 
 pub mod catalog;
 pub mod config;

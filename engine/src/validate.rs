@@ -358,12 +358,18 @@ fn has_tag(v: &[u8]) -> bool {
             if j == v.len() || v[j] == b']' {
                 return true;
             }
-            if v[j] == b'-'
-                && v.len() >= j + 7
-                && v[j + 1..j + 7].iter().all(u8::is_ascii_hexdigit)
-                && (v.len() == j + 7 || v[j + 7] == b']')
-            {
-                return true;
+            // A pseudonym: 18 hex digits (6 in files redacted before tokens grew).
+            if v[j] == b'-' {
+                let h = v[j + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_hexdigit())
+                    .count();
+                let e = j + 1 + h;
+                if (h == 6 || h == 2 * crate::redact::PSEUDONYM_BYTES)
+                    && (e == v.len() || v[e] == b']')
+                {
+                    return true;
+                }
             }
         }
         i = s;
@@ -373,7 +379,7 @@ fn has_tag(v: &[u8]) -> bool {
 
 /// A value that stands in for a secret rather than being one: empty, masked (`****`), a template
 /// or environment reference (`${VAR}`, `{{x}}`, `$VAR`, `%VAR%`, `%s`), an angle/bracket
-/// placeholder (`<redacted>`, and our own tags `[Password]`, `[Password-3f9a1c]`), or a word that
+/// placeholder (`<redacted>`, and our own tags `[Password]`, `[Password-3f9a1c2b7d4e5f6071]`), or a word that
 /// says the value is absent.
 pub fn is_placeholder(v: &[u8]) -> bool {
     if v.is_empty() {
@@ -727,7 +733,7 @@ mod tests {
             ("{{ secret }}", true),
             ("<redacted>", true),
             ("[Password]", true),
-            ("[Password-3f9a1c]", true),
+            ("[Password-3f9a1c2b7d4e5f6071]", true),
             ("$DB_PASSWORD", true),
             ("%s", true),
             ("null", true),

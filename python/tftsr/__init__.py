@@ -15,7 +15,7 @@ build an :class:`Engine` for a ``.tftsr.toml`` or a type filter. For columns of 
 Spark, Arrow) use :meth:`Engine.redact_arrow` and :meth:`Engine.scan_arrow`: one call per batch,
 no Python code per row, the GIL released while the engine runs.
 
-Pseudonyms (``style="pseudonym"``, ``[Email-3f9a1c]``) are keyed: the same value gives the same
+Pseudonyms (``style="pseudonym"``, ``[Email-3f9a1c2b7d4e5f6071]``) are keyed: the same value gives the same
 token wherever the same key is used, e.g. on every executor of a Spark cluster. The key is a
 secret: anyone holding it can test guesses ("is this token alice@example.com?"). Read it from a
 secret manager or an environment variable (:func:`key_from_env`), never from code, job

@@ -525,7 +525,7 @@ pub fn hard_negative(r: &mut Rng) -> String {
         9 => r
             .pick(&[
                 "[Email]",
-                "[Email-3f9a1c]",
+                "[Email-3f9a1c2b7d4e5f6071]",
                 "*****",
                 "[IPv4] [CreditCard-0a0b0c]",
             ])

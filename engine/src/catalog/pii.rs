@@ -26,7 +26,7 @@ pub(super) const RULES: &[Rule] = &[
         negatives: &[
             "loaded image@2x.png",
             "mail j***@example.com",
-            "user [Email] and [Email-3f9a1c]",
+            "user [Email] and [Email-3f9a1c2b7d4e5f6071]",
         ],
         ..PII
     },

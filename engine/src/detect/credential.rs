@@ -739,7 +739,7 @@ impl Scan<'_, '_> {
             i += 1;
         }
         let vs = i;
-        // `[Password-3f9a1c]`, `<redacted>`, `{{ x }}`: a bracketed value runs to its closer on
+        // `[Password-3f9a1c2b7d4e5f6071]`, `<redacted>`, `{{ x }}`: a bracketed value runs to its closer on
         // the same line.
         let closer = match at(b, vs) {
             b'[' => b']',
@@ -1217,7 +1217,7 @@ mod tests {
         "Failed password for root from",
         "passwordFile=/etc/app/pw",
         "user [Email] from [IPv4] card [CreditCard] key=[ApiKey]",
-        "user [Email-3f9a1c] password=[Password-0a1b2c] token ghp_****",
+        "user [Email-3f9a1c2b7d4e5f6071] password=[Password-0a1b2c] token ghp_****",
         "mail j***@example.com card ****-****-****-1111 ip 10.*.*.*",
         "password=********* api_key=****************",
         "Bearer realm=\"example\"",

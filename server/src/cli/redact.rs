@@ -29,7 +29,7 @@ Examples:
   tftsr redact app.log.gz -o app.clean.log         .gz in, plain out
   tftsr redact app.log.gz -o app.clean.log.gz      .gz in, .gz out (decided by the -o name)
   kubectl logs pod | tftsr redact > clean.log      stdin to stdout
-  tftsr redact --style pseudonym app.log -o out.log   [Email-3f9a1c]: same value, same token
+  tftsr redact --style pseudonym app.log -o out.log   [Email-3f9a1c2b7d4e5f6071]: same value, same token
   vector … | tftsr redact --jsonl --field message     JSON lines: redact the message field
   tftsr redact app.log --dry-run                   counts per type of what would be redacted
   tftsr redact app.log --diff | less -R            the lines that would change, values masked
@@ -38,7 +38,7 @@ Styles:
   tag        [Email], [IPv4], [Password] …  (default)
   mask       one * per character, so columns stay aligned
   partial    keeps what support needs: ****-****-****-1111, j***@example.com
-  pseudonym  [Email-3f9a1c], keyed HMAC-SHA-256 with a secret kept in the local store, so a
+  pseudonym  [Email-3f9a1c2b7d4e5f6071], keyed HMAC-SHA-256 with a secret kept in the local store, so a
              redacted log still shows that two lines concern the same user or host
 
 A summary of what was redacted (counts by type, never values) goes to stderr.

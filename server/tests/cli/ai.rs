@@ -101,12 +101,12 @@ fn all_values() -> Vec<String> {
 }
 
 /// Fails when `sent` holds a planted value or a piece of 4 or more of its characters that the
-/// inputs without the plants (`clean`) do not hold anyway. Redaction tokens (`[Email-3f9a1c]`)
+/// inputs without the plants (`clean`) do not hold anyway. Redaction tokens (`[Email-3f9a1c2b7d4e5f6071]`)
 /// are taken out first: their hex is our own output, not a fragment of a value; so are the ids,
 /// timestamps and SHA-256s the store and the audit generate (a UUID v7 made at 01:29 held
 /// `2345`, a piece of a planted Slack token, by chance).
 fn assert_no_leak(sent: &str, clean: &str, what: &str) {
-    let tokens = regex::Regex::new(r"\[[A-Za-z]+(-[0-9a-f]{6})?\]").unwrap();
+    let tokens = regex::Regex::new(r"\[[A-Za-z]+(-[0-9a-f]{18})?\]").unwrap();
     let sent = tokens.replace_all(sent, "[]");
     let generated = regex::Regex::new(
         r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\b[0-9a-f]{64}\b|\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?Z?",
@@ -289,7 +289,7 @@ fn no_planted_value_reaches_the_provider_and_the_audit_hashes_what_arrived() {
         assert!(first.contains(tag), "no {tag} token in the request");
     }
     // Pseudonyms: the host of the question is the same token on the log's two lines with it.
-    let asked = regex::Regex::new(r"Why does connect to (\[Hostname-[0-9a-f]{6}\])")
+    let asked = regex::Regex::new(r"Why does connect to (\[Hostname-[0-9a-f]{18}\])")
         .unwrap()
         .captures(&first)
         .expect("the question's host, as a token")[1]
@@ -500,10 +500,10 @@ fn anthropic_messages_are_streamed_and_the_key_goes_only_in_its_header() {
 #[test]
 fn a_redaction_the_scan_still_finds_refuses_the_send() {
     let dir = tempfile::tempdir().unwrap();
-    // A tag without brackets: the pseudonym `TICKET-3f9a1c` matches the rule again.
+    // A tag without brackets: the pseudonym `TICKET-3f9a1c2b7d4e5f6071` matches the rule again.
     std::fs::write(
         dir.path().join(".tftsr.toml"),
-        "[[rules]]\nid = \"ticket\"\nregex = '\\bTICKET-[0-9a-zA-Z]{6}\\b'\ntag = \"TICKET\"\nexamples = [\"see TICKET-AB12CD\"]\n",
+        "[[rules]]\nid = \"ticket\"\nregex = '\\bTICKET-[0-9a-zA-Z]{6,}\\b'\ntag = \"TICKET\"\nexamples = [\"see TICKET-AB12CD\"]\n",
     )
     .unwrap();
     let issue = new_issue(dir.path(), "Ticket storm", "none");
