@@ -19,6 +19,7 @@ pub mod help;
 pub mod issue;
 pub mod lsp;
 pub mod output;
+pub mod progress;
 pub mod redact;
 pub mod redact_diff;
 pub mod redact_jsonl;
