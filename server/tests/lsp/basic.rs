@@ -128,7 +128,7 @@ fn quickfix_then_resolve_and_rescan() {
         titles,
         [
             "Redact Email address",
-            "Redact all Email address in file",
+            "Redact all Email addresses in file",
             "Redact all PII in file",
             "Ignore this value",
             "Attach log to issue…"
@@ -165,7 +165,7 @@ fn quickfix_then_resolve_and_rescan() {
         .all(|d| d["range"]["start"]["line"] == 6));
     let state = c.request("tftsr/documentText", json!({"uri": uri}));
     assert_eq!(state["sha256"], sha256_hex(&text));
-    // resolve "Redact all Email address in file"
+    // resolve "Redact all Email addresses in file"
     let pos = json!({"line": 6, "character": 40});
     let actions = c.request(
         "textDocument/codeAction",
@@ -175,7 +175,7 @@ fn quickfix_then_resolve_and_rescan() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|a| a["title"] == "Redact all Email address in file")
+        .find(|a| a["title"] == "Redact all Email addresses in file")
         .unwrap()
         .clone();
     let resolved = c.request("codeAction/resolve", bulk);
