@@ -191,31 +191,8 @@ fn redact(args: Args) -> anyhow::Result<i32> {
         },
         _ => Dest::Writer(&mut w),
     };
-    let report = redact_with(&source, dest, &job, bar.as_ref()).map_err(|e| match e {
-        RedactError::SameFile(p) => anyhow::anyhow!(
-            "{} is the input file: use --in-place to replace it",
-            p.display()
-        ),
-        RedactError::InPlaceStdin => {
-            anyhow::anyhow!("--in-place needs a file, not stdin")
-        }
-        RedactError::NotRegular(n) if args.in_place => {
-            anyhow::anyhow!("--in-place needs a regular file: {n} is not one")
-        }
-        RedactError::NotRegular(n) => anyhow::anyhow!(
-            "{n} is a device, not a log file: not redacted (an endless input such as /dev/zero \
-             would run forever; to redact a stream, pipe it into stdin: tftsr redact < {n})"
-        ),
-        RedactError::Binary(n) => anyhow::anyhow!(
-            "{n} is a binary file: not redacted, nothing written (--binary scan redacts its \
-             text, --binary skip skips it)"
-        ),
-        RedactError::Output(OutputError::Exists(p)) => anyhow::anyhow!(
-            "{} already exists: not overwritten (use --force to replace it)",
-            p.display()
-        ),
-        other => other.into(),
-    })?;
+    let report = redact_with(&source, dest, &job, bar.as_ref())
+        .map_err(|e| describe(e, &source, args.in_place))?;
     if audited {
         if let (Some(before), Some(after)) = (&report.sha_before, &report.sha_after) {
             let counts = report
@@ -343,7 +320,8 @@ fn preview(
                 "{n} is a binary file: it would not be redacted (--binary scan redacts its \
                  text, --binary skip skips it)"
             ),
-            other => other.into(),
+            // Not an --in-place run, whatever it was asked with: never "replacing in place".
+            other => describe(other, source, false),
         })?;
         (r.counts, None, r.stats)
     };
@@ -393,6 +371,40 @@ fn preview(
         }
     }
     Ok(0)
+}
+
+/// A redaction's error in the CLI's words (the flags it names are the CLI's).
+fn describe(e: RedactError, source: &Source, in_place: bool) -> anyhow::Error {
+    match e {
+        RedactError::SameFile(p) => anyhow::anyhow!(
+            "{} is the input file: use --in-place to replace it",
+            p.display()
+        ),
+        RedactError::InPlaceStdin => anyhow::anyhow!("--in-place needs a file, not stdin"),
+        // A directory, in the words `--diff`, `--jsonl` and `scan` use for it.
+        RedactError::NotRegular(n) if matches!(source, Source::File(p) if p.is_dir()) => {
+            anyhow::anyhow!(
+                "cannot read {n}: it is a directory (`tftsr redact` takes one file; `tftsr scan` \
+                 takes directories)"
+            )
+        }
+        RedactError::NotRegular(n) if in_place => {
+            anyhow::anyhow!("--in-place needs a regular file: {n} is not one")
+        }
+        RedactError::NotRegular(n) => anyhow::anyhow!(
+            "{n} is a device, not a log file: not redacted (an endless input such as /dev/zero \
+             would run forever; to redact a stream, pipe it into stdin: tftsr redact < {n})"
+        ),
+        RedactError::Binary(n) => anyhow::anyhow!(
+            "{n} is a binary file: not redacted, nothing written (--binary scan redacts its \
+             text, --binary skip skips it)"
+        ),
+        RedactError::Output(OutputError::Exists(p)) => anyhow::anyhow!(
+            "{} already exists: not overwritten (use --force to replace it)",
+            p.display()
+        ),
+        other => other.into(),
+    }
 }
 
 /// The progress bar of a redaction, if one is wanted: the file's size where it is the bytes to

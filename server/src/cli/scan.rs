@@ -244,6 +244,11 @@ fn scan(args: Args) -> anyhow::Result<i32> {
     }
 
     let mut engines = Engines::new(args.select.config.clone(), args.select.trust(&paths));
+    // A --config that cannot be read is an error even when there is nothing to scan (an empty
+    // directory): not a green run that never looked at it.
+    if args.select.config.is_some() {
+        engines.load(&args.select.config)?;
+    }
     let mut config_of: Vec<Option<PathBuf>> = Vec::with_capacity(items.len());
     for item in &items {
         let cfg = match item {
@@ -632,7 +637,8 @@ fn scan_source(
     let mut opened = match progress::open(source, ctx.progress) {
         Ok(o) => o,
         Err(e) => {
-            outcome.error = Some(format!("{name}: cannot read: {e}"));
+            // One wording for one cause, as `redact`, `config` and `issue attach` say it.
+            outcome.error = Some(format!("cannot read {name}: {e}"));
             return Ok(outcome);
         }
     };
@@ -799,12 +805,11 @@ fn scan_source(
             }
         }
         Err(e) => {
-            let what = if opened.gzip {
-                "cannot decompress"
+            outcome.error = Some(if opened.gzip {
+                format!("cannot decompress {name}: {e}")
             } else {
-                "read error"
-            };
-            outcome.error = Some(format!("{name}: {what}: {e}"));
+                format!("read error in {name}: {e}")
+            });
         }
     }
     Ok(outcome)
