@@ -26,7 +26,7 @@ fn log_of(dir: &Path, name: &str, size: usize) -> PathBuf {
     let mut i = 0usize;
     while text.len() < size {
         let l = &lines[i % lines.len()];
-        if i % 10 == 0 {
+        if i.is_multiple_of(10) {
             text.push_str(&format!("{l} mail {EMAIL} from {IP}\n"));
         } else {
             text.push_str(l);
