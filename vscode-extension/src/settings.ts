@@ -28,7 +28,7 @@ export const SERVER_DEFAULTS: ServerSettings = {
   maxFileBytes: 1073741824,
   globs: ['*.log', '*.log.[0-9]*', '*.out'],
   databasePath: null,
-  logLevel: 'info',
+  logLevel: 'warn',
 };
 
 /** Keys the server knows; client-only keys (`server.path`, `trace.server`) are never sent. */

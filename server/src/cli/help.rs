@@ -165,7 +165,11 @@ Examples:
   tftsr issue search login timeout            every word must match, best match first
   tftsr issue search 'disk ful'               the last word may be a prefix
   tftsr issue search outage --json --limit 5
+  tftsr issue search checkout --color always | less -R
 
+Each hit: the id, its score (BM25, higher is better: words in the title count 4 times, rare
+words more than common ones), severity/status and title, then a snippet whose matched words are
+bold and underlined on a colour terminal, else marked »like this«.
 Exit status: 0 matches, 1 no match, 2 an error."
         }
         "issue attach" => {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use super::confirm::confirm;
 use super::db::open_store;
+use super::output::{paint, ColorChoice};
 use super::select::Selection;
 use crate::app::attach::AttachJob;
 use crate::app::bundle;
@@ -173,10 +174,47 @@ pub struct SearchArgs {
     /// Words to look for (all must match; the last one may be a prefix)
     #[arg(required = true)]
     pub query: Vec<String>,
+    /// At most this many results, best first
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
+    /// JSON: each hit's issue, snippet (plain text), highlights ([start, end) character ranges of
+    /// the matched words in the snippet) and score
     #[arg(long)]
     pub json: bool,
+    /// Matched words in bold and underlined: auto (when stdout is a terminal, NO_COLOR is unset
+    /// and TERM is not dumb), always, never; without colours they are marked »like this«
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// A snippet for the terminal: escaped as every name is, each matched word in bold and underlined
+/// (`color`) or between `»` and `«` (neutral marks: `[…]` reads like a redaction tag).
+pub fn render_snippet(snippet: &str, highlights: &[[usize; 2]], color: bool) -> String {
+    let hit = anstyle::Style::new().bold().underline();
+    let chars: Vec<char> = snippet
+        .chars()
+        .map(|c| if c == '\n' { ' ' } else { c })
+        .collect();
+    let mut out = String::new();
+    let mut at = 0;
+    for &[start, end] in highlights {
+        let (start, end) = (start.clamp(at, chars.len()), end.min(chars.len()));
+        if end <= start {
+            continue;
+        }
+        out.push_str(&name(&chars[at..start].iter().collect::<String>()));
+        let word = name(&chars[start..end].iter().collect::<String>()).into_owned();
+        if color {
+            out.push_str(&paint(hit, word));
+        } else {
+            out.push('»');
+            out.push_str(&word);
+            out.push('«');
+        }
+        at = end;
+    }
+    out.push_str(&name(&chars[at..].iter().collect::<String>()));
+    out
 }
 
 #[derive(clap::Args, Debug)]
@@ -368,16 +406,17 @@ pub fn run(cmd: Command) -> anyhow::Result<i32> {
             } else if hits.is_empty() {
                 eprintln!("no matches");
             } else {
+                let color = a.color.for_stdout();
                 for h in &hits {
                     println!(
-                        "{}  {:>7.2}  [{}/{}] {}",
+                        "{}  {:>6.2}  [{}/{}] {}",
                         h.issue.id,
-                        h.rank,
+                        h.score,
                         h.issue.severity,
                         h.issue.status,
                         name(&h.issue.title)
                     );
-                    println!("    {}", name(&h.snippet.replace('\n', " ")));
+                    println!("    {}", render_snippet(&h.snippet, &h.highlights, color));
                 }
             }
             return Ok(status);

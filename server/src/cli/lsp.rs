@@ -9,8 +9,10 @@ pub struct Args {
     #[arg(long)]
     pub version: bool,
     /// Server log level on stderr (error, warn, info, debug, trace); the `logLevel` setting
-    /// changes it at run time. The log never holds document text or matched values.
-    #[arg(long, value_name = "LEVEL", default_value = "info", value_parser = ["error", "warn", "info", "debug", "trace"])]
+    /// changes it at run time. The log never holds document text or matched values. The default,
+    /// warn, keeps stderr quiet in normal work: clients file every stderr line as an error
+    /// (Neovim's lsp.log under [ERROR]); what a user must see goes to window/showMessage.
+    #[arg(long, value_name = "LEVEL", default_value = "warn", value_parser = ["error", "warn", "info", "debug", "trace"])]
     pub log_level: String,
     /// Accepted for editor clients that pass it (vscode-languageclient); stdio is the only transport.
     #[arg(long, hide = true)]

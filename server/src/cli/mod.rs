@@ -19,6 +19,7 @@ pub mod help;
 pub mod issue;
 pub mod lsp;
 pub mod output;
+pub mod progress;
 pub mod redact;
 pub mod redact_diff;
 pub mod redact_jsonl;
@@ -150,11 +151,16 @@ pub fn main() -> i32 {
     }
 }
 
-/// Whether the error is, or was caused by, a write into a closed pipe.
+/// Whether the error is, or was caused by, a write into a closed pipe (also inside a JSON
+/// writer's error: `--json` output goes through serde_json, whose error wraps the io error
+/// without exposing it as a cause).
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(|e| e.kind() == BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|e| e.io_error_kind() == Some(BrokenPipe))
     })
 }
 

@@ -11,14 +11,16 @@ use anyhow::bail;
 
 use super::bug::{catch_bug, install_panic_hook};
 use super::output::Palette;
+use super::progress::{self, Progress, Suspend};
 use super::redact_diff::{diff, DiffError, DiffOptions};
 use super::select::{report_configs, Selection};
 use crate::app::engines::legacy_fingerprint_warnings;
 use crate::app::input::{BinaryPolicy, Encoding, Source, MAX_PENDING};
 use crate::app::keys;
+use crate::app::limits::Limits;
 use crate::app::output::OutputError;
 use crate::app::redact::{
-    check_in_place, gzip_by_name, redact as redact_to, Dest, RedactError, RedactJob,
+    check_in_place, gzip_by_name, redact_limited, Dest, RedactError, RedactJob, RedactReport,
 };
 use crate::engine::redact::Style;
 
@@ -86,9 +88,14 @@ pub struct Args {
     #[command(flatten)]
     pub select: Selection,
 
-    /// No summary on stderr
+    /// No summary and no progress bar on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// No progress bar (shown on stderr while redacting when stderr is a terminal: bytes read of
+    /// the file's size, a spinner for stdin and gzip; never any text of the log; not with --diff)
+    #[arg(long)]
+    pub no_progress: bool,
 
     /// Input is JSON lines (a log shipper's events): redact the string values of --field (every
     /// string value without --field), keep the rest byte for byte, one line out per line in
@@ -165,8 +172,9 @@ fn redact(args: Args) -> anyhow::Result<i32> {
     let name = source.display();
     // For the summary and notes (a name cannot drive the terminal).
     let shown = super::escape::name(&name).into_owned();
+    let bar = start_progress(&args, &source);
     let stdout = io::stdout();
-    let mut w = BufWriter::with_capacity(256 << 10, stdout.lock());
+    let mut w = BufWriter::with_capacity(256 << 10, Suspend::new(stdout.lock(), bar.as_ref()));
     let dest = match (&args.output, args.in_place) {
         (_, true) => {
             if let Source::File(p) = &source {
@@ -183,31 +191,8 @@ fn redact(args: Args) -> anyhow::Result<i32> {
         },
         _ => Dest::Writer(&mut w),
     };
-    let report = redact_to(&source, dest, &job).map_err(|e| match e {
-        RedactError::SameFile(p) => anyhow::anyhow!(
-            "{} is the input file: use --in-place to replace it",
-            p.display()
-        ),
-        RedactError::InPlaceStdin => {
-            anyhow::anyhow!("--in-place needs a file, not stdin")
-        }
-        RedactError::NotRegular(n) if args.in_place => {
-            anyhow::anyhow!("--in-place needs a regular file: {n} is not one")
-        }
-        RedactError::NotRegular(n) => anyhow::anyhow!(
-            "{n} is a device, not a log file: not redacted (an endless input such as /dev/zero \
-             would run forever; to redact a stream, pipe it into stdin: tftsr redact < {n})"
-        ),
-        RedactError::Binary(n) => anyhow::anyhow!(
-            "{n} is a binary file: not redacted, nothing written (--binary scan redacts its \
-             text, --binary skip skips it)"
-        ),
-        RedactError::Output(OutputError::Exists(p)) => anyhow::anyhow!(
-            "{} already exists: not overwritten (use --force to replace it)",
-            p.display()
-        ),
-        other => other.into(),
-    })?;
+    let report = redact_with(&source, dest, &job, bar.as_ref())
+        .map_err(|e| describe(e, &source, args.in_place))?;
     if audited {
         if let (Some(before), Some(after)) = (&report.sha_before, &report.sha_after) {
             let counts = report
@@ -217,6 +202,10 @@ fn redact(args: Args) -> anyhow::Result<i32> {
                 .collect();
             keys::open_store(None)?.record_file_redaction(before, after, &counts)?;
         }
+    }
+    drop(w);
+    if let Some(b) = &bar {
+        b.finish();
     }
     let written_to = report.written_to.as_ref().map_or_else(
         || "stdout".to_owned(),
@@ -321,12 +310,18 @@ fn preview(
             binary,
         };
         let mut sink = io::sink();
-        let r = redact_to(source, Dest::Writer(&mut sink), &job).map_err(|e| match e {
+        let bar = start_progress(args, source);
+        let r = redact_with(source, Dest::Writer(&mut sink), &job, bar.as_ref());
+        if let Some(b) = &bar {
+            b.finish();
+        }
+        let r = r.map_err(|e| match e {
             RedactError::Binary(n) => anyhow::anyhow!(
                 "{n} is a binary file: it would not be redacted (--binary scan redacts its \
                  text, --binary skip skips it)"
             ),
-            other => other.into(),
+            // Not an --in-place run, whatever it was asked with: never "replacing in place".
+            other => describe(other, source, false),
         })?;
         (r.counts, None, r.stats)
     };
@@ -376,6 +371,73 @@ fn preview(
         }
     }
     Ok(0)
+}
+
+/// A redaction's error in the CLI's words (the flags it names are the CLI's).
+fn describe(e: RedactError, source: &Source, in_place: bool) -> anyhow::Error {
+    match e {
+        RedactError::SameFile(p) => anyhow::anyhow!(
+            "{} is the input file: use --in-place to replace it",
+            p.display()
+        ),
+        RedactError::InPlaceStdin => anyhow::anyhow!("--in-place needs a file, not stdin"),
+        // A directory, in the words `--diff`, `--jsonl` and `scan` use for it.
+        RedactError::NotRegular(n) if matches!(source, Source::File(p) if p.is_dir()) => {
+            anyhow::anyhow!(
+                "cannot read {n}: it is a directory (`tftsr redact` takes one file; `tftsr scan` \
+                 takes directories)"
+            )
+        }
+        RedactError::NotRegular(n) if in_place => {
+            anyhow::anyhow!("--in-place needs a regular file: {n} is not one")
+        }
+        RedactError::NotRegular(n) => anyhow::anyhow!(
+            "{n} is a device, not a log file: not redacted (an endless input such as /dev/zero \
+             would run forever; to redact a stream, pipe it into stdin: tftsr redact < {n})"
+        ),
+        RedactError::Binary(n) => anyhow::anyhow!(
+            "{n} is a binary file: not redacted, nothing written (--binary scan redacts its \
+             text, --binary skip skips it)"
+        ),
+        RedactError::Output(OutputError::Exists(p)) => anyhow::anyhow!(
+            "{} already exists: not overwritten (use --force to replace it)",
+            p.display()
+        ),
+        other => other.into(),
+    }
+}
+
+/// The progress bar of a redaction, if one is wanted: the file's size where it is the bytes to
+/// read (a plain regular file), else a spinner (stdin, a FIFO, gzip: its size is not what is
+/// read).
+fn start_progress(args: &Args, source: &Source) -> Option<Progress> {
+    let wanted = progress::wanted(args.quiet, args.no_progress);
+    if !wanted {
+        return None;
+    }
+    let total = progress::regular_size(source).and_then(|(size, gzip)| (!gzip).then_some(size));
+    Progress::start(wanted, "redacting", total, String::new())
+}
+
+/// [`redact_limited`] with no limit, reporting the bytes read to the bar (if any) after each
+/// chunk.
+fn redact_with(
+    source: &Source,
+    dest: Dest<'_>,
+    job: &RedactJob<'_>,
+    bar: Option<&Progress>,
+) -> Result<RedactReport, RedactError> {
+    let Some(bar) = bar else {
+        return redact_limited(source, dest, job, None);
+    };
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let at = |read: u64| bar.set_position(read);
+    let limits = Limits {
+        max_bytes: None,
+        cancel: &never,
+        progress: &at,
+    };
+    redact_limited(source, dest, job, Some(&limits))
 }
 
 /// How an encoding is named in notes.

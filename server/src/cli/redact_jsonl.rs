@@ -6,6 +6,7 @@ use std::io::{self, BufReader, BufWriter, Write};
 use anyhow::Context;
 use flate2::write::GzEncoder;
 
+use super::progress::{self, Progress, Suspend};
 use super::redact::Args;
 use crate::app::engines::Scanner;
 use crate::app::input::Source;
@@ -29,14 +30,20 @@ pub fn run(
         fields: args.fields.clone(),
         drop_malformed: args.drop_malformed,
     };
-    let opened = source
-        .open()
-        .with_context(|| format!("cannot read {name}"))?;
+    let bar = Progress::start(
+        progress::wanted(args.quiet, args.no_progress),
+        "redacting",
+        progress::regular_size(source).map(|(size, _)| size),
+        String::new(),
+    );
+    let opened =
+        progress::open(source, bar.as_ref()).with_context(|| format!("cannot read {name}"))?;
     let mut input = BufReader::with_capacity(64 << 10, opened.reader);
     let (report, written_to) = match args.output.as_ref().filter(|o| o.as_os_str() != "-") {
         None => {
             let stdout = io::stdout();
-            let mut w = BufWriter::with_capacity(64 << 10, stdout.lock());
+            let mut w =
+                BufWriter::with_capacity(64 << 10, Suspend::new(stdout.lock(), bar.as_ref()));
             (redact_jsonl(&mut input, &mut w, &job)?, "stdout".to_owned())
         }
         Some(target) => {
@@ -63,6 +70,10 @@ pub fn run(
             (report, target.display().to_string())
         }
     };
+    drop(input);
+    if let Some(b) = &bar {
+        b.finish();
+    }
     if !args.quiet {
         summary(
             &report,

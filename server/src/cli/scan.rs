@@ -18,6 +18,7 @@ use super::bug::{catch_bug, install_panic_hook};
 use super::output::{
     paint, path_to_uri, ColorChoice, Cursor, Emitter, Format, Palette, Record, SarifLog,
 };
+use super::progress::{self, suspended, Progress, Suspend};
 use super::redact::encoding_name;
 use super::select::{report_configs, Selection};
 use super::walk::{self, Item};
@@ -37,7 +38,8 @@ Examples:
   tftsr scan --config team.tftsr.toml app.log
   tftsr scan --count logs/                findings per file (path:N), like `rg --count`
   tftsr scan -l logs/                     only the names of files with findings
-  tftsr scan --color always logs/ | less -R
+  tftsr scan --color always --no-progress logs/ | less -R
+                                          (on a terminal a progress bar is drawn on stderr)
 
 Exit status: 0 no findings, 1 findings, 2 an error (e.g. an unreadable file; the other inputs
 are still scanned). Values are never printed unless --show-values is given; JSONL and SARIF carry
@@ -96,9 +98,14 @@ pub struct Args {
           value_parser = ["skip", "scan", "error"])]
     pub binary: String,
 
-    /// No summary and no notes on stderr (errors are still reported)
+    /// No summary, no notes and no progress bar on stderr (errors are still reported)
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// No progress bar (shown on stderr while scanning when stderr is a terminal: bytes read of
+    /// the total, a spinner for stdin; never any text of the inputs)
+    #[arg(long)]
+    pub no_progress: bool,
 
     /// Colours in text output: auto (when stdout is a terminal and NO_COLOR is unset), always,
     /// never
@@ -135,6 +142,7 @@ impl Args {
             show_values: false,
             binary: a.binary,
             quiet: a.quiet,
+            no_progress: false,
             color: ColorChoice::Never,
             count: false,
             files_with_matches: false,
@@ -182,6 +190,8 @@ struct Ctx<'a> {
     baseline: Option<&'a Baseline>,
     /// `baseline create`: collect entries; paths relative to this directory.
     collect: Option<&'a Path>,
+    /// The progress bar, if one is shown: counts the bytes read.
+    progress: Option<&'a Progress>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -234,6 +244,11 @@ fn scan(args: Args) -> anyhow::Result<i32> {
     }
 
     let mut engines = Engines::new(args.select.config.clone(), args.select.trust(&paths));
+    // A --config that cannot be read is an error even when there is nothing to scan (an empty
+    // directory): not a green run that never looked at it.
+    if args.select.config.is_some() {
+        engines.load(&args.select.config)?;
+    }
     let mut config_of: Vec<Option<PathBuf>> = Vec::with_capacity(items.len());
     for item in &items {
         let cfg = match item {
@@ -289,6 +304,29 @@ fn scan(args: Args) -> anyhow::Result<i32> {
         && args.format == Format::Text
         && (items.len() > 1 || paths.iter().any(|p| p.is_dir()));
     let palette = Palette::new(args.format == Format::Text && args.color.for_stdout());
+    // Bytes to read: the files' sizes (compressed ones as stored: the bar counts the bytes read
+    // before decompression); unknown with stdin in the inputs (a spinner then).
+    let mut total = Some(0u64);
+    let mut inputs = 0u64;
+    for item in &items {
+        if let Item::Input { source, size } = item {
+            inputs += 1;
+            total = match (total, source, size) {
+                (Some(t), Source::File(_), Some(s)) => Some(t + s),
+                _ => None,
+            };
+        }
+    }
+    let bar = Progress::start(
+        progress::wanted(args.quiet, args.no_progress),
+        "scanning",
+        total,
+        if inputs > 1 {
+            format!("0/{inputs} files ")
+        } else {
+            String::new()
+        },
+    );
     let ctx = Ctx {
         format: args.format,
         show_values: args.show_values,
@@ -298,10 +336,12 @@ fn scan(args: Args) -> anyhow::Result<i32> {
         palette,
         baseline: baseline.as_ref(),
         collect: collect_base.as_deref(),
+        progress: bar.as_ref(),
     };
 
     let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(256 << 10, stdout.lock());
+    let mut out =
+        io::BufWriter::with_capacity(256 << 10, Suspend::new(stdout.lock(), bar.as_ref()));
     let mut sarif = match args.format {
         Format::Sarif => Some(SarifLog::begin(&mut out)?),
         _ => None,
@@ -310,6 +350,8 @@ fn scan(args: Args) -> anyhow::Result<i32> {
         quiet: args.quiet,
         table,
         collect: collect_base.is_some(),
+        progress: bar.clone(),
+        inputs,
         ..Totals::default()
     };
 
@@ -379,6 +421,9 @@ fn scan(args: Args) -> anyhow::Result<i32> {
     }
     out.flush()?;
     drop(out);
+    if let Some(b) = &bar {
+        b.finish();
+    }
 
     if let Some(dest) = &args.create_baseline {
         let shown = dest.as_ref().map_or_else(
@@ -555,9 +600,13 @@ fn flush_batch(
         let mut outcome = match outcome? {
             Some(o) => o,
             None => {
-                let Item::Input { source, .. } = &items[i] else {
+                let Item::Input { source, size } = &items[i] else {
                     unreachable!("only inputs are batched")
                 };
+                // Read a second time: its bytes count twice.
+                if let (Some(p), Some(size)) = (ctx.progress, size) {
+                    p.add_to_total(*size);
+                }
                 scan_direct(source, &engine_of[i], ctx, out, sarif)?
             }
         };
@@ -585,10 +634,11 @@ fn scan_source(
         name: name.clone(),
         ..Outcome::default()
     };
-    let mut opened = match source.open() {
+    let mut opened = match progress::open(source, ctx.progress) {
         Ok(o) => o,
         Err(e) => {
-            outcome.error = Some(format!("{name}: cannot read: {e}"));
+            // One wording for one cause, as `redact`, `config` and `issue attach` say it.
+            outcome.error = Some(format!("cannot read {name}: {e}"));
             return Ok(outcome);
         }
     };
@@ -755,12 +805,11 @@ fn scan_source(
             }
         }
         Err(e) => {
-            let what = if opened.gzip {
-                "cannot decompress"
+            outcome.error = Some(if opened.gzip {
+                format!("cannot decompress {name}: {e}")
             } else {
-                "read error"
-            };
-            outcome.error = Some(format!("{name}: {what}: {e}"));
+                format!("read error in {name}: {e}")
+            });
         }
     }
     Ok(outcome)
@@ -784,15 +833,25 @@ struct Totals {
     /// `baseline create`: collect the entries instead of printing a table.
     collect: bool,
     collector: Collector,
+    /// The progress bar, if one is shown; `inputs`: how many inputs it counts.
+    progress: Option<Progress>,
+    inputs: u64,
+    done: u64,
 }
 
 impl Totals {
     fn report_error(&mut self, msg: String) {
-        eprintln!("tftsr: error: {}", super::escape::name(&msg));
+        suspended(self.progress.as_ref(), || {
+            eprintln!("tftsr: error: {}", super::escape::name(&msg))
+        });
         self.errors.push(msg);
     }
 
     fn add(&mut self, o: Outcome) {
+        self.done += 1;
+        if let (Some(p), true) = (&self.progress, self.inputs > 1) {
+            p.set_message(format!("{}/{} files ", self.done, self.inputs));
+        }
         let n: u64 = o.counts.values().sum();
         self.findings += n;
         if n > 0 {
@@ -816,10 +875,12 @@ impl Totals {
                 *self.collector.entries.entry(e).or_default() += 1;
             }
         }
-        if !self.quiet {
-            for note in &o.notes {
-                eprintln!("tftsr: note: {}", super::escape::name(note));
-            }
+        if !self.quiet && !o.notes.is_empty() {
+            suspended(self.progress.as_ref(), || {
+                for note in &o.notes {
+                    eprintln!("tftsr: note: {}", super::escape::name(note));
+                }
+            });
         }
         if let Some(e) = o.error {
             self.report_error(e);

@@ -117,7 +117,7 @@ fn walk_dir(root: &Path, honour: bool, items: &mut Vec<Item>, ignored: &mut usiz
 
 fn describe_walk_error(err: &ignore::Error) -> String {
     match err {
-        ignore::Error::WithPath { path, err } => format!("{}: {err}", path.display()),
+        ignore::Error::WithPath { path, err } => format!("cannot read {}: {err}", path.display()),
         ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
             describe_walk_error(err)
         }

@@ -65,21 +65,68 @@ fn clean_tags(tags: Vec<String>) -> Result<Vec<String>> {
 /// (so `AND`, `-`, `:`, `"`, `*`, `(` are just characters), the words are ANDed, and the last one
 /// matches as a prefix so a half-typed word already finds something.
 pub fn fts_query(user: &str) -> Option<String> {
+    fts_phrases(user).map(|p| p.join(" "))
+}
+
+/// The phrases of [`fts_query`], one per word (the last one a prefix); None for no word.
+fn fts_phrases(user: &str) -> Option<Vec<String>> {
     // NUL ends an FTS5 string early ("unterminated string"): control characters become spaces.
     let cleaned: String = user
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let words: Vec<String> = cleaned
+    let mut words: Vec<String> = cleaned
         .split_whitespace()
         .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
         .collect();
-    if words.is_empty() {
-        return None;
+    words.last_mut()?.push('*');
+    Some(words)
+}
+
+/// Where snippet() marks a match: control characters, which the snippet's text (a title or a
+/// description, as typed) practically never holds; one that does only shifts a highlight.
+const HIT_OPEN: char = '\u{1}';
+const HIT_CLOSE: char = '\u{2}';
+
+/// A snippet with [`HIT_OPEN`]/[`HIT_CLOSE`] marks: its plain text and the marked ranges, in
+/// characters.
+fn split_snippet(marked: &str) -> (String, Vec<[usize; 2]>) {
+    let mut text = String::with_capacity(marked.len());
+    let mut ranges = Vec::new();
+    let (mut at, mut open) = (0usize, None);
+    for c in marked.chars() {
+        match c {
+            HIT_OPEN => open = Some(at),
+            HIT_CLOSE => {
+                if let Some(start) = open.take() {
+                    ranges.push([start, at]);
+                }
+            }
+            c => {
+                text.push(c);
+                at += 1;
+            }
+        }
     }
-    let mut q = words.join(" ");
-    q.push('*');
-    Some(q)
+    (text, ranges)
+}
+
+/// FTS5's bm25() takes a term's IDF as ln((N - n + 0.5) / (n + 0.5)) and, where that is not
+/// positive (a term in half the rows or more: every term of a small store), 1e-6: every score
+/// then prints as -0.00. This is that IDF, to take it back out of a bm25() value.
+fn fts5_idf(rows: f64, hits: f64) -> f64 {
+    let idf = ((rows - hits + 0.5) / (hits + 0.5)).ln();
+    if idf <= 0.0 {
+        1e-6
+    } else {
+        idf
+    }
+}
+
+/// The IDF the scores use instead (Lucene's BM25): ln(1 + (N - n + 0.5) / (n + 0.5)), always
+/// positive, so a common word still counts, a rare one more.
+fn score_idf(rows: f64, hits: f64) -> f64 {
+    (1.0 + (rows - hits + 0.5) / (hits + 0.5)).ln()
 }
 
 impl Store {
@@ -373,39 +420,112 @@ impl Store {
         Ok(i)
     }
 
-    /// Full-text search over titles and descriptions, best first (FTS5 bm25, titles weigh more).
-    /// The query is plain words (quoted for FTS5, so no input is a syntax error); `limit` 0 = 50.
+    /// Full-text search over titles and descriptions, best first (BM25, titles weigh 4 times a
+    /// description). The query is plain words (quoted for FTS5, so no input is a syntax error),
+    /// all of which must match; `limit` 0 = 50.
+    ///
+    /// The score is BM25 with an IDF that stays positive ([`score_idf`]), computed from FTS5's
+    /// own bm25() of each word on its own: that is IDF × the word's term-frequency part (FTS5's
+    /// k1, b, column weights and lengths), and its IDF is known ([`fts5_idf`]), so the part is
+    /// exact whatever IDF FTS5 clamped.
     pub fn search_issues(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
-        let Some(q) = fts_query(query) else {
+        let Some(phrases) = fts_phrases(query) else {
             return Ok(Vec::new());
         };
-        let limit = if limit == 0 { 50 } else { limit as i64 };
+        let q = phrases.join(" ");
+        let limit = if limit == 0 { 50 } else { limit };
+        let c = self.conn();
+        let ranked = "SELECT rowid, bm25(issues_fts, 0.0, 4.0, 1.0) FROM issues_fts \
+                      WHERE issues_fts MATCH ?1";
+        let read = |r: &Row<'_>| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?));
+        // The rows that match every word: the hits.
+        let hits = self.query_all(&c, ranked, params![q], "searching", read)?;
+        if hits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: f64 = c
+            .query_row("SELECT count(*) FROM issues", [], |r| r.get::<_, i64>(0))
+            .map_err(self.err("searching"))? as f64;
+        let mut score: std::collections::HashMap<i64, f64> =
+            hits.iter().map(|&(rid, _)| (rid, 0.0)).collect();
+        for phrase in &phrases {
+            // One word alone is the query itself: its rows are read already.
+            let alone = if phrases.len() == 1 {
+                hits.clone()
+            } else {
+                self.query_all(&c, ranked, params![phrase], "searching", read)?
+            };
+            // A word with no token (punctuation only) matches as nothing in FTS5: no part.
+            if alone.is_empty() {
+                continue;
+            }
+            let n = alone.len() as f64;
+            let (fts, ours) = (fts5_idf(rows, n), score_idf(rows, n));
+            for (rid, bm25) in alone {
+                if let Some(s) = score.get_mut(&rid) {
+                    *s += ours * (-bm25 / fts);
+                }
+            }
+        }
+        let mut top: Vec<(i64, f64)> = score.into_iter().collect();
+        // Best first; equal scores newest first (ids are time-ordered, as rowids are).
+        top.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+        top.truncate(limit);
+        // Snippets for the rows shown only: snippet() per match would cost as much as the
+        // whole search on a common word.
         let cols = qualified(Issue::COLS, "i");
-        // Rank first, then build snippets for the top rows only: snippet() per match would cost
-        // as much as the whole search on a common word.
         let sql = format!(
-            "WITH top(rid, score) AS (
-                 SELECT rowid, bm25(issues_fts, 0.0, 4.0, 1.0) FROM issues_fts
-                 WHERE issues_fts MATCH ?1 ORDER BY 2 LIMIT ?2)
-             SELECT {cols}, snippet(issues_fts, -1, '[', ']', '…', 12), top.score
-             FROM top
-             JOIN issues_fts ON issues_fts.rowid = top.rid AND issues_fts MATCH ?1
-             JOIN issues i ON i.rowid = top.rid
-             ORDER BY top.score, i.id DESC"
+            "SELECT {cols}, snippet(issues_fts, -1, ?3, ?4, '…', 12)
+             FROM issues_fts JOIN issues i ON i.rowid = issues_fts.rowid
+             WHERE issues_fts MATCH ?1 AND issues_fts.rowid = ?2"
         );
-        self.query_all(&self.conn(), &sql, params![q, limit], "searching", |r| {
-            Ok(SearchHit {
-                issue: Issue::from_row(r)?,
-                snippet: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
-                rank: r.get(13)?,
-            })
-        })
+        let (open, close) = (HIT_OPEN.to_string(), HIT_CLOSE.to_string());
+        let mut out = Vec::with_capacity(top.len());
+        for (rid, score) in top {
+            let found =
+                self.query_all(&c, &sql, params![q, rid, open, close], "searching", |r| {
+                    let marked = r.get::<_, Option<String>>(12)?.unwrap_or_default();
+                    Ok((Issue::from_row(r)?, marked))
+                })?;
+            for (issue, marked) in found {
+                let (snippet, highlights) = split_snippet(&marked);
+                out.push(SearchHit {
+                    issue,
+                    snippet,
+                    highlights,
+                    score,
+                });
+            }
+        }
+        Ok(out)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snippets_split_into_text_and_character_ranges() {
+        let marked = "\u{1}Checkout\u{2} 502s for \u{1}café\u{2}…";
+        let (text, ranges) = split_snippet(marked);
+        assert_eq!(text, "Checkout 502s for café…");
+        assert_eq!(ranges, vec![[0, 8], [18, 22]]);
+        let chars: Vec<char> = text.chars().collect();
+        assert_eq!(chars[18..22].iter().collect::<String>(), "café");
+        // An unmatched mark is dropped, not an error.
+        assert_eq!(split_snippet("a\u{2}b"), ("ab".to_owned(), vec![]));
+    }
+
+    #[test]
+    fn idfs_fts5_clamps_and_ours_does_not() {
+        // One row, the word in it: FTS5's IDF is its floor, ours stays positive.
+        assert_eq!(fts5_idf(1.0, 1.0), 1e-6);
+        assert!(score_idf(1.0, 1.0) > 0.2);
+        // A rare word weighs more than a common one.
+        assert!(score_idf(1000.0, 1.0) > score_idf(1000.0, 600.0));
+        assert!((fts5_idf(1000.0, 1.0) - (999.5f64 / 1.5).ln()).abs() < 1e-12);
+    }
 
     #[test]
     fn fts_query_quotes_every_word_and_prefixes_the_last() {

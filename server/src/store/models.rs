@@ -221,10 +221,14 @@ pub struct IssueFilter {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SearchHit {
     pub issue: Issue,
-    /// Best-matching fragment of the title or description, matches in `[` `]`.
+    /// Best-matching fragment of the title or description (at most 12 words, `…` where cut), as
+    /// plain text.
     pub snippet: String,
-    /// FTS5 bm25 score: lower (more negative) is a better match.
-    pub rank: f64,
+    /// Where the query's words are in `snippet`: `[start, end)` in characters (Unicode scalar
+    /// values), in order.
+    pub highlights: Vec<[usize; 2]>,
+    /// BM25 relevance, higher is better (0 and up; titles weigh 4 times a description).
+    pub score: f64,
 }
 
 /// A finding to store with an attached log.

@@ -139,6 +139,11 @@ fn every_command_into_a_closed_pipe_ends_quietly() {
         (&["scan", "--help"], 0),
         (&["completions", "bash"], 0),
         (&["man"], 0),
+        // JSON through serde_json's writer (its error wraps the io error): the store's lists.
+        (&["issue", "list", "--json"], 0),
+        (&["audit", "--json"], 0),
+        (&["config", "show", "--json"], 0),
+        (&["baseline", "create", log], 0),
     ];
     for (args, want) in cases {
         let (code, stderr) = run_closed(t.path(), args);

@@ -128,3 +128,48 @@ fn redact_and_export_refuse_to_overwrite_unless_forced() {
         "a backup is private even when it replaces a public file"
     );
 }
+
+#[test]
+fn one_cause_is_worded_the_same_by_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::create_dir(d.join("logs")).unwrap();
+    // A file that is not there: `cannot read NAME: …` from each command that reads one.
+    for args in [
+        &["scan", "nope.log"][..],
+        &["scan", "--format", "jsonl", "nope.log"],
+        &["redact", "nope.log"],
+        &["redact", "nope.log", "--dry-run"],
+        &["redact", "nope.log", "--diff"],
+        &["redact", "--jsonl", "nope.log"],
+        &["config", "check", "nope.log"],
+        &["scan", "--config", "nope.log", "logs"],
+    ] {
+        let (code, err) = stderr_of(d, args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("tftsr: error: cannot read nope.log: No such file or directory"),
+            "{args:?}: {err}"
+        );
+    }
+    // A directory given to `redact`: named as one, whatever the mode; never "replacing in place"
+    // or "a device" (it is neither).
+    for args in [
+        &["redact", "logs"][..],
+        &["redact", "logs", "--dry-run"],
+        &["redact", "logs", "-o", "out.log"],
+        &["redact", "logs", "--in-place"],
+    ] {
+        let (code, err) = stderr_of(d, args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("tftsr: error: cannot read logs: it is a directory"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !err.contains("in place") && !err.contains("device"),
+            "{err}"
+        );
+    }
+    assert!(!d.join("out.log").exists());
+}

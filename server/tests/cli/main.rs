@@ -33,6 +33,7 @@ mod fingerprints;
 mod fuzz_targets;
 mod help;
 mod precommit;
+mod progress_bar;
 mod properties;
 mod redact;
 mod redact_bytes;

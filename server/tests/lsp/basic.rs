@@ -128,7 +128,7 @@ fn quickfix_then_resolve_and_rescan() {
         titles,
         [
             "Redact Email address",
-            "Redact all Email address in file",
+            "Redact all Email addresses in file",
             "Redact all PII in file",
             "Ignore this value",
             "Attach log to issue…"
@@ -165,7 +165,7 @@ fn quickfix_then_resolve_and_rescan() {
         .all(|d| d["range"]["start"]["line"] == 6));
     let state = c.request("tftsr/documentText", json!({"uri": uri}));
     assert_eq!(state["sha256"], sha256_hex(&text));
-    // resolve "Redact all Email address in file"
+    // resolve "Redact all Email addresses in file"
     let pos = json!({"line": 6, "character": 40});
     let actions = c.request(
         "textDocument/codeAction",
@@ -175,7 +175,7 @@ fn quickfix_then_resolve_and_rescan() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|a| a["title"] == "Redact all Email address in file")
+        .find(|a| a["title"] == "Redact all Email addresses in file")
         .unwrap()
         .clone();
     let resolved = c.request("codeAction/resolve", bulk);
@@ -259,4 +259,25 @@ fn exit_without_shutdown_is_status_1_and_version_flag() {
         .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("tftsr-lsp "));
+}
+
+/// At the default log level a normal session (initialize, a document with findings, shutdown)
+/// writes nothing on stderr: clients file every stderr line as an error (Neovim 0.7's lsp.log
+/// under [ERROR]). `--log-level info` still tells what happened.
+#[test]
+fn the_default_log_level_keeps_stderr_quiet_in_normal_work() {
+    let session = |args: &[&str]| {
+        let mut c = Client::spawn_args(args, &[]);
+        c.initialize(caps_nvim07(), Value::Null, None);
+        let uri = &c.doc_uri("app.log");
+        c.open(uri, "log", &sample());
+        c.wait_diagnostics(uri, |d| !d.is_empty());
+        let (code, log) = c.shutdown_exit();
+        assert_eq!(code, 0, "{log}");
+        log
+    };
+    assert_eq!(session(&["lsp"]), "", "stderr at the default level");
+    let info = session(&["lsp", "--log-level", "info"]);
+    assert!(info.contains("diagnostics published"), "{info}");
+    assert!(!info.contains(EMAIL), "{info}");
 }

@@ -65,7 +65,15 @@ fn the_new_user_walkthrough() {
         .assert()
         .success();
     let out = String::from_utf8(s.get_output().stdout.clone()).unwrap();
-    assert!(out.contains(&id) && out.contains("[Checkout]"), "{out}");
+    // Not a terminal: the matched word between neutral marks (`[…]` would read as a tag).
+    assert!(
+        out.contains(&id) && out.contains("»Checkout« 502s"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("[Checkout]") && !out.contains("-0.00"),
+        "{out}"
+    );
     let sj = json(
         &tftsr(&data)
             .args(["issue", "search", "checkout", "--json"])
@@ -73,7 +81,9 @@ fn the_new_user_walkthrough() {
             .success(),
     );
     assert_eq!(sj[0]["issue"]["id"], id.as_str());
-    assert!(sj[0]["rank"].is_number());
+    assert!(sj[0]["score"].as_f64().unwrap() > 0.0, "{sj}");
+    assert_eq!(sj[0]["snippet"], "Checkout 502s");
+    assert_eq!(sj[0]["highlights"], serde_json::json!([[0, 8]]));
 
     let show = json(
         &tftsr(&data)

@@ -23,5 +23,6 @@ mod first_open;
 mod rekey_kill;
 mod review;
 mod schema;
+mod search;
 mod smoke;
 mod workflow;

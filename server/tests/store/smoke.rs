@@ -22,11 +22,9 @@ fn open_create_search_encrypted() {
     let hits = s.search_issues("checkout", 10).unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].issue.id, i.id);
-    assert!(
-        hits[0].snippet.contains("[Checkout]"),
-        "{}",
-        hits[0].snippet
-    );
+    assert_eq!(hits[0].snippet, "Checkout 502s");
+    assert_eq!(hits[0].highlights, vec![[0, 8]]);
+    assert!(hits[0].score > 0.0);
     assert_eq!(s.list_issues(&IssueFilter::default()).unwrap().len(), 1);
     drop(s);
     let s = Store::open(&opts).unwrap();

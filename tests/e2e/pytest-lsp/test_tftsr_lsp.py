@@ -292,8 +292,7 @@ async def test_quickfix_redacts_finding(client: LanguageClient):
     diag = next(d for d in client.diagnostics[uri] if d.range.start.line == QF["line"] and d.code == QF["type"])
     actions = await code_actions(client, uri, diag.range, only=[types.CodeActionKind.QuickFix], diagnostics=[diag])
     titles = [a.title for a in actions]
-    label = next(f["label"] for f in FINDINGS if f["type"] == QF["type"])
-    for t in (QF["title"], f"Redact all {label} in file", FX["redactAllTitle"], "Ignore this value"):
+    for t in (QF["title"], QF["typeTitle"], FX["redactAllTitle"], "Ignore this value"):
         assert t in titles, f"{t!r} missing from {titles}"
     # lsprotocol 2025.0.0 structures any CodeAction carrying a `command` (e.g. "Ignore this value") as
     # a bare Command and drops its kind, so only CodeAction items can be checked for their kind here
@@ -305,7 +304,7 @@ async def test_quickfix_redacts_finding(client: LanguageClient):
     new = apply_edits(TEXT, edits_for(one.edit, uri), enc)
     assert new == redacted(lambda f: f["line"] == QF["line"] and f["type"] == QF["type"])
     # "Redact all <Label> in file" touches every finding of that type and nothing else
-    kind = await with_edit(client, next(a for a in actions if a.title == f"Redact all {label} in file"))
+    kind = await with_edit(client, next(a for a in actions if a.title == QF["typeTitle"]))
     assert apply_edits(TEXT, edits_for(kind.edit, uri), enc) == redacted(lambda f: f["type"] == QF["type"])
     # the client applies the quickfix: the server drops exactly that finding
     change_full(client, uri, 2, new)

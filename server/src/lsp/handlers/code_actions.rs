@@ -34,6 +34,42 @@ struct ResolveData {
     version: i32,
 }
 
+/// A type's label in the plural, for "Redact all … in file": "Email addresses", "IBANs", "API keys
+/// or secrets", "Credentials in URL" (already plural), a custom rule's "employee_ids".
+fn plural(label: &str) -> String {
+    label
+        .split(" or ")
+        .map(|part| {
+            // "Credentials in URL": the head is what is counted.
+            let (head, tail) = match part.find(" in ") {
+                Some(i) => part.split_at(i),
+                None => (part, ""),
+            };
+            let lower = head.to_lowercase();
+            let plural = if lower.ends_with("ss")
+                || lower.ends_with('x')
+                || lower.ends_with("sh")
+                || lower.ends_with("ch")
+            {
+                format!("{head}es")
+            } else if lower.ends_with('s') {
+                head.to_owned()
+            } else if lower.ends_with('y')
+                && !lower.ends_with("ay")
+                && !lower.ends_with("ey")
+                && !lower.ends_with("oy")
+                && !lower.ends_with("uy")
+            {
+                format!("{}ies", &head[..head.len() - 1])
+            } else {
+                format!("{head}s")
+            };
+            format!("{plural}{tail}")
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
 fn kind_wanted(only: Option<&Vec<CodeActionKind>>, kind: &str, default: bool) -> bool {
     match only {
         None => default,
@@ -163,7 +199,7 @@ pub async fn code_action(s: &Arc<Session>, p: &CodeActionParams) -> Result<CodeA
                 ..Default::default()
             }));
             out.push(bulk(
-                format!("Redact all {label} in file"),
+                format!("Redact all {} in file", plural(&label)),
                 CodeActionKind::QUICKFIX,
                 Scope::Type(id),
             ));
@@ -241,4 +277,39 @@ pub async fn resolve(s: &Arc<Session>, mut action: CodeAction) -> Result<CodeAct
     ));
     action.edit = Some(workspace_edit(&data.uri, plan.edits));
     Ok(action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plural;
+
+    #[test]
+    fn every_built_in_label_reads_well_in_the_plural() {
+        let want = [
+            ("Email address", "Email addresses"),
+            ("Phone number", "Phone numbers"),
+            ("US Social Security number", "US Social Security numbers"),
+            ("IBAN", "IBANs"),
+            ("IPv4 address", "IPv4 addresses"),
+            ("MAC address", "MAC addresses"),
+            ("Host name", "Host names"),
+            ("Credentials in URL", "Credentials in URL"),
+            ("JSON Web Token", "JSON Web Tokens"),
+            ("API key or secret", "API keys or secrets"),
+            ("Password", "Passwords"),
+            ("AWS access key id", "AWS access key ids"),
+            ("employee_id", "employee_ids"),
+            ("Proxy", "Proxies"),
+            ("Survey key", "Survey keys"),
+        ];
+        for (one, many) in want {
+            assert_eq!(plural(one), many, "{one}");
+        }
+        // Every label of the catalog gets a different plural form (none left as it was, but the
+        // one that already is plural).
+        for t in &crate::engine::RULES {
+            let p = plural(t.label);
+            assert!(p == "Credentials in URL" || p != t.label, "{}", t.label);
+        }
+    }
 }

@@ -106,7 +106,14 @@ pub async fn search(s: &Arc<Session>, a: SearchArgs) -> Result<Value> {
     .await?;
     Ok(Value::Array(
         hits.into_iter()
-            .map(|h| json!({"issue": h.issue, "snippet": h.snippet}))
+            .map(|h| {
+                json!({
+                    "issue": h.issue,
+                    "snippet": h.snippet,
+                    "highlights": h.highlights,
+                    "score": h.score,
+                })
+            })
             .collect(),
     ))
 }
