@@ -720,7 +720,8 @@ mod tests {
             // an honest frame whose body is garbage holding a header of its own (found by the
             // `lsp_transport` fuzz target): that header's length is no frame of the stream and
             // must not swallow the messages after the body; a whole frame inside is given back
-            let junk = format!("garbage\r\n\r\nContent-Length: 9850\r\n\r\n{{\"jsonrpc\": \"2.0\"");
+            let junk =
+                "garbage\r\n\r\nContent-Length: 9850\r\n\r\n{\"jsonrpc\": \"2.0\"".to_string();
             let mut input = framed(&junk);
             input.extend(framed(A));
             input.extend(framed(B));
