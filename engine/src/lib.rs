@@ -216,23 +216,29 @@ impl Engine {
         };
         let b = buf.as_bytes();
         let mut cut = nl + 1;
-        // Back to the line of an open block's BEGIN, and again while that line is itself inside
-        // an earlier block: `-----END A-----  … -----BEGIN B-----` closes A and opens B on one
-        // line, and a cut before it would leave A without its END (found by the `scan` fuzz
-        // target).
-        while let Some(bp) = open_pem_start(b, cut) {
-            let ls = line_start(b, bp);
-            if cut - bp >= detect::PEM_MAX || ls >= cut {
-                break;
+        // Back, until nothing moves: to the line of an open block's BEGIN (which can itself be
+        // inside an earlier block: `-----END A-----  … -----BEGIN B-----` closes A and opens B
+        // on one line, and a cut before it would leave A without its END: found by the `scan`
+        // fuzz target); to the tag of an XML element whose text is open at the cut; and over
+        // the last line when a value whose quote it leaves open may close on the next line.
+        loop {
+            let before = cut;
+            if let Some(bp) = open_pem_start(b, cut) {
+                if cut - bp < detect::PEM_MAX {
+                    cut = cut.min(line_start(b, bp));
+                }
             }
-            cut = ls;
-        }
-        // The last line before the cut: a value whose quote it leaves open may close on the
-        // next line, which this chunk would not see.
-        if cut > 0 {
-            let ls = line_start(b, cut - 1);
-            if ls < cut && detect::open_quote_at_end(&buf[ls..cut]) {
-                cut = ls;
+            if let Some(lt) = open_element(b, cut) {
+                cut = cut.min(line_start(b, lt));
+            }
+            if cut > 0 {
+                let ls = line_start(b, cut - 1);
+                if ls < cut && detect::open_quote_at_end(&buf[ls..cut]) {
+                    cut = ls;
+                }
+            }
+            if cut == before {
+                break;
             }
         }
         cut
@@ -332,6 +338,20 @@ fn open_pem_start(b: &[u8], pos: usize) -> Option<usize> {
     Some(lo + begin)
 }
 
+/// If an XML element's text is open at `pos` (an opening tag `<name>` before it, no `<` between
+/// its `>` and `pos`, within [`detect::VALUE_MAX`] and two line breaks: what the detector reads
+/// as the element's text), the offset of that tag's `<`.
+fn open_element(b: &[u8], pos: usize) -> Option<usize> {
+    let lo = pos.saturating_sub(detect::VALUE_MAX + 64);
+    let lt = lo + memchr::memrchr(b'<', &b[lo..pos])?;
+    let name = b.get(lt + 1)?;
+    if !(name.is_ascii_alphabetic() || *name == b'_') {
+        return None;
+    }
+    let gt = lt + 1 + memchr::memchr(b'>', &b[lt + 1..pos])?;
+    (memchr::memchr_iter(b'\n', &b[gt..pos]).count() <= 2).then_some(lt)
+}
+
 /// Widens `range` to whole lines, over any PEM block it touches and over a quoted value that
 /// goes on across a line break at either end.
 fn widen(text: &str, range: Range<usize>) -> Range<usize> {
@@ -370,6 +390,19 @@ fn widen(text: &str, range: Range<usize>) -> Range<usize> {
         }
         if e > s && e < b.len() && detect::open_quote_at_end(&text[line_start(b, e - 1)..e]) {
             e = memchr::memchr(b'\n', &b[e..]).map_or(b.len(), |k| e + k + 1);
+        }
+        // An XML element's text can stand on lines of its own (`<password>⏎ s3cret⏎</password>`,
+        // found by the `scan` fuzz target): an element open at the start begins at its tag's
+        // line, one open at the end runs to the line of the `<` that closes its text.
+        if let Some(lt) = open_element(b, s) {
+            s = s.min(line_start(b, lt));
+        }
+        if let Some(lt) = open_element(b, e) {
+            let lim = (lt + detect::VALUE_MAX + 64).min(b.len());
+            if let Some(k) = memchr::memchr(b'<', &b[e..lim]) {
+                let close = e + k;
+                e = memchr::memchr(b'\n', &b[close..]).map_or(b.len(), |k| close + k + 1);
+            }
         }
         if (s, e) == (s0, e0) {
             break;

@@ -514,6 +514,25 @@ fn gzip(members: &[&[u8]]) -> Vec<u8> {
     out
 }
 
+/// The input path's contract for NUL (`app::input`): a run of 8 or more is padding and stands
+/// as spaces (it separates values); a shorter run is part of the text around it.
+fn unpadded(raw: &[u8]) -> Vec<u8> {
+    let mut out = raw.to_vec();
+    let mut i = 0;
+    while i < out.len() {
+        if out[i] != 0 {
+            i += 1;
+            continue;
+        }
+        let end = out[i..].iter().position(|&c| c != 0).map_or(out.len(), |n| i + n);
+        if end - i >= 8 {
+            out[i..end].fill(b' ');
+        }
+        i = end;
+    }
+    out
+}
+
 fn spans_of(findings: &[Finding]) -> Vec<(usize, usize, Kind)> {
     findings
         .iter()
@@ -544,7 +563,7 @@ pub fn check_gzip(data: &[u8]) {
             if s.forced_cuts == 0 {
                 // UTF-8: the raw bytes scanned whole; UTF-16: the decoded text scanned whole.
                 let whole = if s.utf8 {
-                    engine().scan_bytes(r).findings
+                    engine().scan_bytes(&unpadded(r)).findings
                 } else {
                     engine().scan(&s.text)
                 };

@@ -778,7 +778,9 @@ impl Scan<'_, '_> {
         let lim = (gt + 1 + VALUE_MAX).min(b.len());
         let lt = gt + 1 + memchr::memchr(b'<', &b[gt + 1..lim])?;
         count(lt - gt);
-        if at(b, lt + 1) != b'/' {
+        // At most two line breaks inside (after the tag, before the closing tag): what a rescan
+        // of the lines around an edit widens over (`open_element` in lib.rs).
+        if at(b, lt + 1) != b'/' || memchr::memchr_iter(b'\n', &b[gt + 1..lt]).count() > 2 {
             return None;
         }
         let mut vs = gt + 1;
@@ -1040,7 +1042,9 @@ fn arg_value(b: &[u8], s: usize) -> Option<(usize, usize)> {
         j += 1;
     }
     count(j - s);
-    if q != 0 || j == s {
+    // Stopped by the length limit inside a value, not at its end: none of ours (and cut there,
+    // the span could split a character: found by the `config` fuzz target).
+    if q != 0 || j == s || (j == lim && lim < b.len()) {
         return None;
     }
     // Outer quotes are not part of the value.

@@ -537,3 +537,59 @@ fn an_end_and_the_next_begin_on_one_line_keep_the_first_key_whole() {
         );
     }
 }
+
+/// Found by the `config` fuzz target (`fuzz/regressions/config/argument-cut-inside-a-character`):
+/// a `-u` argument longer than a value may be was cut at the length limit, inside a character
+/// (U+FFFD here): a span off a char boundary, which a caller slicing the text panics on. An
+/// argument that runs past the limit is no value at all.
+#[test]
+fn an_argument_past_the_length_limit_is_no_value_and_never_split() {
+    let eng = Engine::with_defaults();
+    for filler in ["\u{fffd}", "é", "x"] {
+        let t = format!("curl -u\tdev:.t{} https://x\n", filler.repeat(600));
+        let found = eng.scan(&t);
+        for f in &found {
+            assert!(t.is_char_boundary(f.start) && t.is_char_boundary(f.end), "{f:?}");
+        }
+        assert!(found.iter().all(|f| f.kind.id() != "password"), "{found:?}");
+    }
+    // A short one is still found.
+    let t = "curl -u developer:yqDVtkqPECriaLRi https://x\n";
+    assert!(eng.scan(t).iter().any(|f| f.kind.id() == "password"));
+}
+
+/// Found by the `scan` fuzz target (`fuzz/regressions/scan/xml-text-on-a-line-of-its-own`): an
+/// XML element's text on a line of its own (`<AWSToken>⏎ [AKIA…⏎</CWSToken>`) is read by the
+/// detector over three lines, and a rescan of the value's line alone, or a streamed chunk cut
+/// after it, saw another finding. Rescans widen over an open element, cuts stay before it.
+#[test]
+fn an_xml_element_over_three_lines_is_rescanned_and_streamed_whole() {
+    let eng = Engine::with_defaults();
+    let t = "<config>\n<AWSToken>\n    [AKIACBYTFHJ5VZJCLQJD\n</CWSToken>\n<password>\n  Zq9-hunter2-xkcd\n</password>\nend\n";
+    let whole = eng.scan(t);
+    assert!(whole.iter().any(|f| f.kind.id() == "password"), "{whole:?}");
+    for at in t.match_indices('\n').map(|(i, _)| i + 1).chain([0]) {
+        let (range, part) = eng.scan_range(t, at..at);
+        let inside: Vec<_> = whole
+            .iter()
+            .filter(|f| f.start >= range.start && f.end <= range.end)
+            .cloned()
+            .collect();
+        assert_eq!(part, inside, "{range:?}");
+        assert!(
+            whole
+                .iter()
+                .all(|f| f.end <= range.start || f.start >= range.end || inside.contains(f)),
+            "a finding crosses {range:?}"
+        );
+        // Streamed in two pieces at this line: the same findings.
+        let cut = eng.stream_safe_len(&t[..at], false);
+        let mut split = eng.scan(&t[..cut]);
+        split.extend(eng.scan(&t[cut..]).into_iter().map(|mut f| {
+            f.start += cut;
+            f.end += cut;
+            f
+        }));
+        assert_eq!(split, whole, "cut {cut}");
+    }
+}
