@@ -198,7 +198,14 @@ impl<'e> Redactor<'e> {
         let (ra, rz, _, _) = reps[i - first];
         let (mut ns, mut ne) = (s, e);
         for x in self.engine.scan(&out) {
-            if x.end < ra || x.start > rz || (x.start >= ra && x.end <= rz) {
+            // Every finding of the text is replaced, so one of the output is new. Within a
+            // separator's width of the replacement it is the replacement's doing
+            // (`aa:bb:01:db8:0:0:0:0:[IPv4]` reads as an IPv6 address once the IPv4 tail is
+            // gone: found by the `redact` fuzz target); farther it is the window's edge.
+            if x.end + NEIGHBOUR_GAP < ra
+                || x.start > rz + NEIGHBOUR_GAP
+                || (x.start >= ra && x.end <= rz)
+            {
                 continue;
             }
             if x.start < ra {
@@ -254,6 +261,10 @@ impl<'e> Redactor<'e> {
 /// length are still recognised as ours (`validate::has_tag`).
 pub const PSEUDONYM_BYTES: usize = 9;
 
+/// How far from a replacement a new finding may end (or start) and still be taken for its
+/// doing: the separator between them.
+const NEIGHBOUR_GAP: usize = 2;
+
 /// How far from an edit its neighbour window reaches (bytes, each side, within the line): more
 /// than the longest value that can be glued to one (an IBAN with its spaces, a phone number).
 const NEIGHBOUR_REACH: usize = 128;
@@ -266,9 +277,10 @@ pub fn glued(b: &[u8], s: usize, e: usize) -> bool {
 }
 
 /// Can the character before `s` end a finding that the edit at `s` is glued to? Letters,
-/// digits, the inner punctuation of addresses, tokens and names, `::` (an IPv6 address's last
-/// group), any non-ASCII character. Not `=`, `:` (one), `/`, quotes, brackets, `,`, `;` or
-/// space: what separates a value from its key or from the next field.
+/// digits, the inner punctuation of addresses, tokens and names, `::` or `:` after a hex digit
+/// (an IPv6 address's end, or its last group before an IPv4 tail), any non-ASCII character.
+/// Not `=`, `:` after a word, `/`, quotes, brackets, `,`, `;` or space: what separates a value
+/// from its key or from the next field.
 fn glued_before(b: &[u8], s: usize) -> bool {
     if s == 0 {
         return false;
@@ -276,7 +288,8 @@ fn glued_before(b: &[u8], s: usize) -> bool {
     match b[s - 1] {
         c if c.is_ascii_alphanumeric() || c >= 0x80 => true,
         b'_' | b'-' | b'.' | b'+' => true,
-        b':' => s >= 2 && b[s - 2] == b':',
+        // `::` (an IPv6 address's end), or `:` after a hex digit (its last group).
+        b':' => s >= 2 && (b[s - 2] == b':' || b[s - 2].is_ascii_hexdigit()),
         _ => false,
     }
 }

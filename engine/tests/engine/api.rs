@@ -549,7 +549,10 @@ fn an_argument_past_the_length_limit_is_no_value_and_never_split() {
         let t = format!("curl -u\tdev:.t{} https://x\n", filler.repeat(600));
         let found = eng.scan(&t);
         for f in &found {
-            assert!(t.is_char_boundary(f.start) && t.is_char_boundary(f.end), "{f:?}");
+            assert!(
+                t.is_char_boundary(f.start) && t.is_char_boundary(f.end),
+                "{f:?}"
+            );
         }
         assert!(found.iter().all(|f| f.kind.id() != "password"), "{found:?}");
     }

@@ -354,6 +354,11 @@ fn a_neighbour_a_replacement_would_complete_joins_its_edit() {
             "route 2001:db8::alice@example.com up\n",
             vec!["route ", " up"],
         ),
+        // An IPv6 prefix whose IPv4 tail is the finding: without the tail, eight groups.
+        (
+            "address aa:bb:01:db8:0:0:0:0:192.168.1.1 up\n",
+            vec!["address ", " up"],
+        ),
         // Hard negatives: not glued, nothing more is replaced than the finding.
         (
             "ip=10.1.2.3:8080 user=bob@example.com\n",
