@@ -7,11 +7,11 @@
 # Installs what it needs (apt/pip/npm, idempotently). Exit non-zero on any failure.
 # Usage: scripts/test.sh            everything
 #        TFTSR_SKIP_VSCODE=1 scripts/test.sh   everything but the browser-driven VS Code run
-#        TFTSR_FUZZ_SMOKE=1 scripts/test.sh    also the libFuzzer smoke run (scripts/fuzz.sh smoke)
-# The fuzz smoke is not a default step: it needs its own instrumented release build of the
-# server and seven fuzz binaries, which from cold costs more CPU than the whole smoke budget
-# (see RELIABILITY.md). The committed seeds and every crash ever found are replayed through the
-# same checks by `cargo test` (the fuzz_targets modules) in every run.
+#        TFTSR_FUZZ_SMOKE=0 scripts/test.sh    without the libFuzzer smoke run (scripts/fuzz.sh smoke:
+#                                              every target a fixed number of inputs, in an
+#                                              instrumented debug build of its own; the committed
+#                                              seeds and every crash ever found are also replayed
+#                                              through the same checks by `cargo test`)
 #        TFTSR_VSIX=1 scripts/test.sh          also the packaged .vsix suite (its release build with
 #                                              OpenSSL compiled in; docs/testing.md says why it is opt-in)
 set -uo pipefail

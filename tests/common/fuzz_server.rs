@@ -524,7 +524,10 @@ fn unpadded(raw: &[u8]) -> Vec<u8> {
             i += 1;
             continue;
         }
-        let end = out[i..].iter().position(|&c| c != 0).map_or(out.len(), |n| i + n);
+        let end = out[i..]
+            .iter()
+            .position(|&c| c != 0)
+            .map_or(out.len(), |n| i + n);
         if end - i >= 8 {
             out[i..end].fill(b' ');
         }
