@@ -512,29 +512,12 @@ fn an_end_and_the_next_begin_on_one_line_keep_the_first_key_whole() {
         cut <= t.find("-----BEGIN RSA").unwrap(),
         "cut {cut} leaves the first key open"
     );
-    let mut split = eng.scan(&t[..cut]);
-    split.extend(eng.scan(&t[cut..]).into_iter().map(|mut f| {
-        f.start += cut;
-        f.end += cut;
-        f
-    }));
-    assert_eq!(split, whole);
+    assert_eq!(split_scan(&eng, t, cut), whole);
     // A rescan of any one line finds exactly the full scan's findings inside its widened range,
     // and no finding of the full scan crosses that range's edges.
     for at in t.match_indices('\n').map(|(i, _)| i + 1) {
         let (range, part) = eng.scan_range(t, at..at + 1);
-        let inside: Vec<_> = whole
-            .iter()
-            .filter(|f| f.start >= range.start && f.end <= range.end)
-            .cloned()
-            .collect();
-        assert_eq!(part, inside, "{range:?}");
-        assert!(
-            whole
-                .iter()
-                .all(|f| f.end <= range.start || f.start >= range.end || inside.contains(f)),
-            "a finding crosses {range:?}"
-        );
+        assert_rescan_agrees(&whole, &range, &part);
     }
 }
 
@@ -573,26 +556,37 @@ fn an_xml_element_over_three_lines_is_rescanned_and_streamed_whole() {
     assert!(whole.iter().any(|f| f.kind.id() == "password"), "{whole:?}");
     for at in t.match_indices('\n').map(|(i, _)| i + 1).chain([0]) {
         let (range, part) = eng.scan_range(t, at..at);
-        let inside: Vec<_> = whole
-            .iter()
-            .filter(|f| f.start >= range.start && f.end <= range.end)
-            .cloned()
-            .collect();
-        assert_eq!(part, inside, "{range:?}");
-        assert!(
-            whole
-                .iter()
-                .all(|f| f.end <= range.start || f.start >= range.end || inside.contains(f)),
-            "a finding crosses {range:?}"
-        );
+        assert_rescan_agrees(&whole, &range, &part);
         // Streamed in two pieces at this line: the same findings.
         let cut = eng.stream_safe_len(&t[..at], false);
-        let mut split = eng.scan(&t[..cut]);
-        split.extend(eng.scan(&t[cut..]).into_iter().map(|mut f| {
-            f.start += cut;
-            f.end += cut;
-            f
-        }));
-        assert_eq!(split, whole, "cut {cut}");
+        assert_eq!(split_scan(&eng, t, cut), whole, "cut {cut}");
     }
+}
+
+/// A rescan's findings are exactly the full scan's inside its widened range, and no finding of
+/// the full scan crosses that range's edges.
+fn assert_rescan_agrees(whole: &[Finding], range: &std::ops::Range<usize>, part: &[Finding]) {
+    let inside: Vec<_> = whole
+        .iter()
+        .filter(|f| f.start >= range.start && f.end <= range.end)
+        .cloned()
+        .collect();
+    assert_eq!(part, inside, "{range:?}");
+    assert!(
+        whole
+            .iter()
+            .all(|f| f.end <= range.start || f.start >= range.end || inside.contains(f)),
+        "a finding crosses {range:?}"
+    );
+}
+
+/// The findings of `t` scanned as two pieces cut at `cut`, in `t`'s offsets.
+fn split_scan(eng: &Engine, t: &str, cut: usize) -> Vec<Finding> {
+    let mut split = eng.scan(&t[..cut]);
+    split.extend(eng.scan(&t[cut..]).into_iter().map(|mut f| {
+        f.start += cut;
+        f.end += cut;
+        f
+    }));
+    split
 }
