@@ -140,7 +140,7 @@ fn run(b: &[u8], mut i: usize, f: impl Fn(u8) -> bool) -> usize {
 }
 
 /// The bytes whose next occurrence is memoized ([`Scan::next_byte`]).
-const NEXT_BYTES: [u8; 5] = [b'\n', b']', b'>', b'}', b')'];
+const NEXT_BYTES: [u8; 8] = [b'\n', b']', b'>', b'}', b')', b'"', b'\'', b'`'];
 
 /// The last search for one of [`NEXT_BYTES`]: from `from`, the next occurrence is at `found`
 /// (`usize::MAX`: none up to the end of the text).
@@ -286,7 +286,10 @@ impl Detectors {
 /// Then the next line may close it, and a streaming consumer must not cut between the two.
 pub fn open_quote_at_end(line: &str) -> bool {
     let b = line.as_bytes();
-    if memchr::memchr2(b'"', b'\'', b).is_none() {
+    // Every quote a value may open with (a backtick too: Go's raw strings, shell substitutions;
+    // missing it here let a streamed cut split a backquoted value: found by the `scan` fuzz
+    // target).
+    if memchr::memchr3(b'"', b'\'', b'`', b).is_none() {
         return false;
     }
     let en = Enabled([true; COUNT]);

@@ -576,6 +576,16 @@ where
                     tracing::warn!("a client response arrived after shutdown");
                 }
             }
+            // A `$/` request (one with an id) must be answered MethodNotFound (LSP 3.17, "$
+            // Notifications and Requests"); tower-lsp-server drops every MethodNotFound answer
+            // of a `$/` method, notifications and requests alike, so the client would wait for
+            // ever (found by the `lsp_transport` fuzz target). None of ours is a request.
+            Incoming::Request(req) if req.method().starts_with("$/") && req.id().is_some() => {
+                let id = req.id().cloned().unwrap_or(Id::Null);
+                if let Some(b) = frame(&Response::from_error(id, Error::method_not_found())) {
+                    let _ = out_tx.send(b);
+                }
+            }
             Incoming::Request(req) => {
                 if !ready(&mut service).await {
                     // The service has exited: nothing more will be processed.
