@@ -224,8 +224,9 @@ impl<'e> Redactor<'e> {
     /// `partial` keeps characters (`j***@example.com`, `10.*.*.*`), and a kept part can join
     /// the text beside it into a new value: `fe80::1%eth0@y.org` has an e-mail that won over an
     /// IPv6 address, and its partial `1***@y.org` makes `fe80::1` whole again (found by the
-    /// `redact` fuzz target). A replacement that the output's rescan finds anything at or next
-    /// to becomes the tag, which never joins with anything.
+    /// `redact` fuzz target). A replacement that the output's rescan finds anything at, next to
+    /// or a separator away from ([`NEIGHBOUR_GAP`]) becomes the tag, which never joins with
+    /// anything.
     fn settle_partial(&self, text: &str, findings: &[Finding], edits: &mut [Edit]) {
         for _ in 0..2 {
             let out = apply(text, edits);
@@ -239,8 +240,14 @@ impl<'e> Redactor<'e> {
                 let s = (e.start as isize + delta) as usize;
                 let r = s..s + e.replacement.len();
                 delta += e.replacement.len() as isize - (e.end - e.start) as isize;
-                let i = found.partition_point(|x| x.end < r.start);
-                if found.get(i).is_some_and(|x| x.start <= r.end) {
+                // At, next to, or a separator away (`db.internalpassword=com:5432` once the
+                // host's partial `****.internalpassword` no longer reads as one name with the
+                // key: found by the `redact` fuzz target).
+                let i = found.partition_point(|x| x.end + NEIGHBOUR_GAP < r.start);
+                if found
+                    .get(i)
+                    .is_some_and(|x| x.start <= r.end + NEIGHBOUR_GAP)
+                {
                     let tag = self.engine.tag(&f.kind);
                     if e.replacement != tag {
                         e.replacement = tag.to_owned();

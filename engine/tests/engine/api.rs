@@ -590,3 +590,52 @@ fn split_scan(eng: &Engine, t: &str, cut: usize) -> Vec<Finding> {
     }));
     split
 }
+
+/// Found by the `scan` fuzz target (`fuzz/regressions/scan/backquoted-value-over-a-line-break`):
+/// a backquoted value may go on over one line break as a double-quoted one does, but the check
+/// for a quote open at a line's end looked for `"` and `'` only, so a rescan of the second line
+/// or a stream cut between the two lines split the value.
+#[test]
+fn a_backquoted_value_over_a_line_break_is_rescanned_and_streamed_whole() {
+    let eng = Engine::with_defaults();
+    let t = "start\nAWSToken := `Zq9Xk2hunter 1333\nQ7vLmXcd88pT`\nend\n";
+    let whole = eng.scan(t);
+    let nl = t.find("1333\n").unwrap() + 4;
+    assert!(
+        whole.iter().any(|f| f.start < nl && f.end > nl),
+        "the value over the line break is one finding: {whole:?}"
+    );
+    for at in t.match_indices('\n').map(|(i, _)| i + 1).chain([0]) {
+        let (range, part) = eng.scan_range(t, at..at);
+        assert_rescan_agrees(&whole, &range, &part);
+        let cut = eng.stream_safe_len(&t[..at], false);
+        assert_eq!(split_scan(&eng, t, cut), whole, "cut {cut}");
+    }
+}
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/quoted-string-longer-than-a-value`):
+/// a quoted string of 500 bytes (no value: too long, with spaces) became 520 once the findings
+/// inside it were redacted, and a string that no longer closed within the value limit was read
+/// as its first bare word, so a second redaction redacted more. A quoted string that closes on
+/// its line is no value at any length.
+#[test]
+fn a_quoted_string_longer_than_a_value_is_none_at_any_length() {
+    use tftsr_engine::redact::{apply, Redactor, Style};
+    let eng = Engine::with_defaults();
+    // Inner lengths on both sides of the 512-byte limit: redaction grows the string by ~20.
+    for len in 470..=530 {
+        let mut inner = String::from(
+            "ASI335e4c35a9e - - - block AKIALALEMEL33243OLIB src: /10.250.9.207:50010 ",
+        );
+        while inner.len() < len {
+            inner.push_str(if inner.len() % 2 == 0 { "x" } else { " " });
+        }
+        let t = format!("AWSToken := \"{inner}\";\nnext line\n");
+        for style in [Style::Tag, Style::Pseudonym, Style::Mask, Style::Partial] {
+            let r = Redactor::new(&eng, style, [7; 32]);
+            let once = apply(&t, &r.plan(&t, &eng.scan(&t)));
+            let twice = apply(&once, &r.plan(&once, &eng.scan(&once)));
+            assert_eq!(once, twice, "{style:?} with a string of {len} bytes");
+        }
+    }
+}

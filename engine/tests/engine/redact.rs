@@ -310,6 +310,22 @@ fn partial_never_joins_its_neighbours_into_a_new_value() {
     assert!(engine.scan(&out).is_empty(), "{out}");
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/partial-host-beside-a-key`): the
+/// host `db-primary.internalpassword` hides a `password=` key inside its last label; its partial
+/// `**********.internalpassword` no longer reads as one name with the key, so a second
+/// redaction found `password=com:5432/orders`. A partial with a new finding a separator away
+/// becomes the tag.
+#[test]
+fn partial_never_leaves_a_key_beside_it_that_reads_as_a_new_value() {
+    let engine = Engine::with_defaults();
+    let text = "connecting to postgresql://orders:Tr0ub4dor-and-3@db-primary.internalpassword=com:5432/orders\n";
+    let r = Redactor::new(&engine, Style::Partial, [0; 32]);
+    let once = apply(text, &r.plan(text, &engine.scan(text)));
+    let again = engine.scan(&once);
+    assert!(again.is_empty(), "{once} rescans as {again:?}");
+    assert!(!once.contains("Tr0ub4dor"), "{once}");
+}
+
 /// Found by the `redact` fuzz target (`fuzz/regressions/redact/jwt-chain-next-to-a-tag`): in a
 /// chain of JWT-shaped parts the last three were taken for a JWT, so redaction cut the chain
 /// and what was left beside the tag (`eyJhIjozfQ.f1J9.[JWT]`) rescanned as a new JWT. A JWT is

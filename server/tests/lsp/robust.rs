@@ -188,6 +188,12 @@ fn malformed_messages_get_errors_and_server_lives() {
     // an unknown method
     let r = c.request_full("tftsr/nope", json!({}));
     assert_eq!(r["error"]["code"], -32601);
+    // an unknown `$/` request is answered MethodNotFound too (LSP 3.17; tower-lsp-server drops
+    // that answer for `$/` methods, so the transport gives it: found by the `lsp_transport` fuzz
+    // target), and an unknown `$/` notification is ignored
+    c.notify("$/tftsr/unknownNotification", json!({}));
+    let r = c.request_full("$/tftsr/unknownRequest", json!({}));
+    assert_eq!(r["error"]["code"], -32601);
     // an unknown command, a command without its argument
     let r = c.request_full(
         "workspace/executeCommand",
