@@ -73,8 +73,11 @@ impl<'e> Redactor<'e> {
     pub fn replacement(&self, finding: &Finding, value: &str) -> String {
         let tag = self.engine.tag(&finding.kind);
         match self.style {
-            Style::Tag => tag.to_owned(),
-            Style::Mask => mask(value),
+            Style::Tag => self.named(finding, value),
+            Style::Mask => match pem_armor(&finding.kind, value) {
+                Some((begin, body, end)) => format!("{begin}{}{end}", mask(body)),
+                None => mask(value),
+            },
             Style::Partial => partial(&finding.kind, value),
             Style::Pseudonym => {
                 let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.pseudonym_key)
@@ -84,12 +87,20 @@ impl<'e> Redactor<'e> {
                 mac.update(&[0]);
                 mac.update(value.as_bytes());
                 let h = hex::encode(&mac.finalize().into_bytes()[..PSEUDONYM_BYTES]);
-                match tag.strip_suffix(']') {
+                let token = match tag.strip_suffix(']') {
                     Some(t) => format!("{t}-{h}]"),
                     None => format!("{tag}-{h}"),
-                }
+                };
+                in_armor(&finding.kind, value, &token)
             }
         }
+    }
+
+    /// The finding's tag (`[Email]`), inside the PEM armor lines for a private key: what the
+    /// tag style writes and what any style falls back to when a replacement must name the
+    /// finding rather than keep part of it.
+    fn named(&self, finding: &Finding, value: &str) -> String {
+        in_armor(&finding.kind, value, self.engine.tag(&finding.kind))
     }
 
     /// Edits for `findings` (sorted, non-overlapping) over `text`.
@@ -141,7 +152,7 @@ impl<'e> Redactor<'e> {
                     // The mask covers what it replaces; the other styles name the finding.
                     Style::Mask => mask(&text[e.start..e.end]),
                     Style::Pseudonym => self.replacement(f, f.value(text)),
-                    Style::Tag | Style::Partial => self.engine.tag(&f.kind).to_owned(),
+                    Style::Tag | Style::Partial => self.named(f, f.value(text)),
                 };
             }
         }
@@ -248,9 +259,9 @@ impl<'e> Redactor<'e> {
                     .get(i)
                     .is_some_and(|x| x.start <= r.end + NEIGHBOUR_GAP)
                 {
-                    let tag = self.engine.tag(&f.kind);
+                    let tag = self.named(f, f.value(text));
                     if e.replacement != tag {
-                        e.replacement = tag.to_owned();
+                        e.replacement = tag;
                         changed = true;
                     }
                 }
@@ -338,6 +349,58 @@ pub fn apply(text: &str, edits: &[Edit]) -> String {
     }
     out.push_str(&text[pos..]);
     out
+}
+
+/// A private key's value split into its BEGIN armor line (`-----BEGIN RSA PRIVATE KEY-----`),
+/// its body, and its END armor line; None for any other finding.
+///
+/// Every style keeps the armor: it is no secret (it says what kind of key was there), and it
+/// keeps the structure of the text. A `-----BEGIN` with no END of its own is no key while
+/// another block's BEGIN follows it; were that block's armor replaced too, the lone BEGIN would
+/// pair with a later stray END across the replacement, and the redacted text would rescan as one
+/// key spanning it (found by the `redact` fuzz target).
+fn pem_armor<'v>(kind: &Kind, value: &'v str) -> Option<(&'v str, &'v str, &'v str)> {
+    if *kind != Kind::Builtin(crate::PiiType::PrivateKey) {
+        return None;
+    }
+    // The detector's shape: `-----BEGIN <label>-----` … `-----END <label>-----`.
+    let begin = "-----BEGIN".len() + value.get(10..)?.find("-----")? + 5;
+    let end = value.rfind("-----END ")?;
+    (begin <= end).then(|| (&value[..begin], &value[begin..end], &value[end..]))
+}
+
+/// `token` in place of a private key's body, the line breaks (or escaped `\n`) around the body
+/// kept; `token` alone for any other finding.
+fn in_armor(kind: &Kind, value: &str, token: &str) -> String {
+    let Some((begin, body, end)) = pem_armor(kind, value) else {
+        return token.to_owned();
+    };
+    // The separators on each side of the body stay: white space and escaped `\n`, `\r`.
+    let (mut a, mut z) = (0, body.len());
+    let sep_at = |i: usize| -> usize {
+        let r = &body.as_bytes()[i..];
+        match r {
+            [b'\\', b'n' | b'r', ..] => 2,
+            [c, ..] if c.is_ascii_whitespace() => 1,
+            _ => 0,
+        }
+    };
+    while a < z && sep_at(a) > 0 {
+        a += sep_at(a);
+    }
+    let sep_before = |i: usize| -> usize {
+        let r = &body.as_bytes()[a..i];
+        match r {
+            [.., b'\\', b'n' | b'r'] => 2,
+            [.., c] if c.is_ascii_whitespace() => 1,
+            _ => 0,
+        }
+    };
+    while z > a && sep_before(z) > 0 {
+        z -= sep_before(z);
+    }
+    let (lead, trail) = (&body[..a], &body[z..]);
+    format!("{begin}{lead}{token}{trail}{end}")
 }
 
 /// One `*` per character; line breaks are kept so a masked multi-line key keeps line numbers.

@@ -176,11 +176,72 @@ fn private_key_partial_keeps_lines() {
     let text = format!("before\n{key}\nafter\n");
     let fs: Vec<Finding> = eng.scan(&text);
     assert_eq!(fs.len(), 1);
-    for style in [Style::Partial, Style::Mask, Style::Tag] {
+    let (begin, end) = (key.lines().next().unwrap(), key.lines().last().unwrap());
+    for style in [Style::Partial, Style::Mask, Style::Tag, Style::Pseudonym] {
         let out = one(&eng, style, &text);
         assert!(eng.scan(&out).is_empty());
-        if style != Style::Tag {
-            assert_eq!(out.lines().count(), text.lines().count(), "{style:?}");
+        // The armor lines stay in every style; the body is gone.
+        assert!(out.contains(&format!("\n{begin}\n")), "{style:?}: {out}");
+        assert!(out.contains(&format!("\n{end}\n")), "{style:?}: {out}");
+        assert!(
+            !out.contains(key.lines().nth(1).unwrap()),
+            "{style:?}: {out}"
+        );
+        match style {
+            Style::Tag => assert!(
+                out.contains(&format!("{begin}\n[PrivateKey]\n{end}")),
+                "{out}"
+            ),
+            Style::Pseudonym => assert!(out.contains(&format!("{begin}\n[PrivateKey-")), "{out}"),
+            _ => assert_eq!(out.lines().count(), text.lines().count(), "{style:?}"),
+        }
+    }
+    // An escaped key on one line (a JSON string) keeps its escaped line breaks.
+    let json = format!("{{\"key\": \"{}\"}}\n", key.replace('\n', "\\n"));
+    let out = one(&eng, Style::Tag, &json);
+    assert_eq!(
+        out,
+        format!("{{\"key\": \"{begin}\\n[PrivateKey]\\n{end}\"}}\n"),
+        "{json}"
+    );
+}
+
+/// Found by the `redact` fuzz target in CI (`fuzz/regressions/redact/key-after-a-lone-begin`):
+/// a `-----BEGIN` with no END of its own is no key while a real block follows it, but once that
+/// block was one `[PrivateKey]` the lone BEGIN paired with a stray END further down, and the
+/// redacted log rescanned as one key spanning the tag. Every style keeps the armor lines, so the
+/// output has the structure of the input: it rescans clean and redacting again changes nothing.
+#[test]
+fn a_key_after_a_lone_begin_keeps_its_armor_and_rescans_clean() {
+    let eng = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(41);
+    for round in 0..40 {
+        let key = engine_plant::pem(&mut r);
+        let label = &key["-----BEGIN ".len()..key.find("-----\n").unwrap()];
+        let mut log =
+            |n: usize| -> String { (0..n).map(|_| r.pick(&lines).clone() + "\n").collect() };
+        let (a, b, c) = (log(2), log(1), log(2));
+        let text = format!(
+            "{a}dump -----BEGIN {label}-----\n{b}{key} {c}tail -----END {label}-----\nafter\n"
+        );
+        let fs = eng.scan(&text);
+        let keys: Vec<_> = fs.iter().filter(|f| f.kind.id() == "private_key").collect();
+        assert_eq!(keys.len(), 1, "round {round}: {keys:?}");
+        assert_eq!(keys[0].value(&text), key, "round {round}");
+        for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+            let out = redact(&eng, style, &text);
+            let again = eng.scan(&out);
+            assert!(
+                again.iter().all(|f| f.kind.id() != "private_key"),
+                "round {round} {style:?}: the output rescans as a key: {again:?}"
+            );
+            assert_eq!(redact(&eng, style, &out), out, "round {round} {style:?}");
+            let body = key.lines().nth(1).unwrap();
+            assert!(!out.contains(body), "round {round} {style:?}");
+            // Both BEGIN lines and both END lines are still there.
+            assert_eq!(out.matches("-----BEGIN ").count(), 2, "{style:?}: {out}");
+            assert_eq!(out.matches("-----END ").count(), 2, "{style:?}: {out}");
         }
     }
 }

@@ -285,9 +285,30 @@ pub fn diff(
                 };
                 let plus_text =
                     crate::engine::redact::apply(block, &redactor.plan(block, &rebased));
-                let minus = shown_lines(&minus_text);
-                report.lines_changed += minus.len() as u64;
-                w.change(minus, shown_lines(&plus_text))?;
+                let mut minus = shown_lines(&minus_text);
+                let mut plus = shown_lines(&plus_text);
+                // Lines of the block that the redaction leaves as they are (a private key's
+                // BEGIN and END lines, which every style keeps) are context, not changes.
+                let orig = shown_lines(block);
+                let n = orig.len().min(plus.len());
+                let head = (0..n).take_while(|&k| orig[k] == plus[k]).count();
+                let tail = (0..n - head)
+                    .take_while(|&k| orig[orig.len() - 1 - k] == plus[plus.len() - 1 - k])
+                    .count();
+                let after_minus = minus.split_off(minus.len() - tail);
+                plus.truncate(plus.len() - tail);
+                let changed_minus = minus.split_off(head);
+                let changed_plus = plus.split_off(head);
+                for line in minus {
+                    w.context(line)?;
+                }
+                report.lines_changed += changed_minus.len() as u64;
+                if !(changed_minus.is_empty() && changed_plus.is_empty()) {
+                    w.change(changed_minus, changed_plus)?;
+                }
+                for line in after_minus {
+                    w.context(line)?;
+                }
                 pos = end;
             }
             Ok(())
