@@ -295,31 +295,56 @@ pub fn glued(b: &[u8], s: usize, e: usize) -> bool {
 }
 
 /// Can the character before `s` end a finding that the edit at `s` is glued to? Letters,
-/// digits, the inner punctuation of addresses, tokens and names, `::` or `:` after a hex digit
-/// (an IPv6 address's end, or its last group before an IPv4 tail), any non-ASCII character.
-/// Not `=`, `:` after a word, `/`, quotes, brackets, `,`, `;` or space: what separates a value
-/// from its key or from the next field.
+/// digits, the inner punctuation of addresses, tokens and names, `::`, `:` after a hex digit
+/// or an e-mail address, `/` or `,` after a digit (a value a detector refused for what followed
+/// the separator), any non-ASCII character. Not `=`, quotes, brackets, `;`, space, `:` after a
+/// key: what separates a value from its key or from the next field.
 fn glued_before(b: &[u8], s: usize) -> bool {
     if s == 0 {
         return false;
     }
+    let digit_before = s >= 2 && b[s - 2].is_ascii_digit();
     match b[s - 1] {
         c if c.is_ascii_alphanumeric() || c >= 0x80 => true,
         b'_' | b'-' | b'.' | b'+' => true,
-        // `::` (an IPv6 address's end), or `:` after a hex digit (its last group).
-        b':' => s >= 2 && (b[s - 2] == b':' || b[s - 2].is_ascii_hexdigit()),
+        // `::` (an IPv6 address's end), `:` after a hex digit (its last group), or after an
+        // e-mail address that the letter after the `:` made no address (`a@b.com:ghp_…`).
+        b':' => {
+            s >= 2 && (b[s - 2] == b':' || b[s - 2].is_ascii_hexdigit() || email_before(b, s - 1))
+        }
+        // Detectors refuse a number followed by one of these and a digit (`123-45-6789/10.…`
+        // as a path, `4111…1111,10.…` as a list of numbers) and take it when a tag follows
+        // (found by the `redact` fuzz target).
+        b'/' | b',' => digit_before,
         _ => false,
     }
 }
 
+/// Does the word ending at `end` (back to white space, a quote or a bracket, at most 254
+/// bytes: an address's longest) hold an `@`?
+fn email_before(b: &[u8], end: usize) -> bool {
+    let lo = end.saturating_sub(254);
+    for &c in b[lo..end].iter().rev() {
+        match c {
+            b'@' => return true,
+            b' ' | b'\t' | b'\n' | b'"' | b'\'' | b'<' | b'(' | b'[' | b'=' => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Can the character at `e` begin a finding glued to the edit ending at `e`? Letters, digits,
-/// `_`, `-` (a PEM line), `+` (a phone number), `::` (an IPv6 address), any non-ASCII character.
+/// `_`, `-` (a PEM line), `+` (a phone number), `::` (an IPv6 address), `.` before a letter or
+/// digit (a JWT), any non-ASCII character.
 fn glued_after(b: &[u8], e: usize) -> bool {
     match b.get(e) {
         None => false,
         Some(&c) if c.is_ascii_alphanumeric() || c >= 0x80 => true,
         Some(b'_' | b'-' | b'+') => true,
         Some(b':') => b.get(e + 1) == Some(&b':'),
+        // A JWT refused for the digit and `.` before it (`10.1.2.3.eyJ…`: one dotted name).
+        Some(b'.') => b.get(e + 1).is_some_and(|c| c.is_ascii_alphanumeric()),
         _ => false,
     }
 }

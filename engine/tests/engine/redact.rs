@@ -246,6 +246,60 @@ fn a_key_after_a_lone_begin_keeps_its_armor_and_rescans_clean() {
     }
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/ssn-before-a-slash-and-an-address`,
+/// fifth long run): `123-45-6789/10.250.14.224` is no SSN (a digit after the `/` makes it a
+/// path), but once the address is `[IPv4]` it is one, so redacting the output again redacted
+/// more. The same holds for other values and separators (a card number before `,` and a
+/// number, an e-mail address before `:` and a token, a phone number before `/`): a
+/// neighbour a separator away from an edit is looked at like a glued one, and joins the edit.
+#[test]
+fn a_neighbour_a_separator_away_that_a_replacement_would_complete_joins_its_edit() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    // (a value the detectors refuse before `sep` + a digit, the separator)
+    let cases = [
+        ("123-45-6789", "/"),
+        ("+1 415-555-0132", "/"),
+        ("4111111111111111", ","),
+        ("4111111111111111", "."),
+        ("alice@example.com", ":"),
+    ];
+    let nexts = [
+        "10.250.14.224",
+        "10.250.14.224:47278",
+        "ghp_9j3k30u3rr6qgv7n8b1lo7tz3odp8jt7fxr5",
+        "bob@example.org",
+    ];
+    let mut r = Rng(77);
+    let mut checked = 0;
+    for (value, sep) in cases {
+        for next in nexts {
+            let line = r.pick(&lines).clone();
+            let (mut text, _) = insert_at_space(&mut r, &line, &format!(" {value}{sep}{next} "));
+            text.push('\n');
+            for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+                let once = redact(&engine, style, &text);
+                let twice = redact(&engine, style, &once);
+                assert_eq!(once, twice, "{style:?}: {text:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 5 * 4 * 4);
+    // Hard negatives: a separator after a space or a key's `=` widens nothing.
+    for text in [
+        "src: /10.250.14.224:47278 dest: /10.250.14.225:50010\n",
+        "ip=10.1.2.3,user=bob@example.com\n",
+        "key: 10.1.2.3/24 via 10.1.2.1\n",
+    ] {
+        let found = engine.scan(text);
+        let edits = Redactor::new(&engine, Style::Tag, [0; 32]).plan(text, &found);
+        let spans: Vec<_> = edits.iter().map(|e| (e.start, e.end)).collect();
+        let own: Vec<_> = found.iter().map(|f| (f.start, f.end)).collect();
+        assert_eq!(spans, own, "{text}");
+    }
+}
+
 /// Random sequences of tricky fragments, glued together or separated as log fields are: our
 /// own tags and masks next to digits, URLs with user names, values of every kind side by side.
 /// Every style's output scans clean.
