@@ -108,9 +108,9 @@ cpu_now() {
 }
 
 # Smoke runs are deterministic (the smoke case below says how): a fixed seed, a fixed number of
-# inputs, a fresh corpus from the seeds only. Per target 5–10 s of one core in the smoke build (the position and transport
-# targets are slow there: a position check converts every offset of its text, a transport
-# session runs the whole server); -max_total_time is only a guard. The seeds and every crash
+# inputs, a fresh corpus from the seeds only. Per target 5–10 s of one core in the smoke build
+# (the position and transport targets are slow there: a position check converts every offset
+# of its text, a transport session runs the whole server); -max_total_time is only a guard. The seeds and every crash
 # ever found are also replayed by `cargo test` through the same checks.
 smoke_runs() {
   case "$1" in

@@ -611,6 +611,12 @@ impl Scan<'_, '_> {
         if is_placeholder(v) {
             return Kv::NoValue;
         }
+        // A PEM armor line (`pwd=-----BEGIN RSA PRIVATE KEY-----`) is the private-key
+        // detector's: its key is found whole or not at all, and the armor that every
+        // redaction style keeps must not read as a password (found by the `redact` fuzz target).
+        if v.starts_with(b"-----BEGIN") || v.starts_with(b"-----END") {
+            return Kv::NoValue;
+        }
         // A provider's prefix that its own detector rejected (a truncated or masked
         // `xoxp-1234…`, `ghp_xxxx…`) is no generic secret either.
         if ty == PiiType::ApiKey && provider_prefixed(v) {
@@ -1181,6 +1187,9 @@ mod tests {
 
     /// Lines that must produce no finding of any type.
     const NEGATIVES: &[&str] = &[
+        // a key's armor after a password key, its body redacted: no password
+        "pwd=-----BEGIN RSA PRIVATE KEY-----\n[PrivateKey]\n-----END RSA PRIVATE KEY-----",
+        "secret: -----END PRIVATE KEY----- next",
         // Hadoop's "Executing with tokens:" before a key=value of its own: not a token's value.
         "MRAppMaster: Executing with tokens: owner=frank.review",
         // a chain of JWT-shaped parts is no JWT, neither whole nor any three parts of it

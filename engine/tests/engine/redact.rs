@@ -246,6 +246,42 @@ fn a_key_after_a_lone_begin_keeps_its_armor_and_rescans_clean() {
     }
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/key-armor-after-a-password-key`,
+/// sixth long run): a key that is the value of a password key (`pwd=-----BEGIN …`) keeps its
+/// armor when redacted, and `pwd=-----BEGIN` then rescanned as a password. An armor line is
+/// never a key=value's value; a password next to a key is still found.
+#[test]
+fn a_key_as_a_password_value_keeps_its_armor_and_no_password_appears() {
+    let eng = Engine::with_defaults();
+    let mut r = Rng(43);
+    for key_name in [
+        "pwd=",
+        "password: ",
+        "secret=\"",
+        "api_key=",
+        "client_secret: ",
+    ] {
+        let key = engine_plant::pem(&mut r);
+        let text = format!("[Mon Dec 05 10:12:01 2005] {key_name}{key} done password=Zq9!que-77\n");
+        let fs = eng.scan(&text);
+        let kinds: Vec<_> = fs.iter().map(|f| f.kind.id()).collect();
+        assert!(kinds.contains(&"private_key"), "{key_name}: {kinds:?}");
+        assert!(
+            fs.iter().any(|f| f.value(&text) == "Zq9!que-77"),
+            "{key_name}: {fs:?}"
+        );
+        for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+            let out = redact(&eng, style, &text);
+            let again = eng.scan(&out);
+            assert!(
+                again.is_empty(),
+                "{key_name} {style:?}: {out} rescans as {again:?}"
+            );
+            assert_eq!(redact(&eng, style, &out), out, "{key_name} {style:?}");
+        }
+    }
+}
+
 /// Found by the `redact` fuzz target (`fuzz/regressions/redact/ssn-before-a-slash-and-an-address`,
 /// fifth long run): `123-45-6789/10.250.14.224` is no SSN (a digit after the `/` makes it a
 /// path), but once the address is `[IPv4]` it is one, so redacting the output again redacted
