@@ -296,7 +296,7 @@ pub fn glued(b: &[u8], s: usize, e: usize) -> bool {
 
 /// Can the character before `s` end a finding that the edit at `s` is glued to? Letters,
 /// digits, the inner punctuation of addresses, tokens and names, `::`, `:` after a hex digit
-/// or an e-mail address, `/` or `,` after a digit (a value a detector refused for what followed
+/// or an e-mail address, `,` after a digit, `/` after a hex digit or `:` (a value a detector refused for what followed
 /// the separator), any non-ASCII character. Not `=`, quotes, brackets, `;`, space, `:` after a
 /// key: what separates a value from its key or from the next field.
 fn glued_before(b: &[u8], s: usize) -> bool {
@@ -315,7 +315,11 @@ fn glued_before(b: &[u8], s: usize) -> bool {
         // Detectors refuse a number followed by one of these and a digit (`123-45-6789/10.…`
         // as a path, `4111…1111,10.…` as a list of numbers) and take it when a tag follows
         // (found by the `redact` fuzz target).
-        b'/' | b',' => digit_before,
+        b',' => digit_before,
+        // The same for `/`, and an IPv6 address before it, which may end in a hex letter or
+        // `::`: `2001:db8::/99::192.0.2.0/96` reads as the prefix `2001:db8::/99`, which is policy,
+        // not a finding, and `2001:db8::/[IPv6]/96` as the address (found by the fuzz target).
+        b'/' => s >= 2 && (b[s - 2].is_ascii_hexdigit() || b[s - 2] == b':'),
         _ => false,
     }
 }

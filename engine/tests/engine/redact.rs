@@ -282,6 +282,47 @@ fn a_key_as_a_password_value_keeps_its_armor_and_no_password_appears() {
     }
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/ipv6-prefix-before-a-slash-and-an-address`,
+/// seventh long run): `2001:db8::/99::192.0.2.0/96` reads as the prefix `2001:db8::/99` (a
+/// network, which the policy does not report) and an address; once the address is `[IPv6]`,
+/// `2001:db8::` is a bare address, so redacting the output again redacted more. An address
+/// before the `/` may end in `::` or a hex letter, not only in a digit.
+#[test]
+fn an_ipv6_address_before_a_slash_and_a_redacted_address_joins_its_edit() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let befores = ["2001:db8::", "fe80::1:abcd", "2607:f140:6000:8004::a", "::"];
+    let afters = ["99::192.0.2.0/96", "64::8a2e:370:7334", "48::a:b:c"];
+    let mut r = Rng(91);
+    let mut checked = 0;
+    for before in befores {
+        for after in afters {
+            let line = r.pick(&lines).clone();
+            let (mut text, _) = insert_at_space(&mut r, &line, &format!(" {before}/{after} "));
+            text.push('\n');
+            for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+                let once = redact(&engine, style, &text);
+                let twice = redact(&engine, style, &once);
+                assert_eq!(once, twice, "{style:?}: {text:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 4 * 3 * 4);
+    // Hard negatives: a path or a prefix length after an address is left as it is.
+    for text in [
+        "route 2001:db8::/32 via fe80::1\n",
+        "GET /api/v1/users/42 from 10.1.2.3\n",
+    ] {
+        let once = redact(&engine, Style::Tag, text);
+        assert!(
+            once.contains("2001:db8::/32") || once.contains("/api/v1/users/42"),
+            "{once:?}"
+        );
+        assert_eq!(redact(&engine, Style::Tag, &once), once);
+    }
+}
+
 /// Found by the `redact` fuzz target (`fuzz/regressions/redact/ssn-before-a-slash-and-an-address`,
 /// fifth long run): `123-45-6789/10.250.14.224` is no SSN (a digit after the `/` makes it a
 /// path), but once the address is `[IPv4]` it is one, so redacting the output again redacted
