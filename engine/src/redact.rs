@@ -296,8 +296,8 @@ pub fn glued(b: &[u8], s: usize, e: usize) -> bool {
 
 /// Can the character before `s` end a finding that the edit at `s` is glued to? Letters,
 /// digits, the inner punctuation of addresses, tokens and names, `::`, `:` after a hex digit
-/// or an e-mail address, `,` after a digit, `/` after a hex digit or `:` (a value a detector refused for what followed
-/// the separator), any non-ASCII character. Not `=`, quotes, brackets, `;`, space, `:` after a
+/// or an e-mail address, `,` after a digit, `/` after a hex digit or `:` (a value a detector
+/// refused for what followed the separator), any non-ASCII character. Not `=`, quotes, brackets, `;`, space, `:` after a
 /// key: what separates a value from its key or from the next field.
 fn glued_before(b: &[u8], s: usize) -> bool {
     if s == 0 {
