@@ -599,6 +599,41 @@ impl Scan<'_, '_> {
         let Some((vs, ve, bare)) = self.kv_value(ke) else {
             return Kv::NoValue;
         };
+        let kv = self.check_value(ty, check, vs, ve, bare);
+        // An unterminated quote's value is the rest of its line; when the check refuses that,
+        // or it holds a placeholder (`[notice]` reads as a tag), the bare word after the quote
+        // is the value, as it is on a line too long for a rest of line. So a line's length
+        // decides nothing: it changes when a redaction inside the line does, and a finding that
+        // depended on it appeared only on the second pass (found by the `redact` fuzz target).
+        let refused = kv == Kv::Rejected || (kv == Kv::NoValue && is_placeholder(&self.b[vs..ve]));
+        if refused && self.after_open_quote(vs) && ve > vs {
+            if let Some((ws, we, wb)) = self.bare_value(vs) {
+                if we < ve {
+                    return self.check_value(ty, check, ws, we, wb);
+                }
+            }
+        }
+        kv
+    }
+
+    /// Does the value at `vs` follow a quote that does not close within the value window (an
+    /// unterminated quote)?
+    fn after_open_quote(&self, vs: usize) -> bool {
+        let b = self.b;
+        let q = before(b, vs);
+        matches!(q, b'"' | b'\'' | b'`') && !matches!(closing_quote(b, vs, q), Close::At(_))
+    }
+
+    /// The checks of [`Self::key_value`] on the value `[vs, ve)`.
+    fn check_value(
+        &mut self,
+        ty: PiiType,
+        check: fn(&[u8]) -> bool,
+        vs: usize,
+        ve: usize,
+        bare: bool,
+    ) -> Kv {
+        let b = self.b;
         // Keys glued into one bare run (`password=x.password=x.…`) have values that are
         // suffixes of each other: look at a few of them only.
         if bare && !self.try_run(Slot::Bare, ve, 8) {
@@ -753,7 +788,13 @@ impl Scan<'_, '_> {
             }
             i += 1;
         }
-        let vs = i;
+        self.bare_value(i)
+    }
+
+    /// A bare value starting at `vs`: a bracketed run up to its closer on the line, or the run
+    /// up to whitespace or a delimiter; `bare` is false for the bracketed one.
+    fn bare_value(&mut self, vs: usize) -> Option<(usize, usize, bool)> {
+        let b = self.b;
         // `[Password-3f9a1c2b7d4e5f6071]`, `<redacted>`, `{{ x }}`: a bracketed value runs to its closer on
         // the same line.
         let closer = match at(b, vs) {

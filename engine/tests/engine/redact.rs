@@ -303,6 +303,66 @@ fn assert_idempotent_in_a_line(
     styles.len()
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/unterminated-quote-near-the-value-window`,
+/// eighth long run): the value of an unterminated quote (`AWS_token: "ASI2015-10-18 …` on a
+/// truncated line) is the rest of its line when that fits the value window (512 bytes), and the
+/// bare word after the quote on a longer line. When the check refused the rest of the line,
+/// nothing was reported; once pseudonyms inside the line had made it longer than the window,
+/// the bare word was, so redacting the output again redacted more. A refused rest of line now
+/// leads to the bare word too, so the first word is found whatever the line's length, and a
+/// redaction inside the line cannot change that.
+#[test]
+fn an_unterminated_quotes_first_word_is_found_whatever_the_lines_length() {
+    let engine = Engine::with_defaults();
+    // Real log text without quotes (a quote on the line would close the value).
+    let lines: Vec<String> = loghub_lines()
+        .into_iter()
+        .filter(|l| !l.contains(['"', '\'', '`']) && l.is_ascii())
+        .collect();
+    let mut r = Rng(512);
+    let mut checked = 0;
+    for (key, word) in [
+        ("\"AWS_token\": ", "ASI2015-10-18"),
+        ("api_secret = ", "Zq9xK2mP4vT7wQ"),
+        ("client_secret: ", "s3cr3t-Pa55-2015-77"),
+    ] {
+        // From 430 to 590 bytes after the quote: the line crosses the value window as
+        // replacements inside it lengthen it (pseudonyms) or shorten it (tags).
+        for len in (430..=590).step_by(16) {
+            let mut rest = format!("{word} ");
+            while rest.len() < len {
+                rest.push_str(r.pick(&lines).trim_end());
+                rest.push_str(" from fe80::1%eth0 via 10.190.173.170 ");
+            }
+            rest.truncate(len);
+            let text = format!("{key}\"{rest}\nnext line\n");
+            for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+                let once = redact(&engine, style, &text);
+                assert!(
+                    !once.contains(word),
+                    "{style:?}, {len} bytes after the quote: the first word stays: {once:?}"
+                );
+                assert_eq!(redact(&engine, style, &once), once, "{style:?}: {text:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 3 * 11 * 4);
+    // Hard negatives: a quote that closes is one value, and an unterminated quote's first word
+    // that is no secret stays.
+    for (text, kept) in [
+        (
+            "client_secret: \"two words\" from 10.1.2.3\n",
+            "\"two words\"",
+        ),
+        ("api_secret = \"none of it\n", "none of it"),
+    ] {
+        let once = redact(&engine, Style::Tag, text);
+        assert!(once.contains(kept), "{once:?}");
+        assert_eq!(redact(&engine, Style::Tag, &once), once);
+    }
+}
+
 /// Found by the `redact` fuzz target (`fuzz/regressions/redact/ipv6-prefix-before-a-slash-and-an-address`,
 /// seventh long run): `2001:db8::/99::192.0.2.0/96` reads as the prefix `2001:db8::/99` (a
 /// network, which the policy does not report) and an address; once the address is `[IPv6]`,
