@@ -765,16 +765,27 @@ impl Scan<'_, '_> {
             // An unterminated quote (a truncated log line): the value is the rest of the line.
             let lim = vs + VALUE_MAX + 1;
             let le = self.next_byte(b'\n', vs, lim).unwrap_or(lim.min(b.len()));
+            // What follows decides as a line longer than the window does whenever it can
+            // (a quote further on, the bare word), so that a redaction inside the line, which
+            // changes its length, changes nothing here (found by the `redact` fuzz target).
             if le - vs <= VALUE_MAX {
+                // An escaped quote further on the line: a quoted string, as below.
+                if self.next_byte(q, vs, le).is_some() {
+                    return None;
+                }
                 let mut e = le;
                 while e > vs && matches!(b[e - 1], b'\r' | b' ' | b'\t') {
                     e -= 1;
                 }
                 count(le - e);
-                if e > vs && self.try_run(Slot::RestOfLine, e, 8) {
+                if e == vs {
+                    return None;
+                }
+                if self.try_run(Slot::RestOfLine, e, 8) {
                     return Some((vs, e, false));
                 }
-                return None;
+                // The tries on this line are used up: the bare word after the quote.
+                return self.bare_value(vs);
             }
             // A line too long for that. When the quote closes further on (a quoted string longer
             // than any value) there is no value here: taking the bare word after the quote would

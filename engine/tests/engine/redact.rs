@@ -348,6 +348,24 @@ fn an_unterminated_quotes_first_word_is_found_whatever_the_lines_length() {
         }
     }
     assert_eq!(checked, 3 * 11 * 4);
+    // An escaped quote further on the line, and more unterminated keys on one line than a
+    // line's rest is tried for: the same answer at every length.
+    for len in (430..=590).step_by(16) {
+        let mut rest = String::from("Zq9xK2mP4vT7wQ \\\"x\\\" ");
+        let mut many = String::new();
+        while rest.len() < len {
+            let l = r.pick(&lines).trim_end();
+            rest.push_str(l);
+            rest.push_str(" from fe80::1%eth0 via 10.190.173.170 ");
+            many.push_str(&format!("secret=\"Zq9xK2mP4vT{} {l} ", many.len()));
+        }
+        rest.truncate(len);
+        let text = format!("api_secret: \"{rest}\n{many}\n");
+        for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+            let once = redact(&engine, style, &text);
+            assert_eq!(redact(&engine, style, &once), once, "{style:?}: {text:?}");
+        }
+    }
     // Hard negatives: a quote that closes is one value, and an unterminated quote's first word
     // that is no secret stays.
     for (text, kept) in [
