@@ -646,6 +646,12 @@ impl Scan<'_, '_> {
         if is_placeholder(v) {
             return Kv::NoValue;
         }
+        // A word that introduces a version (`passwd: version 14.1.2.83`, a tool printing its
+        // own): no secret, and redacting it would leave the number after it reading as an
+        // address (found by the property tests: redacting twice redacted more).
+        if super::network::is_version_word(v) {
+            return Kv::NoValue;
+        }
         // A PEM armor line (`pwd=-----BEGIN RSA PRIVATE KEY-----`) is the private-key
         // detector's: its key is found whole or not at all, and the armor that every
         // redaction style keeps must not read as a password (found by the `redact` fuzz target).
@@ -951,11 +957,45 @@ fn closing_quote(b: &[u8], vs: usize, q: u8) -> Close {
             from = k + 1;
             continue;
         }
-        if breaks > 0 && alnum(at(b, k + 1)) {
+        if breaks > 0 && !ends_a_value(at(b, k + 1)) {
             return Close::Missing;
         }
         return Close::At(k);
     }
+}
+
+/// Can `c`, after a quote on the line below a quoted value's start, follow the value's end?
+/// White space, the end of the text, and punctuation that ends a string (`,` `;` `)` `]` `}`
+/// `>` `.` and the like) can; a letter or digit (the quote opens a word: `"ab⏎"cd`) cannot, and
+/// neither can any character a finding or its replacement may begin with (`[`, `*`, `(`, `<`,
+/// `{`, `+`, `-`, `:`, `$`, `@`, non-ASCII): otherwise redacting a value just after that quote
+/// (`"AKIA…"` → `"[AWSKey]"`) would close a value the first pass left open, and the second
+/// pass would find more (found by the `redact` fuzz target).
+fn ends_a_value(c: u8) -> bool {
+    matches!(
+        c,
+        0 | b' '
+            | b'\t'
+            | b'\r'
+            | b'\n'
+            | b','
+            | b';'
+            | b'.'
+            | b')'
+            | b']'
+            | b'}'
+            | b'>'
+            | b'"'
+            | b'\''
+            | b'`'
+            | b'|'
+            | b'&'
+            | b'!'
+            | b'?'
+            | b'='
+            | b'/'
+            | b'\\'
+    )
 }
 
 /// Start of the identifier (`[A-Za-z0-9_.-]`, at most 64 bytes) that ends at `we`; `None` if
@@ -1239,6 +1279,9 @@ mod tests {
 
     /// Lines that must produce no finding of any type.
     const NEGATIVES: &[&str] = &[
+        // a word that introduces a version is no password (nor is the version an address)
+        "passwd: version 14.1.2.83 installed",
+        "secret=release 2.4.0.1",
         // a key's armor after a password key, its body redacted: no password
         "pwd=-----BEGIN RSA PRIVATE KEY-----\n[PrivateKey]\n-----END RSA PRIVATE KEY-----",
         "secret: -----END PRIVATE KEY----- next",

@@ -308,22 +308,29 @@ pub(super) fn version_context(b: &[u8], s: usize) -> bool {
     };
     count(s - ws);
     let w = &b[ws..i];
-    const V: &[&[u8]] = &[
-        b"version",
-        b"ver",
-        b"v",
-        b"release",
-        b"build",
-        b"firmware",
-        b"rev",
-        b"revision",
-        b"fw",
-    ];
-    V.iter().any(|v| {
+    VERSION_WORDS.iter().any(|v| {
         w.len() >= v.len()
             && w[w.len() - v.len()..].eq_ignore_ascii_case(v)
             && (v.len() > 3 || (w.len() == v.len() && !word_glued(before(b, ws))))
     })
+}
+
+/// The words that make the number after them a version (see [`version_context`]).
+const VERSION_WORDS: &[&[u8]] = &[
+    b"version",
+    b"ver",
+    b"v",
+    b"release",
+    b"build",
+    b"firmware",
+    b"rev",
+    b"revision",
+    b"fw",
+];
+
+/// Is `w` one of the words that make the number after them a version?
+pub(super) fn is_version_word(w: &[u8]) -> bool {
+    VERSION_WORDS.iter().any(|v| w.eq_ignore_ascii_case(v))
 }
 
 /// A short version word (`v`, `ver`, `fw`) is one only as a word of its own: the `V` ending

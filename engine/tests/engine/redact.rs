@@ -381,6 +381,51 @@ fn an_unterminated_quotes_first_word_is_found_whatever_the_lines_length() {
     }
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/quote-below-a-value-before-a-redacted-value`,
+/// eighth long run): a quoted value may span one line break, and a quote on the next line
+/// closes it only when it is not glued to a word (`"ab⏎"cd` is a new string). In
+/// `passwd:";⏎var AWSToken string = "AKIA…"` the quote before `AKIA` was glued, so no password;
+/// once the key was `"[AWSKey]"`, it was not, and the rescan found the password
+/// `;⏎var AWSToken string = `. Whatever a finding begins with, its replacement decides the same.
+#[test]
+fn a_quote_below_an_open_value_decides_the_same_before_and_after_redaction() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(954);
+    let mut checked = 0;
+    for key in ["passwd:\"", "password = '", "\"client_secret\": \""] {
+        let q = key.chars().last().unwrap();
+        for value in [
+            "AKIACBYTFHJ5VZJCLQJD",
+            "zoe.kowalski@globex-mail.com",
+            "10.190.173.170",
+            "+1 415 555 0132",
+            "[Email]",
+        ] {
+            let line = r.pick(&lines).trim_end().replace(['"', '\''], "");
+            let text = format!("{line} {key};\nvar token string = {q}{value}{q}\n{line}\n");
+            for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+                let once = redact(&engine, style, &text);
+                if value != "[Email]" {
+                    assert!(!once.contains(value), "{style:?}: {once:?}");
+                }
+                assert_eq!(redact(&engine, style, &once), once, "{style:?}: {text:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 3 * 5 * 4);
+    // Hard negatives and positives: a quote below that ends the value closes it.
+    for (text, found) in [
+        ("password=\"Zq9!x\nK2m\" user=bob\n", true),
+        ("password=\"Zq9!x\nK2m\"; user=bob\n", true),
+        ("password=\"Zq9!x\n\"K2m user=bob\n", false),
+    ] {
+        let once = redact(&engine, Style::Tag, text);
+        assert_eq!(once.contains("K2m"), !found, "{text:?} -> {once:?}");
+    }
+}
+
 /// Found by the `redact` fuzz target (`fuzz/regressions/redact/ipv6-prefix-before-a-slash-and-an-address`,
 /// seventh long run): `2001:db8::/99::192.0.2.0/96` reads as the prefix `2001:db8::/99` (a
 /// network, which the policy does not report) and an address; once the address is `[IPv6]`,
