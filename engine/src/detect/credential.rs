@@ -599,21 +599,60 @@ impl Scan<'_, '_> {
         let Some((vs, ve, bare)) = self.kv_value(ke) else {
             return Kv::NoValue;
         };
-        let kv = self.check_value(ty, check, vs, ve, bare);
-        // An unterminated quote's value is the rest of its line; when the check refuses that,
-        // or it holds a placeholder (`[notice]` reads as a tag), the bare word after the quote
-        // is the value, as it is on a line too long for a rest of line. So a line's length
-        // decides nothing: it changes when a redaction inside the line does, and a finding that
-        // depended on it appeared only on the second pass (found by the `redact` fuzz target).
-        let refused = kv == Kv::Rejected || (kv == Kv::NoValue && is_placeholder(&self.b[vs..ve]));
-        if refused && self.after_open_quote(vs) && ve > vs {
-            if let Some((ws, we, wb)) = self.bare_value(vs) {
-                if we < ve {
-                    return self.check_value(ty, check, ws, we, wb);
+        let mut kv = self.check_value(ty, check, vs, ve, bare);
+        // What a redaction elsewhere on the line can change must not decide whether a value is
+        // found, or redacting the output again finds more (found by the `redact` fuzz target).
+        // So a refused (or placeholder: `[notice]` reads as a tag) value falls back to the word
+        // it starts with where the line decided its extent:
+        // - an unterminated quote's value is the rest of its line, on a line that fits the
+        //   value window; on a longer line it is the bare word after the quote, so a refused
+        //   rest of line leads to that word too (a redaction inside the line changes its
+        //   length);
+        // - a bracketed value `(…)` runs to its closer on the line, which may lie inside a
+        //   finding (`(ASIA… "AS)AIH…"`) and be gone once that is redacted: a refused one leads
+        //   to the bare run it starts, as it does with no closer.
+        let mut cur = (vs, ve, bare);
+        let refused = |kv: Kv, s: usize, e: usize| {
+            kv == Kv::Rejected || (kv == Kv::NoValue && e > s && is_placeholder(&b[s..e]))
+        };
+        if refused(kv, vs, ve) && ve > vs && self.after_open_quote(vs) {
+            if let Some(c) = self.bare_value(vs) {
+                if c != cur {
+                    kv = self.check_value(ty, check, c.0, c.1, c.2);
+                    cur = c;
+                }
+            }
+        }
+        let (s, e, bare) = cur;
+        if refused(kv, s, e) && !bare && at(b, ke) != b'>' && self.bracketed(s, e) {
+            if let Some(c) = self.bare_run(s) {
+                if c != cur {
+                    kv = self.check_value(ty, check, c.0, c.1, c.2);
                 }
             }
         }
         kv
+    }
+
+    /// Is `[s, e)` a bracketed value (`(…)`, `[…]`, `<…>`, `{…}`), not a quoted string that
+    /// happens to start and end with brackets?
+    fn bracketed(&self, s: usize, e: usize) -> bool {
+        let b = self.b;
+        if e < s + 2 {
+            return false;
+        }
+        let closer = match b[s] {
+            b'[' => b']',
+            b'<' => b'>',
+            b'{' => b'}',
+            b'(' => b')',
+            _ => return false,
+        };
+        if b[e - 1] != closer {
+            return false;
+        }
+        let q = before(b, s);
+        !(matches!(q, b'"' | b'\'' | b'`') && matches!(closing_quote(b, s, q), Close::At(_)))
     }
 
     /// Does the value at `vs` follow a quote that does not close within the value window (an
@@ -655,7 +694,12 @@ impl Scan<'_, '_> {
         // A PEM armor line (`pwd=-----BEGIN RSA PRIVATE KEY-----`) is the private-key
         // detector's: its key is found whole or not at all, and the armor that every
         // redaction style keeps must not read as a password (found by the `redact` fuzz target).
-        if v.starts_with(b"-----BEGIN") || v.starts_with(b"-----END") {
+        // Armor inside a value counts too (`ASI…\\nBACKUP-----BEGIN PRIVATE KEY-----`): a lone
+        // BEGIN there is what keeps an earlier BEGIN from pairing with an END further on, and
+        // redacting it would make the key appear (found by the `redact` fuzz target).
+        if memchr::memmem::find(v, b"-----BEGIN").is_some()
+            || memchr::memmem::find(v, b"-----END").is_some()
+        {
             return Kv::NoValue;
         }
         // A provider's prefix that its own detector rejected (a truncated or masked
@@ -826,13 +870,18 @@ impl Scan<'_, '_> {
                 .next_byte(b'\n', vs, vs + VALUE_MAX + 1)
                 .unwrap_or(vs + VALUE_MAX + 1);
             if let Some(k) = self.next_byte(closer, vs, lim) {
-                // Keys inside one bracketed run share its closer: try a few.
-                if !self.try_run(Slot::Bracket, k, 8) {
-                    return None;
+                // Keys inside one bracketed run share its closer: try a few, then the bare run
+                // (as with no closer).
+                if self.try_run(Slot::Bracket, k, 8) {
+                    return Some((vs, k + 1, false));
                 }
-                return Some((vs, k + 1, false));
             }
         }
+        self.bare_run(vs)
+    }
+
+    /// The bare run at `vs`: up to white space or a delimiter, at most [`VALUE_MAX`] bytes.
+    fn bare_run(&mut self, vs: usize) -> Option<(usize, usize, bool)> {
         let j = self.run_memo(Slot::Bare, vs);
         if j - vs > VALUE_MAX {
             return None;

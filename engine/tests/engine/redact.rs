@@ -426,6 +426,73 @@ fn a_quote_below_an_open_value_decides_the_same_before_and_after_redaction() {
     }
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/bracket-closer-inside-a-finding`,
+/// eighth long run): a bracketed value `(…)` runs to its closer on the line; in
+/// `"AWSToken" => (ASIAIHNZJ25Y4KWWSToken" … "AS)AIHNZJ25Y4KUCJXI"` the closer was inside a
+/// later finding, the long bracketed run was refused, and once that finding was `[ApiKey]` there
+/// was no closer and the bare run `(ASIAIHNZJ25Y4KWWSToken` was a secret. A refused bracketed
+/// value now leads to the bare run it starts, closer or not.
+#[test]
+fn a_bracketed_values_closer_inside_a_finding_decides_nothing() {
+    let engine = Engine::with_defaults();
+    let lines: Vec<String> = loghub_lines()
+        .into_iter()
+        .filter(|l| !l.contains([')', ']', '>', '}', '"']))
+        .collect();
+    let mut r = Rng(830);
+    let mut checked = 0;
+    for (open, close) in [('(', ')'), ('[', ']'), ('<', '>'), ('{', '}')] {
+        for key in ["\"AWSToken\" => ", "api_secret=", "client_secret: "] {
+            let line = r.pick(&lines).trim_end();
+            let text = format!(
+                "{key}{open}Zq9xK2mP4vT7wQ {line} AWS_TOKEN=\"AS{close}AIHNZJ25Y4KUCJXI\" end\n"
+            );
+            for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+                let once = redact(&engine, style, &text);
+                assert_eq!(redact(&engine, style, &once), once, "{style:?}: {text:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 4 * 3 * 4);
+    // A bracketed value that is one is found whole; a placeholder in brackets stays.
+    for (text, kept) in [
+        ("api_secret=(Zq9xK2mP4vT7wQ) next\n", None),
+        ("api_secret=<redacted> next\n", Some("<redacted>")),
+    ] {
+        let once = redact(&engine, Style::Tag, text);
+        match kept {
+            Some(k) => assert!(once.contains(k), "{once:?}"),
+            None => assert!(!once.contains("Zq9xK2mP4vT7wQ"), "{once:?}"),
+        }
+    }
+}
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/armor-inside-a-key-value`, eighth
+/// long run): a lone `-----BEGIN PRIVATE KEY-----` inside an `RSA` block keeps the block's BEGIN
+/// from pairing with its END, so there is no key; it stood inside an `AWS_TOKEN=` value, and
+/// once that value was `[ApiKey]` the block was one. A value holding armor anywhere is no
+/// key's value (the private-key detector finds a key whole or not at all).
+#[test]
+fn armor_inside_a_key_value_is_no_value() {
+    let engine = Engine::with_defaults();
+    let body = "MIIEpAIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgwMbRvI0MBZhpF\n";
+    for value in [
+        "ASIAIHNZJ25Y4KWUCJXI\\nBACKUP-----BEGIN",
+        "Zq9xK2mP4vT7wQ-----END",
+    ] {
+        let text = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{body}secret={value} PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n"
+        );
+        for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+            let once = redact(&engine, style, &text);
+            let armor = &value[value.rfind('-').unwrap() - 4..];
+            assert!(once.contains(armor), "{style:?}: {once:?}");
+            assert_eq!(redact(&engine, style, &once), once, "{style:?}: {text:?}");
+        }
+    }
+}
+
 /// Found by the `redact` fuzz target (`fuzz/regressions/redact/ipv6-prefix-before-a-slash-and-an-address`,
 /// seventh long run): `2001:db8::/99::192.0.2.0/96` reads as the prefix `2001:db8::/99` (a
 /// network, which the policy does not report) and an address; once the address is `[IPv6]`,
