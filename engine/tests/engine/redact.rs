@@ -348,6 +348,27 @@ fn an_unterminated_quotes_first_word_is_found_whatever_the_lines_length() {
         }
     }
     assert_eq!(checked, 3 * 11 * 4);
+    // A quote that closes the value on the next line, at or near the window's end (the
+    // fuzz target's `quote-on-the-next-line-near-the-window`): the first word is found either way.
+    for len in (380..=560).step_by(12) {
+        let mut second = String::new();
+        while second.len() < len {
+            second.push_str(r.pick(&lines).trim_end());
+            second.push(' ');
+        }
+        second.truncate(len);
+        let text = format!(
+            "AWSToken=\"ABIATK7JYCworkerEnv fe80::1%eth0 via 10.190.173.170 error\n{second}\" end\n"
+        );
+        for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+            let once = redact(&engine, style, &text);
+            assert!(
+                !once.contains("ABIATK7JYCworkerEnv"),
+                "{style:?}, {len}: {once:?}"
+            );
+            assert_eq!(redact(&engine, style, &once), once, "{style:?}: {text:?}");
+        }
+    }
     // An escaped quote further on the line, and more unterminated keys on one line than a
     // line's rest is tried for: the same answer at every length.
     for len in (430..=590).step_by(16) {
@@ -490,6 +511,31 @@ fn armor_inside_a_key_value_is_no_value() {
             assert!(once.contains(armor), "{style:?}: {once:?}");
             assert_eq!(redact(&engine, style, &once), once, "{style:?}: {text:?}");
         }
+    }
+}
+
+/// Found by the property tests (`redaction_is_idempotent_in_every_style`): in
+/// `Authorization: aws_secret_access_key=…` the key reports its value, and what was left of the
+/// header's token once that was redacted (`aws_secret_access_key=` before `[AWSSecret]`) read as
+/// one. A header token that starts with a secret's key name is that key's.
+#[test]
+fn a_key_inside_an_authorization_header_reports_its_own_value() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(476);
+    for key in [
+        "aws_secret_access_key",
+        "password",
+        "api_key",
+        "client_secret",
+    ] {
+        let piece = format!("Authorization: {key}=EFuuA6DWITZUS5Ot2upbO49Wj3blC9VMpSzsXkHy");
+        assert_eq!(
+            assert_idempotent_in_a_line(&engine, &mut r, &lines, &piece),
+            4
+        );
+        let once = redact(&engine, Style::Tag, &format!("{piece}\n"));
+        assert!(once.contains(&format!("{key}=[")), "{once:?}");
     }
 }
 
