@@ -33,6 +33,16 @@ fn planted_text() -> String {
     text
 }
 
+/// Every redaction style.
+const STYLES: [Style; 4] = [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym];
+
+/// A hard negative: redacting `text` in the tag style keeps `kept`, and is idempotent.
+fn assert_keeps(eng: &Engine, text: &str, kept: &str) {
+    let once = redact(eng, Style::Tag, text);
+    assert!(once.contains(kept), "{once:?}");
+    assert_eq!(redact(eng, Style::Tag, &once), once);
+}
+
 fn redact(eng: &Engine, style: Style, text: &str) -> String {
     let fs = eng.scan(text);
     let red = Redactor::new(eng, style, KEY);
@@ -50,7 +60,7 @@ fn every_style_scans_clean_and_is_idempotent() {
             "{ty} planted and found"
         );
     }
-    for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+    for style in STYLES {
         let once = redact(&eng, style, &text);
         let left = eng.scan(&once);
         let show: Vec<_> = left
@@ -229,7 +239,7 @@ fn a_key_after_a_lone_begin_keeps_its_armor_and_rescans_clean() {
         let keys: Vec<_> = fs.iter().filter(|f| f.kind.id() == "private_key").collect();
         assert_eq!(keys.len(), 1, "round {round}: {keys:?}");
         assert_eq!(keys[0].value(&text), key, "round {round}");
-        for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+        for style in STYLES {
             let out = redact(&eng, style, &text);
             let again = eng.scan(&out);
             assert!(
@@ -270,7 +280,7 @@ fn a_key_as_a_password_value_keeps_its_armor_and_no_password_appears() {
             fs.iter().any(|f| f.value(&text) == "Zq9!que-77"),
             "{key_name}: {fs:?}"
         );
-        for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+        for style in STYLES {
             let out = redact(&eng, style, &text);
             let again = eng.scan(&out);
             assert!(
@@ -294,13 +304,12 @@ fn assert_idempotent_in_a_line(
     let line = r.pick(lines).clone();
     let (mut text, _) = insert_at_space(r, &line, &format!(" {piece} "));
     text.push('\n');
-    let styles = [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym];
-    for style in styles {
+    for style in STYLES {
         let once = redact(engine, style, &text);
         let twice = redact(engine, style, &once);
         assert_eq!(once, twice, "{style:?}: {text:?}");
     }
-    styles.len()
+    STYLES.len()
 }
 
 /// Found by the `redact` fuzz target (`fuzz/regressions/redact/unterminated-quote-near-the-value-window`,
@@ -336,7 +345,7 @@ fn an_unterminated_quotes_first_word_is_found_whatever_the_lines_length() {
             }
             rest.truncate(len);
             let text = format!("{key}\"{rest}\nnext line\n");
-            for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+            for style in STYLES {
                 let once = redact(&engine, style, &text);
                 assert!(
                     !once.contains(word),
@@ -360,7 +369,7 @@ fn an_unterminated_quotes_first_word_is_found_whatever_the_lines_length() {
         let text = format!(
             "AWSToken=\"ABIATK7JYCworkerEnv fe80::1%eth0 via 10.190.173.170 error\n{second}\" end\n"
         );
-        for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+        for style in STYLES {
             let once = redact(&engine, style, &text);
             assert!(
                 !once.contains("ABIATK7JYCworkerEnv"),
@@ -382,7 +391,7 @@ fn an_unterminated_quotes_first_word_is_found_whatever_the_lines_length() {
         }
         rest.truncate(len);
         let text = format!("api_secret: \"{rest}\n{many}\n");
-        for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+        for style in STYLES {
             let once = redact(&engine, style, &text);
             assert_eq!(redact(&engine, style, &once), once, "{style:?}: {text:?}");
         }
@@ -396,9 +405,7 @@ fn an_unterminated_quotes_first_word_is_found_whatever_the_lines_length() {
         ),
         ("api_secret = \"none of it\n", "none of it"),
     ] {
-        let once = redact(&engine, Style::Tag, text);
-        assert!(once.contains(kept), "{once:?}");
-        assert_eq!(redact(&engine, Style::Tag, &once), once);
+        assert_keeps(&engine, text, kept);
     }
 }
 
@@ -425,7 +432,7 @@ fn a_quote_below_an_open_value_decides_the_same_before_and_after_redaction() {
         ] {
             let line = r.pick(&lines).trim_end().replace(['"', '\''], "");
             let text = format!("{line} {key};\nvar token string = {q}{value}{q}\n{line}\n");
-            for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+            for style in STYLES {
                 let once = redact(&engine, style, &text);
                 if value != "[Email]" {
                     assert!(!once.contains(value), "{style:?}: {once:?}");
@@ -468,7 +475,7 @@ fn a_bracketed_values_closer_inside_a_finding_decides_nothing() {
             let text = format!(
                 "{key}{open}Zq9xK2mP4vT7wQ {line} AWS_TOKEN=\"AS{close}AIHNZJ25Y4KUCJXI\" end\n"
             );
-            for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+            for style in STYLES {
                 let once = redact(&engine, style, &text);
                 assert_eq!(redact(&engine, style, &once), once, "{style:?}: {text:?}");
                 checked += 1;
@@ -505,7 +512,7 @@ fn armor_inside_a_key_value_is_no_value() {
         let text = format!(
             "-----BEGIN RSA PRIVATE KEY-----\n{body}secret={value} PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n"
         );
-        for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+        for style in STYLES {
             let once = redact(&engine, style, &text);
             let armor = &value[value.rfind('-').unwrap() - 4..];
             assert!(once.contains(armor), "{style:?}: {once:?}");
@@ -564,9 +571,7 @@ fn an_ipv6_address_before_a_slash_and_a_redacted_address_joins_its_edit() {
         ("route 2001:db8::/32 via fe80::1\n", "2001:db8::/32"),
         ("GET /api/v1/users/42 from 10.1.2.3\n", "/api/v1/users/42"),
     ] {
-        let once = redact(&engine, Style::Tag, text);
-        assert!(once.contains(kept), "{once:?}");
-        assert_eq!(redact(&engine, Style::Tag, &once), once);
+        assert_keeps(&engine, text, kept);
     }
 }
 
@@ -716,7 +721,7 @@ fn fragment_fuzz_redacts_clean() {
             text.push_str(PIECES[r.below(PIECES.len() as u64) as usize]);
             text.push_str(["", "", " ", "\n", ", ", "; "][r.below(6) as usize]);
         }
-        for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+        for style in STYLES {
             let out = redact(&eng, style, &text);
             let left = eng.scan(&out);
             if !left.is_empty() && bad.len() < 5 {
@@ -778,7 +783,7 @@ fn redaction_does_not_cut_a_chain_into_a_new_jwt() {
         .map(|f| (f.kind.id(), f.value(&text)))
         .collect();
     assert_eq!(ids, vec![("jwt", jwt)]);
-    for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+    for style in STYLES {
         let out = apply(
             &text,
             &Redactor::new(&engine, style, [0; 32]).plan(&text, &found),
@@ -824,7 +829,7 @@ fn a_neighbour_a_replacement_would_complete_joins_its_edit() {
     for (text, kept) in cases {
         let found = engine.scan(text);
         assert!(!found.is_empty(), "{text}");
-        for style in [Style::Tag, Style::Mask, Style::Partial, Style::Pseudonym] {
+        for style in STYLES {
             let edits = Redactor::new(&engine, style, [0; 32]).plan(text, &found);
             assert_eq!(edits.len(), found.len());
             let out = apply(text, &edits);
