@@ -131,8 +131,7 @@ impl<'e> Redactor<'e> {
     /// `key=value`, `ip:port`, quoted and space-separated values cost nothing.
     fn absorb_neighbours(&self, text: &str, findings: &[Finding], edits: &mut [Edit]) {
         let b = text.as_bytes();
-        let mut widened = vec![false; edits.len()];
-        for i in 0..edits.len() {
+        for (i, f) in findings.iter().enumerate() {
             for _ in 0..3 {
                 let (s, e) = (edits[i].start, edits[i].end);
                 if !glued_before(b, s) && !glued_after(b, e) {
@@ -141,18 +140,19 @@ impl<'e> Redactor<'e> {
                 let Some((ns, ne)) = self.neighbour_span(text, edits, i) else {
                     break;
                 };
-                edits[i].start = ns;
-                edits[i].end = ne;
-                widened[i] = true;
-            }
-        }
-        for (i, (e, f)) in edits.iter_mut().zip(findings).enumerate() {
-            if widened[i] {
-                e.replacement = match self.style {
-                    // The mask covers what it replaces; the other styles name the finding.
-                    Style::Mask => mask(&text[e.start..e.end]),
-                    Style::Pseudonym => self.replacement(f, f.value(text)),
-                    Style::Tag | Style::Partial => self.named(f, f.value(text)),
+                // The widened edit's replacement at once, so the next look rescans what will
+                // be written: a partial replacement that became the tag can make a neighbour
+                // on its other side whole (`x@y.org���10.*.*.*` is no address, `x@y.org���[IPv4]`
+                // is one: found by the `redact` fuzz target).
+                edits[i] = Edit {
+                    start: ns,
+                    end: ne,
+                    replacement: match self.style {
+                        // The mask covers what it replaces; the other styles name the finding.
+                        Style::Mask => mask(&text[ns..ne]),
+                        Style::Pseudonym => self.replacement(f, f.value(text)),
+                        Style::Tag | Style::Partial => self.named(f, f.value(text)),
+                    },
                 };
             }
         }
@@ -161,14 +161,35 @@ impl<'e> Redactor<'e> {
     /// The span edit `i` must cover so that no finding of the output touches its replacement:
     /// None when its own span already does. The window is the edit's line, at most
     /// `NEIGHBOUR_REACH` bytes each side (widened over any edit it cuts), with every edit inside
-    /// it applied.
+    /// it applied; a neighbour that the window's edge cuts is looked at again in a wider one, as
+    /// the edge can make a name that is none whole (a last label too long for a host name, cut
+    /// short enough: found by the `redact` fuzz target).
     fn neighbour_span(&self, text: &str, edits: &[Edit], i: usize) -> Option<(usize, usize)> {
+        let mut reach = NEIGHBOUR_REACH;
+        loop {
+            let (span, cut) = self.neighbour_span_within(text, edits, i, reach);
+            if !cut || reach >= NEIGHBOUR_REACH_MAX {
+                return span;
+            }
+            reach *= 4;
+        }
+    }
+
+    /// `neighbour_span` in a window of `reach` bytes each side; and whether a neighbour touches
+    /// an edge of the window that is not its line's.
+    fn neighbour_span_within(
+        &self,
+        text: &str,
+        edits: &[Edit],
+        i: usize,
+        reach: usize,
+    ) -> (Option<(usize, usize)>, bool) {
         let b = text.as_bytes();
         let (s, e) = (edits[i].start, edits[i].end);
-        let mut lo = floor_char(text, s.saturating_sub(NEIGHBOUR_REACH));
-        lo = lo.max(memchr::memrchr(b'\n', &b[..s]).map_or(0, |k| k + 1));
-        let mut hi = ceil_char(text, (e + NEIGHBOUR_REACH).min(b.len()));
-        hi = hi.min(memchr::memchr(b'\n', &b[e..]).map_or(b.len(), |k| e + k));
+        let line_lo = memchr::memrchr(b'\n', &b[..s]).map_or(0, |k| k + 1);
+        let line_hi = memchr::memchr(b'\n', &b[e..]).map_or(b.len(), |k| e + k);
+        let mut lo = floor_char(text, s.saturating_sub(reach)).max(line_lo);
+        let mut hi = ceil_char(text, (e + reach).min(b.len())).min(line_hi);
         // The edits the window holds; one it cuts is taken whole.
         let first = edits[..i].partition_point(|x| x.end <= lo);
         let last = i + 1 + edits[i + 1..].partition_point(|x| x.start < hi);
@@ -208,17 +229,17 @@ impl<'e> Redactor<'e> {
         };
         let (ra, rz, _, _) = reps[i - first];
         let (mut ns, mut ne) = (s, e);
+        let mut cut = false;
         for x in self.engine.scan(&out) {
-            // Every finding of the text is replaced, so one of the output is new. Within a
-            // separator's width of the replacement it is the replacement's doing
-            // (`aa:bb:01:db8:0:0:0:0:[IPv4]` reads as an IPv6 address once the IPv4 tail is
-            // gone: found by the `redact` fuzz target); farther it is the window's edge.
-            if x.end + NEIGHBOUR_GAP < ra
-                || x.start > rz + NEIGHBOUR_GAP
-                || (x.start >= ra && x.end <= rz)
+            // Every finding of the text is replaced, so one of the output is new. Beside the
+            // replacement it is the replacement's doing (`aa:bb:01:db8:0:0:0:0:[IPv4]` reads as
+            // an IPv6 address once the IPv4 tail is gone: found by the `redact` fuzz target);
+            // farther it is the window's edge.
+            if !beside(out.as_bytes(), (x.start, x.end), (ra, rz)) || (x.start >= ra && x.end <= rz)
             {
                 continue;
             }
+            cut |= (x.start == 0 && lo > line_lo) || (x.end == out.len() && hi < line_hi);
             if x.start < ra {
                 // Not back over the edit before (what lies under it is replaced already).
                 let floor = if i > 0 { edits[i - 1].end } else { 0 };
@@ -229,7 +250,7 @@ impl<'e> Redactor<'e> {
                 ne = ne.max(to_text(x.end, true).min(ceil));
             }
         }
-        (ns < s || ne > e).then_some((ns, ne))
+        ((ns < s || ne > e).then_some((ns, ne)), cut)
     }
 
     /// `partial` keeps characters (`j***@example.com`, `10.*.*.*`), and a kept part can join
@@ -253,12 +274,12 @@ impl<'e> Redactor<'e> {
                 delta += e.replacement.len() as isize - (e.end - e.start) as isize;
                 // At, next to, or a separator away (`db.internalpassword=com:5432` once the
                 // host's partial `****.internalpassword` no longer reads as one name with the
-                // key: found by the `redact` fuzz target).
-                let i = found.partition_point(|x| x.end + NEIGHBOUR_GAP < r.start);
-                if found
-                    .get(i)
-                    .is_some_and(|x| x.start <= r.end + NEIGHBOUR_GAP)
-                {
+                // key: found by the `redact` fuzz target). Findings are sorted and apart, so
+                // the last one ending before the replacement and the next one decide.
+                let ob = out.as_bytes();
+                let i = found.partition_point(|x| x.end <= r.start);
+                let near = |x: &Finding| beside(ob, (x.start, x.end), (r.start, r.end));
+                if (i > 0 && near(&found[i - 1])) || found.get(i).is_some_and(near) {
                     let tag = self.named(f, f.value(text));
                     if e.replacement != tag {
                         e.replacement = tag;
@@ -283,9 +304,32 @@ pub const PSEUDONYM_BYTES: usize = 9;
 /// doing: the separator between them.
 const NEIGHBOUR_GAP: usize = 2;
 
+/// Is the output's finding `x` the doing of the replacement at `r` (both `[start, end)` in
+/// `out`): over it, next to it, or apart from it by a separator ([`NEIGHBOUR_GAP`] bytes) or
+/// by nothing but the punctuation detectors trim off a value's edge (`.`, `-`, `+`). In
+/// `4111111111111111---------info@example.org` the card number starts the e-mail address's
+/// local part, and the card wins; once it is `[CreditCard]`, the dashes are trimmed off the
+/// address, which then starts nine bytes after the tag (found by the `redact` fuzz target's
+/// invariant, in a test).
+fn beside(out: &[u8], x: (usize, usize), r: (usize, usize)) -> bool {
+    let trimmed = |gap: &[u8]| gap.iter().all(|c| matches!(c, b'.' | b'-' | b'+'));
+    if x.1 <= r.0 {
+        x.1 + NEIGHBOUR_GAP >= r.0 || trimmed(&out[x.1..r.0])
+    } else if x.0 >= r.1 {
+        x.0 <= r.1 + NEIGHBOUR_GAP || trimmed(&out[r.1..x.0])
+    } else {
+        true
+    }
+}
+
 /// How far from an edit its neighbour window reaches (bytes, each side, within the line): more
 /// than the longest value that can be glued to one (an IBAN with its spaces, a phone number).
 const NEIGHBOUR_REACH: usize = 128;
+
+/// How far a window reaches once a neighbour was cut by a narrower one (each step four times
+/// wider): longer than any value the detectors take (a host name's 253 bytes, a key value's 512),
+/// and a bound on the work one edit can ask for on a long line.
+const NEIGHBOUR_REACH_MAX: usize = 2048;
 
 /// Could a replacement of `[s, e)` in `b` complete a neighbour into a finding (so
 /// [`Redactor::plan`] needs the text around it)? For callers that hold their text in pieces (a

@@ -3,6 +3,7 @@
 //! says.
 
 use crate::engine_plant;
+use crate::fuzz_engine::check_redact;
 
 use engine_plant::{insert_at_space, loghub_lines, plant, Rng};
 use tftsr_engine::redact::{apply, Redactor, Style};
@@ -624,6 +625,97 @@ fn a_neighbour_a_separator_away_that_a_replacement_would_complete_joins_its_edit
         let own: Vec<_> = found.iter().map(|f| (f.start, f.end)).collect();
         assert_eq!(spans, own, "{text}");
     }
+}
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/host-after-an-email-shaped-run`,
+/// tenth long run): in `4111111111111111���������info@presidio.site----ak6aa92e.com:J` the run
+/// before the `@` is longer than a local part may be (64 bytes), so it was no address and the
+/// host after the `@` was not reported; once the card number in the run was `[CreditCard]`, the
+/// rest was short enough, `info@…com:J` read as scp's `user@host:path` and the host was found,
+/// so redacting the output again redacted more. The host of `user@host:path` is now found
+/// whatever the run before the `@` holds (only an e-mail address needs a local part of at most
+/// 64 bytes).
+#[test]
+fn a_host_after_an_at_is_found_whatever_the_run_before_it() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x4057);
+    let mut checked = 0;
+    for card in ["4111111111111111", "5500005555555559", "6011000990139424"] {
+        for glue in ["\u{fffd}", "é", "-", ""] {
+            for n in [1, 9, 30] {
+                for tail in [":J", ":/srv/www", ":~/x", " done"] {
+                    let piece = format!("{card}{}info@web1.example.org{tail}", glue.repeat(n));
+                    checked += assert_idempotent_in_a_line(&engine, &mut r, &lines, &piece);
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 3 * 4 * 3 * 4 * 4);
+    // A run too long for a local part before `user@host:path`: the host is found.
+    for run in ["é".repeat(40), "\u{fffd}".repeat(25), "a.b-c_".repeat(12)] {
+        let text = format!("copied {run}info@web1.example.org:/srv/www\n");
+        let hosts: Vec<_> = engine
+            .scan(&text)
+            .into_iter()
+            .filter(|f| f.kind == PiiType::Hostname.into())
+            .map(|f| f.value(&text).to_owned())
+            .collect();
+        assert_eq!(hosts, ["web1.example.org"], "{text:?}");
+    }
+    // Hard negatives: such a run before a plain `@domain` is no address, and a file name with
+    // an `@` is no host.
+    for (text, kept) in [
+        (
+            format!("id {}@example.com ok\n", "é".repeat(40)),
+            "@example.com",
+        ),
+        (
+            "loaded image@2x.png from foo.log\n".to_owned(),
+            "image@2x.png",
+        ),
+    ] {
+        assert_keeps(&engine, &text, kept);
+    }
+}
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/partial-email-with-a-non-ascii-local-part`,
+/// eleventh long run): in `x@y.orgt���10.1.2.3���@y.org…ample.com���iiiii` the run before the
+/// second `@` is too long for a local part and the last label after it too long for a domain
+/// (more than 63 bytes), so only the address is found, and its partial `10.*.*.*` rescans clean.
+/// But the redactor looks at an edit's neighbours in a window of 128 bytes each side, whose edge
+/// cut the last label short enough to be one: the edit widened over the cut address; and that
+/// was checked with the partial replacement, while the widened edit writes the tag, and with
+/// `[IPv4]` in its place `x@y.orgt���` before it is a whole address (the `10` no longer ends its
+/// domain). A neighbour the window's edge cuts is now looked at again in a wider window, and a
+/// widened edit takes its replacement at once, so the next look rescans what will be written.
+#[test]
+fn a_neighbour_is_looked_at_whole_and_beside_the_replacement_it_will_have() {
+    let lines = loghub_lines();
+    let mut r = Rng(0x6e61);
+    let mut checked = 0;
+    for glue in ["\u{fffd}", "é", "ü"] {
+        for addr in ["10.1.2.3", "62.99.164.82", "192.168.201.7"] {
+            // A trailing run from well inside the window to past its edge.
+            for n in [4, 12, 16, 19, 22, 30] {
+                let g = |k: usize| glue.repeat(k);
+                let piece = format!(
+                    "x@y.orgt{}{addr}{}@y.orgt7ou90{}ample.com{}iiiii",
+                    g(18),
+                    g(12),
+                    g(8),
+                    g(n)
+                );
+                let line = r.pick(&lines).clone();
+                let (text, _) = insert_at_space(&mut r, &line, &format!(" {piece} "));
+                // Every style: the output rescans with nothing at or beside a replacement, and
+                // redacting it again changes nothing.
+                check_redact(text.as_bytes());
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 3 * 3 * 6);
 }
 
 /// Random sequences of tricky fragments, glued together or separated as log fields are: our
