@@ -618,9 +618,16 @@ impl Scan<'_, '_> {
         // - a bracketed value `(…)` runs to its closer on the line, which may lie inside a
         //   finding (`(ASIA… "AS)AIH…"`) and be gone once that is redacted: a refused one leads
         //   to the bare run it starts, as it does with no closer.
+        // - a value is refused for what it holds as well as for what it is: a placeholder or
+        //   our own tag anywhere in it (which a redaction puts there), or PEM armor (which
+        //   every style keeps), asked in either order (`"AK… -----BEGIN … [Hostname]…` on a
+        //   truncated line: found by the `redact` fuzz target).
         let mut cur = (vs, ve, bare);
         let refused = |kv: Kv, s: usize, e: usize| {
-            kv == Kv::Rejected || (kv == Kv::NoValue && e > s && is_placeholder(&b[s..e]))
+            kv == Kv::Rejected
+                || (kv == Kv::NoValue
+                    && e > s
+                    && (is_placeholder(&b[s..e]) || holds_armor(&b[s..e])))
         };
         if refused(kv, vs, ve) && ve > vs && self.after_open_quote(vs) {
             if let Some(c) = self.bare_value(vs) {
@@ -713,9 +720,7 @@ impl Scan<'_, '_> {
         // Armor inside a value counts too (`ASI…\\nBACKUP-----BEGIN PRIVATE KEY-----`): a lone
         // BEGIN there is what keeps an earlier BEGIN from pairing with an END further on, and
         // redacting it would make the key appear (found by the `redact` fuzz target).
-        if memchr::memmem::find(v, b"-----BEGIN").is_some()
-            || memchr::memmem::find(v, b"-----END").is_some()
-        {
+        if holds_armor(v) {
             return Kv::NoValue;
         }
         // A provider's prefix that its own detector rejected (a truncated or masked
@@ -984,6 +989,12 @@ enum Close {
     Missing,
     /// The text ended before that could be told: the value may go on in text that follows.
     Open,
+}
+
+/// Does `v` hold a PEM armor line's dashes and BEGIN or END anywhere?
+fn holds_armor(v: &[u8]) -> bool {
+    memchr::memmem::find(v, b"-----BEGIN").is_some()
+        || memchr::memmem::find(v, b"-----END").is_some()
 }
 
 /// The closing `q` of a quoted value opened just before `vs`: within [`VALUE_MAX`] bytes and at

@@ -522,6 +522,54 @@ fn armor_inside_a_key_value_is_no_value() {
     }
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/armor-and-a-host-after-an-open-quote`,
+/// twelfth run, both workers within a minute): on a truncated line
+/// `AWS_TOKEN = "AKnova-compute.log.1… 2-----BEGIN OPENSSH PRIVATE KEY-----931 INFO to www.example.com:443`
+/// the unterminated quote's value is the rest of the line, which holds PEM armor, so no value;
+/// once the host was `[Hostname]`, the rest of the line held our tag, a placeholder, which was
+/// asked first and leads to the bare word after the quote, and `AKnova…` was a secret. A value
+/// holding armor is now refused as one holding a tag is, whichever is asked first: the bare
+/// word after the quote decides, as it does on a line longer than the value window.
+#[test]
+fn a_value_holding_armor_decides_as_one_holding_a_tag() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x4152);
+    let mut checked = 0;
+    for key in ["AWS_TOKEN = ", "password: ", "api_key=", "\"secret\": "] {
+        for word in [
+            "AKnova-compute.log.1.2017-05-16_13:55:31",
+            "Zq9xplanted77ab",
+            "s3cr3t-v4lue",
+        ] {
+            for armor in [
+                "-----BEGIN OPENSSH PRIVATE KEY-----",
+                "-----END RSA PRIVATE KEY-----",
+            ] {
+                for host in ["www.example.com:443", "10.1.2.3", "bob@example.org"] {
+                    let line = r.pick(&lines).clone();
+                    let text = format!("{key}\"{word} 2{armor}931 {line} to {host} x\n");
+                    check_redact(text.as_bytes());
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 4 * 3 * 2 * 3);
+    // The armor itself is never a value, and a closed quote holding it is none either.
+    for text in [
+        "password=\"-----BEGIN RSA PRIVATE KEY-----\" from 10.1.2.3\n",
+        "pwd=-----BEGIN RSA PRIVATE KEY-----\n",
+    ] {
+        let found = engine.scan(text);
+        assert!(
+            found.iter().all(|f| f.kind != PiiType::Password.into()),
+            "{text:?}: {found:?}"
+        );
+        check_redact(text.as_bytes());
+    }
+}
+
 /// Found by the property tests (`redaction_is_idempotent_in_every_style`): in
 /// `Authorization: aws_secret_access_key=…` the key reports its value, and what was left of the
 /// header's token once that was redacted (`aws_secret_access_key=` before `[AWSSecret]`) read as
