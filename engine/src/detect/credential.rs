@@ -308,10 +308,21 @@ impl Scan<'_, '_> {
         if p_e - h_e - 1 < 4 || at(b, p_e) != b'.' {
             return;
         }
-        let s_e = self.run_memo(Slot::JwtSignature, p_e + 1);
+        let mut s_e = self.run_memo(Slot::JwtSignature, p_e + 1);
         let nx = at(b, s_e);
         if nx == b'.' || nx == b'=' || nx == b'/' || nx == b'+' || s_e - s > TOKEN_MAX {
             return;
+        }
+        // PEM armor is no part of a token, though its dashes are base64url: a signature glued
+        // to `-----BEGIN …` ends before it, and a payload holding armor is no payload. A token
+        // that took the armor would hide it from the private-key detector, which pairs BEGIN
+        // and END lines; once the token was redacted (or lost to the key it overlapped) the
+        // pairing changed, and a key or the token appeared (found by the `redact` fuzz target).
+        if holds_armor(&b[h_e + 1..p_e]) {
+            return;
+        }
+        if let Some(k) = armor_at(&b[p_e + 1..s_e]) {
+            s_e = p_e + 1 + k;
         }
         count(h_e - s);
         let Ok(hdr) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&b[s..h_e]) else {
@@ -993,8 +1004,17 @@ enum Close {
 
 /// Does `v` hold a PEM armor line's dashes and BEGIN or END anywhere?
 fn holds_armor(v: &[u8]) -> bool {
-    memchr::memmem::find(v, b"-----BEGIN").is_some()
-        || memchr::memmem::find(v, b"-----END").is_some()
+    armor_at(v).is_some()
+}
+
+/// Where the first PEM armor (`-----BEGIN`, `-----END`) in `v` starts.
+fn armor_at(v: &[u8]) -> Option<usize> {
+    let b = memchr::memmem::find(v, b"-----BEGIN");
+    let e = memchr::memmem::find(v, b"-----END");
+    match (b, e) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
 }
 
 /// The closing `q` of a quoted value opened just before `vs`: within [`VALUE_MAX`] bytes and at

@@ -570,6 +570,68 @@ fn a_value_holding_armor_decides_as_one_holding_a_tag() {
     }
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/jwt-glued-to-armor-inside-a-key`,
+/// `fuzz/regressions/redact/jwt-glued-to-a-key`, thirteenth run, both workers within four
+/// minutes): a JWT's signature is base64url, whose alphabet holds `-`, so `eyJ….sig-----BEGIN`
+/// took the armor's dashes and word into the token. Inside a key block that hid a lone BEGIN
+/// which kept the block's BEGIN from pairing with its END, and once the JWT was `[JWT]` the block
+/// was a key spanning the replacement; glued to a whole key, the JWT lost to the key it overlapped
+/// and, with the key redacted, its signature and the kept armor read as a JWT. Armor is no part
+/// of a token: the signature ends before it.
+#[test]
+fn a_jwt_glued_to_armor_ends_before_it() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x4a57);
+    let jwts = [
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhIjoxLCJiIjoyLCJjIjozfQ.hxhGCCCmGV9nT1",
+        "eyJhbGciOiJSUzI1NiIsImtpZCI6IiJ9.eyJpc3MiOiJrdWJlcm5ldGVzL3NlcQ.ixMlnWrAG7NVuTTKu8cdcYfM7gweS3jlKaEsIBNGOVEjPE7rtXtgMkAw",
+        "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0.",
+    ];
+    let body = "MIIEowIBAAKCAQEAxa0s9e8hB3kfHnZ0lS7dP1qk9wR2cT8yX4bV6nM1oJ3uL5zQ7rE2";
+    let mut checked = 0;
+    for jwt in jwts {
+        let pieces = [
+            // Glued to a whole key.
+            format!("{jwt}-----BEGIN RSA PRIVATE KEY-----{body}-----END RSA PRIVATE KEY-----"),
+            // A lone, cut BEGIN inside a key block.
+            format!(
+                "-----BEGIN RSA PRIVATE KEY-----x {jwt}-----BEGIN RSA PRI.251 {body}-----END RSA PRIVATE KEY-----"
+            ),
+            // Glued to an END.
+            format!("{jwt}-----END RSA PRIVATE KEY----- done"),
+        ];
+        for piece in pieces {
+            let line = r.pick(&lines).clone();
+            let (text, _) = insert_at_space(&mut r, &line, &format!(" {piece} "));
+            check_redact(text.as_bytes());
+            // The token is reported up to the armor, never with it.
+            let tokens: Vec<_> = engine
+                .scan(&text)
+                .into_iter()
+                .filter(|f| f.kind == PiiType::Jwt.into())
+                .map(|f| f.value(&text).to_owned())
+                .collect();
+            assert!(
+                tokens.iter().all(|t| !t.contains("-----")),
+                "{text:?}: {tokens:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * 3);
+    // A JWT beside armor with a space keeps its whole signature, dashes included.
+    let text =
+        "token eyJhbGciOiJIUzI1NiJ9.eyJhIjoxfQ.ab-cd_ef-gh -----BEGIN RSA PRIVATE KEY-----\n";
+    let jwt: Vec<_> = engine
+        .scan(text)
+        .into_iter()
+        .filter(|f| f.kind == PiiType::Jwt.into())
+        .map(|f| f.value(text).to_owned())
+        .collect();
+    assert_eq!(jwt, ["eyJhbGciOiJIUzI1NiJ9.eyJhIjoxfQ.ab-cd_ef-gh"]);
+}
+
 /// Found by the property tests (`redaction_is_idempotent_in_every_style`): in
 /// `Authorization: aws_secret_access_key=…` the key reports its value, and what was left of the
 /// header's token once that was redacted (`aws_secret_access_key=` before `[AWSSecret]`) read as
