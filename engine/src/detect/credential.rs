@@ -275,8 +275,14 @@ impl Scan<'_, '_> {
             alnum(c) || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
         });
         let te = run(b, te, |c| c == b'=');
+        // (Armor glued to a token ends it: see `jwt`.)
+        let (te, armor) = armor_cut(b, ts, te);
         let v = &b[ts..te];
-        if token_char(at(b, te)) || v.len() < 12 || v.len() > TOKEN_MAX || is_placeholder(v) {
+        if (token_char(at(b, te)) && !armor)
+            || v.len() < 12
+            || v.len() > TOKEN_MAX
+            || is_placeholder(v)
+        {
             return;
         }
         count(v.len());
@@ -321,9 +327,7 @@ impl Scan<'_, '_> {
         if holds_armor(&b[h_e + 1..p_e]) {
             return;
         }
-        if let Some(k) = armor_at(&b[p_e + 1..s_e]) {
-            s_e = p_e + 1 + k;
-        }
+        s_e = armor_cut(b, p_e + 1, s_e).0;
         count(h_e - s);
         let Ok(hdr) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&b[s..h_e]) else {
             return;
@@ -483,8 +487,14 @@ impl Scan<'_, '_> {
             (i, false)
         };
         let ve = run(b, vs, cred);
+        // (Armor glued to a token ends it: see `jwt`.)
+        let (ve, armor) = armor_cut(b, vs, ve);
         let v = &b[vs..ve];
-        if v.len() < 8 || v.len() > TOKEN_MAX || token_char(at(b, ve)) || is_placeholder(v) {
+        if v.len() < 8
+            || v.len() > TOKEN_MAX
+            || (token_char(at(b, ve)) && !armor)
+            || is_placeholder(v)
+        {
             return;
         }
         // `Authorization: aws_secret_access_key=…`: the inner key reports its own value; taken
@@ -1005,6 +1015,14 @@ enum Close {
 /// Does `v` hold a PEM armor line's dashes and BEGIN or END anywhere?
 fn holds_armor(v: &[u8]) -> bool {
     armor_at(v).is_some()
+}
+
+/// The run `[s, e)` cut before the first PEM armor in it, and whether it was.
+fn armor_cut(b: &[u8], s: usize, e: usize) -> (usize, bool) {
+    match armor_at(&b[s..e]) {
+        Some(k) => (s + k, true),
+        None => (e, false),
+    }
 }
 
 /// Where the first PEM armor (`-----BEGIN`, `-----END`) in `v` starts.

@@ -577,9 +577,9 @@ fn a_value_holding_armor_decides_as_one_holding_a_tag() {
 /// which kept the block's BEGIN from pairing with its END, and once the JWT was `[JWT]` the block
 /// was a key spanning the replacement; glued to a whole key, the JWT lost to the key it overlapped
 /// and, with the key redacted, its signature and the kept armor read as a JWT. Armor is no part
-/// of a token: the signature ends before it.
+/// of a token: the signature ends before it, and so does a bearer or `Authorization` token.
 #[test]
-fn a_jwt_glued_to_armor_ends_before_it() {
+fn a_token_glued_to_armor_ends_before_it() {
     let engine = Engine::with_defaults();
     let lines = loghub_lines();
     let mut r = Rng(0x4a57);
@@ -590,7 +590,12 @@ fn a_jwt_glued_to_armor_ends_before_it() {
     ];
     let body = "MIIEowIBAAKCAQEAxa0s9e8hB3kfHnZ0lS7dP1qk9wR2cT8yX4bV6nM1oJ3uL5zQ7rE2";
     let mut checked = 0;
-    for jwt in jwts {
+    let tokens = [
+        "Bearer AbCdEf0123456789xyzQ",
+        "Authorization: Token 9f86d081884c7d659a2feaa0c55ad015",
+        "Authorization: Basic dXNlcjpodW50ZXIy",
+    ];
+    for jwt in jwts.iter().chain(&tokens) {
         let pieces = [
             // Glued to a whole key.
             format!("{jwt}-----BEGIN RSA PRIVATE KEY-----{body}-----END RSA PRIVATE KEY-----"),
@@ -605,21 +610,18 @@ fn a_jwt_glued_to_armor_ends_before_it() {
             let line = r.pick(&lines).clone();
             let (text, _) = insert_at_space(&mut r, &line, &format!(" {piece} "));
             check_redact(text.as_bytes());
-            // The token is reported up to the armor, never with it.
-            let tokens: Vec<_> = engine
-                .scan(&text)
-                .into_iter()
-                .filter(|f| f.kind == PiiType::Jwt.into())
-                .map(|f| f.value(&text).to_owned())
+            // A token is reported up to the armor, never with it.
+            let found = engine.scan(&text);
+            let with_armor: Vec<_> = found
+                .iter()
+                .filter(|f| f.kind != PiiType::PrivateKey.into())
+                .filter(|f| f.value(&text).contains("-----"))
                 .collect();
-            assert!(
-                tokens.iter().all(|t| !t.contains("-----")),
-                "{text:?}: {tokens:?}"
-            );
+            assert!(with_armor.is_empty(), "{text:?}: {with_armor:?}");
             checked += 1;
         }
     }
-    assert_eq!(checked, 3 * 3);
+    assert_eq!(checked, 6 * 3);
     // A JWT beside armor with a space keeps its whole signature, dashes included.
     let text =
         "token eyJhbGciOiJIUzI1NiJ9.eyJhIjoxfQ.ab-cd_ef-gh -----BEGIN RSA PRIVATE KEY-----\n";
