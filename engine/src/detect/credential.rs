@@ -1018,21 +1018,26 @@ fn holds_armor(v: &[u8]) -> bool {
 }
 
 /// The run `[s, e)` cut before the first PEM armor in it, and whether it was.
-fn armor_cut(b: &[u8], s: usize, e: usize) -> (usize, bool) {
+pub(super) fn armor_cut(b: &[u8], s: usize, e: usize) -> (usize, bool) {
     match armor_at(&b[s..e]) {
         Some(k) => (s + k, true),
         None => (e, false),
     }
 }
 
-/// Where the first PEM armor (`-----BEGIN`, `-----END`) in `v` starts.
+/// Where the first PEM armor (`-----BEGIN`, `-----END`) in `v` starts. (Asked of every
+/// finding: one search for the dashes, which most values do not hold.)
 fn armor_at(v: &[u8]) -> Option<usize> {
-    let b = memchr::memmem::find(v, b"-----BEGIN");
-    let e = memchr::memmem::find(v, b"-----END");
-    match (b, e) {
-        (Some(x), Some(y)) => Some(x.min(y)),
-        (x, y) => x.or(y),
+    let mut from = 0;
+    while let Some(k) = memchr::memmem::find(&v[from..], b"-----") {
+        let d = from + k;
+        let rest = &v[d + 5..];
+        if rest.starts_with(b"BEGIN") || rest.starts_with(b"END") {
+            return Some(d);
+        }
+        from = d + 1;
     }
+    None
 }
 
 /// The closing `q` of a quoted value opened just before `vs`: within [`VALUE_MAX`] bytes and at

@@ -577,7 +577,8 @@ fn a_value_holding_armor_decides_as_one_holding_a_tag() {
 /// which kept the block's BEGIN from pairing with its END, and once the JWT was `[JWT]` the block
 /// was a key spanning the replacement; glued to a whole key, the JWT lost to the key it overlapped
 /// and, with the key redacted, its signature and the kept armor read as a JWT. Armor is no part
-/// of a token: the signature ends before it, and so does a bearer or `Authorization` token.
+/// of a token: the signature ends before it, and so does any other finding (a bearer,
+/// `Authorization` or provider token, a key's value).
 #[test]
 fn a_token_glued_to_armor_ends_before_it() {
     let engine = Engine::with_defaults();
@@ -594,6 +595,8 @@ fn a_token_glued_to_armor_ends_before_it() {
         "Bearer AbCdEf0123456789xyzQ",
         "Authorization: Token 9f86d081884c7d659a2feaa0c55ad015",
         "Authorization: Basic dXNlcjpodW50ZXIy",
+        "xoxb-781236542736-2364535789652-GkwFDQoHqzXDVsC6GzqYUypD",
+        "api_key=Zq9xplanted77abcd-",
     ];
     for jwt in jwts.iter().chain(&tokens) {
         let pieces = [
@@ -621,7 +624,7 @@ fn a_token_glued_to_armor_ends_before_it() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 6 * 3);
+    assert_eq!(checked, 8 * 3);
     // A JWT beside armor with a space keeps its whole signature, dashes included.
     let text =
         "token eyJhbGciOiJIUzI1NiJ9.eyJhIjoxfQ.ab-cd_ef-gh -----BEGIN RSA PRIVATE KEY-----\n";
