@@ -116,6 +116,19 @@ enum Kv {
     NoValue,
 }
 
+/// What [`Scan::rest_of_line`] found.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Rest {
+    /// The value ends here.
+    Value(usize),
+    /// No value (nothing after the quote, or a quote further on).
+    None,
+    /// The line's tries are used up: the bare word after the quote is the value.
+    TriesUsed,
+    /// The line is longer than the value window.
+    TooLong,
+}
+
 /// Does `v` start with a provider token's prefix?
 fn provider_prefixed(v: &[u8]) -> bool {
     v.first().is_some_and(|&c| {
@@ -643,6 +656,13 @@ impl Scan<'_, '_> {
         //   our own tag anywhere in it (which a redaction puts there), or PEM armor (which
         //   every style keeps), asked in either order (`"AK… -----BEGIN … [Hostname]…` on a
         //   truncated line: found by the `redact` fuzz target).
+        // - a quote that closes only on the next line decides as an open one: its value is the
+        //   rest of the line, then the bare word after the quote (a redaction on the next line
+        //   can take its closer away: `"ASAWS_token: AKIA…`⏎… = "\0…AKIA…"`, found by the
+        //   `redact` fuzz target);
+        // - a quoted value holding armor decides as an open one too: its closer may lie inside
+        //   the key that the armor begins, which a redaction replaces (found by the fuzz
+        //   target).
         let mut cur = (vs, ve, bare);
         let refused = |kv: Kv, s: usize, e: usize| {
             kv == Kv::Rejected
@@ -650,11 +670,25 @@ impl Scan<'_, '_> {
                     && e > s
                     && (is_placeholder(&b[s..e]) || holds_armor(&b[s..e])))
         };
-        if refused(kv, vs, ve) && ve > vs && self.after_open_quote(vs) {
-            if let Some(c) = self.bare_value(vs) {
-                if c != cur {
-                    kv = self.check_value(ty, check, c.0, c.1, c.2);
-                    cur = c;
+        if refused(kv, vs, ve)
+            && ve > vs
+            && (self.after_open_quote(vs) || (!bare && holds_armor(&b[vs..ve])))
+        {
+            let q = before(b, vs);
+            if matches!(q, b'"' | b'\'' | b'`') {
+                if let Rest::Value(e) = self.rest_of_line(vs, q) {
+                    if (vs, e, false) != cur {
+                        cur = (vs, e, false);
+                        kv = self.check_value(ty, check, vs, e, false);
+                    }
+                }
+            }
+            if refused(kv, cur.0, cur.1) {
+                if let Some(c) = self.bare_value(vs) {
+                    if c != cur {
+                        kv = self.check_value(ty, check, c.0, c.1, c.2);
+                        cur = c;
+                    }
                 }
             }
         }
@@ -855,29 +889,12 @@ impl Scan<'_, '_> {
                 Close::Missing => {}
             }
             // An unterminated quote (a truncated log line): the value is the rest of the line.
-            let lim = vs + VALUE_MAX + 1;
-            let le = self.next_byte(b'\n', vs, lim).unwrap_or(lim.min(b.len()));
-            // What follows decides as a line longer than the window does whenever it can
-            // (a quote further on, the bare word), so that a redaction inside the line, which
-            // changes its length, changes nothing here (found by the `redact` fuzz target).
-            if le - vs <= VALUE_MAX {
-                // An escaped quote further on the line: a quoted string, as below.
-                if self.next_byte(q, vs, le).is_some() {
-                    return None;
-                }
-                let mut e = le;
-                while e > vs && matches!(b[e - 1], b'\r' | b' ' | b'\t') {
-                    e -= 1;
-                }
-                count(le - e);
-                if e == vs {
-                    return None;
-                }
-                if self.try_run(Slot::RestOfLine, e, 8) {
-                    return Some((vs, e, false));
-                }
+            match self.rest_of_line(vs, q) {
+                Rest::Value(e) => return Some((vs, e, false)),
+                Rest::None => return None,
                 // The tries on this line are used up: the bare word after the quote.
-                return self.bare_value(vs);
+                Rest::TriesUsed => return self.bare_value(vs),
+                Rest::TooLong => {}
             }
             // A line too long for that. When the quote closes further on (a quoted string longer
             // than any value) there is no value here: taking the bare word after the quote would
@@ -892,6 +909,37 @@ impl Scan<'_, '_> {
             i += 1;
         }
         self.bare_value(i)
+    }
+
+    /// The value of a quote opened before `vs` that does not close on its line: the rest of
+    /// the line, trimmed, when it fits the value window. What follows decides as a line longer
+    /// than the window does whenever it can (a quote further on, the bare word), so that a
+    /// redaction inside the line, which changes its length, changes nothing here (found by the
+    /// `redact` fuzz target).
+    fn rest_of_line(&mut self, vs: usize, q: u8) -> Rest {
+        let b = self.b;
+        let lim = vs + VALUE_MAX + 1;
+        let le = self.next_byte(b'\n', vs, lim).unwrap_or(lim.min(b.len()));
+        if le - vs > VALUE_MAX {
+            return Rest::TooLong;
+        }
+        // An escaped quote further on the line: a quoted string (see `kv_value`).
+        if self.next_byte(q, vs, le).is_some() {
+            return Rest::None;
+        }
+        let mut e = le;
+        while e > vs && matches!(b[e - 1], b'\r' | b' ' | b'\t') {
+            e -= 1;
+        }
+        count(le - e);
+        if e == vs {
+            return Rest::None;
+        }
+        if self.try_run(Slot::RestOfLine, e, 8) {
+            Rest::Value(e)
+        } else {
+            Rest::TriesUsed
+        }
     }
 
     /// A bare value starting at `vs`: a bracketed run up to its closer on the line, or the run

@@ -637,6 +637,50 @@ fn a_token_glued_to_armor_ends_before_it() {
     assert_eq!(jwt, ["eyJhbGciOiJIUzI1NiJ9.eyJhIjoxfQ.ab-cd_ef-gh"]);
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/quote-closing-on-the-next-line-before-a-value`,
+/// `fuzz/regressions/redact/quoted-value-holding-armor-closing-in-the-key`, fourteenth run): a
+/// quoted value's closer can stand where a redaction takes it away, and then the value is an
+/// open quote's. In `AWS_token: "ASAWS_token: AKIA…`⏎String x = "\0…AKIA…";` the quote closed on
+/// the next line, the two-line value was refused and the bare word after the quote was no
+/// secret; once the next line's value was `[ApiKey]` the quote before it no longer closed (a tag
+/// follows it), the quote above was open, and the rest of its line was a secret. In
+/// `AWSToken = "AB… 10-----BEGIN RSA PRIVATE KEY-----… -u "…` the closer lay inside the key the
+/// armor begins. Both now decide as an open quote does: the rest of the line, then the bare
+/// word after the quote.
+#[test]
+fn a_quoted_value_whose_closer_a_redaction_can_take_decides_as_an_open_one() {
+    let lines = loghub_lines();
+    let mut r = Rng(0x7155);
+    let mut checked = 0;
+    for key in ["AWS_token: ", "password: ", "api_key = ", "client_secret="] {
+        for rest in [
+            "ASAWS_token: AKIACBYTFHJ5`",
+            "Zq9xplanted77 and more",
+            "s3cr3t-v4lue",
+        ] {
+            // A quote on the next line before a value that is redacted.
+            for next in [
+                "\0\0\0@AKIACBYTFHJ5VZWUCJCLQJD",
+                "ghp_9j3k30u3rr6qgv7n8b1lo7tz3odp8jt7fxr5",
+                "10.1.2.3",
+            ] {
+                let line = r.pick(&lines).clone();
+                let text = format!("{key}\"{rest}\nString x = \"{next}\";\n{line}\n");
+                check_redact(text.as_bytes());
+                checked += 1;
+            }
+            // A closer inside a key that armor on the value's line begins.
+            let line = r.pick(&lines).clone();
+            let text = format!(
+                "{key}\"{rest} 10-----BEGIN RSA PRIVATE KEY-----{line} -u \"x\"\nMIIEowIBAAKCAQEAxa0s9e8hB3kf\n-----END RSA PRIVATE KEY-----\n"
+            );
+            check_redact(text.as_bytes());
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4 * 3 * 4);
+}
+
 /// Found by the property tests (`redaction_is_idempotent_in_every_style`): in
 /// `Authorization: aws_secret_access_key=…` the key reports its value, and what was left of the
 /// header's token once that was redacted (`aws_secret_access_key=` before `[AWSSecret]`) read as
