@@ -121,8 +121,10 @@ enum Kv {
 enum Rest {
     /// The value ends here.
     Value(usize),
-    /// No value (nothing after the quote, or a quote further on).
+    /// No value: nothing after the quote.
     None,
+    /// An (escaped) quote further on the line: a quoted string, not the rest of the line.
+    QuoteFurther,
     /// The line's tries are used up: the bare word after the quote is the value.
     TriesUsed,
     /// The line is longer than the value window.
@@ -645,24 +647,21 @@ impl Scan<'_, '_> {
         // found, or redacting the output again finds more (found by the `redact` fuzz target).
         // So a refused (or placeholder: `[notice]` reads as a tag) value falls back to the word
         // it starts with where the line decided its extent:
-        // - an unterminated quote's value is the rest of its line, on a line that fits the
-        //   value window; on a longer line it is the bare word after the quote, so a refused
-        //   rest of line leads to that word too (a redaction inside the line changes its
-        //   length);
+        // - a quoted value's closer can lie where a redaction takes it away: inside a finding
+        //   further on (`"3h05… Token := `{"config…` once that value is `[ApiKey]`), before a
+        //   value on the next line that becomes a tag, inside the key its armor begins; and an
+        //   unterminated quote's value is the rest of its line on a line that fits the value
+        //   window, the bare word after the quote on a longer one (a redaction changes the
+        //   line's length). So a refused quoted value leads to the rest of its line, when that
+        //   would be an open quote's value, then to the bare word after the quote: what it
+        //   would be with no closer, or on a longer line (found by the `redact` fuzz target);
         // - a bracketed value `(…)` runs to its closer on the line, which may lie inside a
         //   finding (`(ASIA… "AS)AIH…"`) and be gone once that is redacted: a refused one leads
-        //   to the bare run it starts, as it does with no closer.
+        //   to the bare run it starts, as it does with no closer;
         // - a value is refused for what it holds as well as for what it is: a placeholder or
         //   our own tag anywhere in it (which a redaction puts there), or PEM armor (which
         //   every style keeps), asked in either order (`"AK… -----BEGIN … [Hostname]…` on a
         //   truncated line: found by the `redact` fuzz target).
-        // - a quote that closes only on the next line decides as an open one: its value is the
-        //   rest of the line, then the bare word after the quote (a redaction on the next line
-        //   can take its closer away: `"ASAWS_token: AKIA…`⏎… = "\0…AKIA…"`, found by the
-        //   `redact` fuzz target);
-        // - a quoted value holding armor decides as an open one too: its closer may lie inside
-        //   the key that the armor begins, which a redaction replaces (found by the fuzz
-        //   target).
         let mut cur = (vs, ve, bare);
         let refused = |kv: Kv, s: usize, e: usize| {
             kv == Kv::Rejected
@@ -670,10 +669,7 @@ impl Scan<'_, '_> {
                     && e > s
                     && (is_placeholder(&b[s..e]) || holds_armor(&b[s..e])))
         };
-        if refused(kv, vs, ve)
-            && ve > vs
-            && (self.after_open_quote(vs) || (!bare && holds_armor(&b[vs..ve])))
-        {
+        if refused(kv, vs, ve) && ve > vs && !bare && matches!(before(b, vs), b'"' | b'\'' | b'`') {
             let q = before(b, vs);
             if matches!(q, b'"' | b'\'' | b'`') {
                 if let Rest::Value(e) = self.rest_of_line(vs, q) {
@@ -722,23 +718,6 @@ impl Scan<'_, '_> {
         }
         let q = before(b, s);
         !(matches!(q, b'"' | b'\'' | b'`') && matches!(closing_quote(b, s, q), Close::At(_)))
-    }
-
-    /// Does the value at `vs` follow a quote that does not close within the value window (an
-    /// unterminated quote), or closes only on the next line? Whether a quote on the next line
-    /// lies within the window depends on the line's length, which a redaction inside it
-    /// changes; such a value decides as an unterminated one does (found by the `redact` fuzz
-    /// target).
-    fn after_open_quote(&self, vs: usize) -> bool {
-        let b = self.b;
-        let q = before(b, vs);
-        if !matches!(q, b'"' | b'\'' | b'`') {
-            return false;
-        }
-        match closing_quote(b, vs, q) {
-            Close::At(j) => memchr::memchr(b'\n', &b[vs..j]).is_some(),
-            Close::Open | Close::Missing => true,
-        }
     }
 
     /// The checks of [`Self::key_value`] on the value `[vs, ve)`.
@@ -892,20 +871,16 @@ impl Scan<'_, '_> {
             match self.rest_of_line(vs, q) {
                 Rest::Value(e) => return Some((vs, e, false)),
                 Rest::None => return None,
-                // The tries on this line are used up: the bare word after the quote.
-                Rest::TriesUsed => return self.bare_value(vs),
+                // A quote further on, or the line's tries used up: the bare word after the
+                // quote, as on a line too long for a value.
+                Rest::QuoteFurther | Rest::TriesUsed => return self.bare_value(vs),
                 Rest::TooLong => {}
             }
-            // A line too long for that. When the quote closes further on (a quoted string longer
-            // than any value) there is no value here: taking the bare word after the quote would
-            // make the answer depend on whether the string is 500 or 520 bytes long, which a
-            // redaction inside it changes (found by the `redact` fuzz target: redacting twice
-            // redacted more). Only a quote that never closes on its line (a truncated line)
-            // leaves the bare value after it.
-            let line_end = self.next_byte(b'\n', vs, usize::MAX).unwrap_or(b.len());
-            if self.next_byte(q, vs, line_end).is_some() {
-                return None;
-            }
+            // A line too long for that: the bare word after the quote, whether the quote closes
+            // further on (a quoted string longer than any value) or never. A refused quoted
+            // value leads to the same word (`key_value`), so whether the string is 500 or 520
+            // bytes long, which a redaction inside it changes, decides nothing (found by the
+            // `redact` fuzz target: redacting twice redacted more).
             i += 1;
         }
         self.bare_value(i)
@@ -925,7 +900,7 @@ impl Scan<'_, '_> {
         }
         // An escaped quote further on the line: a quoted string (see `kv_value`).
         if self.next_byte(q, vs, le).is_some() {
-            return Rest::None;
+            return Rest::QuoteFurther;
         }
         let mut e = le;
         while e > vs && matches!(b[e - 1], b'\r' | b' ' | b'\t') {

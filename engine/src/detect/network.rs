@@ -554,7 +554,11 @@ pub(super) fn parse_ipv6(b: &[u8], s: usize) -> Option<usize> {
     }
     if at(b, k) == b'/' {
         let pe = run(b, k + 1, |c| c.is_ascii_digit());
-        if (1..=3).contains(&(pe - k - 1)) && !alnum(at(b, pe)) {
+        // A prefix length ends there: digits that go on as an address (`/64:ff9b::…`,
+        // `/10.0.0.1`) are the next address, whose redaction would make this one a bare
+        // address (found by the `redact` fuzz target).
+        let goes_on = at(b, pe) == b':' || (at(b, pe) == b'.' && at(b, pe + 1).is_ascii_digit());
+        if (1..=3).contains(&(pe - k - 1)) && !alnum(at(b, pe)) && !goes_on {
             let plen: u32 = b[k + 1..pe]
                 .iter()
                 .fold(0u32, |x, &c| x * 10 + u32::from(c - b'0'));

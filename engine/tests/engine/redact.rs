@@ -681,6 +681,70 @@ fn a_quoted_value_whose_closer_a_redaction_can_take_decides_as_an_open_one() {
     assert_eq!(checked, 4 * 3 * 4);
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/closer-inside-a-later-finding`,
+/// fifteenth run): in `aws_secret_access_key="3h05… Served Token := `{"config.ini": "…"` the
+/// quote closed at the `"` inside the later backtick value, and the quoted value (spaces, a key)
+/// was refused; once that value was `[ApiKey]` the closer was gone, the quote open, and the bare
+/// word after it a secret. A refused quoted value now leads to the rest of its line (when that
+/// would be an open quote's value), then to the bare word after the quote, whatever closes it.
+#[test]
+fn a_quoted_values_closer_inside_a_later_finding_decides_nothing() {
+    let lines = loghub_lines();
+    let mut r = Rng(0x636c);
+    let mut checked = 0;
+    // (Not `password`: a password may hold spaces, so the whole quoted value is one, and it
+    // loses to the later value it overlaps: open, see RELIABILITY.md.)
+    for key in [
+        "aws_secret_access_key=",
+        "api_key = ",
+        "\"client_secret\": ",
+    ] {
+        for word in ["3h05zcd6664v1o3ncv", "Zq9xplanted77", "s3cr3t-v4lue"] {
+            for later in [
+                "Token := `{\"config.ini\": \"AWS_TOKEN=AKIACBYTUPIATK7JYCIP\"",
+                "secret='x\" ghp_9j3k30u3rr6qgv7n8b1lo7tz3odp8jt7fxr5'",
+                "pwd=\"a\"b hunter2",
+            ] {
+                let line = r.pick(&lines).clone();
+                let text = format!("{key}\"{word}  {line} {later}\n");
+                check_redact(text.as_bytes());
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 3 * 3 * 3);
+}
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/ipv6-zone-and-prefix-before-an-address`,
+/// fifteenth run): `2001:db8::%eth0/64:ff9b::192.0.2.1` read as the network `2001:db8::/64` (a
+/// range, not reported) and an address; once the address was `[IPv6]`, `2001:db8::%eth0` was a
+/// bare address, six bytes from the tag. Digits after the `/` that go on as an address are no
+/// prefix length.
+#[test]
+fn digits_after_a_slash_that_go_on_as_an_address_are_no_prefix() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x7a6f);
+    let mut checked = 0;
+    for before in ["2001:db8::%eth0", "fe80::1%en0", "2001:db8::"] {
+        for after in ["64:ff9b::192.0.2.1", "64:ff9b::1", "10.0.0.1"] {
+            checked +=
+                assert_idempotent_in_a_line(&engine, &mut r, &lines, &format!("{before}/{after}"));
+        }
+    }
+    assert_eq!(checked, 3 * 3 * 4);
+    // Hard negatives: a network with its prefix length is no address.
+    for (text, kept) in [
+        (
+            "route 2001:db8::%eth0/64 via fe80::1\n",
+            "2001:db8::%eth0/64",
+        ),
+        ("allow 2001:db8::/32, deny all\n", "2001:db8::/32"),
+    ] {
+        assert_keeps(&engine, text, kept);
+    }
+}
+
 /// Found by the property tests (`redaction_is_idempotent_in_every_style`): in
 /// `Authorization: aws_secret_access_key=…` the key reports its value, and what was left of the
 /// header's token once that was redacted (`aws_secret_access_key=` before `[AWSSecret]`) read as
