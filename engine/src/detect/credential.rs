@@ -757,6 +757,14 @@ impl Scan<'_, '_> {
         if holds_armor(v) {
             return Kv::NoValue;
         }
+        // A quoted value holding another assignment of a quoted value
+        // (`"3h05… Token := `{"config…`): its closer is the other value's, which a redaction
+        // replaces, and as one value it would overlap that one and lose to it, leaving its own
+        // text in clear. Refused, it leads to the bare word after the quote, as it would with no
+        // closer (found by the `redact` fuzz target).
+        if !bare && matches!(before(b, vs), b'"' | b'\'' | b'`') && holds_quoted_assignment(v) {
+            return Kv::Rejected;
+        }
         // A provider's prefix that its own detector rejected (a truncated or masked
         // `xoxp-1234…`, `ghp_xxxx…`) is no generic secret either.
         if ty == PiiType::ApiKey && provider_prefixed(v) {
@@ -1033,6 +1041,36 @@ enum Close {
     Missing,
     /// The text ended before that could be told: the value may go on in text that follows.
     Open,
+}
+
+/// Does `v` hold `word = "…`, `word := `…`, `word: '…` (a word, an assignment, a quote)?
+fn holds_quoted_assignment(v: &[u8]) -> bool {
+    let mut from = 0;
+    while let Some(k) = memchr::memchr2(b'=', b':', &v[from..]).map(|k| from + k) {
+        from = k + 1;
+        // Back over the operator's other bytes and spaces to a word.
+        let mut i = k;
+        while i > 0 && matches!(v[i - 1], b':' | b'=' | b' ' | b'\t') {
+            i -= 1;
+        }
+        if i == 0 || !(alnum(v[i - 1]) || v[i - 1] == b'_') {
+            continue;
+        }
+        // On over the operator and spaces to a quote.
+        let mut j = k + 1;
+        while j < v.len() && matches!(v[j], b'=' | b' ' | b'\t') {
+            j += 1;
+        }
+        if j < v.len() && matches!(v[j], b'"' | b'\'' | b'`') {
+            return true;
+        }
+        if j >= v.len() && v[j - 1] == b' ' {
+            // (The value ends at the other value's quote: `… Token := ` then the closer; not
+            // base64's `==` padding.)
+            return true;
+        }
+    }
+    false
 }
 
 /// Does `v` hold a PEM armor line's dashes and BEGIN or END anywhere?

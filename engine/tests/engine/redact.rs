@@ -687,15 +687,19 @@ fn a_quoted_value_whose_closer_a_redaction_can_take_decides_as_an_open_one() {
 /// was refused; once that value was `[ApiKey]` the closer was gone, the quote open, and the bare
 /// word after it a secret. A refused quoted value now leads to the rest of its line (when that
 /// would be an open quote's value), then to the bare word after the quote, whatever closes it.
+/// A password may hold spaces, so `password: "3h05… Token := `{…` was one password up to that
+/// closer, which overlapped the later value and lost to it, leaving the password in clear
+/// (`fuzz/regressions/redact/quoted-password-losing-to-a-later-value`, found while testing the
+/// fix): a quoted value holding another assignment of a quoted value is refused, and leads to
+/// the bare word after its quote too.
 #[test]
 fn a_quoted_values_closer_inside_a_later_finding_decides_nothing() {
     let lines = loghub_lines();
     let mut r = Rng(0x636c);
     let mut checked = 0;
-    // (Not `password`: a password may hold spaces, so the whole quoted value is one, and it
-    // loses to the later value it overlaps: open, see RELIABILITY.md.)
     for key in [
         "aws_secret_access_key=",
+        "password: ",
         "api_key = ",
         "\"client_secret\": ",
     ] {
@@ -712,7 +716,25 @@ fn a_quoted_values_closer_inside_a_later_finding_decides_nothing() {
             }
         }
     }
-    assert_eq!(checked, 3 * 3 * 3);
+    assert_eq!(checked, 4 * 3 * 3);
+    // Hard negatives: base64 padding and an `=` inside a quoted value are no assignment; the
+    // value is found whole.
+    let engine = Engine::with_defaults();
+    for (text, value) in [
+        ("password=\"dXNlcjpodW50ZXIy==\" ok\n", "dXNlcjpodW50ZXIy=="),
+        (
+            "password: \"correct horse battery staple\"\n",
+            "correct horse battery staple",
+        ),
+        ("api_key=\"Zq9x=Kp2m:Wt7vLq4\" ok\n", "Zq9x=Kp2m:Wt7vLq4"),
+    ] {
+        let found: Vec<_> = engine
+            .scan(text)
+            .iter()
+            .map(|f| f.value(text).to_owned())
+            .collect();
+        assert_eq!(found, [value], "{text:?}");
+    }
 }
 
 /// Found by the `redact` fuzz target (`fuzz/regressions/redact/ipv6-zone-and-prefix-before-an-address`,
