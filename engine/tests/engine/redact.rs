@@ -767,6 +767,73 @@ fn digits_after_a_slash_that_go_on_as_an_address_are_no_prefix() {
     }
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/tag-before-armor-in-a-flag-value`,
+/// `fuzz/regressions/redact/slack-token-glued-to-a-key-name`, sixteenth run). Every finding ends
+/// before PEM armor (fix 24), but what is left there was not what the detector checked:
+/// `--user "[Password]-----BEGIN …` left our own tag, a password. And a Slack token's end is a
+/// guess when an identifier goes on after it: `xoxa-…-e039d0aws_secret_access_key=e|…` took
+/// `aws` into the token, and once it was `[SlackToken]` the key read `_secret_access_key` and
+/// its value was a secret. A tag or placeholder left before armor is no finding, and a Slack
+/// token glued to `_` is none.
+#[test]
+fn what_a_finding_leaves_or_takes_is_decided_before_redaction_too() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x7367);
+    let mut checked = 0;
+    for user in [
+        "src@5500-0000-0000-0004-srabi@msra-sa",
+        "bob:Zq9xplanted77",
+        "alice@example.com",
+    ] {
+        let line = r.pick(&lines).clone();
+        let text = format!("curl --user \"{user}-----BEGIN RSA PRIVATE KEY----- {line}\n");
+        check_redact(text.as_bytes());
+        checked += 1;
+    }
+    for token in [
+        "xoxa-2-511111111-31111111111-3111111111111-e039d02840a0b93aws",
+        "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+    ] {
+        for key in [
+            "_secret_access_key=e|30002312|saveStatData(",
+            "_token=Zq9xplanted77",
+        ] {
+            let line = r.pick(&lines).clone();
+            let text = format!("{line} type {token}{key} done\n");
+            check_redact(text.as_bytes());
+            checked += 1;
+        }
+    }
+    // An already redacted log: a tag or placeholder before armor in a flag's `user:pass`.
+    for tag in ["[Password]", "[ApiKey]", "<password>", "${PASS}"] {
+        let line = r.pick(&lines).clone();
+        let text = format!(
+            "curl --user \"{tag}-----BEGIN RSA PRIVATE KEY----- detected. Old: {line}\" --mail-rcpt \"x\"\n"
+        );
+        let found = engine.scan(&text);
+        assert!(
+            found.iter().all(|f| f.value(&text) != tag),
+            "{text:?}: {found:?}"
+        );
+        check_redact(text.as_bytes());
+        checked += 1;
+    }
+    assert_eq!(checked, 3 + 2 * 2 + 4);
+    // A Slack token beside a key with a space is found whole.
+    let text = "token xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx secret_key=x\n";
+    let found: Vec<_> = engine
+        .scan(text)
+        .into_iter()
+        .filter(|f| f.kind == PiiType::SlackToken.into())
+        .map(|f| f.value(text).to_owned())
+        .collect();
+    assert_eq!(
+        found,
+        ["xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"]
+    );
+}
+
 /// Found by the property tests (`redaction_is_idempotent_in_every_style`): in
 /// `Authorization: aws_secret_access_key=…` the key reports its value, and what was left of the
 /// header's token once that was redacted (`aws_secret_access_key=` before `[AWSSecret]`) read as
