@@ -181,10 +181,14 @@ fi
 t0=$(now_ms)
 # Port 0: the kernel picks a free port and code-server logs it (a port probed beforehand could be
 # taken by someone else before code-server binds it).
-# setsid: its own process group, so cleanup ends code-server and its children together
+# setsid: its own process group, so cleanup ends code-server and its children together.
+# The log exists before code-server starts: the background job opens its redirect when it is
+# scheduled, and on a loaded machine the loop below could read the file before that (a CI run
+# failed so: `sed: can't read …/code-server.log`, and `set -e` ended the suite).
+: > "$out/code-server.log"
 setsid "$CS" "${csargs[@]}" --auth none --bind-addr "127.0.0.1:0" --disable-telemetry \
   --disable-update-check --disable-workspace-trust --disable-getting-started-override \
-  "$work/ws" > "$out/code-server.log" 2>&1 &
+  "$work/ws" >> "$out/code-server.log" 2>&1 &
 cs_pid=$!
 # Wait for it to listen while it is alive (it logs the address once bound); no guessed time-out:
 # a code-server that dies fails at once, one that hangs is ended by the hard cap.
