@@ -289,7 +289,31 @@ impl Scan<'_, '_> {
         let te = run(b, ts, |c| {
             alnum(c) || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
         });
+        let body_end = te;
         let te = run(b, te, |c| c == b'=');
+        // `=` is base64's padding only at the token's end: before anything but what ends a
+        // value it is an assignment (`Bearer ~~….secret=5TF…`), whose value a redaction turns
+        // into a tag, and the token must not be one before that and another after (found by the
+        // `redact` fuzz target).
+        if te > body_end
+            && !matches!(
+                at(b, te),
+                0 | b' '
+                    | b'\t'
+                    | b'\r'
+                    | b'\n'
+                    | b'"'
+                    | b'\''
+                    | b','
+                    | b';'
+                    | b')'
+                    | b'}'
+                    | b']'
+                    | b'>'
+            )
+        {
+            return;
+        }
         // (Armor glued to a token ends it: see `jwt`.)
         let (te, armor) = armor_cut(b, ts, te);
         let v = &b[ts..te];

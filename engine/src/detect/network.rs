@@ -248,8 +248,10 @@ fn reverse_dns_suffix(b: &[u8], i: usize) -> Option<usize> {
         k += 1;
     }
     count(k - i);
-    // The name ends here: not glued to more of a token (`…inode.at_x`, `…net/path` is fine).
-    if k == lim || matches!(at(b, k), b'_' | b'@') {
+    // The name ends here: not glued to more of a token (`…inode.at_x`, `…net/path` is fine),
+    // nor to a mask (`…interxion.GT** ****`: what a partial IBAN keeps reads as a TLD: found by
+    // the `redact` fuzz target).
+    if k == lim || matches!(at(b, k), b'_' | b'@' | b'*') {
         return None;
     }
     (dots >= 1 && is_tld(&b[label..k])).then_some(k)
@@ -624,8 +626,9 @@ pub(super) fn fqdn_end_at(b: &[u8], s: usize, mut e: usize, any_tld: bool) -> Op
     if labels < 2 {
         return None;
     }
-    // `foo.com.java`-like run-ons and method calls are not hosts.
-    if matches!(at(b, e), b'(' | b'_' | b'@') {
+    // `foo.com.java`-like run-ons and method calls are not hosts, and neither is a name glued
+    // to a mask (the kept start of a partially redacted value: `GT** ****`).
+    if matches!(at(b, e), b'(' | b'_' | b'@' | b'*') {
         return None;
     }
     Some(e)

@@ -834,6 +834,69 @@ fn what_a_finding_leaves_or_takes_is_decided_before_redaction_too() {
     );
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/partial-iban-ending-a-reverse-dns-name`,
+/// `fuzz/regressions/redact/bearer-token-before-an-assignment`, seventeenth run). In
+/// `(62.99.164.82.sh.interxion.GT82 TRAJ 0102 …)` the IBAN's `GT82` is no TLD, so no reverse-DNS
+/// name and no address inside it; the partial style keeps `GT** ****`, `GT` is Guatemala's TLD,
+/// and the address inside the name was found: a name glued to a mask is none. In
+/// `Bearer ~~….secret=5TF…` the `=` was taken for base64 padding glued to more token, so no
+/// token; once the key's value was `[ApiKey]` the token ended at the `=`: padding before anything
+/// but what ends a value is no padding, and no token.
+#[test]
+fn a_kept_part_or_a_tag_after_a_name_or_a_token_changes_nothing() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x6774);
+    let mut checked = 0;
+    for ip in ["62.99.164.82", "10.1.2.3", "203.101.45.59"] {
+        for iban in [
+            "GT82 TRAJ 0102 0000 0012 1002 9690",
+            "DE89 3704 0044 0532 0130 00",
+            "AT61 1904 3002 3457 3201",
+        ] {
+            let piece = format!("from {ip} ({ip}.sh.interxion.{iban})");
+            checked += assert_idempotent_in_a_line(&engine, &mut r, &lines, &piece);
+            let line = r.pick(&lines).clone();
+            let (text, _) = insert_at_space(&mut r, &line, &format!(" {piece} "));
+            check_redact(text.as_bytes());
+        }
+    }
+    for token in [
+        "~~~~~~~~~~~htgres0.02.0",
+        "abc.def-123456789",
+        "AbCdEf0123456789xyz",
+    ] {
+        for value in ["5TFHJJZ5CVBearer", "Zq9xplanted77", "[ApiKey]"] {
+            let line = r.pick(&lines).clone();
+            let text = format!("{line} Authorization: Bearer {token}.secret={value} x\n");
+            check_redact(text.as_bytes());
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * 3 * 4 + 3 * 3);
+    // Hard negatives: padding at a token's end, and a reverse-DNS name ending in a TLD.
+    for (text, kind, value) in [
+        (
+            "Authorization: Bearer dXNlcjpodW50ZXIy0a9== ok\n",
+            PiiType::BearerToken,
+            "dXNlcjpodW50ZXIy0a9==",
+        ),
+        (
+            "from 62.99.164.82 (62.99.164.82.sh.interxion.inode.at)\n",
+            PiiType::Ipv4,
+            "62.99.164.82",
+        ),
+    ] {
+        let found: Vec<_> = engine
+            .scan(text)
+            .into_iter()
+            .filter(|f| f.kind == kind.into())
+            .map(|f| f.value(text).to_owned())
+            .collect();
+        assert!(found.iter().any(|v| v == value), "{text:?}: {found:?}");
+    }
+}
+
 /// Found by the property tests (`redaction_is_idempotent_in_every_style`): in
 /// `Authorization: aws_secret_access_key=…` the key reports its value, and what was left of the
 /// header's token once that was redacted (`aws_secret_access_key=` before `[AWSSecret]`) read as
