@@ -360,6 +360,8 @@ fn glued_before(b: &[u8], s: usize) -> bool {
         // as a path, `4111…1111,10.…` as a list of numbers) and take it when a tag follows
         // (found by the `redact` fuzz target).
         b',' => digit_before,
+        // A number a space before a value that starts with a digit (see `glued_after`).
+        b' ' => digit_before && b.get(s).is_some_and(u8::is_ascii_digit),
         // The same for `/`, and an IPv6 address before it, which may end in a hex letter or
         // `::`: `2001:db8::/99::192.0.2.0/96` reads as the prefix `2001:db8::/99`, which is policy,
         // not a finding, and `2001:db8::/[IPv6]/96` as the address (found by the fuzz target).
@@ -393,6 +395,13 @@ fn glued_after(b: &[u8], e: usize) -> bool {
         Some(b':') => b.get(e + 1) == Some(&b':'),
         // A JWT refused for the digit and `.` before it (`10.1.2.3.eyJ…`: one dotted name).
         Some(b'.') => b.get(e + 1).is_some_and(|c| c.is_ascii_alphanumeric()),
+        // A number a space after a value ending in a digit: detectors refuse a spaced number
+        // that goes on a list of numbers (`… 7654 32 078 05 1123`, an IBAN's last group before
+        // an SSN) and take it once the value before is a tag (found by the `redact` fuzz
+        // target).
+        Some(b' ') => {
+            e > 0 && b[e - 1].is_ascii_digit() && b.get(e + 1).is_some_and(u8::is_ascii_digit)
+        }
         _ => false,
     }
 }

@@ -897,6 +897,48 @@ fn a_kept_part_or_a_tag_after_a_name_or_a_token_changes_nothing() {
     }
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/ssn-after-an-ibans-last-group`,
+/// `fuzz/regressions/redact/partial-password-read-as-an-image-tag`, eighteenth run). In
+/// `GB82 WEST 1234 5698 7654 32 078 05 1123` the spaced SSN goes on the IBAN's list of numbers,
+/// so it is none; once the IBAN was `[IBAN]` it was one: a number a space after a value ending
+/// in a digit is looked at as a glued neighbour, and joins the edit. In
+/// `hooks.slack.com/workflows/x:pass@9e7e.org` the `:pass@` is no image tag (`@` follows), so
+/// no host; the partial `p***@` left `:p` before a mask, read as a tag: a tag glued to a mask is
+/// none.
+#[test]
+fn a_number_after_a_value_and_a_tag_before_a_mask_decide_as_before_redaction() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x6962);
+    let mut checked = 0;
+    for value in [
+        "GB82 WEST 1234 5698 7654 32",
+        "10.1.2.3",
+        "4111 1111 1111 1111",
+    ] {
+        for number in ["078 05 1123", "219 09 9999", "+1 415 555 0132"] {
+            checked +=
+                assert_idempotent_in_a_line(&engine, &mut r, &lines, &format!("{value} {number}"));
+        }
+    }
+    for host in ["hooks.slack.com", "registry.example.com", "quay.example.io"] {
+        for cred in ["user:pass@9e7e.org", "bob:hunter2@db.example.net"] {
+            let line = r.pick(&lines).clone();
+            let text = format!("{line} {host}/workflows/ahrbt93ub{cred}\n");
+            check_redact(text.as_bytes());
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * 3 * 4 + 3 * 2);
+    // Hard negatives: an image reference with its tag is a host; a port after an address is kept.
+    assert_keeps(
+        &engine,
+        "pulling quay.example.io/team/api:1.4.2 now\n",
+        "[Hostname]/team/api:1.4.2",
+    );
+    assert_keeps(&engine, "from 10.1.2.3 port 22 ssh2\n", "port 22 ssh2");
+}
+
 /// Found by the property tests (`redaction_is_idempotent_in_every_style`): in
 /// `Authorization: aws_secret_access_key=…` the key reports its value, and what was left of the
 /// header's token once that was redacted (`aws_secret_access_key=` before `[AWSSecret]`) read as
