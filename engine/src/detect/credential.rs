@@ -694,13 +694,10 @@ impl Scan<'_, '_> {
                     && (is_placeholder(&b[s..e]) || holds_armor(&b[s..e])))
         };
         if refused(kv, vs, ve) && ve > vs && !bare && matches!(before(b, vs), b'"' | b'\'' | b'`') {
-            let q = before(b, vs);
-            if matches!(q, b'"' | b'\'' | b'`') {
-                if let Rest::Value(e) = self.rest_of_line(vs, q) {
-                    if (vs, e, false) != cur {
-                        cur = (vs, e, false);
-                        kv = self.check_value(ty, check, vs, e, false);
-                    }
+            if let Rest::Value(e) = self.rest_of_line(vs, before(b, vs)) {
+                if (vs, e, false) != cur {
+                    cur = (vs, e, false);
+                    kv = self.check_value(ty, check, vs, e, false);
                 }
             }
             if refused(kv, cur.0, cur.1) {

@@ -939,6 +939,42 @@ fn a_number_after_a_value_and_a_tag_before_a_mask_decide_as_before_redaction() {
     assert_keeps(&engine, "from 10.1.2.3 port 22 ssh2\n", "port 22 ssh2");
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/email-local-part-holding-armor`,
+/// nineteenth run, after nine clean minutes): every finding but a private key ends before PEM
+/// armor (fix 24), and an e-mail address whose local part held `-----END` was cut to what came
+/// before, `64192.168���`, which holds no `@`. An address or a name that armor would cut short
+/// is no finding.
+#[test]
+fn an_address_holding_armor_is_none() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x6172);
+    let mut checked = 0;
+    for local in ["64192.168\u{fffd}\u{fffd}", "bob.smith", "x"] {
+        for armor in ["-----END", "-----BEGIN RSA"] {
+            let addr = format!("{local}{armor}\u{fffd}@example.com");
+            let found = engine.scan(&addr);
+            assert!(
+                found
+                    .iter()
+                    .all(|f| f.value(&addr).contains('@') || f.kind != PiiType::Email.into()),
+                "{addr:?}: {found:?}"
+            );
+            let line = r.pick(&lines).clone();
+            let text = format!("{line} fe80::1%eth0/{addr} fe80::1\n");
+            check_redact(text.as_bytes());
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * 2);
+    // Hard negative: an address beside armor, apart from it, is found.
+    let text = "mail bob@example.com -----BEGIN RSA PRIVATE KEY-----\n";
+    assert!(engine
+        .scan(text)
+        .iter()
+        .any(|f| f.value(text) == "bob@example.com"));
+}
+
 /// Found by the property tests (`redaction_is_idempotent_in_every_style`): in
 /// `Authorization: aws_secret_access_key=…` the key reports its value, and what was left of the
 /// header's token once that was redacted (`aws_secret_access_key=` before `[AWSSecret]`) read as
