@@ -540,7 +540,10 @@ impl Scan<'_, '_> {
         // as the header's token, what is left of it once that value is redacted
         // (`aws_secret_access_key=` before `[AWSSecret]`) read as one (found by the property
         // tests: redacting twice redacted more).
-        if self.nested_key(vs, ve) {
+        // Anywhere in the token too (`BafUz…XVCJ9aws_secret_access_key=jh9…`: the key's value
+        // wins the overlap, and once it is `[ApiKey]` the token up to the `=` is one: found by
+        // the `redact` fuzz target). A token with a key assignment inside is that key's.
+        if self.nested_key(vs, ve) || self.holds_key_assignment(vs, ve) {
             return;
         }
         if basic {
@@ -766,7 +769,14 @@ impl Scan<'_, '_> {
         // A word that introduces a version (`passwd: version 14.1.2.83`, a tool printing its
         // own): no secret, and redacting it would leave the number after it reading as an
         // address (found by the property tests: redacting twice redacted more).
-        if super::network::is_version_word(v) {
+        // With the separators that `version_context` looks through (`password=ver: 10.251.67.225`
+        // reads `ver:` as the word, so the address was none; once `[Password]`, it is one: found
+        // by the `redact` fuzz target).
+        let word = v
+            .iter()
+            .rposition(|c| !matches!(c, b' ' | b'\t' | b':' | b'=' | b'"' | b'\''))
+            .map_or(&v[..0], |k| &v[..=k]);
+        if super::network::is_version_word(word) {
             return Kv::NoValue;
         }
         // A PEM armor line (`pwd=-----BEGIN RSA PRIVATE KEY-----`) is the private-key
@@ -824,6 +834,38 @@ impl Scan<'_, '_> {
         group.iter().any(|k| {
             let n = k.name.len();
             n <= i - vs && b[i - n..i].eq_ignore_ascii_case(&k.name)
+        })
+    }
+
+    /// Does `[vs, ve)` hold a secret's key name before an `=` or `:` with a value after it,
+    /// anywhere in it (where [`Self::nested_key`] looks at its start only)? A last `=` that
+    /// ends the token where it ends (a blank, a quote, the end) is base64's padding; one that
+    /// something else stops (`…key=[ApiKey]`, a value already redacted) is an assignment.
+    fn holds_key_assignment(&self, vs: usize, ve: usize) -> bool {
+        let b = self.b;
+        let stopped = ve < b.len()
+            && !b[ve].is_ascii_whitespace()
+            && !matches!(b[ve], b'"' | b'\'' | b'`' | b',' | b';');
+        memchr::memchr2_iter(b'=', b':', &b[vs..ve]).any(|k| {
+            let i = vs + k;
+            if i == vs || at(b, i + 1) == b'=' || (i + 1 == ve && !stopped) {
+                return false;
+            }
+            // The catalog's exact key names, then the identifier's class, as `key_word` looks
+            // (`…XVCJ9password=` is no catalog key name: a password's is classified).
+            let exact = KEYS
+                .by_last
+                .get(b[i - 1].to_ascii_lowercase() as usize)
+                .is_some_and(|group| {
+                    group.iter().any(|key| {
+                        let n = key.name.len();
+                        n <= i - vs && b[i - n..i].eq_ignore_ascii_case(&key.name)
+                    })
+                });
+            exact
+                || ident_start(b, i)
+                    .and_then(|is| ident_first_letter(b, is.max(vs), i))
+                    .is_some_and(|is| keyname::classify(&b[is..i]).is_some())
         })
     }
 

@@ -1000,6 +1000,78 @@ fn a_key_inside_an_authorization_header_reports_its_own_value() {
     }
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/header-token-holding-a-key-assignment`,
+/// run 20): a header token with no scheme that holds a key assignment inside it, not at its
+/// start (`Authorization: BafUz…XVCJ9aws_secret_access_key=jh9…`). The key's value won the
+/// overlap; once it was `[ApiKey]`, the token up to the `=` read as one, so redacting the output
+/// again redacted more. A token with a key assignment anywhere inside is that key's; a token
+/// whose last `=` is its base64 padding is still one.
+#[test]
+fn a_key_assignment_inside_a_header_token_reports_its_own_value() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(1138);
+    for head in [
+        "BafUzI1NiIsInR5cCI6Ikp10.1.2.3XVCJ9",
+        "eyJhbGciOiJIUzI1NiJ9",
+        "Zm9vYmFyYmF6cXV4",
+    ] {
+        for key in [
+            "aws_secret_access_key",
+            "password",
+            "api_key",
+            "client_secret",
+        ] {
+            let piece =
+                format!("Authorization: {head}{key}=jh9.kvRPfjAhLhtRTczoRgctVGp7KY1QVH3UBZM");
+            assert_eq!(
+                assert_idempotent_in_a_line(&engine, &mut r, &lines, &piece),
+                4
+            );
+            let once = redact(&engine, Style::Tag, &format!("{piece}\n"));
+            assert!(once.contains(&format!("{key}=[")), "{once:?}");
+            assert!(!once.contains("jh9.kvRPf"), "{once:?}");
+        }
+    }
+    // Padding, not an assignment: the whole token is the header's.
+    let padded = "Authorization: c2VydmljZS1hY2NvdW50OnMzY3JldHRva2Vu\n";
+    let padded_too = "Authorization: dXNlcjpzM2NyZXQ5OGFiY2RlZnNlY3JldA==\n";
+    for text in [padded, padded_too] {
+        let found = engine.scan(text);
+        assert_eq!(found.len(), 1, "{text:?}: {found:?}");
+        assert_eq!(found[0].end, text.len() - 1, "{text:?}: {found:?}");
+    }
+}
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/password-ver-colon-before-an-address`,
+/// run 20): in `password=ver: 10.251.67.225:50010` the value `ver:` was the password, and the
+/// address after it read as a version number (`ver: 10.251…`), so it was not reported; once the
+/// password was `[Password]`, the address was one, so redacting twice redacted more. A version
+/// word is no key's value with the separators the version context looks through either.
+#[test]
+fn a_version_word_and_its_colon_is_no_password() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(2027);
+    for key in ["password", "passwd", "pwd", "secret"] {
+        for word in ["ver:", "version:", "v=", "rev:", "build=", "Firmware:"] {
+            let piece = format!("{key}={word} 10.251.67.225:50010");
+            assert_eq!(
+                assert_idempotent_in_a_line(&engine, &mut r, &lines, &piece),
+                4
+            );
+            let found = engine.scan(&piece);
+            assert!(
+                found.iter().all(|f| f.kind.id() != "password"),
+                "{piece:?}: {found:?}"
+            );
+        }
+    }
+    // A password that only starts with the word is one.
+    let found = engine.scan("password=ver:Zq9!x7Lm2 10.251.67.225:50010");
+    assert!(found.iter().any(|f| f.kind.id() == "password"), "{found:?}");
+}
+
 /// Found by the `redact` fuzz target (`fuzz/regressions/redact/ipv6-prefix-before-a-slash-and-an-address`,
 /// seventh long run): `2001:db8::/99::192.0.2.0/96` reads as the prefix `2001:db8::/99` (a
 /// network, which the policy does not report) and an address; once the address is `[IPv6]`,
