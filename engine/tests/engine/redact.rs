@@ -1000,6 +1000,50 @@ fn a_key_inside_an_authorization_header_reports_its_own_value() {
     }
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/begin-armor-sharing-dashes-with-an-end`,
+/// run 21): in `…-----END RSA PRIVATE KEY--------BEGIN RSA PRIVATE KEY-----…` two armor lines
+/// share eight dashes. The key found took the dashes for its BEGIN and the next BEGIN lost them
+/// to the first key's END (an overlap); once the first key was `[PrivateKey]` inside its kept
+/// armor, the next BEGIN took them and the rescan found a key beside the replacement, its body
+/// in clear until then. Dashes shared with the armor line before are that line's, and the key
+/// starts after them; armor lines with ten dashes or a line break between them are two keys.
+#[test]
+fn a_begin_line_sharing_dashes_with_the_line_before_is_none() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x9e3);
+    let body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun";
+    // A body over two lines, as a key in a log is: the redactor's look at the line around an
+    // edit does not see its end.
+    let key =
+        |n: u32| format!("-----BEGIN RSA PRIVATE KEY-----{body}\n{n}-----END RSA PRIVATE KEY-----");
+    for glue in ["---", "-", "--"] {
+        let piece = format!("{}{glue}{}", key(1), &key(2)[5..]);
+        assert_eq!(
+            assert_idempotent_in_a_line(&engine, &mut r, &lines, &piece),
+            4
+        );
+        // Both bodies redacted at once.
+        let once = redact(&engine, Style::Tag, &format!("{piece}\n"));
+        assert!(!once.contains("MIIE") && !once.contains("\n2-"), "{once:?}");
+        let piece = format!("x-----END RSA PRIVATE KEY{glue}{}", key(3));
+        assert_eq!(
+            assert_idempotent_in_a_line(&engine, &mut r, &lines, &piece),
+            4
+        );
+    }
+    // Hard negatives: apart, both keys are found.
+    for sep in ["\n", "", " "] {
+        let text = format!("{}{sep}{}\n", key(1), key(2));
+        let found = engine.scan(&text);
+        let keys = found
+            .iter()
+            .filter(|f| f.kind.id() == "private_key")
+            .count();
+        assert_eq!(keys, 2, "{text:?}: {found:?}");
+    }
+}
+
 /// Found by the `redact` fuzz target (`fuzz/regressions/redact/header-token-holding-a-key-assignment`,
 /// run 20): a header token with no scheme that holds a key assignment inside it, not at its
 /// start (`Authorization: BafUz…XVCJ9aws_secret_access_key=jh9…`). The key's value won the
