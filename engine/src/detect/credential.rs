@@ -1256,17 +1256,17 @@ fn ends_a_value(c: u8) -> bool {
     )
 }
 
-/// Start of the identifier (`[A-Za-z0-9_.-]`, at most 64 bytes) that ends at `we`; `None` if
-/// it is longer (data, not a key name).
+/// Start of the identifier (`[A-Za-z0-9_.-]`) that ends at `we`: its last 64 bytes at most.
+/// A longer run is cut, not refused: a run glued to a token that a redaction shortens
+/// (`ghs_…76 bytes….12.0435password=`, then `[GitHubToken].12.0435password=`) must name the
+/// same key before and after (found by the `redact` fuzz target: a refused long run was no key,
+/// and its short rest after the tag was a password's).
 fn ident_start(b: &[u8], we: usize) -> Option<usize> {
     let mut i = we;
-    while i > 0 && we - i <= 64 && (alnum(b[i - 1]) || matches!(b[i - 1], b'_' | b'-' | b'.')) {
+    while i > 0 && we - i < 64 && (alnum(b[i - 1]) || matches!(b[i - 1], b'_' | b'-' | b'.')) {
         i -= 1;
     }
     count(we - i);
-    if we - i > 64 {
-        return None;
-    }
     ident_first_letter(b, i, we)
 }
 

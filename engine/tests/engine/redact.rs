@@ -1000,6 +1000,41 @@ fn a_key_inside_an_authorization_header_reports_its_own_value() {
     }
 }
 
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/key-name-glued-to-a-long-token`,
+/// run 21): in `ghs_9j3k…M9.12.0435password=-N7-C:J08-U11` the identifier before the `=` ran
+/// 92 bytes, and a run longer than 64 was taken for data, so no key; once the token was
+/// `[GitHubToken]`, the rest `.12.0435password` was a password's key, so redacting twice
+/// redacted more. A long run is cut to its last 64 bytes instead, which a redaction before them
+/// does not change.
+#[test]
+fn a_key_name_glued_to_a_long_token_names_the_same_key_before_and_after_redaction() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x64);
+    let tokens = [
+        "ghs_9j3k30u3rr6qgv7n8b1lo7tz3odp8jODNhYzAxYjA5ZjVmODBhYjgzN2QyNDdjOTNlOGY5NTg2YWM1OGM4M9",
+        "ghp_y229gj4jnhk6hymdywbl7z12mxs48yj67ad0ZjVmODBhYjgzN2QyNDdjOTNlOGY5NTg2YWM1",
+    ];
+    for token in tokens {
+        for (key, value) in [
+            (".12.0435password", "-N7-C:J08-U11"),
+            ("_db_password", "Zq9xplanted77"),
+            (".client_secret", "EFuuA6DWITZUS5Ot2upbO49Wj3blC9VM"),
+        ] {
+            let piece = format!("{token}{key}={value}");
+            assert_eq!(
+                assert_idempotent_in_a_line(&engine, &mut r, &lines, &piece),
+                4
+            );
+            let once = redact(&engine, Style::Tag, &format!("{piece}\n"));
+            assert!(!once.contains(value), "{once:?}");
+        }
+    }
+    // Hard negative: a long run of data that ends in no key name is no key.
+    let data = format!("{}={}\n", "a3f9c2".repeat(14), "77e1b0c4d5");
+    assert_eq!(engine.scan(&data), vec![], "{data:?}");
+}
+
 /// Found by the `redact` fuzz target (`fuzz/regressions/redact/begin-armor-sharing-dashes-with-an-end`,
 /// run 21): in `…-----END RSA PRIVATE KEY--------BEGIN RSA PRIVATE KEY-----…` two armor lines
 /// share eight dashes. The key found took the dashes for its BEGIN and the next BEGIN lost them
