@@ -828,13 +828,7 @@ impl Scan<'_, '_> {
         if i == vs || i >= ve || !matches!(b[i], b'=' | b':') {
             return false;
         }
-        let Some(group) = KEYS.by_last.get(b[i - 1].to_ascii_lowercase() as usize) else {
-            return false;
-        };
-        group.iter().any(|k| {
-            let n = k.name.len();
-            n <= i - vs && b[i - n..i].eq_ignore_ascii_case(&k.name)
-        })
+        ends_with_key_name(b, vs, i)
     }
 
     /// Does `[vs, ve)` hold a secret's key name before an `=` or `:` with a value after it,
@@ -853,16 +847,7 @@ impl Scan<'_, '_> {
             }
             // The catalog's exact key names, then the identifier's class, as `key_word` looks
             // (`…XVCJ9password=` is no catalog key name: a password's is classified).
-            let exact = KEYS
-                .by_last
-                .get(b[i - 1].to_ascii_lowercase() as usize)
-                .is_some_and(|group| {
-                    group.iter().any(|key| {
-                        let n = key.name.len();
-                        n <= i - vs && b[i - n..i].eq_ignore_ascii_case(&key.name)
-                    })
-                });
-            exact
+            ends_with_key_name(b, vs, i)
                 || ident_start(b, i)
                     .and_then(|is| ident_first_letter(b, is.max(vs), i))
                     .is_some_and(|is| keyname::classify(&b[is..i]).is_some())
@@ -1254,6 +1239,18 @@ fn ends_a_value(c: u8) -> bool {
             | b'/'
             | b'\\'
     )
+}
+
+/// Does `b[from..i]` end with one of the catalog's key names (any case)?
+fn ends_with_key_name(b: &[u8], from: usize, i: usize) -> bool {
+    KEYS.by_last
+        .get(b[i - 1].to_ascii_lowercase() as usize)
+        .is_some_and(|group| {
+            group.iter().any(|k| {
+                let n = k.name.len();
+                n <= i - from && b[i - n..i].eq_ignore_ascii_case(&k.name)
+            })
+        })
 }
 
 /// Start of the identifier (`[A-Za-z0-9_.-]`) that ends at `we`: its last 64 bytes at most.
