@@ -8,7 +8,10 @@
 #                                               targets, FUZZ_JOBS (default 2) at a time, niced;
 #                                               each target stops when its CPU time is spent
 #        scripts/fuzz.sh run TARGET SECONDS     one target
-#        scripts/fuzz.sh build                  build the targets only
+#        scripts/fuzz.sh build                  build the targets only (release profile)
+#        scripts/fuzz.sh smoke-build            build the targets only, in the smoke profile (CI
+#                                               builds first, then runs `FUZZ_NO_BUILD=1 … smoke`,
+#                                               so its summary shows the two times apart)
 #        scripts/fuzz.sh seeds                  (re)build the seed corpora only
 # Knobs: FUZZ_JOBS (long: targets at a time, 2), FUZZ_NICE (long: niceness, 19), FUZZ_NO_BUILD=1
 # (reuse the targets as built), FUZZ_TARGET_DIR, FUZZ_NO_CARGO_FUZZ=1 (see below).
@@ -36,7 +39,7 @@ target_dir="${FUZZ_TARGET_DIR:-$fuzz/target}"
 # The long runs use a release build; the CI smoke a debug one with the hot crates optimised
 # (fuzz/Cargo.toml [profile.smoke]): from cold ~5 CPU-minutes instead of ~11.
 profile=release
-[ "${1:-smoke}" = smoke ] && profile=smoke
+case "${1:-smoke}" in smoke | smoke-build) profile=smoke ;; esac
 bin_dir="$target_dir/$triple/$profile"
 targets=(scan redact config position lsp_document lsp_transport gzip_input)
 
@@ -194,7 +197,7 @@ report() {
 
 mode="${1:-smoke}"
 case "$mode" in
-  build) build ;;
+  build | smoke-build) build ;;
   seeds) seeds ;;
   smoke)
     build && seeds || exit 2
@@ -252,6 +255,6 @@ case "$mode" in
     rm -rf "$tmp"
     report
     ;;
-  *) echo "usage: $0 smoke | long HOURS [TARGET...] | run TARGET SECONDS | build | seeds" >&2; exit 2 ;;
+  *) echo "usage: $0 smoke | long HOURS [TARGET...] | run TARGET SECONDS | build | smoke-build | seeds" >&2; exit 2 ;;
 esac
 [ "$crashed" -eq 0 ]
