@@ -13,11 +13,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
-use super::attach::{AttachError, AttachJob, Attached};
-use super::input::{self, Source, StreamOptions};
+use std::io::Read;
+
+use sha2::{Digest, Sha256};
+
+use super::attach::{AttachError, AttachInput, AttachJob, Attached};
+use super::input::{self, RawTap, Source, StreamOptions};
+use super::limits::{Limits, Stopped};
 use crate::engine::redact::Redactor;
 use crate::engine::{fingerprint, Kind};
-use crate::store::{AttachOptions, LogStatus, NewPiiSpan, Store, StoreError};
+use crate::store::{AttachOptions, LogStatus, NewLogHeader, NewPiiSpan, Store, StoreError};
 
 /// One finding as the reviewer sees it. `value` and `line_text` are the original text: for the
 /// person reviewing, never for logs or the audit.
@@ -67,6 +72,82 @@ pub struct Reviewed {
     pub rejected_counts: BTreeMap<String, u64>,
 }
 
+/// What an attach reads: the decoded stream, the log's header, and where the recorded hash and
+/// size come from.
+struct Reading<'a> {
+    name: String,
+    header: NewLogHeader,
+    reader: Box<dyn Read + 'a>,
+    gzip: bool,
+    origin: Origin<'a>,
+}
+
+enum Origin<'a> {
+    /// The file's bytes as they are on disk (before gzip), through the tap.
+    File(RawTap),
+    /// The text the caller holds.
+    Held(&'a [u8]),
+}
+
+impl Origin<'_> {
+    fn hash_and_size(&self) -> (String, u64) {
+        match self {
+            Origin::File(tap) => tap.finish(),
+            Origin::Held(bytes) => (hex::encode(Sha256::digest(bytes)), bytes.len() as u64),
+        }
+    }
+}
+
+impl<'a> Reading<'a> {
+    fn open(input: AttachInput<'a>, limits: Option<&Limits<'_>>) -> Result<Self, AttachError> {
+        match input {
+            AttachInput::File(file) => {
+                let name = file.display().to_string();
+                if let (Some(l), Ok(m)) = (limits, std::fs::metadata(file)) {
+                    if m.is_file() {
+                        l.check_size(m.len()).map_err(AttachError::Stopped)?;
+                    }
+                }
+                let (opened, tap) =
+                    Source::File(file.to_owned())
+                        .open_tapped()
+                        .map_err(|source| AttachError::Open {
+                            name: name.clone(),
+                            source,
+                        })?;
+                let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_owned());
+                let file_name = file
+                    .file_name()
+                    .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
+                Ok(Reading {
+                    header: super::attach::header(file_name, abs),
+                    name,
+                    reader: opened.reader,
+                    gzip: opened.gzip,
+                    origin: Origin::File(tap),
+                })
+            }
+            AttachInput::Text { name, path, bytes } => {
+                if let Some(l) = limits {
+                    l.check_size(bytes.len() as u64)
+                        .map_err(AttachError::Stopped)?;
+                }
+                Ok(Reading {
+                    header: NewLogHeader {
+                        mime_type: Some(super::attach::mime_for(Path::new(&name)).into()),
+                        file_name: name.clone(),
+                        file_path: path,
+                    },
+                    name,
+                    reader: Box::new(bytes),
+                    gzip: false,
+                    origin: Origin::Held(bytes),
+                })
+            }
+        }
+    }
+}
+
 /// Attaches `file` with every finding accepted (no review recorded).
 pub fn attach_all(
     store: &Store,
@@ -89,11 +170,34 @@ pub fn attach_reviewed(
     file: &Path,
     job: &AttachJob<'_>,
     keep_values: bool,
+    decide: Option<Decide<'_>>,
+) -> Result<Reviewed, ReviewError> {
+    attach_input(
+        store,
+        issue_id,
+        AttachInput::File(file),
+        job,
+        keep_values,
+        decide,
+        None,
+    )
+}
+
+/// [`attach_reviewed`] of a file or of text the caller holds (the editor's document, saved or
+/// not), held to `limits` (size cap, progress, cancellation: the editor's attach). Whichever
+/// side attaches, the log gets its cleaned copy and `redacted = 1` in the same transaction; a
+/// stop leaves nothing of the log in the store.
+pub fn attach_input(
+    store: &Store,
+    issue_id: &str,
+    input: AttachInput<'_>,
+    job: &AttachJob<'_>,
+    keep_values: bool,
     mut decide: Option<Decide<'_>>,
+    limits: Option<&Limits<'_>>,
 ) -> Result<Reviewed, ReviewError> {
     // Fail on an unknown id before the (possibly long) scan and review.
     store.get_issue(issue_id)?;
-    let name = file.display().to_string();
     let dir = store
         .path()
         .parent()
@@ -103,26 +207,19 @@ pub fn attach_reviewed(
         dir: dir.display().to_string(),
         source,
     };
+    let Reading {
+        name,
+        header,
+        mut reader,
+        gzip,
+        origin,
+    } = Reading::open(input, limits)?;
     // Unlinked at once: nothing is left behind, whatever happens to this process.
     let mut tmp = tempfile::tempfile_in(dir).map_err(temp_err)?;
-    let (mut opened, tap) = Source::File(file.to_owned())
-        .open_tapped()
-        .map_err(|source| AttachError::Open {
-            name: name.clone(),
-            source,
-        })?;
-    let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_owned());
-    let file_name = file
-        .file_name()
-        .map_or_else(|| name.clone(), |n| n.to_string_lossy().into_owned());
     // The findings go into the store in batches as they are decided, inside the attach's one
     // transaction: memory follows the scan's window, never the number of findings.
-    let mut log = super::attach::SpanSink::new(
-        store,
-        issue_id,
-        super::attach::header(file_name, abs),
-        &AttachOptions { keep_values },
-    );
+    let mut log =
+        super::attach::SpanSink::new(store, issue_id, header, &AttachOptions { keep_values });
     let mut store_error: Option<StoreError> = None;
     let scanner = job.scanner;
     let redactor = Redactor::new(&scanner.engine, job.style, job.key);
@@ -140,8 +237,18 @@ pub fn attach_reviewed(
     let mut line: u64 = 1;
     let mut stopped = false;
     let mut write_error: Option<std::io::Error> = None;
-    let result = input::stream(&mut opened.reader, &scanner.engine, &opts, |chunk| {
+    let mut limited: Option<Stopped> = None;
+    let mut read: u64 = 0;
+    let result = input::stream(&mut reader, &scanner.engine, &opts, |chunk| {
+        read += chunk.raw.len() as u64;
+        if let Some(Err(e)) = limits.map(|l| l.at(read)) {
+            limited = Some(e);
+            return Err(std::io::Error::other("stopped"));
+        }
         let text = chunk.text;
+        // `pos` is an offset into `chunk.raw`, the input's own bytes: for UTF-16 input they are
+        // not the text's offsets, and the cleaned copy is written in the input's encoding (as
+        // `tftsr redact` writes it), everything outside the edits byte for byte.
         let mut pos = 0;
         // Lines counted up to `counted` in this chunk.
         let mut counted = 0;
@@ -184,16 +291,18 @@ pub fn attach_reviewed(
                 }
             };
             index += 1;
-            out.extend_from_slice(&chunk.raw[pos..ed.start]);
+            let (raw_start, raw_end) = (chunk.raw_at(ed.start), chunk.raw_at(ed.end));
+            out.extend_from_slice(&chunk.raw[pos..raw_start]);
             match decision {
                 Decision::Accept => {
                     accepted += 1;
                     super::attach::count(&mut counts, f.kind.id());
-                    out.extend_from_slice(replacement.as_bytes());
+                    chunk.encoding.encode(&replacement, &mut out);
                     let span = NewPiiSpan {
                         pii_type: f.kind.id().to_owned(),
-                        start_offset: (chunk.base + ed.start as u64) as i64,
-                        end_offset: (chunk.base + ed.end as u64) as i64,
+                        // Offsets into the input's bytes (after gzip; for UTF-16, of its units).
+                        start_offset: chunk.stream_offset(ed.start) as i64,
+                        end_offset: chunk.stream_offset(ed.end) as i64,
                         replacement,
                         original_value: text[ed.start..ed.end].to_owned(),
                     };
@@ -206,10 +315,10 @@ pub fn attach_reviewed(
                     rejected += 1;
                     super::attach::count(&mut rejected_counts, f.kind.id());
                     rejected_fps.insert(fingerprint(value));
-                    out.extend_from_slice(&chunk.raw[ed.start..ed.end]);
+                    out.extend_from_slice(&chunk.raw[raw_start..raw_end]);
                 }
             }
-            pos = ed.end;
+            pos = raw_end;
         }
         line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted..]).count() as u64;
         out.extend_from_slice(&chunk.raw[pos..]);
@@ -221,6 +330,9 @@ pub fn attach_reviewed(
     if stopped {
         return Err(ReviewError::Stopped);
     }
+    if let Some(e) = limited {
+        return Err(AttachError::Stopped(e).into());
+    }
     if let Some(e) = store_error {
         return Err(e.into());
     }
@@ -229,13 +341,13 @@ pub fn attach_reviewed(
     }
     let stats = result.map_err(|source| {
         let name = name.clone();
-        if opened.gzip {
+        if gzip {
             AttachError::Decompress { name, source }
         } else {
             AttachError::Read { name, source }
         }
     })?;
-    let (content_hash, file_size) = tap.finish();
+    let (content_hash, file_size) = origin.hash_and_size();
     let size = tmp.seek(SeekFrom::End(0)).map_err(temp_err)?;
     tmp.seek(SeekFrom::Start(0)).map_err(temp_err)?;
     let store_counts = counts
@@ -257,7 +369,7 @@ pub fn attach_reviewed(
             findings: accepted,
             counts,
             stats,
-            gzip: opened.gzip,
+            gzip,
         },
         status,
         accepted,

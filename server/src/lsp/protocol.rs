@@ -20,6 +20,7 @@ use crate::app::attach::AttachError;
 use crate::app::limits::{size_text, Stopped};
 use crate::app::output::OutputError;
 use crate::app::redact::RedactError;
+use crate::app::review::ReviewError;
 use crate::engine::{Engine, Kind, Severity};
 use crate::store::StoreError;
 
@@ -327,6 +328,19 @@ impl Reply for AttachError {
                 failed(format!("{what}: read error in `uri`: {source}"))
             }
             AttachError::Stopped(st) => stopped(what, "uri", *st, "nothing was stored"),
+        }
+    }
+}
+
+impl Reply for ReviewError {
+    fn reply(&self, what: &str) -> Error {
+        match self {
+            ReviewError::Attach(e) => e.reply(what),
+            ReviewError::Store(e) => e.reply(what),
+            ReviewError::Temp { source, .. } => failed(format!(
+                "{what}: cannot hold the cleaned copy beside the store: {source}"
+            )),
+            ReviewError::Stopped => failed(format!("{what}: stopped; nothing was stored")),
         }
     }
 }

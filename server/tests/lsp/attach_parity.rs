@@ -148,6 +148,10 @@ fn cli_and_server_attach_store_identical_spans_and_audit() {
             json!({"command": "tftsr.attachToIssue",
                    "arguments": [{"uri": uri, "issueId": issue_id}]}),
         );
+        // The editor's attach stores the cleaned copy as the CLI's does: the log can be bundled.
+        assert_eq!(r["redacted"], true, "{r}");
+        assert_eq!(r["state"]["redacted"], true, "{r}");
+        assert_eq!(r["cleanedSha256"].as_str().map(str::len), Some(64), "{r}");
         r["logFileId"].as_str().unwrap().to_owned()
     };
     // Closed: the server reads the file from disk.
@@ -204,6 +208,31 @@ fn cli_and_server_attach_store_identical_spans_and_audit() {
     assert_eq!(cli_details["span_count"], want.len());
     assert_eq!(details(&from_disk), cli_details);
     assert_eq!(details(&from_doc), cli_details);
+
+    // The same cleaned copy (the bytes that will be shared), with no planted value left.
+    let cleaned = store.cleaned_log(&cli_log).unwrap();
+    assert_eq!(store.cleaned_log(&from_disk).unwrap(), cleaned);
+    assert_eq!(store.cleaned_log(&from_doc).unwrap(), cleaned);
+    let cleaned = String::from_utf8(cleaned).unwrap();
+    for planted in [
+        "Zq9!planted-77",
+        "4111 1111 1111 1111",
+        "EMP-004211",
+        "user0@example.com",
+    ] {
+        assert!(
+            !cleaned.contains(planted),
+            "{planted} left in the cleaned copy"
+        );
+    }
+    assert!(
+        cleaned.contains("badge [EmployeeId-"),
+        "the custom rule, pseudonymised"
+    );
+    for id in [&cli_log, &from_disk, &from_doc] {
+        let st = store.log_status(id).unwrap();
+        assert!(st.redacted && st.values_kept && !st.finalized, "{st:?}");
+    }
 }
 
 /// A gzip-compressed log with invalid UTF-8, attached by the server from disk, is decompressed

@@ -66,6 +66,9 @@ fn issues_and_attach_with_real_sqlcipher_store() {
     assert_eq!(att["issueId"], id, "{r}");
     assert_eq!(att["findings"], n);
     assert_eq!(att["contentHash"], sha256_hex(&t));
+    // attached with its cleaned copy, as `tftsr issue attach` does: redacted, values kept
+    assert_eq!(att["redacted"], true, "{r}");
+    assert_eq!(att["state"]["values_kept"], true, "{r}");
     let log_id = att["logFileId"].as_str().unwrap().to_owned();
     let list = cmd(&mut c, "tftsr.listIssues", json!({}))["result"].clone();
     assert_eq!(list.as_array().unwrap().len(), 1);
@@ -144,12 +147,23 @@ fn issues_and_attach_with_real_sqlcipher_store() {
         .any(|s| s.original_value == "frank@example.com"));
     let audit = store.audit_log(0).unwrap();
     let redact: Vec<_> = audit.iter().filter(|a| a.action == "log_redact").collect();
-    // three redactions through the server: all PII (marks the log redacted), email x2 (pseudonym)
-    assert_eq!(redact.len(), 3, "{audit:?}");
+    // the attach's cleaned copy, then three redactions through the server: all PII, email x2
+    // (pseudonym)
+    assert_eq!(redact.len(), 4, "{audit:?}");
     assert!(redact.iter().all(|a| a.entity_id == log_id));
+    let cleaned = redact
+        .iter()
+        .filter_map(|a| a.details.clone())
+        .filter(|d| d.get("cleaned_size").is_some())
+        .count();
+    assert_eq!(cleaned, 1, "{audit:?}");
     let whole = redact
         .iter()
-        .find_map(|a| a.details.clone().filter(|d| d.get("via").is_none()))
+        .find_map(|a| {
+            a.details
+                .clone()
+                .filter(|d| d.get("via").is_none() && d.get("cleaned_size").is_none())
+        })
         .unwrap();
     assert_eq!(whole["before_sha256"], sha256_hex(&t));
     let counted: u64 = whole["counts"]

@@ -388,3 +388,99 @@ fn attach_without_keeping_values_never_stores_them() {
     assert!(spans.len() >= 3);
     assert!(spans.iter().all(|p| p.original_value.is_empty()));
 }
+
+/// A UTF-16 log (either byte order, with its BOM) is attached with a cleaned copy in its own
+/// encoding that equals the UTF-8 log's cleaned copy, re-encoded: every value replaced whole,
+/// everything else byte for byte; the stored offsets point at the value in the file's bytes.
+/// (The cleaned copy used to be cut at the text's offsets in the UTF-16 bytes: half of a
+/// password and the whole address stayed in it.)
+#[test]
+fn a_utf16_log_gets_a_cleaned_copy_in_its_own_encoding_with_no_value_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let id = out_text(
+        &tftsr(&data)
+            .args(["issue", "new", "--title", "utf16", "--severity", "low"])
+            .assert()
+            .success(),
+    )
+    .trim()
+    .to_string();
+    let utf8 = dir.path().join("app.log");
+    write_log(&utf8);
+    let text = std::fs::read_to_string(&utf8).unwrap();
+    let encode = |be: bool| -> Vec<u8> {
+        let units = std::iter::once(0xfeff_u16).chain(text.encode_utf16());
+        units
+            .flat_map(|u| if be { u.to_be_bytes() } else { u.to_le_bytes() })
+            .collect()
+    };
+    let attach = |file: &Path| -> String {
+        let a = out_json(
+            tftsr(&data)
+                .args(["issue", "attach", &id, file.to_str().unwrap(), "--json"])
+                .assert()
+                .success(),
+        );
+        assert_eq!(a["state"]["redacted"], true, "{a}");
+        a["log_file_id"].as_str().unwrap().to_owned()
+    };
+    let plain = attach(&utf8);
+    let s = tftsr::store::Store::open(&tftsr::store::OpenOptions {
+        db_path: Some(db_in(&data)),
+        encryption: Some(tftsr::store::Encryption::On),
+        key: Some(key(&data)),
+    })
+    .unwrap();
+    let want = String::from_utf8(s.cleaned_log(&plain).unwrap()).unwrap();
+    assert!(PLANTS.iter().all(|p| !want.contains(p)), "{want}");
+    let want_spans = s.pii_spans(&plain).unwrap();
+    drop(s);
+    for be in [false, true] {
+        let raw = encode(be);
+        let file = dir.path().join(if be { "be.log" } else { "le.log" });
+        std::fs::write(&file, &raw).unwrap();
+        let lf = attach(&file);
+        let s = tftsr::store::Store::open(&tftsr::store::OpenOptions {
+            db_path: Some(db_in(&data)),
+            encryption: Some(tftsr::store::Encryption::On),
+            key: Some(key(&data)),
+        })
+        .unwrap();
+        let cleaned = s.cleaned_log(&lf).unwrap();
+        let units: Vec<u16> = cleaned
+            .chunks(2)
+            .map(|b| {
+                let b = [b[0], *b.get(1).unwrap_or(&0)];
+                if be {
+                    u16::from_be_bytes(b)
+                } else {
+                    u16::from_le_bytes(b)
+                }
+            })
+            .collect();
+        assert_eq!(cleaned.len() % 2, 0, "whole UTF-16 units");
+        assert_eq!(units[0], 0xfeff, "the BOM is kept");
+        let got = String::from_utf16(&units[1..]).expect("the cleaned copy is valid UTF-16");
+        assert_eq!(got, want, "be={be}");
+        let spans = s.pii_spans(&lf).unwrap();
+        assert_eq!(spans.len(), want_spans.len());
+        for (sp, w) in spans.iter().zip(&want_spans) {
+            assert_eq!(
+                (&sp.pii_type, &sp.original_value),
+                (&w.pii_type, &w.original_value)
+            );
+            let at: Vec<u16> = raw[sp.start_offset as usize..sp.end_offset as usize]
+                .chunks(2)
+                .map(|b| {
+                    if be {
+                        u16::from_be_bytes([b[0], b[1]])
+                    } else {
+                        u16::from_le_bytes([b[0], b[1]])
+                    }
+                })
+                .collect();
+            assert_eq!(String::from_utf16(&at).unwrap(), sp.original_value);
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! The issue commands (`tftsr.createIssue`, `listIssues`, `searchIssues`, `getIssue`,
-//! `attachToIssue`) over the encrypted store; attaching follows `app::attach`'s one policy,
-//! whichever side asks.
+//! `attachToIssue`) over the encrypted store; attaching follows the CLI's one policy
+//! (`app::review::attach_input`), whichever side asks.
 
 use std::sync::Arc;
 
@@ -10,15 +10,16 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{ProgressToken, Uri};
 
 use super::args::style_and_key;
-use crate::app::attach::{self, AttachError, AttachInput, AttachJob};
+use crate::app::attach::{AttachError, AttachInput, AttachJob};
 use crate::app::limits::Stopped;
+use crate::app::review::{self, ReviewError};
 use crate::lsp::command::Command;
 use crate::lsp::file_job::{self, FileJob};
 use crate::lsp::protocol::{err, failed, Reply};
 use crate::lsp::session::{file_name, lock, shown_name, Session};
 use crate::lsp::storage::{self, with_store};
 use crate::lsp::workspace::Refusal;
-use crate::store::{AttachOptions, IssueDetail, IssueFilter, NewIssue, SEVERITIES, STATUSES};
+use crate::store::{IssueDetail, IssueFilter, NewIssue, SEVERITIES, STATUSES};
 
 /// A value of a closed list (severity, status), checked before the store sees it so the reply
 /// names the field and the list, never the value.
@@ -68,6 +69,14 @@ pub struct AttachArgs {
     /// A file that is not open may be read from outside the workspace folders.
     #[serde(rename = "allowOutsideWorkspace", default)]
     allow_outside_workspace: bool,
+    /// `false`: no original value is ever stored (the log is finalized as it is attached), as
+    /// `tftsr issue attach --no-values`.
+    #[serde(rename = "keepValues", default = "yes")]
+    keep_values: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 pub async fn create(s: &Arc<Session>, a: CreateArgs) -> Result<Value> {
@@ -126,10 +135,12 @@ pub async fn get(s: &Arc<Session>, a: IdArgs) -> Result<Value> {
     Ok(v)
 }
 
-/// Stores the document (its findings with their original values, in the encrypted store; the
-/// content hash) as a log file of an issue, with `app::attach`'s policy: the document's text as
-/// the editor has it if it is open, else the file on disk (inside the workspace unless the user
-/// confirmed); the replacement of the `style` argument, else of the `redactionStyle` setting.
+/// Stores the document as a log file of an issue with the CLI's one policy (`app::review`,
+/// every finding accepted): its findings (with their original values unless `keepValues` is
+/// false, in the encrypted store), the content hash, and its cleaned copy, so the log is
+/// `redacted` and can go into a bundle. The document's text as the editor has it if it is open,
+/// else the file on disk (inside the workspace unless the user confirmed); the replacement of
+/// the `style` argument, else of the `redactionStyle` setting.
 pub async fn attach(
     s: &Arc<Session>,
     a: AttachArgs,
@@ -180,9 +191,10 @@ pub async fn attach(
     };
     let outcome: file_job::Outcome<_> = |r| match r {
         Ok(_) => "done",
-        Err(AttachError::Stopped(Stopped::Cancelled)) => "cancelled",
+        Err(ReviewError::Attach(AttachError::Stopped(Stopped::Cancelled))) => "cancelled",
         Err(_) => "failed",
     };
+    let keep_values = a.keep_values;
     let done = file_job::run(s, job, outcome, move |limits| {
         let job = AttachJob {
             scanner: &scanner,
@@ -197,18 +209,21 @@ pub async fn attach(
             },
             Err(file) => AttachInput::File(file),
         };
-        attach::attach_limited(
+        review::attach_input(
             &store,
             &issue_id,
             input,
             &job,
-            &AttachOptions::default(),
+            keep_values,
+            None,
             Some(limits),
         )
     })
     .await
     .ok_or_else(|| failed(format!("{what}: the store task failed")))?
     .map_err(|e| e.reply(what))?;
+    let state = done.status;
+    let done = done.attached;
     let lf = done.log_file;
     if let Some(doc) = lock(&s.docs).get_mut(&a.uri) {
         doc.attached_log_file = Some(lf.id.clone());
@@ -223,6 +238,9 @@ pub async fn attach(
         "issueId": lf.issue_id,
         "findings": done.findings,
         "contentHash": lf.content_hash,
+        "redacted": state.redacted,
+        "cleanedSha256": state.cleaned_sha256,
+        "state": state,
     }))
 }
 
