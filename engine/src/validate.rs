@@ -346,37 +346,46 @@ pub fn is_tld(label: &[u8]) -> bool {
 /// Does `v` hold one of our own tags (`[Phone]`, `[Phone-4a1830]`, `[EmployeeId]`)? A value that
 /// contains redaction output has been redacted already.
 fn has_tag(v: &[u8]) -> bool {
-    let mut i = 0;
-    while let Some(k) = memchr::memchr(b'[', &v[i..]) {
-        let s = i + k + 1;
-        // A tag names a type: letters, then letters or digits (`[IPv4]`, `[IPv6-…]`: found by
-        // the `redact` fuzz target, a key's value holding `[IPv4]` was no placeholder).
-        let mut j = s;
-        while j < v.len() && (v[j].is_ascii_alphabetic() || (j > s && v[j].is_ascii_digit())) {
-            j += 1;
-        }
-        // (A bare value stops at `]`, so the tag may be cut just before it.)
-        if j - s >= 2 {
-            if j == v.len() || v[j] == b']' {
-                return true;
-            }
-            // A pseudonym: 18 hex digits (6 in files redacted before tokens grew).
-            if v[j] == b'-' {
-                let h = v[j + 1..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_hexdigit())
-                    .count();
-                let e = j + 1 + h;
-                if (h == 6 || h == 2 * crate::redact::PSEUDONYM_BYTES)
-                    && (e == v.len() || v[e] == b']')
-                {
-                    return true;
-                }
-            }
-        }
-        i = s;
+    memchr::memchr_iter(b'[', v).any(|k| tag_end(v, k).is_some())
+}
+
+/// Where our tag opened by the `[` at `v[k]` ends (after its `]`, or at the end of `v` when it
+/// is cut just before the `]`), if one is there.
+pub(crate) fn tag_end(v: &[u8], k: usize) -> Option<usize> {
+    let s = k + 1;
+    // A tag names a type: letters, then letters or digits (`[IPv4]`, `[IPv6-…]`: found by the
+    // `redact` fuzz target, a key's value holding `[IPv4]` was no placeholder).
+    let mut j = s;
+    while j < v.len() && (v[j].is_ascii_alphabetic() || (j > s && v[j].is_ascii_digit())) {
+        j += 1;
     }
-    false
+    if j - s < 2 {
+        return None;
+    }
+    // (A bare value stops at `]`, so the tag may be cut just before it.)
+    if j == v.len() {
+        return Some(j);
+    }
+    if v[j] == b']' {
+        return Some(j + 1);
+    }
+    // A pseudonym: 18 hex digits (6 in files redacted before tokens grew).
+    if v[j] == b'-' {
+        let h = v[j + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_hexdigit())
+            .count();
+        let e = j + 1 + h;
+        if h == 6 || h == 2 * crate::redact::PSEUDONYM_BYTES {
+            if e == v.len() {
+                return Some(e);
+            }
+            if v[e] == b']' {
+                return Some(e + 1);
+            }
+        }
+    }
+    None
 }
 
 /// A value that stands in for a secret rather than being one: empty, masked (`****`), a template

@@ -1582,3 +1582,59 @@ fn a_million_distinct_values_get_a_million_distinct_pseudonyms() {
         assert!(seen.insert(t), "value {i} shares a token");
     }
 }
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/pem-body-short-until-a-pseudonym`,
+/// long run of 2026-12-04): a BEGIN/END pair around a few words and a phone number is no key
+/// (too few base64 characters in the body), but once the phone number was
+/// `[Phone-67cfb9866527dbe25a]` the pseudonym's hex made it one, so redacting the output again
+/// redacted more. Our own tags in a body count for nothing, so a redaction can only make a body
+/// less key-like; a real key with a tag inside it is still a key.
+#[test]
+fn a_short_pem_body_stays_no_key_after_its_values_are_pseudonymised() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x5e1);
+    for value in [
+        "+93 06 678 4343",
+        "(415) 555-0132",
+        "ann.lee@example.org",
+        "10.251.67.225",
+        "078 05 1123",
+    ] {
+        for words in ["e is \0", "key for", "then the number is", ""] {
+            let piece = format!(
+                "-----BEGIN PRIVATE KEY-----{words} {value}\nMy US number -----END PRIVATE KEY-----"
+            );
+            assert_eq!(
+                assert_idempotent_in_a_line(&engine, &mut r, &lines, &piece),
+                4
+            );
+            let text = format!("{piece}\n");
+            let once = redact(&engine, Style::Pseudonym, &text);
+            assert!(!once.contains(value), "{once:?}");
+            assert!(
+                engine
+                    .scan(&once)
+                    .iter()
+                    .all(|f| f.kind.id() != "private_key"),
+                "{once:?}"
+            );
+        }
+    }
+    // Hard negatives: a real key is found whole, with one of our tags or a pseudonym inside its
+    // body or not, and redacted to its armor.
+    let body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun";
+    for inside in ["", "[Phone]", "[Email-0123456789abcdef01]"] {
+        let text = format!(
+            "x -----BEGIN RSA PRIVATE KEY-----\n{body}{inside}\n{body}\n-----END RSA PRIVATE KEY----- y\n"
+        );
+        let found = engine.scan(&text);
+        assert_eq!(found.len(), 1, "{text:?}: {found:?}");
+        assert_eq!(found[0].kind.id(), "private_key");
+        assert!(found[0]
+            .value(&text)
+            .ends_with("-----END RSA PRIVATE KEY-----"));
+        let once = redact(&engine, Style::Tag, &text);
+        assert!(!once.contains("MIIE"), "{once:?}");
+    }
+}
