@@ -21,7 +21,7 @@ use super::attach::{AttachError, AttachInput, AttachJob, Attached};
 use super::input::{self, RawTap, Source, StreamOptions};
 use super::limits::{Limits, Stopped};
 use crate::engine::redact::Redactor;
-use crate::engine::{fingerprint, Kind};
+use crate::engine::Kind;
 use crate::store::{AttachOptions, LogStatus, NewLogHeader, NewPiiSpan, Store, StoreError};
 
 /// One finding as the reviewer sees it. `value` and `line_text` are the original text: for the
@@ -279,7 +279,7 @@ pub fn attach_input(
                             replacement,
                             &text[ed.end..le]
                         ),
-                        fingerprint: fingerprint(value),
+                        fingerprint: scanner.engine.fingerprint(value),
                     };
                     match d(&item) {
                         Ok(x) => x,
@@ -314,7 +314,9 @@ pub fn attach_input(
                 Decision::Reject => {
                     rejected += 1;
                     super::attach::count(&mut rejected_counts, f.kind.id());
-                    rejected_fps.insert(fingerprint(value));
+                    // Keyed, as diagnostics, JSONL and allowlists name values: a plain SHA-256
+                    // of a low-entropy value (an SSN, an address) gives the value back.
+                    rejected_fps.insert(scanner.engine.fingerprint(value));
                     out.extend_from_slice(&chunk.raw[raw_start..raw_end]);
                 }
             }

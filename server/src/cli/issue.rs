@@ -237,8 +237,9 @@ pub struct AttachArgs {
     /// Reject (leave unredacted) every finding of these types (comma-separated ids)
     #[arg(long, value_delimiter = ',', value_name = "TYPE,…")]
     pub reject_type: Vec<String>,
-    /// Reject the findings whose value has this SHA-256 fingerprint (comma-separated)
-    #[arg(long, value_delimiter = ',', value_name = "SHA256,…")]
+    /// Reject the findings whose value has this fingerprint (comma-separated; as `tftsr
+    /// fingerprint`, a JSONL line or a diagnostic names it: HMAC-SHA-256 under the fingerprint key)
+    #[arg(long, value_delimiter = ',', value_name = "FINGERPRINT,…")]
     pub reject: Vec<String>,
     /// Add the fingerprints of rejected values to the allowlist of the configuration in use
     /// (else ./.tftsr.toml), so they are no longer findings
@@ -629,7 +630,7 @@ fn attach(a: AttachArgs) -> anyhow::Result<i32> {
         .collect();
     for f in &reject_fps {
         if f.len() != 64 || !f.bytes().all(|b| b.is_ascii_hexdigit()) {
-            anyhow::bail!("--reject: a fingerprint is 64 hex digits (SHA-256)");
+            anyhow::bail!("--reject: a fingerprint is 64 hex digits (see tftsr fingerprint)");
         }
     }
     let reviewing = a.review || !reject_types.is_empty() || !reject_fps.is_empty();

@@ -249,6 +249,15 @@ fn rejected_types_and_fingerprints_are_left_and_can_be_allowlisted() {
         !toml.contains(EMAIL_A),
         "the config holds fingerprints, not values"
     );
+    // Keyed fingerprints, as `tftsr fingerprint` (and diagnostics, JSONL) name values: a plain
+    // SHA-256 of a low-entropy value gives the value back to whoever reads the config.
+    for e in [EMAIL_A, EMAIL_B] {
+        assert!(toml.contains(&keyed(&data, &cfg, e)), "{toml}");
+        assert!(
+            !toml.contains(&sha256_hex(e.as_bytes())),
+            "a plain hash: {toml}"
+        );
+    }
     // With that config the e-mails are no longer findings.
     let scan = tftsr(&data)
         .args(["scan", "--format", "jsonl", "-c"])
@@ -259,8 +268,8 @@ fn rejected_types_and_fingerprints_are_left_and_can_be_allowlisted() {
     let out = String::from_utf8_lossy(&scan.get_output().stdout).into_owned();
     assert!(!out.contains("\"email\""), "{out}");
 
-    // By fingerprint: just the one value.
-    let fp = sha256_hex(EMAIL_B.as_bytes());
+    // By fingerprint (as `tftsr fingerprint` or a diagnostic names it): just the one value.
+    let fp = keyed(&data, &cfg, EMAIL_B);
     let j = out_json(
         tftsr(&data)
             .args(["issue", "attach", &id, log.to_str().unwrap(), "--json"])
@@ -300,6 +309,20 @@ fn rejected_types_and_fingerprints_are_left_and_can_be_allowlisted() {
         .assert()
         .code(2)
         .stderr(has("--reject: a fingerprint is 64 hex digits"));
+}
+
+/// The fingerprint `tftsr fingerprint` prints for `value` (keyed: the key of the data directory).
+fn keyed(data: &Path, cfg: &Path, value: &str) -> String {
+    let a = tftsr(data)
+        .arg("fingerprint")
+        .arg("-c")
+        .arg(cfg)
+        .write_stdin(format!("{value}\n"))
+        .assert()
+        .success();
+    String::from_utf8_lossy(&a.get_output().stdout)
+        .trim()
+        .to_owned()
 }
 
 fn sha256_hex(b: &[u8]) -> String {
