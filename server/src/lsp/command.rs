@@ -39,6 +39,23 @@ commands! {
     AiGetConversation => "tftsr.aiGetConversation",
     AiDeleteConversation => "tftsr.aiDeleteConversation",
     AiAcceptWhy => "tftsr.aiAcceptWhy",
+    FinalizeIssue => "tftsr.finalizeIssue",
+    SetIssueStatus => "tftsr.setIssueStatus",
+    DeleteIssue => "tftsr.deleteIssue",
+    AddWhy => "tftsr.addWhy",
+    ListWhys => "tftsr.listWhys",
+    EditWhy => "tftsr.editWhy",
+    MoveWhy => "tftsr.moveWhy",
+    DeleteWhy => "tftsr.deleteWhy",
+    GenerateDocument => "tftsr.generateDocument",
+    ListDocuments => "tftsr.listDocuments",
+    GetDocument => "tftsr.getDocument",
+    UpdateDocument => "tftsr.updateDocument",
+    DeleteDocument => "tftsr.deleteDocument",
+    ExportDocument => "tftsr.exportDocument",
+    ExportIssue => "tftsr.exportIssue",
+    ListAudit => "tftsr.listAudit",
+    VerifyAudit => "tftsr.verifyAudit",
 }
 
 impl Command {

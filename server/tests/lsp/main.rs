@@ -29,6 +29,7 @@ mod edits;
 mod escaping;
 mod file_commands;
 mod fuzz_targets;
+mod incident;
 mod incremental;
 mod properties;
 mod robust;

@@ -13,7 +13,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::{ExecuteCommandParams, ProgressToken, Uri};
 
 use super::args::{arg, arg_or_default, parse_style, style_and_key};
-use super::{ai, configuration, issues};
+use super::{ai, configuration, incident, issues};
 use crate::app::input::{BinaryPolicy, Source};
 use crate::app::limits::Stopped;
 use crate::app::redact::{gzip_by_name, redact_limited, Dest, RedactError, RedactJob};
@@ -51,6 +51,23 @@ pub async fn execute(s: &Arc<Session>, p: ExecuteCommandParams) -> Result<Value>
         Command::AiGetConversation => ai::get(s, arg(cmd, a)?).await,
         Command::AiDeleteConversation => ai::delete(s, arg(cmd, a)?).await,
         Command::AiAcceptWhy => ai::accept_why(s, arg(cmd, a)?).await,
+        Command::FinalizeIssue => incident::finalize(s, arg(cmd, a)?).await,
+        Command::SetIssueStatus => incident::set_status(s, arg(cmd, a)?).await,
+        Command::DeleteIssue => incident::delete_issue(s, arg(cmd, a)?).await,
+        Command::AddWhy => incident::why_add(s, arg(cmd, a)?).await,
+        Command::ListWhys => incident::why_list(s, arg(cmd, a)?).await,
+        Command::EditWhy => incident::why_edit(s, arg(cmd, a)?).await,
+        Command::MoveWhy => incident::why_move(s, arg(cmd, a)?).await,
+        Command::DeleteWhy => incident::why_delete(s, arg(cmd, a)?).await,
+        Command::GenerateDocument => incident::doc_generate(s, arg(cmd, a)?).await,
+        Command::ListDocuments => incident::doc_list(s, arg(cmd, a)?).await,
+        Command::GetDocument => incident::doc_get(s, arg(cmd, a)?).await,
+        Command::UpdateDocument => incident::doc_update(s, arg(cmd, a)?).await,
+        Command::DeleteDocument => incident::doc_delete(s, arg(cmd, a)?).await,
+        Command::ExportDocument => incident::doc_export(s, arg(cmd, a)?).await,
+        Command::ExportIssue => incident::issue_export(s, arg(cmd, a)?).await,
+        Command::ListAudit => incident::audit_list(s, arg_or_default(cmd, a)?).await,
+        Command::VerifyAudit => incident::audit_verify(s, arg_or_default(cmd, a)?).await,
     }
 }
 

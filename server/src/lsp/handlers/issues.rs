@@ -19,7 +19,7 @@ use crate::lsp::protocol::{err, failed, Reply};
 use crate::lsp::session::{file_name, lock, shown_name, Session};
 use crate::lsp::storage::{self, with_store};
 use crate::lsp::workspace::Refusal;
-use crate::store::{IssueDetail, IssueFilter, NewIssue, SEVERITIES, STATUSES};
+use crate::store::{IssueDetail, IssueFilter, LogStatus, NewIssue, SEVERITIES, STATUSES};
 
 /// A value of a closed list (severity, status), checked before the store sees it so the reply
 /// names the field and the list, never the value.
@@ -128,10 +128,15 @@ pub async fn search(s: &Arc<Session>, a: SearchArgs) -> Result<Value> {
 }
 
 pub async fn get(s: &Arc<Session>, a: IdArgs) -> Result<Value> {
-    let d = with_store(s, "tftsr.getIssue", move |st| st.get_issue(&a.id)).await?;
-    let markdown = issue_markdown(&d);
+    let (d, states) = with_store(s, "tftsr.getIssue", move |st| {
+        crate::app::incident::show(st, &a.id)
+    })
+    .await?;
+    let markdown = issue_markdown(&d, &states);
     let mut v = serde_json::to_value(d).unwrap_or_default();
     v["markdown"] = Value::String(markdown);
+    // Each log's place in the workflow (reviewed, redacted, finalized), as `issue show --json`.
+    v["logStates"] = serde_json::to_value(states).unwrap_or_default();
     Ok(v)
 }
 
@@ -246,7 +251,7 @@ pub async fn attach(
 
 /// A readable summary of an issue for the editor (values never appear: logs are listed by
 /// name, size and hash).
-pub fn issue_markdown(d: &IssueDetail) -> String {
+pub fn issue_markdown(d: &IssueDetail, states: &[LogStatus]) -> String {
     // What users typed (title, tags, whys) and file names are escaped as in the CLI's human
     // output: a newline in a title cannot forge a heading or a list item, nor an escape
     // sequence reach a terminal editor; the description keeps its lines.
@@ -272,11 +277,23 @@ pub fn issue_markdown(d: &IssueDetail) -> String {
     if !d.log_files.is_empty() {
         md.push_str("\n## Logs\n\n");
         for l in &d.log_files {
+            let st = states.iter().find(|s| s.log_file_id == l.id);
+            let state = match st {
+                Some(s) if s.finalized => ", redacted, finalized",
+                Some(s) if s.redacted => ", redacted",
+                _ if l.redacted => ", redacted",
+                _ => ", not redacted",
+            };
             md.push_str(&format!(
-                "- `{}` ({} bytes{}), attached {}\n",
+                "- `{}` ({} bytes{}{}), attached {}\n",
                 name(&l.file_name),
                 l.file_size.unwrap_or(0),
-                if l.redacted { ", redacted" } else { "" },
+                state,
+                if st.is_some_and(|s| s.reviewed) {
+                    ", reviewed"
+                } else {
+                    ""
+                },
                 name(&l.uploaded_at)
             ));
         }

@@ -8,5 +8,6 @@ pub mod code_actions;
 pub mod commands;
 pub mod configuration;
 pub mod documents;
+pub mod incident;
 pub mod issues;
 pub mod lifecycle;
