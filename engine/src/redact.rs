@@ -149,6 +149,14 @@ impl<'e> Redactor<'e> {
                     end: ne,
                     replacement: match self.style {
                         // The mask covers what it replaces; the other styles name the finding.
+                        // The finding's own part is its replacement (for a private key: its
+                        // armor kept, as every style keeps it, see `pem_armor`), the rest masked.
+                        Style::Mask if ns <= f.start && f.end <= ne => format!(
+                            "{}{}{}",
+                            mask(&text[ns..f.start]),
+                            self.replacement(f, f.value(text)),
+                            mask(&text[f.end..ne])
+                        ),
                         Style::Mask => mask(&text[ns..ne]),
                         Style::Pseudonym => self.replacement(f, f.value(text)),
                         Style::Tag | Style::Partial => self.named(f, f.value(text)),

@@ -313,8 +313,38 @@ pub(super) fn version_context(b: &[u8], s: usize) -> bool {
     VERSION_WORDS.iter().any(|v| {
         w.len() >= v.len()
             && w[w.len() - v.len()..].eq_ignore_ascii_case(v)
-            && (v.len() > 3 || (w.len() == v.len() && !word_glued(before(b, ws))))
+            && (v.len() > 3 || (w.len() == v.len() && stands_alone(b, ws)))
     })
+}
+
+/// A short version word (`v`, `ver`, `fw`) is one only as a word of its own: the `V` ending
+/// `…Uy_V` (a token's last characters) says nothing about the number after it.
+///
+/// Does the word at `ws` stand on its own: at the start, or after white space, an opening
+/// bracket or quote, or a separator that introduces a word (`,` `;` `=` `:` `|` `>`)? A short
+/// version word glued to anything else (`…Xce�ver:`, `abc-ver:`) is the end of another token —
+/// a secret's value, which a redaction replaces, so what it said about the number after it must
+/// not decide (found by the `redact` fuzz target: the address after a password ending in
+/// `ver:` was a version until the password was `[Password]`).
+fn stands_alone(b: &[u8], ws: usize) -> bool {
+    ws == 0
+        || matches!(
+            b[ws - 1],
+            b' ' | b'\t'
+                | b'\n'
+                | b'\r'
+                | b'('
+                | b'['
+                | b'{'
+                | b','
+                | b';'
+                | b'"'
+                | b'\''
+                | b'='
+                | b':'
+                | b'|'
+                | b'>'
+        )
 }
 
 /// The words that make the number after them a version (see [`version_context`]).
@@ -333,12 +363,6 @@ const VERSION_WORDS: &[&[u8]] = &[
 /// Is `w` one of the words that make the number after them a version?
 pub(super) fn is_version_word(w: &[u8]) -> bool {
     VERSION_WORDS.iter().any(|v| w.eq_ignore_ascii_case(v))
-}
-
-/// A short version word (`v`, `ver`, `fw`) is one only as a word of its own: the `V` ending
-/// `…Uy_V` (a token's last characters) says nothing about the number after it.
-fn word_glued(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_'
 }
 
 /// Does an IPv4 address name a host? Not `0.x` (this network), loopback, multicast, reserved
@@ -1003,12 +1027,16 @@ mod tests {
         (PiiType::Hostname, "ssh root@bastion.example.com", "bastion.example.com"),
         (PiiType::Hostname, "git@github.com:org/repo.git", "github.com"),
         (PiiType::Hostname, "getaddrinfo for ns.example.com [1.2.3.4] failed", "ns.example.com"),
+        // A short version word glued to the token before it is that token's end, not a word.
+        (PiiType::Ipv4, "token=abc-ver: 10.251.67.225:50010 up", "10.251.67.225"),
+        (PiiType::Ipv4, "x=Xce\u{fffd}ver: 10.251.67.225 up", "10.251.67.225"),
     ];
 
     /// Lines that must produce no finding of any type.
     const NEGATIVES: &[&str] = &[
         "2001::db8::1 and 2001::25de::cade",
         "running version 1.2.3.4 now",
+        "(ver 10.2.3.4) [fw: 1.2.3.4], ver=10.3.4.5;v 10.4.5.6",
         "build v10.0.0.1-beta deployed",
         "Loaded Servicing Stack v6.1.7601.23505 with Core",
         "Package_for_KB3121255~31bf3856ad364e35~amd64~~6.1.1.0, State: 112",

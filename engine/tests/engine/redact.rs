@@ -1638,3 +1638,83 @@ fn a_short_pem_body_stays_no_key_after_its_values_are_pseudonymised() {
         assert!(!once.contains("MIIE"), "{once:?}");
     }
 }
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/mask-of-a-widened-key-edit-loses-its-armor`,
+/// run 24): in the `mask` style, a private key's edit widened over a neighbour glued to it was
+/// masked whole, armor lines included, so a lone `-----BEGIN` before it paired with a stray
+/// `-----END` after it and the output rescanned as one key. A widened edit keeps the key's armor
+/// in every style, as a plain one does.
+#[test]
+fn a_widened_key_edit_keeps_its_armor_in_every_style() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x24a);
+    let body = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun";
+    // Neighbours glued before the BEGIN line or after the END line.
+    for (before, after) in [
+        ("", "team@corp.example.org"),
+        ("", "10.251.67.225"),
+        ("ops@example.org", ""),
+        ("x", "y"),
+    ] {
+        let key = format!(
+            "{before}-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----{after}"
+        );
+        let text = format!(
+            "start -----BEGIN RSA PRIVATE KEY-----\nnot a key\n{key}\nthen a stray -----END RSA PRIVATE KEY----- end\n"
+        );
+        for style in STYLES {
+            let once = redact(&engine, style, &text);
+            assert!(!once.contains("MIIE"), "{style:?}: {once:?}");
+            assert_eq!(
+                once.matches("-----BEGIN RSA PRIVATE KEY-----").count(),
+                2,
+                "{style:?}: the armor is kept: {once:?}"
+            );
+            let again = engine.scan(&once);
+            assert!(
+                again.iter().all(|f| f.kind.id() != "private_key"),
+                "{style:?}: {once:?} rescans as {again:?}"
+            );
+        }
+        assert_eq!(
+            assert_idempotent_in_a_line(&engine, &mut r, &lines, &key),
+            4
+        );
+    }
+}
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/password-run-ending-in-ver-before-an-address`,
+/// run 24): a password's value that ends in `ver:` (`password=…Xce�ver: 10.251.214.130:50010`)
+/// made the address after it a version, until the value was `[Password]` and the address was
+/// one. A short version word counts only when it stands on its own, so the address is found
+/// before and after; a version after a word of its own stays no address.
+#[test]
+fn an_address_after_a_value_ending_in_a_version_word_is_found_before_and_after_redaction() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x5e2);
+    for tail in ["Xce\u{fffd}ver:", "abc-ver:", "q9.v=", "x\u{fffd}fw "] {
+        for addr in ["10.251.214.130:50010", "10.251.214.130"] {
+            let piece = format!("password=Zq9{tail} {addr}:Got");
+            assert_eq!(
+                assert_idempotent_in_a_line(&engine, &mut r, &lines, &piece),
+                4
+            );
+            let once = redact(&engine, Style::Tag, &format!("{piece}\n"));
+            assert!(!once.contains("10.251.214.130"), "{once:?}");
+        }
+    }
+    // Hard negatives: a version word of its own still makes the number a version.
+    for text in [
+        "upgraded to ver: 10.2.3.4 today",
+        "(v 10.2.3.4) running",
+        "\"ver\": \"10.2.3.4\"",
+    ] {
+        let found = engine.scan(text);
+        assert!(
+            found.iter().all(|f| f.kind.id() != "ipv4"),
+            "{text:?}: {found:?}"
+        );
+    }
+}
