@@ -600,7 +600,7 @@ impl Compiled {
         for (i, r) in self.rules.iter().enumerate() {
             let code = (PiiType::COUNT + i) as u32;
             for (start, end) in r.spans(text) {
-                out.push(crate::overlap::Cand { start, end, code });
+                out.push(crate::overlap::Cand::new(start, end, code));
             }
         }
     }

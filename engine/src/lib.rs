@@ -58,6 +58,13 @@ pub struct BytesScan {
 /// **JWT inside `Bearer`**: `Authorization: Bearer eyJ…` yields one `jwt` finding, not a
 /// `bearer_token`: the span is the same, and `jwt` says more (the token's structure was
 /// validated). `bearer_token` is reported for opaque tokens.
+///
+/// **Context that another finding covers does not refuse.** A detector that refuses a candidate
+/// for the text around it (`version 1.2.3.4` is a version; a URL's user part ends at its last
+/// `@`) reads text that may be another finding's, which redaction replaces. Such a candidate is
+/// kept aside with the span of that text, and counts when a finding covers some of it
+/// (`…@db.internal.eversion 1.2.3.4`: the host takes the word, so the number is an address), so
+/// a rescan of the redacted text finds what the first scan found.
 pub struct Engine {
     config: Config,
     compiled: config::Compiled,

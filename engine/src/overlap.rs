@@ -18,12 +18,76 @@ pub struct Cand {
     pub start: usize,
     pub end: usize,
     pub code: u32,
+    /// The text that refuses the candidate unless a finding covers some of it (see
+    /// [`Veto`]); [`Veto::NONE`] for a candidate that nothing refuses.
+    pub veto: Veto,
+}
+
+/// Where the text that refuses a candidate lies, relative to the candidate's start (the version
+/// word before an address, the `@` that ends a URL's user part): `at` bytes from `start`
+/// (negative: before it), `len` bytes long; `len == 0` for none. Four bytes, in what was the
+/// struct's padding.
+///
+/// A detector that refuses a candidate for its context reads text that may belong to another
+/// finding, which redaction replaces: the host `db.internal.eversion` ends in a version word, so
+/// `1.2.3.4` after it was a version, until the host was `[Hostname]` (found by the `redact` fuzz
+/// target). So the refusal holds only while no finding covers any of that text (see
+/// [`settle_cluster`]): the verdict is the one a rescan of the redacted text reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Veto {
+    at: i16,
+    len: u16,
+}
+
+impl Veto {
+    pub const NONE: Veto = Veto { at: 0, len: 0 };
+
+    /// The veto of the text `[vs, ve)` for a candidate starting at `start`; `None` if it lies
+    /// too far away to be recorded (the candidate then stays refused).
+    pub fn of(start: usize, vs: usize, ve: usize) -> Option<Veto> {
+        let at = i16::try_from(vs as i64 - start as i64).ok()?;
+        let len = u16::try_from(ve.checked_sub(vs)?).ok()?;
+        (len > 0).then_some(Veto { at, len })
+    }
 }
 
 impl Cand {
+    /// A candidate that nothing refuses.
+    #[inline]
+    pub fn new(start: usize, end: usize, code: u32) -> Cand {
+        Cand {
+            start,
+            end,
+            code,
+            veto: Veto::NONE,
+        }
+    }
+
     #[inline]
     fn len(&self) -> usize {
         self.end - self.start
+    }
+
+    /// How far the candidate reaches: its end, or the end of its refusing text if later.
+    #[inline]
+    fn reach(&self) -> usize {
+        if self.vetoed() {
+            self.end.max(self.veto_span().1)
+        } else {
+            self.end
+        }
+    }
+
+    #[inline]
+    fn vetoed(&self) -> bool {
+        self.veto.len != 0
+    }
+
+    /// The span of the text that refuses it (see [`Veto`]).
+    #[inline]
+    fn veto_span(&self) -> (usize, usize) {
+        let vs = self.start.wrapping_add_signed(isize::from(self.veto.at));
+        (vs, vs + usize::from(self.veto.len))
     }
 }
 
@@ -69,6 +133,9 @@ pub struct Resolver<'e> {
     /// End of the last finding emitted: a candidate starting before it is dropped (only a
     /// chain of overlapping candidates longer than [`CHAIN_MAX`] is ever cut so).
     floor: usize,
+    /// The last finding emitted (`(0, 0)` before the first): a refusing context before the
+    /// next cluster lies in it, if any finding covers it (see [`Veto`]).
+    last: (usize, usize),
     taken: Vec<Cand>,
     /// The rank of custom rules' candidates (see [`Resolver::rules_yield`]).
     custom_rank: u8,
@@ -85,6 +152,7 @@ impl<'e> Resolver<'e> {
             flush_at: 256,
             settled: 0,
             floor: 0,
+            last: (0, 0),
             taken: Vec::new(),
             custom_rank: CUSTOM_SPECIFICITY,
             emit,
@@ -151,9 +219,11 @@ impl<'e> Resolver<'e> {
         let mut i = 0;
         while i < all.len() {
             let mut j = i + 1;
-            let mut end = all[i].end;
+            // (A refused candidate's cluster reaches over its refusing text too: a finding
+            // that covers it must be decided with it, not after it: see `Veto`.)
+            let mut end = all[i].reach();
             while j < all.len() && all[j].start < end {
-                end = end.max(all[j].end);
+                end = end.max(all[j].reach());
                 j += 1;
             }
             // Clusters are disjoint and sorted: the first one still open ends the settled part.
@@ -163,29 +233,30 @@ impl<'e> Resolver<'e> {
                     // repeated): settle the part of it that ends before `t` on its own, so
                     // memory stays bounded; what overlaps it later is dropped.
                     let (done, open): (Vec<Cand>, Vec<Cand>) =
-                        all[i..j].iter().partition(|c| c.end <= t);
+                        all[i..j].iter().partition(|c| c.reach() <= t);
                     self.taken.clear();
-                    resolve_cluster(&done, self.custom_rank, &mut self.taken);
-                    self.taken.sort_unstable_by_key(|c| c.start);
+                    settle_cluster(&done, self.custom_rank, self.last, &mut self.taken);
                     for c in &self.taken {
                         (self.emit)(*c);
                         self.floor = self.floor.max(c.end);
+                        self.last = (c.start, c.end);
                     }
                     let floor = self.floor;
                     all.splice(i..j, open.into_iter().filter(|c| c.start >= floor));
                 }
                 break;
             }
-            if j == i + 1 {
+            if j == i + 1 && !all[i].vetoed() {
                 (self.emit)(all[i]);
                 self.floor = all[i].end;
+                self.last = (all[i].start, all[i].end);
             } else {
                 self.taken.clear();
-                resolve_cluster(&all[i..j], self.custom_rank, &mut self.taken);
-                self.taken.sort_unstable_by_key(|c| c.start);
+                settle_cluster(&all[i..j], self.custom_rank, self.last, &mut self.taken);
                 for c in &self.taken {
                     (self.emit)(*c);
                     self.floor = self.floor.max(c.end);
+                    self.last = (c.start, c.end);
                 }
             }
             i = j;
@@ -202,6 +273,62 @@ pub fn resolve(all: &mut [Cand], mut emit: impl FnMut(Cand)) {
     let mut r = Resolver::new(Vec::new(), &mut emit);
     r.pending.extend_from_slice(all);
     r.finish();
+}
+
+/// One cluster (sorted by start, then longer first), with the refused candidates decided:
+/// appends the kept candidates to `taken`, sorted by start. `last` is the last finding before
+/// the cluster.
+///
+/// A refused candidate (see [`Veto`]) is lifted when a finding of the cluster resolved
+/// without the refused ones, or `last`, covers some of its refusing text; the cluster is then
+/// resolved again with the lifted ones as plain candidates, at their own rank. That second
+/// resolution stands only if each lifted candidate it keeps still has its refusing text covered
+/// (a lifted candidate that outranks the finding over its own context would take away the
+/// reason it was lifted); otherwise the first one does. Refused candidates are rare (a version
+/// word before an address), so the second pass costs nothing on ordinary text.
+fn settle_cluster(cl: &[Cand], custom_rank: u8, last: (usize, usize), taken: &mut Vec<Cand>) {
+    if !cl.iter().any(Cand::vetoed) {
+        resolve_cluster(cl, custom_rank, taken);
+        taken.sort_unstable_by_key(|c| c.start);
+        return;
+    }
+    let plain: Vec<Cand> = cl.iter().filter(|c| !c.vetoed()).copied().collect();
+    let base = taken.len();
+    resolve_cluster(&plain, custom_rank, taken);
+    taken[base..].sort_unstable_by_key(|c| c.start);
+    let covered = |found: &[Cand], (vs, ve): (usize, usize)| {
+        let k = found.partition_point(|t| t.start < ve);
+        (k > 0 && found[k - 1].end > vs) || (last.0 < ve && last.1 > vs)
+    };
+    let lifted: Vec<Cand> = cl
+        .iter()
+        .filter(|c| c.vetoed() && covered(&taken[base..], c.veto_span()))
+        .map(|c| Cand::new(c.start, c.end, c.code))
+        .collect();
+    if lifted.is_empty() {
+        return;
+    }
+    let mut all = plain;
+    all.extend_from_slice(&lifted);
+    all.sort_unstable_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then(b.end.cmp(&a.end))
+            .then(a.code.cmp(&b.code))
+    });
+    let mut again = Vec::new();
+    resolve_cluster(&all, custom_rank, &mut again);
+    again.sort_unstable_by_key(|c| c.start);
+    let holds = cl.iter().filter(|c| c.vetoed()).all(|c| {
+        let kept = again
+            .binary_search_by(|t| (t.start, t.end, t.code).cmp(&(c.start, c.end, c.code)))
+            .is_ok();
+        !kept || covered(&again, c.veto_span())
+    });
+    if holds {
+        taken.truncate(base);
+        taken.extend_from_slice(&again);
+    }
 }
 
 /// One cluster (sorted by start, then longer first). Appends the kept candidates to `taken`.
@@ -348,11 +475,7 @@ mod tests {
     use crate::types::PiiType;
 
     fn c(t: PiiType, start: usize, end: usize) -> Cand {
-        Cand {
-            start,
-            end,
-            code: t.index() as u32,
-        }
+        Cand::new(start, end, t.index() as u32)
     }
 
     fn run(mut v: Vec<Cand>) -> Vec<Cand> {
@@ -450,5 +573,102 @@ mod tests {
             c(PiiType::Hostname, 26, 40),
         ]);
         assert_eq!(got, vec![c(PiiType::Password, 9, 40)]);
+    }
+}
+
+#[cfg(test)]
+mod veto_tests {
+    use super::*;
+    use crate::types::PiiType;
+
+    fn c(t: PiiType, start: usize, end: usize) -> Cand {
+        Cand::new(start, end, t.index() as u32)
+    }
+
+    /// `c` refused by the text `[vs, ve)`.
+    fn v(t: PiiType, start: usize, end: usize, vs: usize, ve: usize) -> Cand {
+        Cand {
+            veto: Veto::of(start, vs, ve).expect("a veto near the candidate"),
+            ..c(t, start, end)
+        }
+    }
+
+    /// Both ways: resolved as the candidates come (flushed in small steps) and at the end.
+    fn run(v: Vec<Cand>) -> Vec<Cand> {
+        let mut at_once = Vec::new();
+        super::resolve(&mut v.clone(), |c| at_once.push(c));
+        let mut streamed = Vec::new();
+        let mut emit = |c| streamed.push(c);
+        let mut r = Resolver::new(Vec::new(), &mut emit);
+        r.flush_at = 0;
+        let mut sorted = v;
+        sorted.sort_by_key(|c| c.start);
+        for c in sorted {
+            r.flush(c.start);
+            r.push(c);
+        }
+        r.finish();
+        assert_eq!(at_once, streamed, "streamed and at once");
+        at_once
+    }
+
+    #[test]
+    fn a_refusal_holds_while_no_finding_covers_its_text() {
+        // Nothing covers the word before the address: refused.
+        assert_eq!(run(vec![v(PiiType::Ipv4, 20, 30, 10, 18)]), vec![]);
+        // A finding before (a cluster of its own) covers part of it: lifted.
+        assert_eq!(
+            run(vec![
+                c(PiiType::Hostname, 0, 12),
+                v(PiiType::Ipv4, 20, 30, 10, 18)
+            ]),
+            vec![c(PiiType::Hostname, 0, 12), c(PiiType::Ipv4, 20, 30)]
+        );
+        // A finding that ends before the text: still refused.
+        assert_eq!(
+            run(vec![
+                c(PiiType::Hostname, 0, 10),
+                v(PiiType::Ipv4, 20, 30, 10, 18)
+            ]),
+            vec![c(PiiType::Hostname, 0, 10)]
+        );
+        // Text after the candidate (the `@` that ends a URL's user part), covered by a later
+        // finding: lifted, though the candidate's own cluster comes first.
+        assert_eq!(
+            run(vec![
+                v(PiiType::Hostname, 0, 10, 40, 41),
+                c(PiiType::Email, 30, 60)
+            ]),
+            vec![c(PiiType::Hostname, 0, 10), c(PiiType::Email, 30, 60)]
+        );
+        assert_eq!(
+            run(vec![
+                v(PiiType::Hostname, 0, 10, 40, 41),
+                c(PiiType::Email, 41, 60)
+            ]),
+            vec![c(PiiType::Email, 41, 60)]
+        );
+    }
+
+    #[test]
+    fn a_lifted_candidate_competes_at_its_own_rank() {
+        // Lifted, the address outranks the host name it overlaps, as it does in a rescan.
+        assert_eq!(
+            run(vec![
+                c(PiiType::Password, 0, 12),
+                v(PiiType::Ipv4, 20, 30, 10, 18),
+                c(PiiType::Hostname, 25, 40)
+            ]),
+            vec![c(PiiType::Password, 0, 12), c(PiiType::Ipv4, 20, 30)]
+        );
+        // Lifted only by a finding it would take away (the host covering the word overlaps the
+        // address, which outranks it): the first resolution stands.
+        assert_eq!(
+            run(vec![
+                c(PiiType::Hostname, 8, 24),
+                v(PiiType::Ipv4, 20, 30, 10, 18)
+            ]),
+            vec![c(PiiType::Hostname, 8, 24)]
+        );
     }
 }

@@ -241,39 +241,77 @@ impl Scan<'_, '_> {
             });
         let auth = &b[auth_s..auth_e];
         count(auth.len());
-        let host_s = match memchr::memrchr(b'@', auth) {
+        if scheme.eq_ignore_ascii_case(b"file") {
+            // No host: only what the user part holds.
+            if let Some(k) = memchr::memrchr(b'@', auth) {
+                self.url_user(auth_s, k, None);
+            }
+            return;
+        }
+        let last = memchr::memrchr(b'@', auth);
+        if let Some(k) = last {
+            // The user part ends at the last `@`; but that `@` may be an e-mail address's
+            // (`…:pw@db.exao[Email]r@db.example`), which redaction replaces, and a rescan
+            // then splits at the `@` before it. That split is taken too, refused unless a
+            // finding covers the last `@` (see `Veto`), so both passes find the same (found by
+            // the `redact` fuzz target). One level: an `@` before that one would need every
+            // later `@` covered.
+            if let Some(p) = memchr::memrchr(b'@', &auth[..k]) {
+                let veto = (auth_s + k, auth_s + k + 1);
+                self.url_authority(ss, auth_s, Some(p), Some(veto));
+            }
+        }
+        self.url_authority(ss, auth_s, last, None);
+    }
+
+    /// A URL's credentials `[auth_s, auth_s + k)` if the user part (up to the `@` at
+    /// `auth_s + k`) holds a password; `false` if it is an e-mail-shaped user name and no more
+    /// (`scheme://alice@example.com`: the e-mail detector's, and after a partial redaction,
+    /// `a***@example.com`, nobody's).
+    fn url_user(&mut self, auth_s: usize, k: usize, veto: Option<(usize, usize)>) -> bool {
+        let ui = &self.b[auth_s..auth_s + k];
+        let Some(c) = memchr::memchr(b':', ui) else {
+            return false;
+        };
+        let pass = &ui[c + 1..];
+        // `redis://:s3cret@cache`: an empty user name is still a password.
+        if !is_placeholder(pass) && (c == 0 || !is_placeholder(&ui[..c])) {
+            self.push_maybe_vetoed(PiiType::UrlCredentials, auth_s, auth_s + k, veto);
+        }
+        true
+    }
+
+    /// The user part and host of an authority starting at `auth_s`, split at the `@` at
+    /// `auth_s + k` (if any); `veto`: the text whose coverage by a finding makes this the split
+    /// (see [`Scan::url`]).
+    fn url_authority(
+        &mut self,
+        ss: usize,
+        auth_s: usize,
+        at_k: Option<usize>,
+        veto: Option<(usize, usize)>,
+    ) {
+        let b = self.b;
+        let host_s = match at_k {
             Some(k) => {
-                let ui = &auth[..k];
-                if let Some(c) = memchr::memchr(b':', ui) {
-                    let pass = &ui[c + 1..];
-                    // `redis://:s3cret@cache`: an empty user name is still a password.
-                    if !is_placeholder(pass) && (c == 0 || !is_placeholder(&ui[..c])) {
-                        self.push(PiiType::UrlCredentials, auth_s, auth_s + k);
-                    }
-                }
-                if memchr::memchr(b':', ui).is_none() {
-                    // `scheme://alice@example.com`: `alice@example.com` is the e-mail
-                    // detector's (and after a partial redaction, `a***@example.com`, nobody's).
+                if !self.url_user(auth_s, k, veto) {
                     return;
                 }
                 auth_s + k + 1
             }
             None => auth_s,
         };
-        if scheme.eq_ignore_ascii_case(b"file") {
-            return;
-        }
         if at(b, host_s).is_ascii_alphanumeric() {
             if let Some(e) = fqdn_end(b, host_s, true) {
                 if b[host_s..e].eq_ignore_ascii_case(b"hooks.slack.com") {
                     if let Some(pe) = slack_webhook_end(b, e) {
                         if pe - ss <= VALUE_MAX {
-                            self.push(PiiType::SlackToken, ss, pe);
+                            self.push_maybe_vetoed(PiiType::SlackToken, ss, pe, veto);
                         }
                         return;
                     }
                 }
-                self.push(PiiType::Hostname, host_s, e);
+                self.push_maybe_vetoed(PiiType::Hostname, host_s, e, veto);
             }
         }
     }

@@ -34,7 +34,7 @@ mod wordset;
 mod linear;
 
 use crate::catalog::COUNT;
-use crate::overlap::{Cand, Resolver};
+use crate::overlap::{Cand, Resolver, Veto};
 use crate::types::PiiType;
 
 pub use network::fqdn_end;
@@ -358,6 +358,35 @@ impl<'a, 'r> Scan<'a, 'r> {
 
     #[inline]
     fn push(&mut self, ty: PiiType, start: usize, end: usize) {
+        self.push_with(ty, start, end, Veto::NONE);
+    }
+
+    /// [`Scan::push`] for a candidate that the text `[vs, ve)` refuses unless a finding covers
+    /// some of it (see [`Veto`]).
+    #[inline]
+    fn push_vetoed(&mut self, ty: PiiType, start: usize, end: usize, (vs, ve): (usize, usize)) {
+        if let Some(v) = Veto::of(start, vs, ve) {
+            self.push_with(ty, start, end, v);
+        }
+    }
+
+    /// [`Scan::push`], or [`Scan::push_vetoed`] when there is a veto.
+    #[inline]
+    fn push_maybe_vetoed(
+        &mut self,
+        ty: PiiType,
+        start: usize,
+        end: usize,
+        veto: Option<(usize, usize)>,
+    ) {
+        match veto {
+            Some(v) => self.push_vetoed(ty, start, end, v),
+            None => self.push(ty, start, end),
+        }
+    }
+
+    #[inline]
+    fn push_with(&mut self, ty: PiiType, start: usize, end: usize, veto: Veto) {
         // PEM armor is the private-key detector's, which pairs BEGIN and END lines: a value
         // that took some (its dashes are a token's `-`) hid it from that pairing, and redacting
         // the value changed it, so a key appeared (found by the `redact` fuzz target). Every
@@ -384,6 +413,7 @@ impl<'a, 'r> Scan<'a, 'r> {
                 start,
                 end,
                 code: ty.index() as u32,
+                veto,
             });
         }
     }

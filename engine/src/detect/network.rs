@@ -63,10 +63,12 @@ impl Scan<'_, '_> {
                 }
             }
         }
-        if version_context(b, s) {
-            return;
+        // A version (`version 1.2.3.4`), unless the word is part of another finding, which
+        // redaction replaces (`…@db.internal.eversion 1.2.3.4`: see `Cand::veto`).
+        match version_context(b, s) {
+            Some(word) => self.push_vetoed(PiiType::Ipv4, s, end, word),
+            None => self.push(PiiType::Ipv4, s, end),
         }
-        self.push(PiiType::Ipv4, s, end);
     }
 
     pub(super) fn mac(&mut self, s: usize) {
@@ -293,8 +295,9 @@ pub(super) fn parse_ipv4(b: &[u8], s: usize) -> Option<(usize, [u8; 4])> {
 }
 
 /// The IPv4 at `s` is a version number: preceded by `version`, `ver`, `v`, `release`, `build`,
-/// `firmware`, `rev` (optionally with `:`/`=`).
-pub(super) fn version_context(b: &[u8], s: usize) -> bool {
+/// `firmware`, `rev` (optionally with `:`/`=`). The span of that word, if so (at most 17
+/// bytes before `s`: 8 separators and 9 letters).
+pub(super) fn version_context(b: &[u8], s: usize) -> Option<(usize, usize)> {
     // Bounded looks back: a few separators, then the last 9 letters of the word (enough for
     // every word of `V`), so no byte is walked by more than a few candidates.
     let mut i = s;
@@ -310,11 +313,14 @@ pub(super) fn version_context(b: &[u8], s: usize) -> bool {
     };
     count(s - ws);
     let w = &b[ws..i];
-    VERSION_WORDS.iter().any(|v| {
-        w.len() >= v.len()
-            && w[w.len() - v.len()..].eq_ignore_ascii_case(v)
-            && (v.len() > 3 || (w.len() == v.len() && stands_alone(b, ws)))
-    })
+    VERSION_WORDS
+        .iter()
+        .any(|v| {
+            w.len() >= v.len()
+                && w[w.len() - v.len()..].eq_ignore_ascii_case(v)
+                && (v.len() > 3 || (w.len() == v.len() && stands_alone(b, ws)))
+        })
+        .then_some((ws, i))
 }
 
 /// A short version word (`v`, `ver`, `fw`) is one only as a word of its own: the `V` ending

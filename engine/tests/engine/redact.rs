@@ -1718,3 +1718,90 @@ fn an_address_after_a_value_ending_in_a_version_word_is_found_before_and_after_r
         );
     }
 }
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/address-after-a-redacted-host-in-a-url`,
+/// run 25): `…@db-primary.internal.eversion 1.2.3.4`: the host name ends in `eversion`, whose
+/// `version` made the number after it a version, until the host was `[Hostname]` and the
+/// number an address. A refusal for context holds only while no finding covers that context:
+/// the address is found when the version word is part of another finding, before and after
+/// redaction, and stays a version after a word that no finding takes.
+#[test]
+fn a_version_word_inside_another_finding_refuses_no_address() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x25a);
+    for piece in [
+        "postgresql://orders:Tr0ub4dor@db-primary.internal.eversion 10.251.67.225",
+        "host=build.example.com:8080 release: 10.251.67.225",
+        "password=Zq9xK2mPrelease 10.251.67.225",
+        "redis://:s3cret@cache.prod.example.org/firmware=10.251.67.225",
+    ] {
+        assert_eq!(
+            assert_idempotent_in_a_line(&engine, &mut r, &lines, piece),
+            4
+        );
+    }
+    // The word is another finding's: the address is found in the first pass.
+    for piece in [
+        "postgresql://orders:Tr0ub4dor@db-primary.internal.eversion 10.251.67.225",
+        "password=Zq9xK2mPrelease 10.251.67.225",
+    ] {
+        let once = redact(&engine, Style::Tag, &format!("{piece}\n"));
+        assert!(!once.contains("10.251.67.225"), "{once:?}");
+    }
+    // A version word of its own (or a key's last word) still makes the number a version.
+    for text in [
+        "agent version 10.2.3.4 started",
+        "appVersion: 10.2.3.4",
+        "app_release=10.2.3.4",
+        "firmware 10.2.3.4 on db.example.com",
+    ] {
+        let found = engine.scan(text);
+        assert!(
+            found.iter().all(|f| f.kind.id() != "ipv4"),
+            "{text:?}: {found:?}"
+        );
+    }
+}
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/host-left-of-an-address-glued-to-tags`,
+/// run 25): a URL's user part ends at its last `@`, and here that `@` was an e-mail address's
+/// (`postgresql://u:pw@db.internal.exao[Email]r-and-3@db.internal.example- …`); once the address
+/// was `[Email]`, the rescan split at the `@` before it and found the host `db.internal.exao`.
+/// That split is taken in the first pass too when a finding covers the last `@`, so both passes
+/// find the same; an `@` that no finding covers still ends the user part.
+#[test]
+fn a_url_split_at_an_e_mail_address_is_the_one_a_rescan_makes() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x25b);
+    for piece in [
+        "postgresql://ord:Tr0ub4do[Email]r-and-3@db-primary.internal.exao[Email]r-and-3@db-primary.internal.example- Recei",
+        "postgresql://orders:Tr0ub4dor@db-primary.internal.exao[Email]ops@corp.example.org",
+        "mysql://app:[Password]@db.prod.lan[Email]dba@example.com:3306",
+    ] {
+        assert_eq!(
+            assert_idempotent_in_a_line(&engine, &mut r, &lines, piece),
+            4
+        );
+    }
+    let text =
+        "postgresql://orders:Tr0ub4dor@db-primary.internal.exao[Email]ops@corp.example.org\n";
+    let once = redact(&engine, Style::Tag, text);
+    assert!(!once.contains("db-primary"), "{once:?}");
+    assert!(!once.contains("corp.example"), "{once:?}");
+    // No finding covers the last `@`: the user part ends there, the host is after it.
+    let text = "ftp://alice:s3cr3tPw@relay.exao@files.internal/x";
+    let found: Vec<_> = engine
+        .scan(text)
+        .into_iter()
+        .map(|f| (f.kind.id().to_string(), &text[f.start..f.end]))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("url_credentials".to_string(), "alice:s3cr3tPw@relay.exao"),
+            ("hostname".to_string(), "files.internal")
+        ],
+    );
+}
