@@ -140,6 +140,17 @@ fn provider_prefixed(v: &[u8]) -> bool {
     })
 }
 
+/// May a token whose last characters are `=` end before `c`? Base64's padding ends a token;
+/// `=` before anything but what ends a value is an assignment (`Bearer ~~….secret=5TF…`), whose
+/// value a redaction turns into a tag, and the token must not be one before that and another
+/// after (found by the `redact` fuzz target).
+fn ends_padded_value(c: u8) -> bool {
+    matches!(
+        c,
+        0 | b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b',' | b';' | b')' | b'}' | b']' | b'>'
+    )
+}
+
 /// The tables, built now (so the first scan does not pay for them).
 pub(super) fn init() {
     LazyLock::force(&KEYS);
@@ -251,15 +262,14 @@ impl Scan<'_, '_> {
         let last = memchr::memrchr(b'@', auth);
         if let Some(k) = last {
             // The user part ends at the last `@`; but that `@` may be an e-mail address's
-            // (`…:pw@db.exao[Email]r@db.example`), which redaction replaces, and a rescan
-            // then splits at the `@` before it. That split is taken too, refused unless a
-            // finding covers the last `@` (see `Veto`), so both passes find the same (found by
-            // the `redact` fuzz target). One level: an `@` before that one would need every
-            // later `@` covered.
-            if let Some(p) = memchr::memrchr(b'@', &auth[..k]) {
-                let veto = (auth_s + k, auth_s + k + 1);
-                self.url_authority(ss, auth_s, Some(p), Some(veto));
-            }
+            // (`…:pw@db.exao[Email]r@db.example`, `pg://92e.co=ser@xn--80ak.com`), which
+            // redaction replaces, and a rescan then splits at the `@` before it, or finds no
+            // user part at all. That split is taken too, refused unless a finding covers the
+            // last `@` (see `Veto`), so both passes find the same (found by the `redact` fuzz
+            // target). One level: an `@` before that one would need every later `@` covered.
+            let prev = memchr::memrchr(b'@', &auth[..k]);
+            let veto = (auth_s + k, auth_s + k + 1);
+            self.url_authority(ss, auth_s, prev, Some(veto));
         }
         self.url_authority(ss, auth_s, last, None);
     }
@@ -333,23 +343,7 @@ impl Scan<'_, '_> {
         // value it is an assignment (`Bearer ~~….secret=5TF…`), whose value a redaction turns
         // into a tag, and the token must not be one before that and another after (found by the
         // `redact` fuzz target).
-        if te > body_end
-            && !matches!(
-                at(b, te),
-                0 | b' '
-                    | b'\t'
-                    | b'\r'
-                    | b'\n'
-                    | b'"'
-                    | b'\''
-                    | b','
-                    | b';'
-                    | b')'
-                    | b'}'
-                    | b']'
-                    | b'>'
-            )
-        {
+        if te > body_end && !ends_padded_value(at(b, te)) {
             return;
         }
         // (Armor glued to a token ends it: see `jwt`.)
@@ -564,6 +558,12 @@ impl Scan<'_, '_> {
             (i, false)
         };
         let ve = run(b, vs, cred);
+        // Trailing `=` before what does not end a value assigns it, as after `Bearer`
+        // (`…comToken=[AWSKey]`: the token was `…comToken=AKIA…`, an assignment and no secret,
+        // until its value was a tag: found by the `redact` fuzz target).
+        if b[vs..ve].last() == Some(&b'=') && !ends_padded_value(at(b, ve)) {
+            return;
+        }
         // (Armor glued to a token ends it: see `jwt`.)
         let (ve, armor) = armor_cut(b, vs, ve);
         let v = &b[vs..ve];

@@ -1805,3 +1805,94 @@ fn a_url_split_at_an_e_mail_address_is_the_one_a_rescan_makes() {
         ],
     );
 }
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/header-token-ending-in-an-assignment-before-a-tag`,
+/// run 26): `Authorization: Bahost.internal.example.comToken=AKIA…` is an assignment inside a
+/// header token (no secret of its own; the AWS key is found); once the key was `[AWSKey]`, the
+/// token up to the `=` read as an API key next to the tag. A trailing `=` before what does not
+/// end a value assigns, as after `Bearer`; base64 padding at a token's end stays a token.
+#[test]
+fn a_header_token_ending_in_an_assignment_is_no_token_before_or_after_redaction() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x26a);
+    for piece in [
+        "-H \"Authorization: Bahost.internal.example.comToken=AKIACBYTFHJ5VZJCLQJD",
+        "Authorization: Bahost.internal.example.comToken=AKIACBYTFHJ5VZJCLQJD\"",
+        "Authorization: x9Fq2mPvT7wQ.sessionKey=ghp_Zq9xK2mP4vT7wQ1aB3cD5eF7gH9iJ0kL2mN4",
+    ] {
+        assert_eq!(
+            assert_idempotent_in_a_line(&engine, &mut r, &lines, piece),
+            4
+        );
+    }
+    for text in [
+        "Authorization: Bahost.internal.example.comToken=[AWSKey]\n",
+        "Authorization: x9Fq2mPvT7wQ.sessionKey=[GitHubToken-0123456789abcdef01]\n",
+    ] {
+        let found = engine.scan(text);
+        assert!(found.is_empty(), "{text:?}: {found:?}");
+    }
+    // Padding at the end of a token is no assignment.
+    for text in [
+        "Authorization: dXNlcjpwYXNzd29yZDEyMw==\n",
+        "Authorization: \"dXNlcjpwYXNzd29yZDEyMw==\", next",
+    ] {
+        let found = engine.scan(text);
+        assert_eq!(
+            found
+                .iter()
+                .map(|f| &text[f.start..f.end])
+                .collect::<Vec<_>>(),
+            ["dXNlcjpwYXNzd29yZDEyMw=="],
+            "{text:?}"
+        );
+    }
+}
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/url-whose-only-at-is-an-e-mail-address`,
+/// run 26): in `postgresql://92e.coecret=ser@xn--80ak6aa92e.com`, the only `@` is an e-mail
+/// address's; the user part before it has no `:`, so it was a user name and no host was
+/// found; once the address was `[Email]`, the URL had no user part and `92e.coecret` was its
+/// host. The split a rescan makes (here: none) is taken when a finding covers the last `@`.
+#[test]
+fn a_url_whose_only_at_is_an_e_mail_address_finds_its_host_before_and_after_redaction() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x26b);
+    for piece in [
+        "postgresql://92e.coecret=ser@xn--80ak6aa92e.com today",
+        "redis://cache.prod.lan/ops@example.org",
+        "https://alice@example.com/x",
+        "https://user.name@example.com/",
+    ] {
+        assert_eq!(
+            assert_idempotent_in_a_line(&engine, &mut r, &lines, piece),
+            4
+        );
+    }
+    let ids = |text: &str| -> Vec<(String, String)> {
+        engine
+            .scan(text)
+            .into_iter()
+            .map(|f| (f.kind.id().to_string(), text[f.start..f.end].to_string()))
+            .collect()
+    };
+    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        ids("postgresql://92e.coecret=ser@xn--80ak6aa92e.com today"),
+        [
+            s("hostname", "92e.coecret"),
+            s("email", "ser@xn--80ak6aa92e.com")
+        ]
+    );
+    // A user name that is an address: the address, and no host taken from it.
+    assert_eq!(
+        ids("https://user.name@example.com/"),
+        [s("email", "user.name@example.com")]
+    );
+    assert_eq!(
+        ids("https://alice@example.com/x"),
+        [s("email", "alice@example.com")]
+    );
+}
