@@ -22,11 +22,15 @@ pub(super) const RULES: &[Rule] = &[
             "mail sent to «alice.smith+logs@example.com» ok",
             "<«bob@mail.example.co.uk»>",
             "user=«j_doe-1@corp.internal»;",
+            "an «zoë.kowalski@почта.рф» an",
+            "to «info@例え.中国» now",
+            "by «seva@डाक.भारत» ok",
         ],
         negatives: &[
             "loaded image@2x.png",
             "mail j***@example.com",
             "user [Email] and [Email-3f9a1c2b7d4e5f6071]",
+            "bytes x@y.\u{fffd}\u{fffd}\u{fffd} [IPv4] lost",
         ],
         ..PII
     },

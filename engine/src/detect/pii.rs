@@ -406,9 +406,17 @@ fn email_domain_end(b: &[u8], s: usize) -> Option<usize> {
     let tld_ok = (last.len() >= 5
         && last.starts_with(b"xn--")
         && last.iter().all(|c| alnum(*c) || *c == b'-'))
-        || (!last.is_ascii() && !last.iter().any(u8::is_ascii_digit))
+        || (!last.is_ascii() && idn_tld(last))
         || is_tld(last);
     (labels >= 2 && tld_ok && at(b, e) != b'(').then_some(e)
+}
+
+/// An internationalised top-level domain (`рф`, `中国`, `भारत`) is letters, of any script: not
+/// digits, and not U+FFFD, what a decoder puts for invalid bytes (`y.���[IPv4]`: once the address
+/// after the `�` was a tag, the domain ended in them and read as one, so an address appeared
+/// next to the replacement: found by the `redact` fuzz target).
+fn idn_tld(l: &[u8]) -> bool {
+    std::str::from_utf8(l).is_ok_and(|t| t.chars().all(char::is_alphabetic))
 }
 
 /// The groupings cards are printed in: fours with a shorter last group (`4-4-4-4`,
