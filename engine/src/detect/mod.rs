@@ -327,6 +327,9 @@ struct Scan<'a, 'r> {
     iban: pii::IbanMemo,
     /// End of the last grouped card number found.
     card_end: usize,
+    /// The last value a key's check found (`credential::key_value`), as `start..end`: a key
+    /// whose name lies inside it is part of that value.
+    found_value: (usize, usize),
     img: network::ImageMemo,
     names: [credential::NameMemo; credential::NAME_MEMO],
 }
@@ -351,6 +354,7 @@ impl<'a, 'r> Scan<'a, 'r> {
             email_end: 0,
             iban: pii::IbanMemo::default(),
             card_end: 0,
+            found_value: (0, 0),
             img: network::ImageMemo::default(),
             names: [credential::NameMemo::default(); credential::NAME_MEMO],
         }

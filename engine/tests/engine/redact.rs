@@ -1896,3 +1896,57 @@ fn a_url_whose_only_at_is_an_e_mail_address_finds_its_host_before_and_after_reda
         [s("email", "alice@example.com")]
     );
 }
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/value-checked-once-a-key-in-another-value-is-redacted`,
+/// run 26): keys glued into one bare run share a budget of checks (the first eight values that
+/// end at one place), and a key whose name lay inside another key's value (`api_key=��aws_secret_access_key
+/// :::= "…`) took some; once that value was `[ApiKey]`, the key was gone, tries were free, and
+/// the last value of the run was found. A key inside a value already found assigns nothing, so
+/// what is found after that value is the same whether it is in clear or a tag, whatever the
+/// lengths of the values around it (invalid bytes, decoded as U+FFFD, as the fuzzer wrote them).
+#[test]
+fn a_key_inside_a_found_value_takes_no_check_from_the_keys_after_it() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x26c);
+    let f = "\u{fffd}";
+    let after = |text: &str, from: usize| -> Vec<String> {
+        engine
+            .scan(text)
+            .into_iter()
+            .filter(|x| x.start >= from)
+            .map(|x| format!("{} {}", x.kind.id(), &text[x.start..x.end]))
+            .collect()
+    };
+    let mut compared = 0;
+    for first in (1..=80).step_by(4) {
+        for zeros in [0, 8] {
+            let rest = format!(
+                " :::= \"AKIALALEMEL3324{}{}{}aws_secret_access_key={}aws_secret_access_key={}:3C:4{}\u{15}KIALALEM1810388 file /mnt/hadoop/dfs/data/current/subdir5/blk_5528471097481810388",
+                f.repeat(19),
+                "\0".repeat(zeros),
+                f.repeat(13),
+                f.repeat(first),
+                f.repeat(31),
+                f.repeat(9)
+            );
+            for outer in [
+                "api_key=\u{fffd}\u{fffd}aws_secret_access_key",
+                "api_key=Zq9xK2mP4vT7aws_secret_access_key",
+            ] {
+                let clear = format!("{outer}{rest}");
+                let tagged = format!("api_key=[ApiKey]{rest}");
+                assert_eq!(
+                    after(&clear, outer.len()),
+                    after(&tagged, "api_key=[ApiKey]".len()),
+                    "first={first} zeros={zeros} {outer:?}"
+                );
+                compared += 1;
+                if first % 16 == 1 {
+                    assert_idempotent_in_a_line(&engine, &mut r, &lines, &clear);
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 20 * 2 * 2);
+}
