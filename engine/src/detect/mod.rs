@@ -324,6 +324,8 @@ struct Scan<'a, 'r> {
     open_quote: bool,
     /// End of the last e-mail address found.
     email_end: usize,
+    /// Where the local part of that address lies (its start to its `@`).
+    email_local: (usize, usize),
     iban: pii::IbanMemo,
     /// End of the last grouped card number found.
     card_end: usize,
@@ -352,6 +354,7 @@ impl<'a, 'r> Scan<'a, 'r> {
             next: [Next { from: 1, found: 0 }; NEXT_BYTES.len()],
             open_quote: false,
             email_end: 0,
+            email_local: (0, 0),
             iban: pii::IbanMemo::default(),
             card_end: 0,
             found_value: (0, 0),

@@ -1950,3 +1950,62 @@ fn a_key_inside_a_found_value_takes_no_check_from_the_keys_after_it() {
     }
     assert_eq!(compared, 20 * 2 * 2);
 }
+
+/// Found by the `redact` fuzz target (`fuzz/regressions/redact/address-sharing-a-local-part-with-one-that-lost`,
+/// run 27): in `https://hooks.slack.com/workflows/…/O8li+SX4m98LLoa@xn--d1acufc.xn--p1ai@presidio.site`
+/// the first address (`O8li…@xn--d1acufc.xn--p1ai`) lost to the Slack webhook over its local
+/// part, and the second (`xn--d1acufc.xn--p1ai@presidio.site`) was refused because two
+/// addresses never share characters; once the webhook was `[SlackToken]`, the first address was
+/// gone and the second whole. The second is kept, refused unless a finding covers the first
+/// one's local part: found when another finding takes it, not when the first address is found.
+#[test]
+fn an_address_sharing_its_local_part_with_one_that_lost_is_found_before_and_after() {
+    let engine = Engine::with_defaults();
+    let lines = loghub_lines();
+    let mut r = Rng(0x27a);
+    let ids = |text: &str| -> Vec<(String, String)> {
+        engine
+            .scan(text)
+            .into_iter()
+            .map(|f| (f.kind.id().to_string(), text[f.start..f.end].to_string()))
+            .collect()
+    };
+    for head in [
+        "https://hooks.slack.com/workflows/ahrbtAn6/O8li+SX4m98LLoa",
+        "https://hooks.slack.com/services/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",
+    ] {
+        for tail in [
+            "xn--d1acufc.xn--p1ai@presidio.site",
+            "ops.example.org@corp.example.com",
+        ] {
+            let piece = format!("{head}@{tail} or");
+            assert_eq!(
+                assert_idempotent_in_a_line(&engine, &mut r, &lines, &piece),
+                4
+            );
+            let found = ids(&piece);
+            assert_eq!(found.len(), 2, "{piece:?}: {found:?}");
+            assert_eq!(found[0].0, "slack_token", "{piece:?}: {found:?}");
+            assert_eq!(
+                found[1],
+                ("email".to_string(), tail.to_string()),
+                "{piece:?}"
+            );
+        }
+    }
+    // Nothing else takes the first address: it is found, and the second shares its characters.
+    let text = "from ops@xn--d1acufc.xn--p1ai@presidio.site or";
+    assert_eq!(
+        ids(text),
+        [("email".to_string(), "ops@xn--d1acufc.xn--p1ai".to_string())]
+    );
+    assert_eq!(
+        assert_idempotent_in_a_line(
+            &engine,
+            &mut r,
+            &lines,
+            "ops@xn--d1acufc.xn--p1ai@presidio.site"
+        ),
+        4
+    );
+}
