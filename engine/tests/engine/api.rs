@@ -6,7 +6,8 @@ use crate::engine_plant;
 use engine_plant::{pem, Rng};
 use tftsr_engine::{Engine, Finding, Kind, PiiType};
 
-fn ids(text: &str, fs: &[Finding]) -> Vec<(String, String)> {
+/// Each finding as (type id, value): what table-driven assertions compare.
+pub(crate) fn ids(text: &str, fs: &[Finding]) -> Vec<(String, String)> {
     fs.iter()
         .map(|f| (f.kind.id().to_owned(), f.value(text).to_owned()))
         .collect()

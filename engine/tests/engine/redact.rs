@@ -2,6 +2,7 @@
 //! output scans clean, redacting again changes nothing, and the styles produce what DESIGN.md
 //! says.
 
+use crate::api::ids;
 use crate::engine_plant;
 use crate::fuzz_engine::check_redact;
 
@@ -1792,16 +1793,12 @@ fn a_url_split_at_an_e_mail_address_is_the_one_a_rescan_makes() {
     assert!(!once.contains("corp.example"), "{once:?}");
     // No finding covers the last `@`: the user part ends there, the host is after it.
     let text = "ftp://alice:s3cr3tPw@relay.exao@files.internal/x";
-    let found: Vec<_> = engine
-        .scan(text)
-        .into_iter()
-        .map(|f| (f.kind.id().to_string(), &text[f.start..f.end]))
-        .collect();
+    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
     assert_eq!(
-        found,
+        ids(text, &engine.scan(text)),
         [
-            ("url_credentials".to_string(), "alice:s3cr3tPw@relay.exao"),
-            ("hostname".to_string(), "files.internal")
+            s("url_credentials", "alice:s3cr3tPw@relay.exao"),
+            s("hostname", "files.internal")
         ],
     );
 }
@@ -1871,13 +1868,7 @@ fn a_url_whose_only_at_is_an_e_mail_address_finds_its_host_before_and_after_reda
             4
         );
     }
-    let ids = |text: &str| -> Vec<(String, String)> {
-        engine
-            .scan(text)
-            .into_iter()
-            .map(|f| (f.kind.id().to_string(), text[f.start..f.end].to_string()))
-            .collect()
-    };
+    let ids = |text: &str| ids(text, &engine.scan(text));
     let s = |a: &str, b: &str| (a.to_string(), b.to_string());
     assert_eq!(
         ids("postgresql://92e.coecret=ser@xn--80ak6aa92e.com today"),
@@ -1963,13 +1954,7 @@ fn an_address_sharing_its_local_part_with_one_that_lost_is_found_before_and_afte
     let engine = Engine::with_defaults();
     let lines = loghub_lines();
     let mut r = Rng(0x27a);
-    let ids = |text: &str| -> Vec<(String, String)> {
-        engine
-            .scan(text)
-            .into_iter()
-            .map(|f| (f.kind.id().to_string(), text[f.start..f.end].to_string()))
-            .collect()
-    };
+    let ids = |text: &str| ids(text, &engine.scan(text));
     for head in [
         "https://hooks.slack.com/workflows/ahrbtAn6/O8li+SX4m98LLoa",
         "https://hooks.slack.com/services/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",
